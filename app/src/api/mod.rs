@@ -1,0 +1,5 @@
+//! Server functions: the typed calls the views make to the server. Each
+//! module holds one domain's functions; the bodies run only on the server
+//! (the browser gets generated HTTP stubs).
+
+pub mod dashboard;

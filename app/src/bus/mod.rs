@@ -1,0 +1,40 @@
+//! The live bus: every committed batch of events, in commit order, to every
+//! subscriber in this process (the SSE streams). In-process by default; a
+//! subscriber that falls behind is told so (`Lagged`) and catches up from the
+//! store, so a slow browser never blocks ingest and never misses an event.
+
+use crate::domain::Event;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Batches held for slow subscribers before they lag.
+const CAPACITY: usize = 1024;
+
+pub type Batch = Arc<[Event]>;
+
+#[derive(Clone, Debug)]
+pub struct Bus {
+    tx: broadcast::Sender<Batch>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Bus { tx: broadcast::channel(CAPACITY).0 }
+    }
+}
+
+impl Bus {
+    /// Publishes a committed batch. Callers publish in commit order.
+    pub fn publish(&self, events: Batch) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.tx.send(events);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Batch> {
+        self.tx.subscribe()
+    }
+
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+}

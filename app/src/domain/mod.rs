@@ -1,0 +1,12 @@
+//! Domain types shared by the server and the browser: the stored event, the
+//! flow graph derived from events, and the figures the info cards show.
+//! Pure data and pure functions only, so both sides compute the same thing
+//! (server-side rendering and hydration must agree).
+
+pub mod event;
+pub mod flow;
+pub mod layout;
+pub mod stats;
+pub mod time;
+
+pub use event::{Event, Status, Usage};

@@ -1,0 +1,135 @@
+//! The browser's reactive store: one per tab, fed by one SSE connection,
+//! read by every view. Seeded from the server-rendered snapshot so the first
+//! paint (and the page without JavaScript) shows the same data; live events
+//! are then applied in id order, each at most once.
+
+#[cfg(feature = "hydrate")]
+mod sse;
+
+use crate::api::dashboard::Dashboard;
+use crate::domain::flow::FlowGraph;
+use crate::domain::stats::RATE_WINDOW_MS;
+use crate::domain::time;
+use crate::domain::Event;
+use leptos::prelude::*;
+use std::collections::VecDeque;
+
+/// Rows kept for the log table.
+pub const LOG_ROWS: usize = 100;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connection {
+    /// The stream is open.
+    Live,
+    /// The browser is retrying a dropped stream.
+    Reconnecting,
+    /// No stream (no JavaScript yet, or the server refused it).
+    Offline,
+}
+
+impl Connection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connection::Live => "live",
+            Connection::Reconnecting => "reconnecting",
+            Connection::Offline => "offline",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct LiveStore {
+    /// Latest events, newest first (the log table).
+    pub log: RwSignal<Vec<Event>>,
+    pub graph: RwSignal<FlowGraph>,
+    /// Receive times of the events of the last minute (events per minute).
+    pub recent: RwSignal<VecDeque<i64>>,
+    /// The newest event id applied; older or repeated ids are ignored.
+    pub last_id: RwSignal<i64>,
+    /// Events in the window the graph was built from, plus live ones.
+    pub window: RwSignal<usize>,
+    /// Server clock, epoch ms; ticks once a second in the browser.
+    pub now: RwSignal<i64>,
+    pub connection: RwSignal<Connection>,
+    /// Id of the newest event in the snapshot: later ones flash on arrival.
+    pub seeded_id: RwSignal<Option<i64>>,
+    /// Browser clock minus server clock, from the snapshot.
+    skew: RwSignal<i64>,
+    started: RwSignal<bool>,
+}
+
+impl LiveStore {
+    pub fn new() -> LiveStore {
+        LiveStore {
+            log: RwSignal::new(Vec::new()),
+            graph: RwSignal::new(FlowGraph::default()),
+            recent: RwSignal::new(VecDeque::new()),
+            last_id: RwSignal::new(0),
+            window: RwSignal::new(0),
+            now: RwSignal::new(0),
+            connection: RwSignal::new(Connection::Offline),
+            seeded_id: RwSignal::new(None),
+            skew: RwSignal::new(0),
+            started: RwSignal::new(false),
+        }
+    }
+
+    /// Loads the server snapshot, once: later snapshots (navigating back)
+    /// are older than what the live stream has already applied.
+    pub fn seed(&self, d: Dashboard) {
+        if self.seeded_id.get_untracked().is_some() {
+            return;
+        }
+        self.seeded_id.set(Some(d.last_event_id));
+        self.last_id.set(d.last_event_id);
+        self.window.set(d.window);
+        self.now.set(d.now_ms);
+        self.skew.set(time::now_ms() - d.now_ms);
+        self.recent.set(d.recent_received.into_iter().collect());
+        self.graph.set(d.graph);
+        self.log.set(d.log);
+    }
+
+    /// Applies one live event (ignored when already seen).
+    pub fn apply(&self, e: Event) {
+        if e.id <= self.last_id.get_untracked() {
+            return;
+        }
+        self.last_id.set(e.id);
+        self.window.update(|w| *w += 1);
+        self.graph.update(|g| g.apply(&e));
+        let now = self.now.get_untracked().max(e.received_at);
+        self.recent.update(|r| {
+            r.push_back(e.received_at);
+            while r.front().is_some_and(|&t| t <= now - RATE_WINDOW_MS) {
+                r.pop_front();
+            }
+        });
+        self.log.update(|log| {
+            log.insert(0, e);
+            log.truncate(LOG_ROWS);
+        });
+    }
+
+    /// Starts the clock and the SSE connection, once per tab (browser only).
+    pub fn start(&self) {
+        if self.started.get_untracked() {
+            return;
+        }
+        self.started.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            let store = *self;
+            let tick = move || store.now.set(time::now_ms() - store.skew.get_untracked());
+            tick();
+            let _ = set_interval_with_handle(tick, std::time::Duration::from_secs(1));
+            sse::connect(store);
+        }
+    }
+}
+
+impl Default for LiveStore {
+    fn default() -> Self {
+        LiveStore::new()
+    }
+}

@@ -1,0 +1,50 @@
+//! The browser end of `GET /api/telemetry/stream`. The browser's EventSource
+//! reconnects by itself after a network drop, sending `Last-Event-ID`; when
+//! the server refuses the stream outright (closed state), we reopen it
+//! ourselves after a pause, resuming after the last applied id.
+
+use super::{Connection, LiveStore};
+use crate::domain::Event;
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use wasm_bindgen::prelude::*;
+use web_sys::{EventSource, MessageEvent};
+
+/// Pause before reopening a stream the server closed.
+const REOPEN_AFTER_MS: u64 = 5_000;
+
+pub fn connect(store: LiveStore) {
+    let url = format!("/api/telemetry/stream?after={}", store.last_id.get_untracked());
+    let Ok(es) = EventSource::new(&url) else {
+        store.connection.set(Connection::Offline);
+        return;
+    };
+    let es = SendWrapper::new(es);
+
+    let on_open = Closure::<dyn FnMut()>::new(move || store.connection.set(Connection::Live));
+    es.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    on_open.forget();
+
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
+        let Some(data) = m.data().as_string() else { return };
+        match serde_json::from_str::<Event>(&data) {
+            Ok(e) => store.apply(e),
+            Err(err) => leptos::logging::warn!("Ignoring an unreadable stream event: {err}"),
+        }
+    });
+    es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+
+    let source = es.clone();
+    let on_error = Closure::<dyn FnMut()>::new(move || {
+        if source.ready_state() == EventSource::CLOSED {
+            store.connection.set(Connection::Offline);
+            source.close();
+            set_timeout(move || connect(store), std::time::Duration::from_millis(REOPEN_AFTER_MS));
+        } else {
+            store.connection.set(Connection::Reconnecting);
+        }
+    });
+    es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+}

@@ -1,0 +1,6 @@
+//! Components shared by the pages.
+
+pub mod event_log;
+pub mod flow_canvas;
+pub mod header;
+pub mod info_cards;

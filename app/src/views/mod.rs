@@ -1,0 +1,56 @@
+//! Pages and components. The tree mirrors the screen: `App` holds the
+//! header and the routes; each page is one file under `pages/`; shared
+//! pieces live under `components/`. Every view reads the tab's [`LiveStore`].
+
+pub mod components;
+pub mod pages;
+
+use crate::live::LiveStore;
+use components::header::Header;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment};
+use pages::{home::HomePage, not_found::NotFound};
+
+/// The HTML document around the app (server only renders this).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(LiveStore::new());
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/flowmeter.css"/>
+        <Link rel="icon" href="/favicon.ico"/>
+        <Meta name="description" content="Live flow and cost telemetry for LLM agent pipelines"/>
+        <Meta name="color-scheme" content="dark light"/>
+        <Title formatter=|page: String| if page.is_empty() { "Flowmeter".to_string() } else { format!("{page} · Flowmeter") }/>
+        <Router>
+            <Header/>
+            <main class="main">
+                // Async: pages arrive complete, readable without JavaScript.
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

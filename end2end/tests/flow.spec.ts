@@ -1,0 +1,80 @@
+import { expect, test } from '@playwright/test';
+import { post, uniq, waitLive } from './helpers';
+import { PORTS } from '../playwright.config';
+
+const live = `http://127.0.0.1:${PORTS.live}`;
+
+test('a posted event lights its node with its status and adds a log row', async ({ page, request }) => {
+  const chat = uniq('chat');
+  const stage = uniq('stage');
+  await page.goto('/');
+  await waitLive(page);
+
+  const [okId] = await post(request, live, { chatId: chat, turnId: 't1', stage, durationMs: 120, persona: 'sage', model: 'gpt-4o' });
+  const node = page.locator(`svg.flow:visible g.node[data-stage="${stage}"]`);
+  await expect(node).toHaveAttribute('data-status', 'success');
+  await expect(node.locator('.pulse')).toHaveAttribute('data-event', String(okId));
+  await expect(node.locator('.badge text')).toHaveText('success');
+
+  const row = page.locator(`tr.row[data-id="${okId}"]`);
+  await expect(row).toBeVisible();
+  await expect(row).toHaveClass(/status-success/);
+  await expect(row.locator('.c-chat')).toHaveText(chat);
+  await expect(row.locator('.c-model')).toHaveText('gpt-4o');
+  await expect(row.locator('.c-dur')).toHaveText('120 ms');
+
+  // The same stage failing turns the node red, and the newest row is on top.
+  const [errId] = await post(request, live, { chatId: chat, turnId: 't1', stage, status: 'error', error: 'boom' });
+  await expect(node).toHaveAttribute('data-status', 'error');
+  await expect(node.locator('.pulse')).toHaveAttribute('data-event', String(errId));
+  await expect(page.locator('tr.row').first()).toHaveAttribute('data-id', String(errId));
+  await expect(page.locator('tr.row').first()).toHaveClass(/status-error/);
+});
+
+test('transitions within a turn become edges, drawn from the data', async ({ page, request }) => {
+  const chat = uniq('chat');
+  const [a, b] = [uniq('fetch'), uniq('plan')];
+  await page.goto('/');
+  await waitLive(page);
+  await post(request, live, [
+    { chatId: chat, turnId: 't1', stage: a },
+    { chatId: chat, turnId: 't1', stage: b },
+  ]);
+  await expect(page.locator(`svg.flow:visible path.edge[data-from="${a}"][data-to="${b}"]`)).toHaveCount(1);
+});
+
+test('user data is rendered as text, never as markup', async ({ page, request }) => {
+  const chat = uniq('<b>chat</b>');
+  const stage = '<script>window.__pwned=1</script>';
+  await post(request, live, { chatId: chat, stage });
+  await page.goto('/');
+  await waitLive(page);
+  await expect(page.locator('tr.row').filter({ hasText: chat }).first().locator('.c-stage')).toHaveText(stage);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(await page.locator('tr.row b').count()).toBe(0);
+});
+
+test('clicking a stage filters the log to it', async ({ page, request }) => {
+  const chat = uniq('chat');
+  const stage = uniq('filter');
+  await post(request, live, [
+    { chatId: chat, turnId: 't', stage },
+    { chatId: chat, turnId: 't', stage: 'other-stage' },
+  ]);
+  await page.goto('/');
+  await waitLive(page);
+  await page.locator(`svg.flow:visible g.node[data-stage="${stage}"]`).click();
+  await expect(page.locator('.chip')).toContainText(stage);
+  const stages = await page.locator('tr.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-stage')));
+  expect(stages.length).toBeGreaterThan(0);
+  expect(new Set(stages)).toEqual(new Set([stage]));
+  await page.locator('.chip').click();
+  await expect(page.locator('.chip')).toHaveCount(0);
+});
+
+test('the page fits a phone without sideways scrolling', async ({ page }) => {
+  await page.goto('/');
+  await waitLive(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

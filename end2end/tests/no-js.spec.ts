@@ -1,0 +1,28 @@
+import { expect, test } from '@playwright/test';
+import { post, uniq } from './helpers';
+import { PORTS } from '../playwright.config';
+
+const live = `http://127.0.0.1:${PORTS.live}`;
+
+test('without JavaScript the page shows the same log rows as with it', async ({ browser, page, request }) => {
+  const chat = uniq('nojs');
+  const ids = await post(request, live, [
+    { chatId: chat, turnId: 't', stage: 'intent', durationMs: 80 },
+    { chatId: chat, turnId: 't', stage: 'response', status: 'error', error: 'timeout' },
+  ]);
+
+  await page.goto('/');
+  const staticRows = await page.locator('tr.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+  expect(staticRows.slice(0, 2)).toEqual(ids.slice().reverse().map(String));
+  await expect(page.locator(`tr.row[data-id="${ids[1]}"]`)).toHaveClass(/status-error/);
+  await expect(page.locator('svg.flow g.node[data-stage="response"]').first()).toBeAttached();
+  await expect(page.locator('.cards .card')).toHaveCount(4);
+
+  const withJs = await browser.newContext({ javaScriptEnabled: true });
+  const jsPage = await withJs.newPage();
+  await jsPage.goto(`${live}/`);
+  await expect(jsPage.locator('.conn')).toHaveAttribute('data-state', 'live');
+  const liveRows = await jsPage.locator('tr.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+  expect(liveRows).toEqual(staticRows);
+  await withJs.close();
+});

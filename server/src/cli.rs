@@ -1,0 +1,85 @@
+//! The command line: `server [serve]` runs the dashboard; `server simulate`
+//! sends realistic traffic to any Flowmeter.
+
+use crate::config::Config;
+use crate::simulate::{self, SimOptions, Sink};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about = "Flowmeter: live flow and cost telemetry for LLM agent pipelines")]
+pub struct Cli {
+    /// The configuration file (environment variables override its keys).
+    #[arg(long, global = true, env = "FLOWMETER_CONFIG", default_value = "Leptos.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the dashboard and the APIs (the default).
+    Serve,
+    /// Send simulated pipeline traffic to a Flowmeter server.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// The server to send to.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    base_url: String,
+    /// An ingest API key.
+    #[arg(long, env = "FLOWMETER_API_KEY")]
+    api_key: String,
+    #[command(flatten)]
+    sim: SimOptions,
+}
+
+impl Cli {
+    pub fn run(self) -> anyhow::Result<()> {
+        init_tracing();
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        match self.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let config = Config::load(&self.config)?;
+                runtime.block_on(crate::serve(config))
+            }
+            Command::Simulate(args) => runtime.block_on(async move {
+                let sink = Sink::http(&args.base_url, &args.api_key)?;
+                let sent = simulate::run(sink, args.sim, shutdown_signal()).await?;
+                tracing::info!(events = sent, "Simulation finished.");
+                Ok(())
+            }),
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

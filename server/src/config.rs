@@ -1,0 +1,169 @@
+//! Runtime configuration: `Leptos.toml` (all keys optional), then one
+//! environment variable per key on top. Build settings for cargo-leptos
+//! stay in `Cargo.toml`; this file is only what the running server needs.
+//!
+//! | key | environment | default |
+//! |---|---|---|
+//! | `address` | `FLOWMETER_ADDRESS` | `127.0.0.1:3000` |
+//! | `database_url` | `DATABASE_URL` | `sqlite://data/flowmeter.db` |
+//! | `ingest_api_keys` | `INGEST_API_KEYS` (comma-separated) | none: one is generated |
+//! | `simulator` | `SIMULATOR_ENABLED` | `false` |
+//! | `simulator_rate` | `SIMULATOR_RATE` (turns per second) | `0.5` |
+//! | `telemetry_enabled` | `TELEMETRY_ENABLED` | `true` |
+//! | `max_body_bytes` | `MAX_BODY_BYTES` | `5242880` |
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::str::FromStr;
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub address: SocketAddr,
+    pub database_url: String,
+    pub ingest_api_keys: Vec<String>,
+    pub simulator: bool,
+    pub simulator_rate: f64,
+    pub telemetry_enabled: bool,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            address: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/flowmeter.db".into(),
+            ingest_api_keys: Vec::new(),
+            simulator: false,
+            simulator_rate: 0.5,
+            telemetry_enabled: true,
+            max_body_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is not valid: {source}")]
+    Parse { path: String, source: toml::de::Error },
+    #[error("environment variable {var}=`{value}` is not valid: {message}")]
+    Env { var: &'static str, value: String, message: String },
+}
+
+impl Config {
+    /// Reads `path` (a missing file means all defaults) and applies the
+    /// environment on top.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text)
+                .map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Config::default(),
+            Err(source) => return Err(ConfigError::Read { path: path.display().to_string(), source }),
+        };
+        file.with_env(|var| std::env::var(var).ok())
+    }
+
+    /// Applies overrides from `get` (the environment, or a map in tests).
+    pub fn with_env(mut self, get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        fn parse<T: FromStr>(var: &'static str, value: String) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value.trim().parse().map_err(|e: T::Err| ConfigError::Env { var, value, message: e.to_string() })
+        }
+        fn flag(var: &'static str, value: String) -> Result<bool, ConfigError> {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError::Env { var, value, message: "expected true or false".into() }),
+            }
+        }
+        if let Some(v) = get("FLOWMETER_ADDRESS") {
+            self.address = parse("FLOWMETER_ADDRESS", v)?;
+        }
+        if let Some(v) = get("DATABASE_URL").filter(|v| !v.trim().is_empty()) {
+            self.database_url = v.trim().to_string();
+        }
+        if let Some(v) = get("INGEST_API_KEYS") {
+            self.ingest_api_keys = v.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
+        }
+        if let Some(v) = get("SIMULATOR_ENABLED") {
+            self.simulator = flag("SIMULATOR_ENABLED", v)?;
+        }
+        if let Some(v) = get("SIMULATOR_RATE") {
+            self.simulator_rate = parse("SIMULATOR_RATE", v)?;
+        }
+        if let Some(v) = get("TELEMETRY_ENABLED") {
+            self.telemetry_enabled = flag("TELEMETRY_ENABLED", v)?;
+        }
+        if let Some(v) = get("MAX_BODY_BYTES") {
+            self.max_body_bytes = parse("MAX_BODY_BYTES", v)?;
+        }
+        if !(self.simulator_rate > 0.0 && self.simulator_rate <= 1000.0) {
+            return Err(ConfigError::Env {
+                var: "SIMULATOR_RATE",
+                value: self.simulator_rate.to_string(),
+                message: "must be above 0 and at most 1000 turns per second".into(),
+            });
+        }
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn the_committed_file_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Leptos.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let c: Config = toml::from_str(&text).unwrap();
+        assert!(c.simulator, "the demo configuration runs the simulator");
+        assert!(c.ingest_api_keys.is_empty(), "no key is committed");
+    }
+
+    #[test]
+    fn environment_overrides_every_key() {
+        let c = Config::default()
+            .with_env(env(&[
+                ("FLOWMETER_ADDRESS", "0.0.0.0:8080"),
+                ("DATABASE_URL", "postgres://x@localhost/db"),
+                ("INGEST_API_KEYS", "a, b,,"),
+                ("SIMULATOR_ENABLED", "on"),
+                ("SIMULATOR_RATE", "3"),
+                ("TELEMETRY_ENABLED", "false"),
+                ("MAX_BODY_BYTES", "1024"),
+            ]))
+            .unwrap();
+        assert_eq!(c.address.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.database_url, "postgres://x@localhost/db");
+        assert_eq!(c.ingest_api_keys, ["a", "b"]);
+        assert!(c.simulator && !c.telemetry_enabled);
+        assert_eq!((c.simulator_rate, c.max_body_bytes), (3.0, 1024));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = Config::default().with_env(env(&[("TELEMETRY_ENABLED", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("TELEMETRY_ENABLED"), "{e}");
+        let e = Config::default().with_env(env(&[("MAX_BODY_BYTES", "-1")])).unwrap_err();
+        assert!(e.to_string().contains("MAX_BODY_BYTES"), "{e}");
+        let e = Config::default().with_env(env(&[("SIMULATOR_RATE", "0")])).unwrap_err();
+        assert!(e.to_string().contains("SIMULATOR_RATE"), "{e}");
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        assert!(toml::from_str::<Config>("adress = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! One error type for the REST API, always answered as JSON:
+//! `{ "error": "…", "items": [{ "index", "field", "message" }] }`.
+//! Client mistakes are 4xx and say what to fix; server faults are logged
+//! in full and answered with a short, detail-free 503.
+
+use app::ingest::{IngestError, ItemError};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// A query parameter or header the client got wrong.
+    #[error("invalid `{field}`: {message}")]
+    BadParam { field: &'static str, message: String },
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    #[error("the request body is larger than the limit of {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("the request body could not be read")]
+    BadBody,
+    #[error("{0}")]
+    Unavailable(&'static str),
+    #[error("no such endpoint")]
+    NotFound,
+    #[error("the event store is unavailable")]
+    Store(#[from] app::store::StoreError),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: String,
+    #[serde(skip_serializing_if = "<[ItemError]>::is_empty")]
+    items: &'a [ItemError],
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Ingest(IngestError::Invalid { .. }) => StatusCode::BAD_REQUEST,
+            ApiError::Ingest(IngestError::UnsupportedMediaType(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Ingest(IngestError::TooManyEvents { .. }) | ApiError::PayloadTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::Ingest(IngestError::Store(_)) | ApiError::Store(_) | ApiError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::BadParam { .. } | ApiError::BadBody => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let items: &[ItemError] = match &self {
+            ApiError::Ingest(IngestError::Invalid { items, .. }) => items,
+            _ => &[],
+        };
+        let error = match &self {
+            ApiError::Ingest(IngestError::Store(e)) | ApiError::Store(e) => {
+                tracing::error!(error = %e, "Store failure answered with 503.");
+                "the event store is unavailable; nothing was stored, retry later".to_string()
+            }
+            other => other.to_string(),
+        };
+        if status.is_client_error() {
+            tracing::debug!(%status, %error, "Request refused.");
+        }
+        (status, Json(Body { error, items })).into_response()
+    }
+}

@@ -1,0 +1,69 @@
+//! `GET /api/ping` (is the process up) and `GET /api/health` (can it do its
+//! job: database round trip, events stored, uptime).
+
+use super::error::ApiError;
+use app::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+pub async fn ping() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `healthy`, or `degraded` when the database does not answer.
+    pub status: &'static str,
+    pub database: DatabaseHealth,
+    pub uptime_seconds: u64,
+    pub events_stored: Option<i64>,
+    pub stream_subscribers: usize,
+    pub telemetry_enabled: bool,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseHealth {
+    pub backend: &'static str,
+    pub ok: bool,
+    pub latency_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// 200 when healthy, 503 when degraded (so load balancers can act on it).
+pub async fn health(State(state): State<AppState>) -> Result<(StatusCode, Json<Health>), ApiError> {
+    let t0 = Instant::now();
+    let ping = state.store.ping().await;
+    let latency_ms = (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0;
+    let events_stored = match &ping {
+        Ok(()) => state.store.count_events().await.ok(),
+        Err(_) => None,
+    };
+    let ok = ping.is_ok();
+    if let Err(e) = &ping {
+        tracing::warn!(error = %e, "Health check: database unreachable.");
+    }
+    let health = Health {
+        status: if ok { "healthy" } else { "degraded" },
+        database: DatabaseHealth {
+            backend: state.store.backend(),
+            ok,
+            latency_ms,
+            error: ping.err().map(|_| "database unreachable".to_string()),
+        },
+        uptime_seconds: state.started_at.elapsed().as_secs(),
+        events_stored,
+        stream_subscribers: state.bus.subscribers(),
+        telemetry_enabled: state.telemetry_enabled(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    Ok((code, Json(health)))
+}

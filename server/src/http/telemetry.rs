@@ -1,0 +1,116 @@
+//! `GET /api/telemetry/history` (paged JSON, newest first) and
+//! `GET /api/telemetry/stream` (SSE with gap-free resume).
+
+use super::error::ApiError;
+use app::domain::{time, Event};
+use app::state::AppState;
+use app::store::HistoryQuery;
+use app::stream::{self, Resume, StreamItem};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::{Stream, StreamExt};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::ReceiverStream;
+
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+/// Comment lines that keep idle proxies from closing the stream.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long the browser waits before reconnecting a dropped stream.
+const RETRY: Duration = Duration::from_secs(3);
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub events: Vec<Event>,
+    /// Pass as `before` for the next (older) page; null on the last page.
+    pub next_before: Option<i64>,
+}
+
+pub async fn history(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<HistoryPage>, ApiError> {
+    let limit = match params.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(ApiError::BadParam {
+                    field: "limit",
+                    message: format!("`{v}` must be an integer from 1 to {MAX_LIMIT}"),
+                })
+            }
+        },
+    };
+    let before = params
+        .get("before")
+        .map(|v| {
+            v.parse::<i64>().map_err(|_| ApiError::BadParam {
+                field: "before",
+                message: format!("`{v}` must be an event id"),
+            })
+        })
+        .transpose()?;
+    let chat_id = params.get("chatId").filter(|c| !c.is_empty()).cloned();
+    let events = state.store.history(&HistoryQuery { limit, before, chat_id }).await?;
+    let next_before = (events.len() as i64 == limit).then(|| events.last().map(|e| e.id)).flatten();
+    Ok(Json(HistoryPage { events, next_before }))
+}
+
+/// Where the stream starts: `Last-Event-ID` (the browser's reconnect) wins
+/// over `?after=` (a page that already rendered events up to that id).
+pub fn resume_point(headers: &HeaderMap, params: &HashMap<String, String>) -> Result<Resume, ApiError> {
+    if let Some(v) = headers.get("last-event-id") {
+        let id = v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok());
+        return id.map(Resume::After).ok_or(ApiError::BadParam {
+            field: "Last-Event-ID",
+            message: "must be an event id".into(),
+        });
+    }
+    match params.get("after") {
+        None => Ok(Resume::Fresh),
+        Some(v) => v.parse::<i64>().map(Resume::After).map_err(|_| ApiError::BadParam {
+            field: "after",
+            message: format!("`{v}` must be an event id"),
+        }),
+    }
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let resume = resume_point(&headers, &params)?;
+    let items = stream::subscribe(state.store.clone(), state.bus.clone(), resume, time::now_ms());
+    let mut response = Sse::new(sse_events(ReceiverStream::new(items)))
+        .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
+        .into_response();
+    // Tell nginx-style proxies not to buffer the stream.
+    response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
+}
+
+fn sse_events(items: impl Stream<Item = StreamItem>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    items.map(|item| {
+        Ok(match item {
+            StreamItem::Connected { last_event_id, server_time } => SseEvent::default()
+                .event("connected")
+                .retry(RETRY)
+                .data(
+                    serde_json::json!({ "lastEventId": last_event_id, "serverTime": time::to_rfc3339(server_time) })
+                        .to_string(),
+                ),
+            StreamItem::Event(e) => SseEvent::default()
+                .id(e.id.to_string())
+                .data(serde_json::to_string(&e).unwrap_or_default()),
+        })
+    })
+}

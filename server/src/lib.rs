@@ -1,0 +1,20 @@
+//! The Flowmeter server: configuration, the HTTP surface and the commands.
+//!
+//! # Layout
+//! - [`cli`]: `serve` (the default), `simulate`.
+//! - [`config`]: `Leptos.toml` plus environment overrides.
+//! - [`startup`]: opens the store, bootstraps an ingest key, builds state.
+//! - [`http`]: the router — REST, SSE and the Leptos pages — one module
+//!   per resource, with one JSON error type.
+//! - [`simulate`]: realistic agent traffic, over HTTP or in-process.
+//!
+//! The pipeline itself (ingest → store → bus → stream) lives in the `app`
+//! crate, so server functions and handlers share it.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod simulate;
+pub mod startup;
+
+pub use startup::{serve, Server};

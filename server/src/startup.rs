@@ -1,0 +1,133 @@
+//! Start-up: configuration → store → state → router → listener. `serve` is
+//! the production path; [`Server::start`] is the same path on any port for
+//! tests and benchmarks, with a handle to stop it.
+
+use crate::config::Config;
+use crate::simulate::{self, SimOptions, Sink};
+use anyhow::Context;
+use app::domain::time;
+use app::state::AppState;
+use app::store::{hash_key, KeyScope, Store};
+use leptos::config::LeptosOptions;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Opens the store, builds the state and serves on `config.address`
+    /// (port 0 picks a free one) until [`Server::stop`].
+    pub async fn start(config: Config) -> anyhow::Result<Server> {
+        let state = build_state(&config).await?;
+        let listener = tokio::net::TcpListener::bind(config.address)
+            .await
+            .with_context(|| format!("binding {}", config.address))?;
+        let addr = listener.local_addr()?;
+        let router = crate::http::router(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        if config.simulator {
+            let opts = SimOptions { rate: config.simulator_rate, ..SimOptions::default() };
+            let sink = Sink::InProcess(state.ingestor.clone());
+            tokio::spawn(async move {
+                if let Err(e) = simulate::run(sink, opts, std::future::pending()).await {
+                    tracing::error!(error = %e, "The simulator stopped.");
+                }
+            });
+            tracing::info!(rate = config.simulator_rate, "Simulator on: sending demo traffic.");
+        }
+        Ok(Server { addr, state, stop, task })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets open requests finish, closes the store.
+    /// Open SSE streams are cut.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.abort();
+        let _ = self.task.await;
+        self.state.store.close().await;
+    }
+}
+
+/// Runs the dashboard until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let server = Server::start(config).await?;
+    tracing::info!(url = %server.url(), backend = server.state.store.backend(), "Flowmeter is listening.");
+    crate::cli::shutdown_signal().await;
+    tracing::info!("Shutting down.");
+    server.stop().await;
+    Ok(())
+}
+
+async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database ({})", redact(&config.database_url)))?;
+    bootstrap_key(&store, config).await?;
+    let keys: HashSet<String> = config.ingest_api_keys.iter().map(|k| hash_key(k)).collect();
+    Ok(AppState::new(leptos_options(config)?, store, keys, config.max_body_bytes, config.telemetry_enabled))
+}
+
+/// With no key configured and none stored, mints one and prints it once.
+async fn bootstrap_key(store: &Store, config: &Config) -> anyhow::Result<()> {
+    if !config.ingest_api_keys.is_empty() || store.active_api_key_count().await? > 0 {
+        return Ok(());
+    }
+    let key = store.create_api_key("default", KeyScope::Ingest, time::now_ms()).await?;
+    // Printed, not logged: log pipelines must never carry a secret.
+    eprintln!(
+        "\n  Flowmeter created an ingest API key. It is shown only this once (only its hash is stored):\n\n      {}\n\n  Send it as the X-API-Key header with POST /api/events.\n",
+        key.plaintext
+    );
+    Ok(())
+}
+
+fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
+    let mut options = leptos::config::get_configuration(None)
+        .context("reading the LEPTOS_* site settings")?
+        .leptos_options;
+    if options.output_name.is_empty() {
+        options.output_name = "flowmeter".into();
+    }
+    options.site_addr = config.address;
+    Ok(options)
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("sqlite://data/f.db"), "sqlite://data/f.db");
+    }
+}

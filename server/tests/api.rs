@@ -1,0 +1,284 @@
+//! The ingest → store → history/stream path against a real server, run once
+//! on SQLite and once on Postgres (same tests, see `both_backends!`).
+
+mod common;
+
+use common::{event, Backend, TestServer, KEY};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+
+both_backends!(
+    ingest_then_history_round_trips_every_field,
+    history_pages_newest_first_and_filters_by_chat,
+    accepts_an_object_an_array_and_ndjson,
+    one_bad_item_stores_nothing_and_names_the_item,
+    refuses_bad_requests_with_clear_errors,
+    api_keys_are_required_and_stored_keys_work_until_revoked,
+    sse_delivers_a_posted_event,
+    sse_fresh_connection_gets_the_latest_fifty_in_order,
+    sse_resume_with_last_event_id_gets_exactly_the_missed_events,
+    sse_sees_concurrent_batches_in_id_order_without_gaps,
+    ping_and_health_report_the_database,
+);
+
+async fn ingest_then_history_round_trips_every_field(b: Backend) {
+    let t = TestServer::start(b).await;
+    let sent = json!({
+        "chatId": "chat-1", "turnId": "t1", "stage": "response", "status": "error",
+        "ts": "2026-11-22T10:00:00.250Z", "durationMs": 812, "persona": "sage",
+        "model": "claude-sonnet-4-20250514", "provider": "anthropic", "error": "overloaded",
+        "usage": {"input_tokens": 50, "output_tokens": 300, "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 200},
+        "meta": {"tool": "search", "nested": {"n": [1, 2, 3]}}
+    });
+    let ids = t.post_ok(&sent).await;
+    assert_eq!(ids.len(), 1);
+    let events = t.history("").await;
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e["id"].as_i64(), Some(ids[0]));
+    for field in ["chatId", "turnId", "stage", "status", "ts", "durationMs", "persona", "model", "provider", "error", "meta"] {
+        assert_eq!(e[field], sent[field], "{field}");
+    }
+    assert_eq!(
+        e["usage"],
+        json!({"inputTokens": 1250, "outputTokens": 300, "cachedInputTokens": 1000, "cacheWriteTokens": 200, "reasoningTokens": 0})
+    );
+    assert!(e["receivedAt"].as_str().unwrap().ends_with('Z'));
+    t.stop().await;
+}
+
+async fn history_pages_newest_first_and_filters_by_chat(b: Backend) {
+    let t = TestServer::start(b).await;
+    let batch: Vec<Value> = (0..7).map(|i| event(if i % 2 == 0 { "even" } else { "odd" }, &format!("s{i}"))).collect();
+    let ids = t.post_ok(&Value::Array(batch)).await;
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids follow the input order: {ids:?}");
+
+    let (_, page1) = t.get_json("/api/telemetry/history?limit=3").await;
+    let got: Vec<i64> = page1["events"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, [ids[6], ids[5], ids[4]]);
+    let before = page1["nextBefore"].as_i64().unwrap();
+    let (_, page2) = t.get_json(&format!("/api/telemetry/history?limit=3&before={before}")).await;
+    let got: Vec<i64> = page2["events"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, [ids[3], ids[2], ids[1]]);
+    let (_, page3) = t.get_json(&format!("/api/telemetry/history?limit=3&before={}", ids[1])).await;
+    assert_eq!(page3["events"].as_array().unwrap().len(), 1);
+    assert!(page3["nextBefore"].is_null());
+
+    let odd = t.history("chatId=odd").await;
+    assert_eq!(odd.iter().map(|e| e["stage"].as_str().unwrap()).collect::<Vec<_>>(), ["s5", "s3", "s1"]);
+    t.stop().await;
+}
+
+async fn accepts_an_object_an_array_and_ndjson(b: Backend) {
+    let t = TestServer::start(b).await;
+    t.post_ok(&event("a", "one")).await;
+    t.post_ok(&json!([event("a", "two"), event("a", "three")])).await;
+    let ndjson = format!("{}\n\n{}\n", event("a", "four"), event("a", "five"));
+    let (status, ack) = t.post_raw(ndjson, "application/x-ndjson").await;
+    assert_eq!(status, 202, "{ack}");
+    assert_eq!(ack["accepted"], 2);
+    let stages: Vec<String> = t.history("").await.iter().map(|e| e["stage"].as_str().unwrap().to_string()).collect();
+    assert_eq!(stages, ["five", "four", "three", "two", "one"]);
+    t.stop().await;
+}
+
+async fn one_bad_item_stores_nothing_and_names_the_item(b: Backend) {
+    let t = TestServer::start(b).await;
+    let batch = json!([event("c", "ok"), {"chatId": "c", "stage": "x", "usage": {"inputTokens": -5}}, event("c", "ok2")]);
+    let (status, body) = t.post(&batch).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"], "1 of 3 events are invalid; nothing was stored");
+    assert_eq!(body["items"], json!([{"index": 1, "field": "usage.inputTokens", "message": "must be a non-negative integer"}]));
+    let ndjson = format!("{}\n{{\"chatId\": \"c\"}}\n", event("c", "ok"));
+    let (status, body) = t.post_raw(ndjson, "application/x-ndjson").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["items"][0]["index"], 1);
+    assert_eq!(body["items"][0]["field"], "stage");
+    assert!(t.history("").await.is_empty(), "nothing was half-stored");
+    t.stop().await;
+}
+
+async fn refuses_bad_requests_with_clear_errors(b: Backend) {
+    let t = TestServer::start_with(b, |c| c.max_body_bytes = 4096).await;
+    let cases: Vec<(reqwest::Body, &str, u16, &str)> = vec![
+        ("{not json".into(), "application/json", 400, "body is not valid JSON"),
+        ("[]".into(), "application/json", 400, "no events"),
+        ("x".repeat(5000).into(), "application/json", 413, "4096 bytes"),
+        ("{}".into(), "text/plain", 415, "unsupported content type"),
+        ("[1]".into(), "application/json", 400, "invalid"),
+    ];
+    for (body, ct, want, says) in cases {
+        let (status, json) = t.post_raw(body, ct).await;
+        assert_eq!(status, want, "{json}");
+        assert!(json["error"].as_str().unwrap().contains(says), "{json} should say {says}");
+    }
+    let too_many: Vec<Value> = (0..10_001).map(|_| json!({})).collect();
+    let t2 = TestServer::start(b).await;
+    let (status, json) = t2.post(&Value::Array(too_many)).await;
+    assert_eq!(status, 413, "{json}");
+    for (query, field) in [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=1001", "limit"), ("before=x", "before")] {
+        let (status, json) = t.get_json(&format!("/api/telemetry/history?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(json["error"].as_str().unwrap().contains(field), "{json}");
+    }
+    let (status, json) = t.get_json("/api/nope").await;
+    assert_eq!((status, json["error"].as_str()), (404, Some("no such endpoint")));
+    assert!(t.history("").await.is_empty());
+    t.stop().await;
+    t2.stop().await;
+}
+
+async fn api_keys_are_required_and_stored_keys_work_until_revoked(b: Backend) {
+    let t = TestServer::start(b).await;
+    let post = |key: Option<String>| {
+        let mut req = t.client.post(t.url("/api/events")).json(&event("k", "s"));
+        if let Some(k) = key {
+            req = req.header("x-api-key", k);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = post(None).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("missing X-API-Key header")));
+    let (status, body) = post(Some("fm_wrong".into())).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid API key")));
+    assert_eq!(post(Some(KEY.into())).await.0, 202);
+
+    let store = &t.server.state.store;
+    let minted = store.create_api_key("ci", app::store::KeyScope::Ingest, 1).await.unwrap();
+    assert!(minted.plaintext.starts_with(&minted.record.prefix));
+    assert_eq!(post(Some(minted.plaintext.clone())).await.0, 202);
+    let listed = store.list_api_keys().await.unwrap();
+    assert!(listed[0].last_used_at.is_some(), "use is recorded");
+    assert!(store.revoke_api_key(minted.record.id, 2).await.unwrap());
+    assert_eq!(post(Some(minted.plaintext.clone())).await.0, 401);
+
+    let read_only = store.create_api_key("reader", app::store::KeyScope::Read, 1).await.unwrap();
+    assert_eq!(post(Some(read_only.plaintext)).await.0, 401);
+    t.stop().await;
+
+    let off = TestServer::start_with(b, |c| c.telemetry_enabled = false).await;
+    let (status, body) = off.post(&event("k", "s")).await;
+    assert_eq!(status, 503);
+    assert!(body["error"].as_str().unwrap().contains("turned off"), "{body}");
+    assert!(off.history("").await.is_empty());
+    off.stop().await;
+}
+
+async fn sse_delivers_a_posted_event(b: Backend) {
+    let t = TestServer::start(b).await;
+    let mut sse = t.sse(None).await;
+    let hello = sse.next().await.unwrap();
+    assert_eq!(hello.event.as_deref(), Some("connected"));
+    assert_eq!(hello.json()["lastEventId"], 0);
+    let ids = t.post_ok(&json!({"chatId": "live", "stage": "intent", "status": "error"})).await;
+    let msg = sse.next_within(Duration::from_secs(10)).await.expect("the posted event arrives");
+    assert_eq!(msg.id, Some(ids[0].to_string()));
+    let e = msg.json();
+    assert_eq!((e["chatId"].as_str(), e["stage"].as_str(), e["status"].as_str()), (Some("live"), Some("intent"), Some("error")));
+    t.stop().await;
+}
+
+async fn sse_fresh_connection_gets_the_latest_fifty_in_order(b: Backend) {
+    let t = TestServer::start(b).await;
+    let batch: Vec<Value> = (0..80).map(|i| event("f", &format!("s{i}"))).collect();
+    let ids = t.post_ok(&Value::Array(batch)).await;
+    let mut sse = t.sse(None).await;
+    assert_eq!(sse.take_ids(50).await, ids[30..]);
+    assert!(sse.next_within(Duration::from_millis(300)).await.is_none(), "nothing more than the latest 50");
+    t.stop().await;
+}
+
+async fn sse_resume_with_last_event_id_gets_exactly_the_missed_events(b: Backend) {
+    let t = TestServer::start(b).await;
+    let first = t.post_ok(&json!([event("r", "a"), event("r", "b")])).await;
+    let mut sse = t.sse(None).await;
+    let seen = sse.take_ids(2).await;
+    assert_eq!(seen, first);
+    drop(sse);
+
+    let mut missed = Vec::new();
+    for chunk in 0..10 {
+        let batch: Vec<Value> = (0..10).map(|i| event("r", &format!("m{chunk}-{i}"))).collect();
+        missed.extend(t.post_ok(&Value::Array(batch)).await);
+    }
+    assert_eq!(missed.len(), 100);
+
+    let mut again = t.sse(Some(*seen.last().unwrap())).await;
+    let got = again.take_ids(100).await;
+    assert_eq!(got, missed, "exactly the missed events, in order");
+    assert!(again.next_within(Duration::from_millis(300)).await.is_none(), "no duplicates after them");
+    // And the stream is live again after the catch-up.
+    let next = t.post_ok(&event("r", "after")).await;
+    assert_eq!(again.take_ids(1).await, next);
+    t.stop().await;
+}
+
+async fn sse_sees_concurrent_batches_in_id_order_without_gaps(b: Backend) {
+    let t = TestServer::start(b).await;
+    let mut sse = t.sse(None).await;
+    let posters: Vec<_> = (0..4)
+        .map(|p| {
+            let (client, url) = (t.client.clone(), t.url("/api/events"));
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                for round in 0..5 {
+                    let batch: Vec<Value> = (0..10).map(|i| event(&format!("p{p}"), &format!("r{round}-{i}"))).collect();
+                    let resp = client.post(&url).header("x-api-key", KEY).json(&batch).send().await.unwrap();
+                    assert_eq!(resp.status(), 202);
+                    let ack: Value = resp.json().await.unwrap();
+                    ids.extend(ack["ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()));
+                }
+                ids
+            })
+        })
+        .collect();
+    let mut acked = Vec::new();
+    for p in posters {
+        acked.extend(p.await.unwrap());
+    }
+    let got = sse.take_ids(200).await;
+    assert!(got.windows(2).all(|w| w[0] < w[1]), "strictly increasing ids on the stream");
+    acked.sort_unstable();
+    assert_eq!(got, acked, "every acknowledged event, once");
+    t.stop().await;
+}
+
+async fn ping_and_health_report_the_database(b: Backend) {
+    let t = TestServer::start(b).await;
+    assert_eq!(t.get_json("/api/ping").await, (200, json!({"status": "ok"})));
+    t.post_ok(&json!([event("h", "a"), event("h", "b")])).await;
+    let (status, health) = t.get_json("/api/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(health["status"], "healthy");
+    assert_eq!(health["database"]["ok"], true);
+    assert_eq!(health["database"]["backend"], match b { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" });
+    assert_eq!(health["eventsStored"], 2);
+    assert!(health["uptimeSeconds"].is_u64());
+
+    // With the database gone, health says so instead of failing.
+    t.server.state.store.close().await;
+    let (status, health) = t.get_json("/api/health").await;
+    assert_eq!(status, 503);
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["database"]["ok"], false);
+    let (status, body) = t.post(&event("h", "c")).await;
+    assert_eq!(status, 503, "{body}");
+    t.stop().await;
+}

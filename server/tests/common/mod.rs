@@ -1,0 +1,208 @@
+//! A real server on a free port, on SQLite (a temporary file) or on a fresh
+//! Postgres database (from `FLOWMETER_TEST_POSTGRES_URL`), plus a small SSE
+//! client. Nothing is mocked.
+#![allow(dead_code)]
+
+use futures::StreamExt;
+use serde_json::Value;
+use server::config::Config;
+use server::Server;
+use sqlx::Connection;
+use std::time::Duration;
+
+pub const KEY: &str = "test-ingest-key";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestServer {
+    pub server: Server,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    pg_db: Option<(String, String)>,
+}
+
+/// The admin URL of the test Postgres, which the test command provides.
+fn postgres_admin_url() -> String {
+    std::env::var("FLOWMETER_TEST_POSTGRES_URL").expect(
+        "FLOWMETER_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh, which starts a Postgres",
+    )
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        TestServer::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, pg_db) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("fm_test_{}", rand_suffix());
+                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test Postgres");
+                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+                (format!("{base}/{name}"), Some((admin, name)))
+            }
+        };
+        let mut config = Config {
+            address: "127.0.0.1:0".parse().unwrap(),
+            database_url,
+            ingest_api_keys: vec![KEY.to_string()],
+            simulator: false,
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let server = Server::start(config).await.expect("server starts");
+        TestServer { server, client: reqwest::Client::new(), _dir: dir, pg_db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    /// Posts `body` with the test key; returns status and JSON body.
+    pub async fn post_raw(&self, body: impl Into<reqwest::Body>, content_type: &str) -> (u16, Value) {
+        let resp = self
+            .client
+            .post(self.url("/api/events"))
+            .header("x-api-key", KEY)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, body: &Value) -> (u16, Value) {
+        self.post_raw(body.to_string(), "application/json").await
+    }
+
+    /// Posts and expects 202; returns the assigned ids.
+    pub async fn post_ok(&self, body: &Value) -> Vec<i64> {
+        let (status, json) = self.post(body).await;
+        assert_eq!(status, 202, "{json}");
+        json["ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect()
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let resp = self.client.get(self.url(path)).send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn history(&self, query: &str) -> Vec<Value> {
+        let (status, json) = self.get_json(&format!("/api/telemetry/history?{query}")).await;
+        assert_eq!(status, 200, "{json}");
+        json["events"].as_array().unwrap().clone()
+    }
+
+    pub async fn sse(&self, last_event_id: Option<i64>) -> Sse {
+        let mut req = self.client.get(self.url("/api/telemetry/stream"));
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        Sse { body: Box::pin(resp.bytes_stream()), buf: String::new() }
+    }
+
+    pub async fn stop(self) {
+        self.server.stop().await;
+        if let Some((admin, name)) = self.pg_db {
+            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+            }
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{}_{}_{}", std::process::id(), nanos, N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// One server-sent event.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SseMessage {
+    pub event: Option<String>,
+    pub id: Option<String>,
+    pub data: String,
+}
+
+impl SseMessage {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap()
+    }
+}
+
+type ByteStream = std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>;
+
+pub struct Sse {
+    body: ByteStream,
+    buf: String,
+}
+
+impl Sse {
+    /// The next event (comments such as heartbeats are skipped), or `None`
+    /// if none arrives within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<SseMessage> {
+        tokio::time::timeout(wait, self.next()).await.ok().flatten()
+    }
+
+    pub async fn next(&mut self) -> Option<SseMessage> {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut msg = SseMessage::default();
+                let mut data = Vec::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.trim_start().to_string());
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        msg.id = Some(v.trim_start().to_string());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        msg.event = Some(v.trim_start().to_string());
+                    }
+                }
+                if data.is_empty() && msg.event.is_none() {
+                    continue; // a comment or retry-only block
+                }
+                msg.data = data.join("\n");
+                return Some(msg);
+            }
+            let chunk = self.body.next().await?.ok()?;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next `n` telemetry events (skipping `connected`), as ids.
+    pub async fn take_ids(&mut self, n: usize) -> Vec<i64> {
+        let mut ids = Vec::with_capacity(n);
+        while ids.len() < n {
+            let msg = self.next_within(Duration::from_secs(10)).await.expect("an event within 10 s");
+            if msg.event.as_deref() == Some("connected") {
+                continue;
+            }
+            let id: i64 = msg.id.as_deref().unwrap().parse().unwrap();
+            assert_eq!(msg.json()["id"].as_i64(), Some(id), "the SSE id is the event id");
+            ids.push(id);
+        }
+        ids
+    }
+}
+
+/// A valid event for chat `chat` and stage `stage`.
+pub fn event(chat: &str, stage: &str) -> Value {
+    serde_json::json!({ "chatId": chat, "turnId": format!("{chat}-t1"), "stage": stage, "durationMs": 12 })
+}
