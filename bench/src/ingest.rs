@@ -4,6 +4,12 @@
 //! asserts nothing (timings on shared machines are for reading, not gating).
 //!
 //! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--database-url URL]`
+//! (or `--url http://host:port` with `FLOWMETER_API_KEY` to measure a running server).
+//!
+//! Events spread over ~1000 conversations, so every batch inserts into many
+//! places of the `(chat_id, id)` index: throughput falls as the table grows
+//! (SQLite writes each touched index page to its WAL once per commit). The
+//! "rows before" column says how large the table was for each phase.
 
 use anyhow::Context;
 use clap::Parser;
@@ -20,6 +26,10 @@ struct Args {
     /// Database to store into (default: a fresh SQLite file).
     #[arg(long)]
     database_url: Option<String>,
+    /// Measure an already running server instead of starting one here
+    /// (its key goes in FLOWMETER_API_KEY).
+    #[arg(long)]
+    url: Option<String>,
     /// Scale the number of events per run (1.0 ≈ 20–40 s in all).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
@@ -61,12 +71,19 @@ async fn main() -> anyhow::Result<()> {
         max_body_bytes: 64 * 1024 * 1024,
         ..Config::default()
     };
-    let server = Server::start(config).await.context("starting the server")?;
-    let url = format!("{}/api/events", server.url());
+    let (server, base, key) = match &args.url {
+        Some(url) => (None, url.trim_end_matches('/').to_string(), std::env::var("FLOWMETER_API_KEY")?),
+        None => {
+            let server = Server::start(config).await.context("starting the server")?;
+            let base = server.url();
+            (Some(server), base, KEY.to_string())
+        }
+    };
+    let url = format!("{base}/api/events");
     let client = reqwest::Client::new();
-    let backend = server.state.store.backend();
+    let backend = server.as_ref().map_or("external server", |s| s.state.store.backend());
     println!("bench/ingest: {backend}, concurrency {}, HTTP on loopback", args.concurrency);
-    println!("{:>6} {:>9} {:>12} {:>10} {:>10}", "batch", "events", "events/s", "p50 ms", "p99 ms");
+    println!("{:>6} {:>9} {:>12} {:>10} {:>10} {:>12}", "batch", "events", "events/s", "p50 ms", "p99 ms", "rows before");
 
     for (batch, base_events) in [(1usize, 3_000usize), (100, 200_000), (1000, 400_000)] {
         let events = ((base_events as f64 * args.scale) as usize).max(batch * args.concurrency);
@@ -78,18 +95,22 @@ async fn main() -> anyhow::Result<()> {
                 Value::Array(items).to_string()
             })
             .collect();
+        let rows_before = match &server {
+            Some(s) => s.state.store.count_events().await?.to_string(),
+            None => "?".into(),
+        };
         let per_worker = bodies.len().div_ceil(args.concurrency);
         let t0 = Instant::now();
         let mut workers = Vec::new();
         for chunk in bodies.chunks(per_worker).map(<[String]>::to_vec) {
-            let (client, url) = (client.clone(), url.clone());
+            let (client, url, key) = (client.clone(), url.clone(), key.clone());
             workers.push(tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(chunk.len());
                 for body in chunk {
                     let start = Instant::now();
                     let resp = client
                         .post(&url)
-                        .header("x-api-key", KEY)
+                        .header("x-api-key", &key)
                         .header("content-type", "application/json")
                         .body(body)
                         .send()
@@ -109,16 +130,19 @@ async fn main() -> anyhow::Result<()> {
         latencies.sort_unstable();
         let stored = requests * batch;
         println!(
-            "{:>6} {:>9} {:>12.0} {:>10.2} {:>10.2}",
+            "{:>6} {:>9} {:>12.0} {:>10.2} {:>10.2} {:>12}",
             batch,
             stored,
             stored as f64 / elapsed.as_secs_f64(),
             percentile(&latencies, 0.50).as_secs_f64() * 1e3,
             percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+            rows_before,
         );
     }
-    let total = server.state.store.count_events().await?;
-    println!("stored in all: {total} events");
-    server.stop().await;
+    if let Some(server) = server {
+        let total = server.state.store.count_events().await?;
+        println!("stored in all: {total} events");
+        server.stop().await;
+    }
     Ok(())
 }

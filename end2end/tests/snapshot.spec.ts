@@ -3,22 +3,27 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { KEY, PORTS } from '../playwright.config';
 
-// Each screenshot project has its own server with a fresh database, seeded
-// here once with the simulator's fixed-seed traffic (same seed → same turns,
-// stages, statuses and durations).
+// Each screenshot project has its own server with a fresh database: first it
+// shows the empty state, then it is seeded once with the simulator's
+// fixed-seed traffic (same seed → same turns, stages, statuses, durations).
 test.describe.configure({ mode: 'serial' });
 
 const base = (project: string) =>
   `http://127.0.0.1:${project === 'mobile' ? PORTS.snapMobile : PORTS.snapDesktop}`;
 
-test.beforeAll(async ({}, info) => {
+test('an empty dashboard says how to send the first event', async ({ page }, info) => {
+  await page.goto(`${base(info.project.name)}/`);
+  await expect(page.locator('.empty-title')).toHaveText('No events yet');
+  await expect(page.locator('.canvas-panel pre.code')).toContainText('/api/events');
+  await expect(page.locator('.log-panel .empty')).toBeVisible();
+  await expect(page.locator('.card[data-card="errors"] .figure')).toHaveText('—');
+});
+
+test('flow canvas snapshot', async ({ page }, info) => {
   const bin = path.resolve(__dirname, '../../target/debug/server');
   execFileSync(bin, ['simulate', '--seed', '7', '--turns', '24', '--burst', '--base-url', base(info.project.name), '--api-key', KEY], {
     stdio: 'inherit',
   });
-});
-
-test('flow canvas snapshot', async ({ page }, info) => {
   await page.goto(`${base(info.project.name)}/`);
   await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
   const canvas = page.locator('.canvas-panel');

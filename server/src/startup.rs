@@ -11,6 +11,7 @@ use app::store::{hash_key, KeyScope, Store};
 use leptos::config::LeptosOptions;
 use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -20,6 +21,7 @@ pub struct Server {
     pub state: AppState,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    simulator: Option<JoinHandle<()>>,
 }
 
 impl Server {
@@ -40,29 +42,35 @@ impl Server {
                 })
                 .await
         });
-        if config.simulator {
+        let simulator = config.simulator.then(|| {
             let opts = SimOptions { rate: config.simulator_rate, ..SimOptions::default() };
             let sink = Sink::InProcess(state.ingestor.clone());
+            tracing::info!(rate = config.simulator_rate, "Simulator on: sending demo traffic.");
             tokio::spawn(async move {
                 if let Err(e) = simulate::run(sink, opts, std::future::pending()).await {
                     tracing::error!(error = %e, "The simulator stopped.");
                 }
-            });
-            tracing::info!(rate = config.simulator_rate, "Simulator on: sending demo traffic.");
-        }
-        Ok(Server { addr, state, stop, task })
+            })
+        });
+        Ok(Server { addr, state, stop, task, simulator })
     }
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, lets open requests finish, closes the store.
-    /// Open SSE streams are cut.
-    pub async fn stop(self) {
+    /// Stops accepting, ends the live streams, lets open requests finish
+    /// (for up to 10 s), then closes the store.
+    pub async fn stop(mut self) {
+        if let Some(simulator) = &self.simulator {
+            simulator.abort();
+        }
+        self.state.bus.close();
         let _ = self.stop.send(());
-        self.task.abort();
-        let _ = self.task.await;
+        if tokio::time::timeout(Duration::from_secs(10), &mut self.task).await.is_err() {
+            tracing::warn!("Requests still open after 10 s; closing them.");
+            self.task.abort();
+        }
         self.state.store.close().await;
     }
 }

@@ -32,6 +32,7 @@ both_backends!(
     sse_resume_with_last_event_id_gets_exactly_the_missed_events,
     sse_sees_concurrent_batches_in_id_order_without_gaps,
     ping_and_health_report_the_database,
+    stopping_the_server_ends_open_streams,
 );
 
 async fn ingest_then_history_round_trips_every_field(b: Backend) {
@@ -281,4 +282,16 @@ async fn ping_and_health_report_the_database(b: Backend) {
     let (status, body) = t.post(&event("h", "c")).await;
     assert_eq!(status, 503, "{body}");
     t.stop().await;
+}
+
+async fn stopping_the_server_ends_open_streams(b: Backend) {
+    let t = TestServer::start(b).await;
+    let mut sse = t.sse(None).await;
+    assert_eq!(sse.next().await.unwrap().event.as_deref(), Some("connected"));
+    let started = std::time::Instant::now();
+    t.stop().await;
+    // Without the bus telling streams to end, stop would wait out its 10 s
+    // grace period for the open stream and then cut it.
+    assert!(started.elapsed() < Duration::from_secs(8), "stop took {:?}", started.elapsed());
+    assert!(sse.next_within(Duration::from_secs(5)).await.is_none(), "the stream ended");
 }

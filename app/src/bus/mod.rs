@@ -5,7 +5,7 @@
 
 use crate::domain::Event;
 use std::sync::Arc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// Batches held for slow subscribers before they lag.
 const CAPACITY: usize = 1024;
@@ -15,11 +15,13 @@ pub type Batch = Arc<[Event]>;
 #[derive(Clone, Debug)]
 pub struct Bus {
     tx: broadcast::Sender<Batch>,
+    /// Set once at shutdown, so long-lived subscribers (SSE) end cleanly.
+    closed: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Bus {
     fn default() -> Self {
-        Bus { tx: broadcast::channel(CAPACITY).0 }
+        Bus { tx: broadcast::channel(CAPACITY).0, closed: Arc::new(watch::channel(false).0) }
     }
 }
 
@@ -36,5 +38,16 @@ impl Bus {
 
     pub fn subscribers(&self) -> usize {
         self.tx.receiver_count()
+    }
+
+    /// Tells every subscriber to finish (server shutdown).
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Resolves once [`Bus::close`] has been called.
+    pub async fn closed(&self) {
+        let mut rx = self.closed.subscribe();
+        let _ = rx.wait_for(|closed| *closed).await;
     }
 }

@@ -70,3 +70,63 @@ impl Ingestor {
         Ok(stored)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Map, Value};
+
+    /// A tiny seeded generator of arbitrary JSON, biased towards event-ish
+    /// keys so validation gets past the first check.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn value(&mut self, depth: u32) -> Value {
+            const KEYS: &[&str] = &[
+                "chatId", "turnId", "stage", "status", "ts", "durationMs", "persona", "model", "provider", "usage",
+                "error", "meta", "inputTokens", "prompt_tokens", "prompt_tokens_details", "cached_tokens", "input_tokens",
+                "promptTokenCount", "x",
+            ];
+            match self.next() % if depth > 3 { 6 } else { 8 } {
+                0 => Value::Null,
+                1 => json!(self.next() % 2 == 0),
+                2 => json!((self.next() as i64) >> (self.next() % 64)),
+                3 => json!(f64::from_bits(self.next() >> 2)),
+                4 => json!(["success", "error", "running", "", "2026-11-22T10:00:00Z", "nope"][(self.next() % 6) as usize]),
+                5 => json!("é".repeat((self.next() % 300) as usize)),
+                6 => Value::Array((0..self.next() % 4).map(|_| self.value(depth + 1)).collect()),
+                _ => {
+                    let mut m = Map::new();
+                    for _ in 0..self.next() % 8 {
+                        let k = KEYS[(self.next() % KEYS.len() as u64) as usize];
+                        m.insert(k.to_string(), self.value(depth + 1));
+                    }
+                    Value::Object(m)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_input_is_answered_never_panicked_on() {
+        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..20_000 {
+            let v = g.value(0);
+            match validate::validate(0, &v, 1) {
+                Ok(e) => assert!(!e.chat_id.is_empty() && !e.stage.is_empty()),
+                Err(errors) => assert!(!errors.is_empty() && errors.iter().all(|e| !e.message.is_empty())),
+            }
+            let bytes = v.to_string().into_bytes();
+            let cut = (g.next() as usize) % (bytes.len() + 1);
+            let _ = parse::parse_body(&bytes[..cut], BodyFormat::Json);
+            let _ = parse::parse_body(&bytes[..cut], BodyFormat::Ndjson);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The events table: atomic batch inserts (all or nothing, ids in input
 //! order) and the reads the history API, the SSE resume and the page need.
 
-use super::{on_pool, Store, StoreError};
+use super::{on_pool, on_writer, Store, StoreError};
 use crate::domain::{Event, Status, Usage};
 use sqlx::{FromRow, QueryBuilder};
 
@@ -91,7 +91,7 @@ impl Store {
     /// in input order. Either every event is stored or none is.
     pub async fn insert_events(&self, mut events: Vec<Event>) -> Result<Vec<Event>, StoreError> {
         let mut ids: Vec<i64> = Vec::with_capacity(events.len());
-        on_pool!(self, pool => {
+        on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             if let Store::Postgres(_) = self {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INSERT_LOCK_KEY).execute(&mut *tx).await?;

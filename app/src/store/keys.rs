@@ -2,7 +2,7 @@
 //! bits, so a fast hash is enough; passwords are another matter), verified by
 //! hash. The plaintext exists once, in the response that creates it.
 
-use super::{on_pool, Store, StoreError};
+use super::{on_pool, on_writer, Store, StoreError};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -73,7 +73,7 @@ impl Store {
         let plaintext = mint();
         let prefix = plaintext[..PREFIX_LEN].to_string();
         let sql = "INSERT INTO api_keys (name, prefix, key_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
-        let id: i64 = on_pool!(self, pool => sqlx::query_scalar(sql)
+        let id: i64 = on_writer!(self, pool => sqlx::query_scalar(sql)
             .bind(name)
             .bind(&prefix)
             .bind(hash_key(&plaintext))
@@ -103,7 +103,7 @@ impl Store {
         .await?);
         let Some((id, scope, last_used)) = found else { return Ok(None) };
         if last_used.is_none_or(|t| now_ms - t >= TOUCH_EVERY_MS) {
-            on_pool!(self, pool => sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+            on_writer!(self, pool => sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
                 .bind(now_ms)
                 .bind(id)
                 .execute(pool)
@@ -136,7 +136,7 @@ impl Store {
 
     /// Revokes a key; false when there is no such active key.
     pub async fn revoke_api_key(&self, id: i64, now_ms: i64) -> Result<bool, StoreError> {
-        let done = on_pool!(self, pool => sqlx::query(
+        let done = on_writer!(self, pool => sqlx::query(
             "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(now_ms)

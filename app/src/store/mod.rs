@@ -1,7 +1,13 @@
 //! Durable storage through sqlx: an embedded SQLite file by default,
 //! Postgres when the URL says so. Both run the same numbered migrations
 //! (`migrations/sqlite`, `migrations/postgres`) and mostly the same SQL;
-//! [`on_pool!`] writes a query once and runs it on whichever pool is open.
+//! [`on_pool!`] writes a query once and runs it on whichever pool is open
+//! ([`on_writer!`] for writes).
+//!
+//! SQLite gets one dedicated writer connection besides its readers: it
+//! allows one writer at a time anyway, and a connection that did not make
+//! the last write must drop its page cache, so rotating writes across a
+//! pool made every batch insert start cold (measured: ~30 % slower).
 
 mod events;
 mod keys;
@@ -28,23 +34,34 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// A cheap, clonable handle to the connection pool.
+/// A cheap, clonable handle to the connection pools.
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqlitePool),
+    Sqlite { readers: SqlitePool, writer: SqlitePool },
     Postgres(PgPool),
 }
 
-/// Runs `$body` with `$pool` bound to the open pool, whichever backend.
+/// Runs `$body` with `$pool` bound to the pool for reads, whichever backend.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Sqlite { readers: $pool, .. } => $body,
             $crate::store::Store::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use on_pool;
+
+/// Runs `$body` with `$pool` bound to the pool for writes.
+macro_rules! on_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { writer: $pool, .. } => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_writer;
 
 impl Store {
     /// Opens (creating a SQLite file and its directory when needed) and
@@ -69,12 +86,19 @@ impl Store {
                 std::fs::create_dir_all(dir)
                     .map_err(|source| StoreError::CreateDir { path: dir.display().to_string(), source })?;
             }
-            let pool = SqlitePoolOptions::new()
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                // 64 MiB of page cache (the default is 2 MiB), so the index
+                // pages a batch insert touches stay in memory.
+                .connect_with(opts.clone().pragma("cache_size", "-65536"))
+                .await?;
+            let readers = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store::Sqlite(pool)
+            Store::Sqlite { readers, writer }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
@@ -84,7 +108,7 @@ impl Store {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
+            Store::Sqlite { writer, .. } => sqlx::migrate!("../migrations/sqlite").run(writer).await?,
             Store::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -92,7 +116,7 @@ impl Store {
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite { .. } => "sqlite",
             Store::Postgres(_) => "postgres",
         }
     }
@@ -104,6 +128,12 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        on_pool!(self, pool => pool.close().await)
+        match self {
+            Store::Sqlite { readers, writer } => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Store::Postgres(pool) => pool.close().await,
+        }
     }
 }

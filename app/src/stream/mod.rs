@@ -2,15 +2,16 @@
 //! HTTP: a `connected` greeting, then a backlog from the store, then live
 //! events from the bus — without a gap or a duplicate.
 //!
-//! The trick is ordering: subscribe to the bus *before* reading the backlog,
-//! then forward only live events with an id above the last one sent. Events
-//! committed while the backlog was read arrive on the bus and are kept; ones
-//! already in the backlog are dropped. A subscriber that lags behind the bus
-//! refills from the store, so nothing is lost either.
+//! The trick is ordering: subscribe to the bus and note the newest id
+//! *before* answering, read the backlog, then forward only live events with
+//! an id above the last one sent. Events committed while the backlog was read
+//! arrive on the bus and are kept; ones already in the backlog are dropped. A
+//! subscriber that lags behind the bus refills from the store, so nothing is
+//! lost either.
 
-use crate::bus::Bus;
+use crate::bus::{Batch, Bus};
 use crate::domain::Event;
-use crate::store::Store;
+use crate::store::{HistoryQuery, Store, StoreError};
 use tokio::sync::{broadcast, mpsc};
 
 /// Events sent on a fresh connection.
@@ -33,44 +34,60 @@ pub enum StreamItem {
     Event(Event),
 }
 
-/// Starts a stream; it ends when the receiver is dropped.
-pub fn subscribe(store: Store, bus: Bus, resume: Resume, now_ms: i64) -> mpsc::Receiver<StreamItem> {
+/// Opens a stream; it ends when the receiver is dropped or the bus closes.
+///
+/// The bus subscription and the newest id are taken *before* this returns
+/// (so before the client sees a response): anything committed after that
+/// has a larger id and reaches the stream, whatever happens next.
+pub async fn open(store: Store, bus: Bus, resume: Resume, now_ms: i64) -> Result<mpsc::Receiver<StreamItem>, StoreError> {
+    let live = bus.subscribe();
+    let last_event_id = store.last_event_id().await?;
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
-        if let Err(e) = run(&store, &bus, resume, now_ms, &tx).await {
+        let greeting = StreamItem::Connected { last_event_id, server_time: now_ms };
+        if let Err(e) = run(&store, &bus, live, resume, last_event_id, greeting, &tx).await {
             tracing::warn!(error = %e, "Telemetry stream ended by a store error.");
         }
     });
-    rx
+    Ok(rx)
 }
 
 /// Ends quietly (Ok) when the client has gone away.
 async fn run(
     store: &Store,
     bus: &Bus,
+    mut live: broadcast::Receiver<Batch>,
     resume: Resume,
-    now_ms: i64,
+    last_event_id: i64,
+    greeting: StreamItem,
     tx: &mpsc::Sender<StreamItem>,
-) -> Result<(), crate::store::StoreError> {
-    let mut live = bus.subscribe();
-    let last_event_id = store.last_event_id().await?;
-    if tx.send(StreamItem::Connected { last_event_id, server_time: now_ms }).await.is_err() {
+) -> Result<(), StoreError> {
+    if tx.send(greeting).await.is_err() {
         return Ok(());
     }
     let mut cursor = match resume {
         Resume::After(id) => id,
         Resume::Fresh => {
-            let mut recent = store.latest(INITIAL_BACKLOG).await?;
+            // The latest events as of the subscription, oldest first.
+            let query = HistoryQuery { limit: INITIAL_BACKLOG, before: Some(last_event_id + 1), chat_id: None };
+            let mut recent = store.history(&query).await?;
             recent.reverse();
-            let first = recent.first().map_or(last_event_id, |e| e.id - 1);
-            let Some(cursor) = send_all(tx, recent, first).await else { return Ok(()) };
-            cursor
+            if send_all(tx, recent, last_event_id).await.is_none() {
+                return Ok(());
+            }
+            last_event_id
         }
     };
     let Some(c) = catch_up(store, tx, cursor).await? else { return Ok(()) };
     cursor = c;
+    let closed = bus.closed();
+    tokio::pin!(closed);
     loop {
-        match live.recv().await {
+        let next = tokio::select! {
+            next = live.recv() => next,
+            _ = &mut closed => return Ok(()),
+        };
+        match next {
             Ok(batch) => {
                 let fresh = batch.iter().filter(|e| e.id > cursor).cloned().collect();
                 match send_all(tx, fresh, cursor).await {
@@ -93,7 +110,7 @@ async fn catch_up(
     store: &Store,
     tx: &mpsc::Sender<StreamItem>,
     mut cursor: i64,
-) -> Result<Option<i64>, crate::store::StoreError> {
+) -> Result<Option<i64>, StoreError> {
     loop {
         let page = store.after(cursor, PAGE).await?;
         let full = page.len() as i64 == PAGE;
@@ -113,4 +130,56 @@ async fn send_all(tx: &mpsc::Sender<StreamItem>, events: Vec<Event>, mut cursor:
         tx.send(StreamItem::Event(e)).await.ok()?;
     }
     Some(cursor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::flow::tests::ev;
+    use crate::domain::{Event, Status};
+
+    /// An event to store (the store assigns the id).
+    fn event(i: i64) -> Event {
+        ev(i, &format!("c{}", i % 7), "t", "s", Status::Success)
+    }
+
+    async fn next_event(rx: &mut mpsc::Receiver<StreamItem>) -> i64 {
+        loop {
+            match rx.recv().await.expect("stream open") {
+                StreamItem::Event(e) => return e.id,
+                StreamItem::Connected { .. } => continue,
+            }
+        }
+    }
+
+    /// A subscriber that falls more than the bus capacity behind refills
+    /// from the store: every event once, in order.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_lagging_stream_catches_up_from_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let bus = Bus::default();
+        let first = store.insert_events(vec![event(0)]).await.unwrap();
+        let mut rx = open(store.clone(), bus.clone(), Resume::After(0), 0).await.unwrap();
+        assert_eq!(next_event(&mut rx).await, first[0].id);
+
+        // Store 3000 events, then publish them one batch each with no await
+        // in between: the stream task cannot run, so its receiver lags.
+        let stored = store.insert_events((1..=3000).map(event).collect()).await.unwrap();
+        for e in stored.iter() {
+            bus.publish(vec![e.clone()].into());
+        }
+        let mut got = Vec::with_capacity(stored.len());
+        while got.len() < stored.len() {
+            got.push(next_event(&mut rx).await);
+        }
+        let want: Vec<i64> = stored.iter().map(|e| e.id).collect();
+        assert_eq!(got, want);
+
+        let more = store.insert_events(vec![event(9999)]).await.unwrap();
+        bus.publish(more.clone().into());
+        assert_eq!(next_event(&mut rx).await, more[0].id, "live again, no duplicates before it");
+        bus.close();
+        assert!(rx.recv().await.is_none(), "closing the bus ends the stream");
+    }
 }

@@ -89,7 +89,7 @@ pub async fn stream(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let resume = resume_point(&headers, &params)?;
-    let items = stream::subscribe(state.store.clone(), state.bus.clone(), resume, time::now_ms());
+    let items = stream::open(state.store.clone(), state.bus.clone(), resume, time::now_ms()).await?;
     let mut response = Sse::new(sse_events(ReceiverStream::new(items)))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();
