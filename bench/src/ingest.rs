@@ -83,7 +83,10 @@ async fn main() -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let backend = server.as_ref().map_or("external server", |s| s.state.store.backend());
     println!("bench/ingest: {backend}, concurrency {}, HTTP on loopback", args.concurrency);
-    println!("{:>6} {:>9} {:>12} {:>10} {:>10} {:>12}", "batch", "events", "events/s", "p50 ms", "p99 ms", "rows before");
+    println!(
+        "{:>6} {:>9} {:>12} {:>10} {:>10} {:>12}",
+        "batch", "events", "events/s", "p50 ms", "p99 ms", "rows before"
+    );
 
     for (batch, base_events) in [(1usize, 3_000usize), (100, 200_000), (1000, 400_000)] {
         let events = ((base_events as f64 * args.scale) as usize).max(batch * args.concurrency);

@@ -109,9 +109,8 @@ async fn bootstrap_key(store: &Store, config: &Config) -> anyhow::Result<()> {
 }
 
 fn leptos_options(config: &Config) -> anyhow::Result<LeptosOptions> {
-    let mut options = leptos::config::get_configuration(None)
-        .context("reading the LEPTOS_* site settings")?
-        .leptos_options;
+    let mut options =
+        leptos::config::get_configuration(None).context("reading the LEPTOS_* site settings")?.leptos_options;
     if options.output_name.is_empty() {
         options.output_name = "flowmeter".into();
     }

@@ -50,7 +50,9 @@ async fn ingest_then_history_round_trips_every_field(b: Backend) {
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(e["id"].as_i64(), Some(ids[0]));
-    for field in ["chatId", "turnId", "stage", "status", "ts", "durationMs", "persona", "model", "provider", "error", "meta"] {
+    for field in
+        ["chatId", "turnId", "stage", "status", "ts", "durationMs", "persona", "model", "provider", "error", "meta"]
+    {
         assert_eq!(e[field], sent[field], "{field}");
     }
     assert_eq!(
@@ -98,11 +100,15 @@ async fn accepts_an_object_an_array_and_ndjson(b: Backend) {
 
 async fn one_bad_item_stores_nothing_and_names_the_item(b: Backend) {
     let t = TestServer::start(b).await;
-    let batch = json!([event("c", "ok"), {"chatId": "c", "stage": "x", "usage": {"inputTokens": -5}}, event("c", "ok2")]);
+    let batch =
+        json!([event("c", "ok"), {"chatId": "c", "stage": "x", "usage": {"inputTokens": -5}}, event("c", "ok2")]);
     let (status, body) = t.post(&batch).await;
     assert_eq!(status, 400);
     assert_eq!(body["error"], "1 of 3 events are invalid; nothing was stored");
-    assert_eq!(body["items"], json!([{"index": 1, "field": "usage.inputTokens", "message": "must be a non-negative integer"}]));
+    assert_eq!(
+        body["items"],
+        json!([{"index": 1, "field": "usage.inputTokens", "message": "must be a non-negative integer"}])
+    );
     let ndjson = format!("{}\n{{\"chatId\": \"c\"}}\n", event("c", "ok"));
     let (status, body) = t.post_raw(ndjson, "application/x-ndjson").await;
     assert_eq!(status, 400);
@@ -130,7 +136,9 @@ async fn refuses_bad_requests_with_clear_errors(b: Backend) {
     let t2 = TestServer::start(b).await;
     let (status, json) = t2.post(&Value::Array(too_many)).await;
     assert_eq!(status, 413, "{json}");
-    for (query, field) in [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=1001", "limit"), ("before=x", "before")] {
+    for (query, field) in
+        [("limit=0", "limit"), ("limit=abc", "limit"), ("limit=1001", "limit"), ("before=x", "before")]
+    {
         let (status, json) = t.get_json(&format!("/api/telemetry/history?{query}")).await;
         assert_eq!(status, 400, "{query}");
         assert!(json["error"].as_str().unwrap().contains(field), "{json}");
@@ -192,7 +200,10 @@ async fn sse_delivers_a_posted_event(b: Backend) {
     let msg = sse.next_within(Duration::from_secs(10)).await.expect("the posted event arrives");
     assert_eq!(msg.id, Some(ids[0].to_string()));
     let e = msg.json();
-    assert_eq!((e["chatId"].as_str(), e["stage"].as_str(), e["status"].as_str()), (Some("live"), Some("intent"), Some("error")));
+    assert_eq!(
+        (e["chatId"].as_str(), e["stage"].as_str(), e["status"].as_str()),
+        (Some("live"), Some("intent"), Some("error"))
+    );
     t.stop().await;
 }
 
@@ -240,7 +251,8 @@ async fn sse_sees_concurrent_batches_in_id_order_without_gaps(b: Backend) {
             tokio::spawn(async move {
                 let mut ids = Vec::new();
                 for round in 0..5 {
-                    let batch: Vec<Value> = (0..10).map(|i| event(&format!("p{p}"), &format!("r{round}-{i}"))).collect();
+                    let batch: Vec<Value> =
+                        (0..10).map(|i| event(&format!("p{p}"), &format!("r{round}-{i}"))).collect();
                     let resp = client.post(&url).header("x-api-key", KEY).json(&batch).send().await.unwrap();
                     assert_eq!(resp.status(), 202);
                     let ack: Value = resp.json().await.unwrap();
@@ -269,7 +281,13 @@ async fn ping_and_health_report_the_database(b: Backend) {
     assert_eq!(status, 200);
     assert_eq!(health["status"], "healthy");
     assert_eq!(health["database"]["ok"], true);
-    assert_eq!(health["database"]["backend"], match b { Backend::Sqlite => "sqlite", Backend::Postgres => "postgres" });
+    assert_eq!(
+        health["database"]["backend"],
+        match b {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    );
     assert_eq!(health["eventsStored"], 2);
     assert!(health["uptimeSeconds"].is_u64());
 

@@ -38,11 +38,7 @@ pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
     Ok(Dashboard {
         graph: FlowGraph::from_events(&window),
         window: window.len(),
-        recent_received: window
-            .iter()
-            .map(|e| e.received_at)
-            .filter(|&t| t > now_ms - RATE_WINDOW_MS)
-            .collect(),
+        recent_received: window.iter().map(|e| e.received_at).filter(|&t| t > now_ms - RATE_WINDOW_MS).collect(),
         last_event_id: window.first().map_or(0, |e| e.id),
         log: window.into_iter().take(LOG_ROWS).collect(),
         now_ms,

@@ -61,22 +61,12 @@ struct Metrics {
 
 fn metrics(o: Orientation) -> Metrics {
     match o {
-        Orientation::Horizontal => Metrics {
-            node_w: 136.0,
-            node_h: 60.0,
-            layer_step: 190.0,
-            rank_step: 96.0,
-            pad: 16.0,
-            arc_room: 56.0,
-        },
-        Orientation::Vertical => Metrics {
-            node_w: 176.0,
-            node_h: 56.0,
-            layer_step: 96.0,
-            rank_step: 200.0,
-            pad: 12.0,
-            arc_room: 56.0,
-        },
+        Orientation::Horizontal => {
+            Metrics { node_w: 136.0, node_h: 60.0, layer_step: 190.0, rank_step: 96.0, pad: 16.0, arc_room: 56.0 }
+        }
+        Orientation::Vertical => {
+            Metrics { node_w: 176.0, node_h: 56.0, layer_step: 96.0, rank_step: 200.0, pad: 12.0, arc_room: 56.0 }
+        }
     }
 }
 
@@ -241,11 +231,7 @@ fn edge_path(m: &Metrics, o: Orientation, a: &NodeBox, b: &NodeBox, back: bool) 
         let inset = half_along / 2.0;
         let s = (a_al - inset, a_ac + dir * half_across);
         let t = (b_al - inset, b_ac + dir * half_across);
-        let peak = if back {
-            a_ac.max(b_ac) + half_across + lift
-        } else {
-            a_ac.min(b_ac) - half_across - lift
-        };
+        let peak = if back { a_ac.max(b_ac) + half_across + lift } else { a_ac.min(b_ac) - half_across - lift };
         [s, (s.0, peak), (t.0, peak), t]
     };
     let xy = |(al, ac): (f64, f64)| match o {
@@ -253,10 +239,7 @@ fn edge_path(m: &Metrics, o: Orientation, a: &NodeBox, b: &NodeBox, back: bool) 
         Orientation::Vertical => (ac, al),
     };
     let [p0, p1, p2, p3] = pts.map(xy);
-    format!(
-        "M{:.1} {:.1} C{:.1} {:.1} {:.1} {:.1} {:.1} {:.1}",
-        p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1
-    )
+    format!("M{:.1} {:.1} C{:.1} {:.1} {:.1} {:.1} {:.1} {:.1}", p0.0, p0.1, p1.0, p1.1, p2.0, p2.1, p3.0, p3.1)
 }
 
 #[cfg(test)]
@@ -288,10 +271,8 @@ mod tests {
             &["buffer", "intent", "persona", "tools", "response", "send"],
         ]);
         let l = layout(&g, Orientation::Horizontal);
-        let layers: Vec<_> = ["buffer", "intent", "persona", "tools", "response", "send"]
-            .iter()
-            .map(|s| layer_of(&l, s))
-            .collect();
+        let layers: Vec<_> =
+            ["buffer", "intent", "persona", "tools", "response", "send"].iter().map(|s| layer_of(&l, s)).collect();
         assert_eq!(layers, [0, 1, 2, 3, 4, 5]);
         let xs: Vec<f64> = l.nodes.iter().map(|n| n.x).collect();
         assert!(xs.windows(2).all(|w| w[0] < w[1]), "left to right: {xs:?}");

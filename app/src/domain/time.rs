@@ -18,9 +18,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 
 /// Epoch milliseconds → `10:04:05` (UTC wall clock) for tables.
 pub fn clock(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%H:%M:%S").to_string())
-        .unwrap_or_default()
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.format("%H:%M:%S").to_string()).unwrap_or_default()
 }
 
 /// Serde adapter: epoch ms in memory, RFC 3339 on the wire; reads either.
@@ -60,9 +58,7 @@ pub fn now_ms() -> i64 {
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
     }
 }
 

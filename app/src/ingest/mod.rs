@@ -90,16 +90,34 @@ mod tests {
 
         fn value(&mut self, depth: u32) -> Value {
             const KEYS: &[&str] = &[
-                "chatId", "turnId", "stage", "status", "ts", "durationMs", "persona", "model", "provider", "usage",
-                "error", "meta", "inputTokens", "prompt_tokens", "prompt_tokens_details", "cached_tokens", "input_tokens",
-                "promptTokenCount", "x",
+                "chatId",
+                "turnId",
+                "stage",
+                "status",
+                "ts",
+                "durationMs",
+                "persona",
+                "model",
+                "provider",
+                "usage",
+                "error",
+                "meta",
+                "inputTokens",
+                "prompt_tokens",
+                "prompt_tokens_details",
+                "cached_tokens",
+                "input_tokens",
+                "promptTokenCount",
+                "x",
             ];
             match self.next() % if depth > 3 { 6 } else { 8 } {
                 0 => Value::Null,
-                1 => json!(self.next() % 2 == 0),
+                1 => json!(self.next().is_multiple_of(2)),
                 2 => json!((self.next() as i64) >> (self.next() % 64)),
                 3 => json!(f64::from_bits(self.next() >> 2)),
-                4 => json!(["success", "error", "running", "", "2026-11-22T10:00:00Z", "nope"][(self.next() % 6) as usize]),
+                4 => json!(
+                    ["success", "error", "running", "", "2026-11-22T10:00:00Z", "nope"][(self.next() % 6) as usize]
+                ),
                 5 => json!("é".repeat((self.next() % 300) as usize)),
                 6 => Value::Array((0..self.next() % 4).map(|_| self.value(depth + 1)).collect()),
                 _ => {

@@ -89,10 +89,7 @@ mod tests {
     #[test]
     fn content_types() {
         assert_eq!(BodyFormat::from_content_type(None).unwrap(), BodyFormat::Json);
-        assert_eq!(
-            BodyFormat::from_content_type(Some("application/json; charset=utf-8")).unwrap(),
-            BodyFormat::Json
-        );
+        assert_eq!(BodyFormat::from_content_type(Some("application/json; charset=utf-8")).unwrap(), BodyFormat::Json);
         assert_eq!(BodyFormat::from_content_type(Some("application/x-ndjson")).unwrap(), BodyFormat::Ndjson);
         assert!(BodyFormat::from_content_type(Some("text/plain")).is_err());
     }

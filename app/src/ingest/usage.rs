@@ -20,7 +20,8 @@ use crate::domain::Usage;
 use serde_json::{Map, Value};
 
 const NATIVE: &[&str] = &["inputTokens", "outputTokens", "cachedInputTokens", "cacheWriteTokens", "reasoningTokens"];
-const OPENAI_CHAT: &[&str] = &["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"];
+const OPENAI_CHAT: &[&str] =
+    &["prompt_tokens", "completion_tokens", "prompt_tokens_details", "completion_tokens_details"];
 const OPENAI_RESPONSES: &[&str] = &["input_tokens_details", "output_tokens_details"];
 const ANTHROPIC: &[&str] = &["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"];
 const GEMINI: &[&str] = &["promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount"];
@@ -253,7 +254,16 @@ mod tests {
             "prompt_tokens_details": {"cached_tokens": 600, "audio_tokens": 0},
             "completion_tokens_details": {"reasoning_tokens": 50}
         }));
-        assert_eq!(u, Usage { input_tokens: 1000, output_tokens: 200, cached_input_tokens: 600, cache_write_tokens: 0, reasoning_tokens: 50 });
+        assert_eq!(
+            u,
+            Usage {
+                input_tokens: 1000,
+                output_tokens: 200,
+                cached_input_tokens: 600,
+                cache_write_tokens: 0,
+                reasoning_tokens: 50
+            }
+        );
     }
 
     #[test]
@@ -262,15 +272,37 @@ mod tests {
             "input_tokens": 50, "output_tokens": 300,
             "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 200, "service_tier": "standard"
         }));
-        assert_eq!(u, Usage { input_tokens: 1250, output_tokens: 300, cached_input_tokens: 1000, cache_write_tokens: 200, reasoning_tokens: 0 });
+        assert_eq!(
+            u,
+            Usage {
+                input_tokens: 1250,
+                output_tokens: 300,
+                cached_input_tokens: 1000,
+                cache_write_tokens: 200,
+                reasoning_tokens: 0
+            }
+        );
     }
 
     #[test]
     fn openai_responses_and_gemini() {
-        let u = ok(json!({"input_tokens": 10, "output_tokens": 5, "input_tokens_details": {"cached_tokens": 4}, "output_tokens_details": {"reasoning_tokens": 2}}));
+        let u = ok(
+            json!({"input_tokens": 10, "output_tokens": 5, "input_tokens_details": {"cached_tokens": 4}, "output_tokens_details": {"reasoning_tokens": 2}}),
+        );
         assert_eq!((u.input_tokens, u.cached_input_tokens, u.reasoning_tokens), (10, 4, 2));
-        let g = ok(json!({"promptTokenCount": 100, "candidatesTokenCount": 20, "thoughtsTokenCount": 30, "cachedContentTokenCount": 40, "totalTokenCount": 150}));
-        assert_eq!(g, Usage { input_tokens: 100, output_tokens: 50, cached_input_tokens: 40, cache_write_tokens: 0, reasoning_tokens: 30 });
+        let g = ok(
+            json!({"promptTokenCount": 100, "candidatesTokenCount": 20, "thoughtsTokenCount": 30, "cachedContentTokenCount": 40, "totalTokenCount": 150}),
+        );
+        assert_eq!(
+            g,
+            Usage {
+                input_tokens: 100,
+                output_tokens: 50,
+                cached_input_tokens: 40,
+                cache_write_tokens: 0,
+                reasoning_tokens: 30
+            }
+        );
     }
 
     #[test]

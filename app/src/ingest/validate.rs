@@ -13,7 +13,17 @@ pub const MAX_ERROR_CHARS: usize = 8 * 1024;
 pub const MAX_META_BYTES: usize = 16 * 1024;
 
 const FIELDS: &[&str] = &[
-    "chatId", "turnId", "stage", "status", "ts", "durationMs", "persona", "model", "provider", "usage", "error",
+    "chatId",
+    "turnId",
+    "stage",
+    "status",
+    "ts",
+    "durationMs",
+    "persona",
+    "model",
+    "provider",
+    "usage",
+    "error",
     "meta",
 ];
 
@@ -28,7 +38,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
     for key in obj.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
         let hint = FIELDS
             .iter()
-            .find(|known| known.to_ascii_lowercase() == key.replace('_', "").to_ascii_lowercase())
+            .find(|known| known.eq_ignore_ascii_case(&key.replace('_', "")))
             .map(|known| format!("unknown field; did you mean `{known}`?"))
             .unwrap_or_else(|| "unknown field".to_string());
         f.errors.push(ItemError::new(index, key.as_str(), hint));

@@ -47,6 +47,31 @@ pub struct ApiKeyRecord {
     pub revoked_at: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    scope: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+impl From<ApiKeyRow> for ApiKeyRecord {
+    fn from(r: ApiKeyRow) -> Self {
+        ApiKeyRecord {
+            id: r.id,
+            name: r.name,
+            prefix: r.prefix,
+            scope: KeyScope::parse(&r.scope),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
 /// A freshly minted key: `plaintext` is shown once and then forgotten.
 pub struct NewApiKey {
     pub plaintext: String,
@@ -72,7 +97,8 @@ impl Store {
     pub async fn create_api_key(&self, name: &str, scope: KeyScope, now_ms: i64) -> Result<NewApiKey, StoreError> {
         let plaintext = mint();
         let prefix = plaintext[..PREFIX_LEN].to_string();
-        let sql = "INSERT INTO api_keys (name, prefix, key_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        let sql =
+            "INSERT INTO api_keys (name, prefix, key_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
         let id: i64 = on_writer!(self, pool => sqlx::query_scalar(sql)
             .bind(name)
             .bind(&prefix)
@@ -114,24 +140,12 @@ impl Store {
     }
 
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        let rows: Vec<(i64, String, String, String, i64, Option<i64>, Option<i64>)> = on_pool!(self, pool =>
-            sqlx::query_as(
-                "SELECT id, name, prefix, scope, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id",
-            )
-            .fetch_all(pool)
-            .await?);
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, prefix, scope, created_at, last_used_at, revoked_at)| ApiKeyRecord {
-                id,
-                name,
-                prefix,
-                scope: KeyScope::parse(&scope),
-                created_at,
-                last_used_at,
-                revoked_at,
-            })
-            .collect())
+        let rows: Vec<ApiKeyRow> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, name, prefix, scope, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id",
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows.into_iter().map(ApiKeyRecord::from).collect())
     }
 
     /// Revokes a key; false when there is no such active key.

@@ -37,9 +37,5 @@ async fn scope_of(parts: &Parts, state: &AppState) -> Result<KeyScope, ApiError>
     if state.config_key_hashes.contains(&hash) {
         return Ok(KeyScope::Ingest);
     }
-    state
-        .store
-        .verify_api_key(&hash, time::now_ms())
-        .await?
-        .ok_or(ApiError::Unauthorized("invalid API key"))
+    state.store.verify_api_key(&hash, time::now_ms()).await?.ok_or(ApiError::Unauthorized("invalid API key"))
 }

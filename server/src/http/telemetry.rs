@@ -52,10 +52,8 @@ pub async fn history(
     let before = params
         .get("before")
         .map(|v| {
-            v.parse::<i64>().map_err(|_| ApiError::BadParam {
-                field: "before",
-                message: format!("`{v}` must be an event id"),
-            })
+            v.parse::<i64>()
+                .map_err(|_| ApiError::BadParam { field: "before", message: format!("`{v}` must be an event id") })
         })
         .transpose()?;
     let chat_id = params.get("chatId").filter(|c| !c.is_empty()).cloned();
@@ -69,17 +67,16 @@ pub async fn history(
 pub fn resume_point(headers: &HeaderMap, params: &HashMap<String, String>) -> Result<Resume, ApiError> {
     if let Some(v) = headers.get("last-event-id") {
         let id = v.to_str().ok().and_then(|s| s.trim().parse::<i64>().ok());
-        return id.map(Resume::After).ok_or(ApiError::BadParam {
-            field: "Last-Event-ID",
-            message: "must be an event id".into(),
-        });
+        return id
+            .map(Resume::After)
+            .ok_or(ApiError::BadParam { field: "Last-Event-ID", message: "must be an event id".into() });
     }
     match params.get("after") {
         None => Ok(Resume::Fresh),
-        Some(v) => v.parse::<i64>().map(Resume::After).map_err(|_| ApiError::BadParam {
-            field: "after",
-            message: format!("`{v}` must be an event id"),
-        }),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Resume::After)
+            .map_err(|_| ApiError::BadParam { field: "after", message: format!("`{v}` must be an event id") }),
     }
 }
 
@@ -101,16 +98,15 @@ pub async fn stream(
 fn sse_events(items: impl Stream<Item = StreamItem>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
     items.map(|item| {
         Ok(match item {
-            StreamItem::Connected { last_event_id, server_time } => SseEvent::default()
-                .event("connected")
-                .retry(RETRY)
-                .data(
+            StreamItem::Connected { last_event_id, server_time } => {
+                SseEvent::default().event("connected").retry(RETRY).data(
                     serde_json::json!({ "lastEventId": last_event_id, "serverTime": time::to_rfc3339(server_time) })
                         .to_string(),
-                ),
-            StreamItem::Event(e) => SseEvent::default()
-                .id(e.id.to_string())
-                .data(serde_json::to_string(&e).unwrap_or_default()),
+                )
+            }
+            StreamItem::Event(e) => {
+                SseEvent::default().id(e.id.to_string()).data(serde_json::to_string(&e).unwrap_or_default())
+            }
         })
     })
 }

@@ -18,8 +18,20 @@ struct Persona {
 
 const PERSONAS: &[Persona] = &[
     Persona { name: "sage", provider: "openai", model: "gpt-4o-2024-08-06", latency: (900, 3200), reasoning: false },
-    Persona { name: "scout", provider: "groq", model: "llama-3.3-70b-versatile", latency: (250, 900), reasoning: false },
-    Persona { name: "muse", provider: "anthropic", model: "claude-sonnet-4-20250514", latency: (1200, 4200), reasoning: false },
+    Persona {
+        name: "scout",
+        provider: "groq",
+        model: "llama-3.3-70b-versatile",
+        latency: (250, 900),
+        reasoning: false,
+    },
+    Persona {
+        name: "muse",
+        provider: "anthropic",
+        model: "claude-sonnet-4-20250514",
+        latency: (1200, 4200),
+        reasoning: false,
+    },
     Persona { name: "clerk", provider: "openai", model: "gpt-4o-mini", latency: (500, 1600), reasoning: false },
     Persona { name: "analyst", provider: "openai", model: "o4-mini", latency: (2500, 9000), reasoning: true },
 ];
@@ -216,7 +228,8 @@ mod tests {
             let turn = g.next_turn();
             let stages: Vec<&str> = turn.iter().map(|e| e.body["stage"].as_str().unwrap()).collect();
             let full = ["buffer", "intent", "persona", "tools", "response", "send"];
-            let expected: Vec<&str> = full.iter().copied().filter(|s| *s != "tools" || stages.contains(&"tools")).collect();
+            let expected: Vec<&str> =
+                full.iter().copied().filter(|s| *s != "tools" || stages.contains(&"tools")).collect();
             assert_eq!(stages, expected[..stages.len()], "stages run in order");
             assert!(turn.windows(2).all(|w| w[0].at_ms < w[1].at_ms), "events are spaced in time");
             with_tools += usize::from(stages.contains(&"tools"));

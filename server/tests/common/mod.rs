@@ -27,9 +27,8 @@ pub struct TestServer {
 
 /// The admin URL of the test Postgres, which the test command provides.
 fn postgres_admin_url() -> String {
-    std::env::var("FLOWMETER_TEST_POSTGRES_URL").expect(
-        "FLOWMETER_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh, which starts a Postgres",
-    )
+    std::env::var("FLOWMETER_TEST_POSTGRES_URL")
+        .expect("FLOWMETER_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh, which starts a Postgres")
 }
 
 impl TestServer {

@@ -128,9 +128,7 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
     };
     let pos = {
         let name = name.clone();
-        Memo::new(move |_| {
-            layout.with(|l| l.nodes.iter().find(|n| n.name == name).map_or((0.0, 0.0), |n| (n.x, n.y)))
-        })
+        Memo::new(move |_| layout.with(|l| l.nodes.iter().find(|n| n.name == name).map_or((0.0, 0.0), |n| (n.x, n.y))))
     };
     let (w, h) = layout.with_untracked(|l| (l.node_width, l.node_height));
     let state = move || {
@@ -158,7 +156,9 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
     let short = shorten(&name);
     let tooltip = move || node.with(|n| n.as_ref().map(describe).unwrap_or_default());
     let count = move || node.with(|n| n.as_ref().map_or(0, |n| n.count));
-    let avg = move || node.with(|n| n.as_ref().and_then(StageNode::avg_duration_ms).map(|ms| format!(" · {}", format_ms(ms))));
+    let avg = move || {
+        node.with(|n| n.as_ref().and_then(StageNode::avg_duration_ms).map(|ms| format!(" · {}", format_ms(ms))))
+    };
     let badge_w = move || state().as_str().len() as f64 * 6.6 + 14.0;
 
     view! {
