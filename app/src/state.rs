@@ -3,6 +3,7 @@
 
 use crate::bus::Bus;
 use crate::ingest::Ingestor;
+use crate::price::Pricing;
 use crate::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub store: Store,
     pub bus: Bus,
     pub ingestor: Ingestor,
+    /// The live price table (bundled + environment + admin overrides).
+    pub pricing: Pricing,
     /// SHA-256 hashes of the ingest keys from the configuration.
     pub config_key_hashes: Arc<HashSet<String>>,
     /// Largest request body accepted by ingest, in bytes.
@@ -30,6 +33,7 @@ impl AppState {
     pub fn new(
         leptos_options: LeptosOptions,
         store: Store,
+        pricing: Pricing,
         config_key_hashes: HashSet<String>,
         max_body_bytes: usize,
         telemetry_enabled: bool,
@@ -37,7 +41,8 @@ impl AppState {
         let bus = Bus::default();
         AppState {
             leptos_options,
-            ingestor: Ingestor::new(store.clone(), bus.clone()),
+            ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone()),
+            pricing,
             store,
             bus,
             config_key_hashes: Arc::new(config_key_hashes),

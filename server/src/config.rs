@@ -11,6 +11,7 @@
 //! | `simulator_rate` | `SIMULATOR_RATE` (turns per second) | `0.5` |
 //! | `telemetry_enabled` | `TELEMETRY_ENABLED` | `true` |
 //! | `max_body_bytes` | `MAX_BODY_BYTES` | `5242880` |
+//! | `pricing_overrides` | `MODEL_PRICING_OVERRIDES` (JSON) | none |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -27,6 +28,9 @@ pub struct Config {
     pub simulator_rate: f64,
     pub telemetry_enabled: bool,
     pub max_body_bytes: usize,
+    /// Pricing entries (JSON, the bundled table's schema) that add to or
+    /// replace the bundled ones.
+    pub pricing_overrides: Option<String>,
 }
 
 impl Default for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             simulator_rate: 0.5,
             telemetry_enabled: true,
             max_body_bytes: 5 * 1024 * 1024,
+            pricing_overrides: None,
         }
     }
 }
@@ -101,6 +106,9 @@ impl Config {
         }
         if let Some(v) = get("MAX_BODY_BYTES") {
             self.max_body_bytes = parse("MAX_BODY_BYTES", v)?;
+        }
+        if let Some(v) = get("MODEL_PRICING_OVERRIDES").filter(|v| !v.trim().is_empty()) {
+            self.pricing_overrides = Some(v);
         }
         if !(self.simulator_rate > 0.0 && self.simulator_rate <= 1000.0) {
             return Err(ConfigError::Env {

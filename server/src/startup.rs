@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
 use app::domain::time;
+use app::price::{PriceTable, Pricing};
 use app::state::AppState;
 use app::store::{hash_key, KeyScope, Store};
 use leptos::config::LeptosOptions;
@@ -86,12 +87,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    // Pricing first: a malformed MODEL_PRICING_OVERRIDES stops the start.
+    let table = PriceTable::load(config.pricing_overrides.as_deref()).context("loading the pricing table")?;
     let store = Store::connect(&config.database_url)
         .await
         .with_context(|| format!("opening the database ({})", redact(&config.database_url)))?;
+    let table = table.with_admin_overrides(store.price_overrides().await?).context("loading admin price overrides")?;
     bootstrap_key(&store, config).await?;
     let keys: HashSet<String> = config.ingest_api_keys.iter().map(|k| hash_key(k)).collect();
-    Ok(AppState::new(leptos_options(config)?, store, keys, config.max_body_bytes, config.telemetry_enabled))
+    Ok(AppState::new(
+        leptos_options(config)?,
+        store,
+        Pricing::new(table),
+        keys,
+        config.max_body_bytes,
+        config.telemetry_enabled,
+    ))
 }
 
 /// With no key configured and none stored, mints one and prints it once.

@@ -42,6 +42,8 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Every token counted once (cached, cache-write and reasoning tokens
+    /// are parts of input and output).
     pub fn total(&self) -> i64 {
         self.input_tokens + self.output_tokens
     }
@@ -79,6 +81,13 @@ pub struct Event {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
+    /// Cost in nano-dollars; `None` when unpriced (tokens used, but no price
+    /// for the model). 0 when no tokens were used.
+    #[serde(default)]
+    pub cost_nanos: Option<i64>,
+    /// The pricing entry that priced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing_id: Option<String>,
     /// When Flowmeter stored it (the server's clock), epoch ms.
     #[serde(with = "crate::domain::time::serde_ts")]
     pub received_at: i64,
@@ -112,6 +121,8 @@ mod tests {
             usage: Usage { input_tokens: 3, ..Usage::default() },
             error: Some("boom".into()),
             meta: None,
+            cost_nanos: Some(5),
+            pricing_id: Some("gpt-4o".into()),
             received_at: 1,
         };
         let json = serde_json::to_value(&e).unwrap();
@@ -120,6 +131,7 @@ mod tests {
         assert_eq!(json["ts"], "1970-01-01T00:00:00.000Z");
         assert_eq!(json["usage"]["inputTokens"], 3);
         assert!(json.get("turnId").is_none());
+        assert_eq!(json["costNanos"], 5);
         let back: Event = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);
     }

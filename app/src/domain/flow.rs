@@ -191,6 +191,8 @@ pub(crate) mod tests {
             usage: Usage::default(),
             error: None,
             meta: None,
+            cost_nanos: Some(0),
+            pricing_id: None,
             received_at: id * 10,
         }
     }

@@ -6,6 +6,8 @@
 pub mod event;
 pub mod flow;
 pub mod layout;
+pub mod money;
+pub mod pricing;
 pub mod stats;
 pub mod time;
 

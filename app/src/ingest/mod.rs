@@ -1,9 +1,9 @@
 //! Ingest: the front of the pipeline. A request body is parsed into items,
-//! each item validated into an [`Event`], the batch stored in one
+//! each item validated into an [`Event`] and priced, the batch stored in one
 //! transaction and only then published on the bus and acknowledged.
 //!
 //! ```text
-//! body ─► parse ─► validate ─► store (atomic) ─► bus ─► ack (ids)
+//! body ─► parse ─► validate ─► price ─► store (atomic) ─► bus ─► ack (ids)
 //! ```
 
 pub mod error;
@@ -16,6 +16,7 @@ pub use parse::BodyFormat;
 
 use crate::bus::Bus;
 use crate::domain::Event;
+use crate::price::{self, Pricing};
 use crate::store::Store;
 use std::sync::Arc;
 use tokio::sync::Mutex;
@@ -27,13 +28,14 @@ pub const MAX_EVENTS_PER_REQUEST: usize = 10_000;
 pub struct Ingestor {
     store: Store,
     bus: Bus,
+    pricing: Pricing,
     /// Held from insert to publish so the bus carries batches in id order.
     order: Arc<Mutex<()>>,
 }
 
 impl Ingestor {
-    pub fn new(store: Store, bus: Bus) -> Ingestor {
-        Ingestor { store, bus, order: Arc::new(Mutex::new(())) }
+    pub fn new(store: Store, bus: Bus, pricing: Pricing) -> Ingestor {
+        Ingestor { store, bus, pricing, order: Arc::new(Mutex::new(())) }
     }
 
     /// Parses, validates and stores a request body; returns the stored ids.
@@ -57,6 +59,10 @@ impl Ingestor {
         }
         if !errors.is_empty() {
             return Err(IngestError::invalid(errors, total));
+        }
+        let table = self.pricing.current();
+        for e in &mut events {
+            price::cost::apply(&table, e);
         }
         let stored = self.store_and_publish(events).await?;
         Ok(stored.iter().map(|e| e.id).collect())

@@ -26,6 +26,9 @@ const OPENAI_RESPONSES: &[&str] = &["input_tokens_details", "output_tokens_detai
 const ANTHROPIC: &[&str] = &["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"];
 const GEMINI: &[&str] = &["promptTokenCount", "candidatesTokenCount", "cachedContentTokenCount", "thoughtsTokenCount"];
 
+/// Far above any real request, low enough that costs can never overflow.
+const MAX_TOKENS: u64 = 100_000_000_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     Native,
@@ -59,9 +62,9 @@ impl Reader<'_> {
         match cur.get(*last) {
             None | Some(Value::Null) => 0,
             Some(Value::Number(n)) => match n.as_u64() {
-                Some(u) if u <= i64::MAX as u64 => u as i64,
+                Some(u) if u <= MAX_TOKENS => u as i64,
                 Some(_) => {
-                    self.err(&path.join("."), "is too large");
+                    self.err(&path.join("."), "is too large (at most 100000000000)");
                     0
                 }
                 None => {

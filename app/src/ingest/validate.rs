@@ -77,6 +77,8 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
         usage,
         error,
         meta,
+        cost_nanos: None,
+        pricing_id: None,
         received_at: now_ms,
     })
 }

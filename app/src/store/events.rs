@@ -1,22 +1,16 @@
-//! The events table: atomic batch inserts (all or nothing, ids in input
-//! order) and the reads the history API, the SSE resume and the page need.
+//! Reading the events table: the history API, the SSE resume and the page.
+//! (Writing is `batch.rs`: one batch, one transaction.)
 
-use super::{on_pool, on_writer, Store, StoreError};
+use super::{on_pool, Store, StoreError};
 use crate::domain::{Event, Status, Usage};
 use sqlx::{FromRow, QueryBuilder};
 
-/// Rows per INSERT statement; well under both backends' parameter limits.
-const INSERT_CHUNK: usize = 500;
-/// Postgres advisory lock key held by every insert transaction, so ids are
-/// committed in the order they were assigned (readers resuming "after id N"
-/// can never miss a late commit of a smaller id).
-const INSERT_LOCK_KEY: i64 = 0x666c_6f77; // "flow"
-
-const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
-    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at";
+pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
+    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
+    cost_nanos, pricing_id";
 
 #[derive(FromRow)]
-struct EventRow {
+pub(super) struct EventRow {
     id: i64,
     chat_id: String,
     turn_id: Option<String>,
@@ -35,6 +29,8 @@ struct EventRow {
     error: Option<String>,
     meta: Option<String>,
     received_at: i64,
+    cost_nanos: Option<i64>,
+    pricing_id: Option<String>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -68,12 +64,14 @@ impl TryFrom<EventRow> for Event {
             },
             error: r.error,
             meta,
+            cost_nanos: r.cost_nanos,
+            pricing_id: r.pricing_id,
             received_at: r.received_at,
         })
     }
 }
 
-fn into_events(rows: Vec<EventRow>) -> Result<Vec<Event>, StoreError> {
+pub(super) fn into_events(rows: Vec<EventRow>) -> Result<Vec<Event>, StoreError> {
     rows.into_iter().map(Event::try_from).collect()
 }
 
@@ -87,55 +85,6 @@ pub struct HistoryQuery {
 }
 
 impl Store {
-    /// Stores `events` in one transaction and returns them with their ids,
-    /// in input order. Either every event is stored or none is.
-    pub async fn insert_events(&self, mut events: Vec<Event>) -> Result<Vec<Event>, StoreError> {
-        let mut ids: Vec<i64> = Vec::with_capacity(events.len());
-        on_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
-            if let Store::Postgres(_) = self {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(INSERT_LOCK_KEY).execute(&mut *tx).await?;
-            }
-            for chunk in events.chunks(INSERT_CHUNK) {
-                let mut qb = QueryBuilder::new(
-                    "INSERT INTO events (chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
-                     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, \
-                     error, meta, received_at) ",
-                );
-                qb.push_values(chunk, |mut b, e| {
-                    b.push_bind(e.chat_id.clone())
-                        .push_bind(e.turn_id.clone())
-                        .push_bind(e.stage.clone())
-                        .push_bind(e.status.as_str())
-                        .push_bind(e.ts)
-                        .push_bind(e.duration_ms)
-                        .push_bind(e.persona.clone())
-                        .push_bind(e.model.clone())
-                        .push_bind(e.provider.clone())
-                        .push_bind(e.usage.input_tokens)
-                        .push_bind(e.usage.output_tokens)
-                        .push_bind(e.usage.cached_input_tokens)
-                        .push_bind(e.usage.cache_write_tokens)
-                        .push_bind(e.usage.reasoning_tokens)
-                        .push_bind(e.error.clone())
-                        .push_bind(e.meta.as_ref().map(|m| m.to_string()))
-                        .push_bind(e.received_at);
-                });
-                qb.push(" RETURNING id");
-                let mut chunk_ids: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
-                // Ids are assigned in VALUES order; RETURNING's order is not
-                // promised, so sort to pair them back up.
-                chunk_ids.sort_unstable();
-                ids.extend(chunk_ids);
-            }
-            tx.commit().await?;
-        });
-        for (e, id) in events.iter_mut().zip(ids) {
-            e.id = id;
-        }
-        Ok(events)
-    }
-
     /// Newest first, paged by id.
     pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Event>, StoreError> {
         let rows: Vec<EventRow> = on_pool!(self, pool => {

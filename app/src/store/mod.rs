@@ -9,8 +9,10 @@
 //! the last write must drop its page cache, so rotating writes across a
 //! pool made every batch insert start cold (measured: ~30 % slower).
 
+mod batch;
 mod events;
 mod keys;
+mod pricing;
 
 pub use events::HistoryQuery;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
