@@ -35,5 +35,7 @@ pub mod state;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod stream;
+#[cfg(feature = "ssr")]
+pub mod summary;
 
 pub use views::{shell, App};

@@ -1,24 +1,12 @@
 //! The ingest → store → history/stream path against a real server, run once
 //! on SQLite and once on Postgres (same tests, see `both_backends!`).
 
+#[macro_use]
 mod common;
 
 use common::{event, Backend, TestServer, KEY};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
-}
 
 both_backends!(
     ingest_then_history_round_trips_every_field,

@@ -3,3 +3,5 @@
 //! (the browser gets generated HTTP stubs).
 
 pub mod dashboard;
+pub mod pricing;
+pub mod summary;

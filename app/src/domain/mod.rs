@@ -3,12 +3,14 @@
 //! Pure data and pure functions only, so both sides compute the same thing
 //! (server-side rendering and hydration must agree).
 
+pub mod conversation;
 pub mod event;
 pub mod flow;
 pub mod layout;
 pub mod money;
 pub mod pricing;
 pub mod stats;
+pub mod summary;
 pub mod time;
 
 pub use event::{Event, Status, Usage};

@@ -73,3 +73,51 @@ impl PriceEntry {
             .map_or(&self.rates, |t| &t.rates)
     }
 }
+
+/// What a reprice did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepriceReport {
+    /// Events in the range.
+    pub scanned: i64,
+    /// Events whose cost (or priced/unpriced state) changed.
+    pub changed: i64,
+    /// New total minus old total, nano-dollars.
+    pub delta_nanos: i64,
+    pub unpriced_before: i64,
+    pub unpriced_after: i64,
+}
+
+/// The price table as the admin editor shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PricingView {
+    /// Bundled entries as the environment leaves them, in precedence order.
+    pub entries: Vec<PriceEntry>,
+    /// Admin overrides, newest effective time first.
+    pub overrides: Vec<PriceEntry>,
+}
+
+/// A change from the pricing editor: the prices (decimal USD per 1M tokens,
+/// as typed) of an existing entry or a new model, from a time on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceUpdate {
+    /// An existing entry's id, or a new one.
+    pub id: String,
+    /// Required for a new model; for an existing entry, empty keeps its pattern.
+    #[serde(default)]
+    pub pattern: String,
+    #[serde(default)]
+    pub provider: Option<String>,
+    pub input: String,
+    pub output: String,
+    #[serde(default)]
+    pub cached_input: Option<String>,
+    #[serde(default)]
+    pub cache_write: Option<String>,
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    /// Epoch ms; events at or after it use these prices.
+    pub effective_from: i64,
+}

@@ -4,12 +4,14 @@
 //!   and the admin's effective-dated overrides, merged into one [`PriceTable`]
 //!   that finds an entry for a model id.
 //! - [`cost`]: the pure function [`price`] — no I/O, exact integer money.
+//! - [`update`]: a change from the pricing editor, validated and applied.
 //!
 //! [`Pricing`] is the live handle the ingest pipeline reads and the pricing
 //! editor replaces.
 
 pub mod cost;
 pub mod table;
+pub mod update;
 
 pub use cost::{price, Priced};
 pub use table::{PriceTable, PricingError};

@@ -21,7 +21,7 @@ const CHUNK: usize = 400;
 /// Postgres advisory lock key held by every write transaction, so ids are
 /// committed in the order they were assigned (readers resuming "after id N"
 /// can never miss a late commit of a smaller id).
-const WRITE_LOCK_KEY: i64 = 0x666c_6f77; // "flow"
+pub(super) const WRITE_LOCK_KEY: i64 = 0x666c_6f77; // "flow"
 
 /// A conversation's share of a batch.
 #[derive(Default)]

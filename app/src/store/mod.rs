@@ -10,12 +10,16 @@
 //! pool made every batch insert start cold (measured: ~30 % slower).
 
 mod batch;
+mod conversations;
 mod events;
 mod keys;
 mod pricing;
+mod reprice;
+mod rollups;
 
 pub use events::HistoryQuery;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
+pub use rollups::{merge, Filters};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

@@ -4,6 +4,7 @@
 //! in full and answered with a short, detail-free 503.
 
 use app::ingest::{IngestError, ItemError};
+use app::summary::SummaryError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -26,6 +27,10 @@ pub enum ApiError {
     Unavailable(&'static str),
     #[error("no such endpoint")]
     NotFound,
+    #[error("no conversation `{0}`")]
+    NoSuchConversation(String),
+    #[error(transparent)]
+    Summary(#[from] app::summary::SummaryError),
     #[error("the event store is unavailable")]
     Store(#[from] app::store::StoreError),
 }
@@ -45,12 +50,14 @@ impl ApiError {
             ApiError::Ingest(IngestError::TooManyEvents { .. }) | ApiError::PayloadTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            ApiError::Ingest(IngestError::Store(_)) | ApiError::Store(_) | ApiError::Unavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Ingest(IngestError::Store(_))
+            | ApiError::Store(_)
+            | ApiError::Unavailable(_)
+            | ApiError::Summary(SummaryError::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Summary(SummaryError::BadParam(_)) => StatusCode::BAD_REQUEST,
             ApiError::BadParam { .. } | ApiError::BadBody => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::NoSuchConversation(_) => StatusCode::NOT_FOUND,
         }
     }
 }
@@ -63,7 +70,9 @@ impl IntoResponse for ApiError {
             _ => &[],
         };
         let error = match &self {
-            ApiError::Ingest(IngestError::Store(e)) | ApiError::Store(e) => {
+            ApiError::Ingest(IngestError::Store(e))
+            | ApiError::Store(e)
+            | ApiError::Summary(SummaryError::Store(e)) => {
                 tracing::error!(error = %e, "Store failure answered with 503.");
                 "the event store is unavailable; nothing was stored, retry later".to_string()
             }

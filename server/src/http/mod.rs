@@ -6,6 +6,8 @@ pub mod auth;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod params;
+pub mod summary;
 pub mod telemetry;
 
 use app::state::AppState;
@@ -27,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/events", post(events::post_events).layer(DefaultBodyLimit::disable()))
         .route("/api/telemetry/history", get(telemetry::history))
         .route("/api/telemetry/stream", get(telemetry::stream))
+        .route("/api/telemetry/summary", get(summary::summary))
+        .route("/api/telemetry/conversations", get(summary::conversations))
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

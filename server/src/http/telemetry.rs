@@ -2,6 +2,7 @@
 //! `GET /api/telemetry/stream` (SSE with gap-free resume).
 
 use super::error::ApiError;
+use super::params::Params;
 use app::domain::{time, Event};
 use app::state::AppState;
 use app::store::HistoryQuery;
@@ -37,26 +38,10 @@ pub async fn history(
     State(state): State<AppState>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<HistoryPage>, ApiError> {
-    let limit = match params.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => match v.parse::<i64>() {
-            Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(ApiError::BadParam {
-                    field: "limit",
-                    message: format!("`{v}` must be an integer from 1 to {MAX_LIMIT}"),
-                })
-            }
-        },
-    };
-    let before = params
-        .get("before")
-        .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| ApiError::BadParam { field: "before", message: format!("`{v}` must be an event id") })
-        })
-        .transpose()?;
-    let chat_id = params.get("chatId").filter(|c| !c.is_empty()).cloned();
+    let p = Params(&params);
+    let limit = p.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
+    let before = p.id("before")?;
+    let chat_id = p.text("chatId");
     let events = state.store.history(&HistoryQuery { limit, before, chat_id }).await?;
     let next_before = (events.len() as i64 == limit).then(|| events.last().map(|e| e.id)).flatten();
     Ok(Json(HistoryPage { events, next_before }))

@@ -12,6 +12,21 @@ use std::time::Duration;
 
 pub const KEY: &str = "test-ingest-key";
 
+/// Runs each listed `async fn name(backend)` as two tests, on SQLite and
+/// on Postgres.
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::Backend::Postgres).await } )*
+        }
+    };
+}
+
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
     Sqlite,

@@ -1,0 +1,57 @@
+//! Summary and conversation server functions for the views.
+
+use crate::domain::conversation::{ConversationDetail, ConversationSummary};
+use crate::domain::summary::{Summary, SummaryQuery};
+use leptos::prelude::*;
+
+/// Most events loaded for one conversation.
+pub const CONVERSATION_EVENT_LIMIT: i64 = 5_000;
+
+#[server(endpoint = "summary")]
+pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> {
+    use crate::domain::time;
+    use crate::state::AppState;
+    use crate::summary::{summarize, SummaryError};
+
+    let state = expect_context::<AppState>();
+    summarize(&state.store, &query, time::now_ms()).await.map_err(|e| match e {
+        SummaryError::BadParam(p) => ServerFnError::new(p.to_string()),
+        SummaryError::Store(e) => {
+            tracing::error!(error = %e, "Summary failed.");
+            ServerFnError::new("the event store is unavailable")
+        }
+    })
+}
+
+#[server(endpoint = "conversations")]
+pub async fn get_conversations(limit: i64) -> Result<Vec<ConversationSummary>, ServerFnError> {
+    let state = expect_context::<crate::state::AppState>();
+    state.store.latest_conversations(limit.clamp(1, 500)).await.map_err(|e| {
+        tracing::error!(error = %e, "Listing conversations failed.");
+        ServerFnError::new("the event store is unavailable")
+    })
+}
+
+#[server(endpoint = "conversation")]
+pub async fn get_conversation(chat_id: String) -> Result<Option<ConversationDetail>, ServerFnError> {
+    let state = expect_context::<crate::state::AppState>();
+    load_conversation(&state.store, &chat_id).await.map_err(|e| {
+        tracing::error!(error = %e, "Loading a conversation failed.");
+        ServerFnError::new("the event store is unavailable")
+    })
+}
+
+/// A conversation with its turns, or `None` if there is no such chat.
+#[cfg(feature = "ssr")]
+pub async fn load_conversation(
+    store: &crate::store::Store,
+    chat_id: &str,
+) -> Result<Option<ConversationDetail>, crate::store::StoreError> {
+    let events = store.conversation_events(chat_id, CONVERSATION_EVENT_LIMIT + 1).await?;
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let truncated = events.len() as i64 > CONVERSATION_EVENT_LIMIT;
+    let events = events.into_iter().take(CONVERSATION_EVENT_LIMIT as usize).collect();
+    Ok(Some(crate::domain::conversation::detail(chat_id, events, truncated)))
+}

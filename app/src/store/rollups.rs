@@ -1,0 +1,149 @@
+//! Reading what summaries need: rollup sums over whole buckets, raw events
+//! for the partial edges, and the conversation counts.
+
+use super::events::{EventRow, COLUMNS};
+use super::{on_pool, Store, StoreError};
+use crate::domain::Event;
+use crate::rollup::{self, Dims, Grain, Metrics};
+use sqlx::{FromRow, QueryBuilder, Row};
+use std::collections::BTreeMap;
+
+/// Dimension filters (exact matches); `chat_id` applies to raw events only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub model: Option<String>,
+    pub persona: Option<String>,
+    pub stage: Option<String>,
+    pub chat_id: Option<String>,
+}
+
+impl Filters {
+    pub fn has_dims(&self) -> bool {
+        self.model.is_some() || self.persona.is_some() || self.stage.is_some()
+    }
+}
+
+/// `AND model = … AND persona = …` for a rollup table (absent = '').
+fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
+where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for (col, value) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage)] {
+        if let Some(v) = value {
+            if raw && col != "stage" {
+                qb.push(format!(" AND COALESCE({col}, '') = "));
+            } else {
+                qb.push(format!(" AND {col} = "));
+            }
+            qb.push_bind(v.clone());
+        }
+    }
+    if raw {
+        if let Some(chat) = &f.chat_id {
+            qb.push(" AND chat_id = ").push_bind(chat.clone());
+        }
+    }
+}
+
+fn sums() -> String {
+    rollup::metric_columns()
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Sums per (model, stage, persona, status) over `[from, to)` of `grain`.
+    pub async fn rollup_combos(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
+        let n = rollup::metric_columns().len();
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT model, stage, persona, status, {} FROM {} WHERE bucket >= ", sums(), grain.table()));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.push(" GROUP BY model, stage, persona, status");
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let dims = Dims { model: r.try_get(0)?, stage: r.try_get(1)?, persona: r.try_get(2)?, status: r.try_get(3)? };
+                let values = (4..4 + n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
+                out.push((dims, Metrics::from_values(&values)));
+            }
+            out
+        }))
+    }
+
+    /// Sums per bucket over `[from, to)` of `grain`.
+    pub async fn rollup_series(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(i64, Metrics)>, StoreError> {
+        let n = rollup::metric_columns().len();
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT bucket, {} FROM {} WHERE bucket >= ", sums(), grain.table()));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.push(" GROUP BY bucket");
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let values = (1..1 + n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
+                out.push((r.try_get(0)?, Metrics::from_values(&values)));
+            }
+            out
+        }))
+    }
+
+    /// Raw events in `[from, to)` with their contributions, for window edges
+    /// (and for single-conversation summaries).
+    pub async fn raw_metrics(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(Event, Metrics)>, StoreError> {
+        let rows: Vec<(EventRow, i64, i64)> = on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}, first_in_turn, first_in_chat FROM events WHERE ts >= "));
+            qb.push_bind(from).push(" AND ts < ").push_bind(to);
+            push_dim_filters(&mut qb, f, true);
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let n = r.len();
+                out.push((EventRow::from_row(&r)?, r.try_get::<i64, _>(n - 2)?, r.try_get::<i64, _>(n - 1)?));
+            }
+            out
+        });
+        rows.into_iter()
+            .map(|(row, turn, chat)| {
+                let e = Event::try_from(row)?;
+                let m = Metrics::of_event(&e, turn == 1, chat == 1);
+                Ok((e, m))
+            })
+            .collect()
+    }
+
+    /// Conversations active in `[from, to)`: started before it ended, last
+    /// activity at or after it began. Counted as all conversations minus
+    /// those that ended before and those that started after, which keeps
+    /// both counts to the (small) edges of the table's history.
+    pub async fn active_conversations(&self, from: i64, to: i64) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let total: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'conversations'").fetch_one(pool).await?;
+            let ended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE last_ts < $1").bind(from).fetch_one(pool).await?;
+            let later: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE first_ts >= $1").bind(to).fetch_one(pool).await?;
+            total - ended - later
+        }))
+    }
+}
+
+/// Merges keyed metrics.
+pub fn merge<K: Ord>(into: &mut BTreeMap<K, Metrics>, rows: impl IntoIterator<Item = (K, Metrics)>) {
+    for (k, m) in rows {
+        into.entry(k).or_default().add(&m);
+    }
+}

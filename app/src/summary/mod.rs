@@ -1,0 +1,127 @@
+//! Summaries: what a window of traffic cost and how it went, answered from
+//! rollups (never by scanning the window's raw events) plus the raw events
+//! of the partial minutes at the window's edges — exact to the nano-dollar
+//! for any `from`/`to`.
+//!
+//! - [`window`]: resolve `range`/`from`/`to` and cut the window into
+//!   day/hour/minute rollup segments and raw edges.
+//! - [`build`]: turn the sums into the [`Summary`] (pure).
+
+pub mod build;
+pub mod window;
+
+use crate::domain::summary::{Summary, SummaryQuery};
+use crate::domain::Event;
+use crate::rollup::{Dims, Grain, Metrics};
+use crate::store::{merge, Filters, Store, StoreError};
+use build::Inputs;
+use std::collections::BTreeMap;
+use window::{plan, BadParam, Source, Window};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error(transparent)]
+    BadParam(#[from] BadParam),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn filters(q: &SummaryQuery) -> Filters {
+    let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    Filters { model: clean(&q.model), persona: clean(&q.persona), stage: clean(&q.stage), chat_id: clean(&q.chat_id) }
+}
+
+pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<Summary, SummaryError> {
+    let w = Window::resolve(q, now_ms)?;
+    let f = filters(q);
+    let inputs = if f.chat_id.is_some() { gather_chat(store, &w, &f).await? } else { gather(store, &w, &f).await? };
+    Ok(build::build(&w, inputs))
+}
+
+/// Sums per dimension combination over `[from, to)`.
+async fn combos(store: &Store, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
+    let mut out = BTreeMap::new();
+    for seg in plan(from, to, Grain::Day) {
+        match seg.source {
+            Source::Rollup(g) => merge(&mut out, store.rollup_combos(g, seg.from, seg.to, f).await?),
+            Source::Raw => merge(
+                &mut out,
+                store.raw_metrics(seg.from, seg.to, f).await?.into_iter().map(|(e, m)| (Dims::of(&e), m)),
+            ),
+        }
+    }
+    Ok(out)
+}
+
+async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
+    let combos = combos(store, w.from, w.to, f).await?;
+    let mut series = BTreeMap::new();
+    for seg in plan(w.from, w.to, w.series) {
+        match seg.source {
+            Source::Rollup(g) => merge(
+                &mut series,
+                store.rollup_series(g, seg.from, seg.to, f).await?.into_iter().map(|(b, m)| (w.series.floor(b), m)),
+            ),
+            Source::Raw => merge(
+                &mut series,
+                store.raw_metrics(seg.from, seg.to, f).await?.into_iter().map(|(e, m)| (w.series.floor(e.ts), m)),
+            ),
+        }
+    }
+    // Turns are counted where they start, whatever their stages' dimensions.
+    let turns = if f.has_dims() {
+        combos_total(&self::combos(store, w.from, w.to, &Filters::default()).await?).turns_started
+    } else {
+        combos_total(&combos).turns_started
+    };
+    let previous = w.previous();
+    let previous_cost_nanos = combos_total(&self::combos(store, previous.from, previous.to, f).await?).cost_nanos;
+    Ok(Inputs {
+        combos,
+        series,
+        turns,
+        active_conversations: store.active_conversations(w.from, w.to).await?,
+        previous_cost_nanos,
+    })
+}
+
+/// One conversation: few events, read raw through the chat index.
+async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
+    let chat_only = Filters { chat_id: f.chat_id.clone(), ..Filters::default() };
+    let all = store.raw_metrics(w.from, w.to, &chat_only).await?;
+    let matches = |e: &Event| {
+        let d = Dims::of(e);
+        f.model.as_ref().is_none_or(|m| &d.model == m)
+            && f.persona.as_ref().is_none_or(|p| &d.persona == p)
+            && f.stage.as_ref().is_none_or(|s| &d.stage == s)
+    };
+    // Active by the same rule as for all conversations: it overlaps the window.
+    let chat = f.chat_id.as_deref().unwrap_or_default();
+    let active = store.conversation(chat).await?.is_some_and(|c| c.first_ts < w.to && c.last_ts >= w.from);
+    let mut inputs = Inputs {
+        turns: all.iter().map(|(_, m)| m.turns_started).sum(),
+        active_conversations: i64::from(active),
+        ..Inputs::default()
+    };
+    for (e, m) in all.iter().filter(|(e, _)| matches(e)) {
+        inputs.combos.entry(Dims::of(e)).or_default().add(m);
+        inputs.series.entry(w.series.floor(e.ts)).or_default().add(m);
+    }
+    let previous = w.previous();
+    inputs.previous_cost_nanos = store
+        .raw_metrics(previous.from, previous.to, &chat_only)
+        .await?
+        .iter()
+        .filter(|(e, _)| matches(e))
+        .map(|(_, m)| m.cost_nanos)
+        .sum();
+    Ok(inputs)
+}
+
+fn combos_total(combos: &BTreeMap<Dims, Metrics>) -> Metrics {
+    let mut total = Metrics::default();
+    for m in combos.values() {
+        total.add(m);
+    }
+    total
+}

@@ -1,0 +1,49 @@
+//! Query-string parameters with errors that name the parameter.
+
+use super::error::ApiError;
+use app::domain::time;
+use std::collections::HashMap;
+
+pub struct Params<'a>(pub &'a HashMap<String, String>);
+
+impl Params<'_> {
+    /// A non-empty text parameter.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.0.get(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    }
+
+    /// An integer in `min..=max`.
+    pub fn int(&self, name: &'static str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+        self.text(name)
+            .map(|v| match v.parse::<i64>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(ApiError::BadParam {
+                    field: name,
+                    message: format!("`{v}` must be an integer from {min} to {max}"),
+                }),
+            })
+            .transpose()
+    }
+
+    /// An event id.
+    pub fn id(&self, name: &'static str) -> Result<Option<i64>, ApiError> {
+        self.text(name)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| ApiError::BadParam { field: name, message: format!("`{v}` must be an event id") })
+            })
+            .transpose()
+    }
+
+    /// An RFC 3339 time or epoch milliseconds.
+    pub fn time(&self, name: &'static str) -> Result<Option<i64>, ApiError> {
+        self.text(name)
+            .map(|v| {
+                v.parse::<i64>().ok().or_else(|| time::parse_rfc3339(&v)).ok_or_else(|| ApiError::BadParam {
+                    field: name,
+                    message: format!("`{v}` is not an RFC 3339 time or epoch milliseconds"),
+                })
+            })
+            .transpose()
+    }
+}

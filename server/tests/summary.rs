@@ -1,0 +1,429 @@
+//! Pricing, rollups and summaries against a real store, on SQLite and on
+//! Postgres: hand-checked figures through the REST API, a property test that
+//! compares every summary with a brute-force computation over the raw
+//! events, repricing, and the conversations endpoint.
+
+#[macro_use]
+mod common;
+
+use app::domain::summary::{Summary, SummaryQuery, Trend};
+use app::domain::{Event, Status};
+use app::rollup::histogram::{bin_of, percentile, BINS};
+use app::rollup::Grain;
+use app::summary::summarize;
+use common::{Backend, TestServer};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+both_backends!(
+    summary_endpoint_reports_exact_figures,
+    summary_equals_brute_force_on_random_events,
+    reprice_applies_an_effective_dated_override_and_corrects_the_rollups,
+    conversations_list_and_detail,
+);
+
+const H: i64 = 3_600_000;
+
+async fn summary_endpoint_reports_exact_figures(b: Backend) {
+    let t = TestServer::start(b).await;
+    let now = app::domain::time::now_ms();
+    let at = now - 10 * 60_000;
+    let events = json!([
+        {"chatId": "c1", "turnId": "t1", "stage": "intent", "ts": at, "durationMs": 200, "model": "gpt-4o-mini",
+         "usage": {"inputTokens": 1000, "outputTokens": 100}},
+        {"chatId": "c1", "turnId": "t1", "stage": "response", "ts": at + 300, "durationMs": 1200, "persona": "sage", "model": "gpt-4o",
+         "usage": {"prompt_tokens": 1000, "completion_tokens": 200, "prompt_tokens_details": {"cached_tokens": 600}}},
+        {"chatId": "c2", "turnId": "t1", "stage": "response", "ts": at + 500, "status": "error", "persona": "muse",
+         "model": "house-llm", "usage": {"inputTokens": 50, "outputTokens": 5}},
+        {"chatId": "c2", "turnId": "t1", "stage": "send", "ts": at + 900, "durationMs": 30}
+    ]);
+    t.post_ok(&events).await;
+    let (status, s) = t.get_json("/api/telemetry/summary?range=1h").await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["range"], "1h");
+    assert_eq!(s["bucket"], "minute");
+    assert_eq!(s["overview"]["events"], 4);
+    assert_eq!(s["overview"]["requests"], 3);
+    assert_eq!(s["overview"]["turns"], 2);
+    assert_eq!(s["overview"]["activeConversations"], 2);
+    assert_eq!(s["overview"]["errors"], 1);
+    // gpt-4o-mini: 1000 × 0.15 + 100 × 0.60 = 150_000 + 60_000
+    // gpt-4o: 400 × 2.50 + 600 × 1.25 + 200 × 10 = 3_750_000
+    assert_eq!(s["cost"]["totalNanos"], 3_960_000);
+    assert_eq!(s["cost"]["averagePerTurnNanos"], 1_980_000);
+    assert_eq!(s["cost"]["unpricedEvents"], 1);
+    assert_eq!(s["cost"]["unpricedTokens"], 55);
+    assert_eq!(s["cost"]["previousTotalNanos"], 0);
+    assert_eq!(s["cost"]["trend"], "increasing");
+    assert_eq!(s["tokens"]["cachedInput"], 600);
+    assert_eq!(s["modelUsage"][0]["model"], "gpt-4o");
+    assert_eq!(s["modelUsage"][0]["costNanos"], 3_750_000);
+    let house = s["modelUsage"].as_array().unwrap().iter().find(|m| m["model"] == "house-llm").unwrap();
+    assert_eq!((house["costNanos"].as_i64(), house["unpricedEvents"].as_i64()), (Some(0), Some(1)));
+    assert_eq!(s["trend"].as_array().unwrap().iter().map(|p| p["events"].as_i64().unwrap()).sum::<i64>(), 4);
+
+    let (_, f) = t.get_json("/api/telemetry/summary?range=1h&model=gpt-4o").await;
+    assert_eq!((f["overview"]["events"].as_i64(), f["cost"]["totalNanos"].as_i64()), (Some(1), Some(3_750_000)));
+    assert_eq!(f["overview"]["turns"], 2, "turn counts ignore dimension filters");
+    let (_, c) = t.get_json("/api/telemetry/summary?range=1h&chatId=c2").await;
+    assert_eq!((c["overview"]["events"].as_i64(), c["overview"]["activeConversations"].as_i64()), (Some(2), Some(1)));
+    let custom = format!("/api/telemetry/summary?from={}&to={}", at + 301, at + 10_000);
+    let (_, w) = t.get_json(&custom).await;
+    assert_eq!((w["overview"]["events"].as_i64(), w["range"].as_str()), (Some(2), Some("custom")));
+
+    for (query, field) in [("range=2h", "range"), ("from=yesterday", "from"), ("from=10&to=5", "to"), ("to=5", "from")]
+    {
+        let (status, body) = t.get_json(&format!("/api/telemetry/summary?{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["error"].as_str().unwrap().contains(field), "{query}: {body}");
+    }
+    t.stop().await;
+}
+
+/// A small seeded random source.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
+    let models = [
+        Some("gpt-4o"),
+        Some("gpt-4o-mini"),
+        Some("claude-sonnet-4-20250514"),
+        Some("llama-3.1-8b-instant"),
+        Some("house-llm"),
+        None,
+    ];
+    let stages = ["buffer", "intent", "persona", "tools", "response", "send"];
+    let personas = [Some("sage"), Some("scout"), None];
+    (0..n)
+        .map(|_| {
+            let chat = format!("chat-{}", rng.below(15));
+            let mut e = json!({
+                "chatId": chat,
+                "turnId": format!("t{}", rng.below(4)),
+                "stage": rng.pick(&stages),
+                "status": rng.pick(&["success", "success", "success", "error", "running"]),
+                "ts": base + rng.below(3 * 24 * H as u64) as i64,
+            });
+            if rng.below(4) > 0 {
+                e["durationMs"] = json!(rng.below(12_000));
+            }
+            if let Some(m) = rng.pick(&models) {
+                e["model"] = json!(m);
+            }
+            if let Some(p) = rng.pick(&personas) {
+                e["persona"] = json!(p);
+            }
+            if rng.below(5) > 0 {
+                let input = rng.below(5000) as i64;
+                let output = rng.below(1000) as i64;
+                e["usage"] = json!({
+                    "inputTokens": input,
+                    "outputTokens": output,
+                    "cachedInputTokens": if input > 0 { rng.below(input as u64) } else { 0 },
+                    "reasoningTokens": if output > 0 { rng.below(output as u64) } else { 0 },
+                });
+            }
+            e
+        })
+        .collect()
+}
+
+/// The brute-force answer, straight from the raw events (in id order).
+struct Brute {
+    events: i64,
+    requests: i64,
+    errors: i64,
+    turns: i64,
+    active: i64,
+    cost: i64,
+    previous_cost: i64,
+    unpriced_events: i64,
+    unpriced_tokens: i64,
+    tokens: [i64; 5],
+    models: BTreeMap<String, (i64, i64, i64, i64)>, // requests, cost, unpriced, tokens
+    personas: BTreeMap<String, (i64, i64, i64, i64)>, // events, errors, cost, tokens
+    stages: BTreeMap<String, (i64, i64, Option<i64>, Option<i64>)>, // events, cost, avg, p95
+    trend: BTreeMap<i64, (i64, i64, i64)>,          // events, errors, cost
+}
+
+fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> Brute {
+    let dims_match = |e: &Event| {
+        q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
+            && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
+            && q.stage.as_ref().is_none_or(|s| &e.stage == s)
+    };
+    let chat_match = |e: &Event| q.chat_id.as_ref().is_none_or(|c| &e.chat_id == c);
+    let sel: Vec<&Event> = all.iter().filter(|e| e.ts >= from && e.ts < to && dims_match(e) && chat_match(e)).collect();
+    let span = to - from;
+    let previous_cost = all
+        .iter()
+        .filter(|e| e.ts >= from - span && e.ts < from && dims_match(e) && chat_match(e))
+        .filter_map(|e| e.cost_nanos)
+        .sum();
+
+    let mut first_of_turn: HashMap<(String, String), &Event> = HashMap::new();
+    let mut spans: HashMap<&str, (i64, i64)> = HashMap::new();
+    for e in all {
+        first_of_turn.entry((e.chat_id.clone(), e.turn_id.clone().unwrap_or_default())).or_insert(e);
+        let s = spans.entry(&e.chat_id).or_insert((e.ts, e.ts + e.duration_ms.unwrap_or(0)));
+        s.0 = s.0.min(e.ts);
+        s.1 = s.1.max(e.ts + e.duration_ms.unwrap_or(0));
+    }
+    let turns = first_of_turn.values().filter(|e| e.ts >= from && e.ts < to && chat_match(e)).count() as i64;
+    let active = spans
+        .iter()
+        .filter(|(chat, (first, last))| *first < to && *last >= from && q.chat_id.as_ref().is_none_or(|c| c == *chat))
+        .count() as i64;
+
+    let mut b = Brute {
+        events: sel.len() as i64,
+        requests: sel.iter().filter(|e| e.model.is_some()).count() as i64,
+        errors: sel.iter().filter(|e| e.status == Status::Error).count() as i64,
+        turns,
+        active,
+        cost: sel.iter().filter_map(|e| e.cost_nanos).sum(),
+        previous_cost,
+        unpriced_events: sel.iter().filter(|e| e.cost_nanos.is_none()).count() as i64,
+        unpriced_tokens: sel.iter().filter(|e| e.cost_nanos.is_none()).map(|e| e.usage.total()).sum(),
+        tokens: [0; 5],
+        models: BTreeMap::new(),
+        personas: BTreeMap::new(),
+        stages: BTreeMap::new(),
+        trend: BTreeMap::new(),
+    };
+    let mut stage_hist: BTreeMap<String, ([i64; BINS], i64, i64, i64, i64)> = BTreeMap::new();
+    for e in &sel {
+        let u = &e.usage;
+        for (slot, v) in b.tokens.iter_mut().zip([
+            u.input_tokens,
+            u.output_tokens,
+            u.cached_input_tokens,
+            u.cache_write_tokens,
+            u.reasoning_tokens,
+        ]) {
+            *slot += v;
+        }
+        let cost = e.cost_nanos.unwrap_or(0);
+        let unpriced = i64::from(e.cost_nanos.is_none());
+        if let Some(m) = &e.model {
+            let r = b.models.entry(m.clone()).or_default();
+            *r = (r.0 + 1, r.1 + cost, r.2 + unpriced, r.3 + u.total());
+        }
+        let p = b.personas.entry(e.persona.clone().unwrap_or_default()).or_default();
+        *p = (p.0 + 1, p.1 + i64::from(e.status == Status::Error), p.2 + cost, p.3 + u.total());
+        let s = stage_hist.entry(e.stage.clone()).or_insert(([0; BINS], 0, 0, 0, 0));
+        s.3 += 1;
+        s.4 += cost;
+        if let Some(d) = e.duration_ms {
+            s.0[bin_of(d)] += 1;
+            s.1 += 1;
+            s.2 += d;
+        }
+        let tp = b.trend.entry(grain.floor(e.ts)).or_default();
+        *tp = (tp.0 + 1, tp.1 + i64::from(e.status == Status::Error), tp.2 + cost);
+    }
+    for (stage, (hist, n, sum, events, cost)) in stage_hist {
+        b.stages.insert(stage, (events, cost, (n > 0).then(|| sum / n), percentile(&hist, 0.95)));
+    }
+    b
+}
+
+fn grain_of(s: &Summary) -> Grain {
+    match s.bucket.as_str() {
+        "minute" => Grain::Minute,
+        "hour" => Grain::Hour,
+        _ => Grain::Day,
+    }
+}
+
+fn check(s: &Summary, b: &Brute, label: &str) {
+    let o = &s.overview;
+    assert_eq!(
+        (o.events, o.requests, o.errors, o.turns, o.active_conversations),
+        (b.events, b.requests, b.errors, b.turns, b.active),
+        "{label}: overview"
+    );
+    assert_eq!(s.cost.total_nanos, b.cost, "{label}: cost, to the nano-dollar");
+    assert_eq!(s.cost.previous_total_nanos, b.previous_cost, "{label}: previous window");
+    assert_eq!(
+        (s.cost.unpriced_events, s.cost.unpriced_tokens),
+        (b.unpriced_events, b.unpriced_tokens),
+        "{label}: unpriced"
+    );
+    let t = &s.tokens;
+    assert_eq!([t.input, t.output, t.cached_input, t.cache_write, t.reasoning], b.tokens, "{label}: tokens");
+    let models: BTreeMap<String, (i64, i64, i64, i64)> = s
+        .model_usage
+        .iter()
+        .map(|m| (m.model.clone(), (m.requests, m.cost_nanos, m.unpriced_events, m.tokens)))
+        .collect();
+    assert_eq!(models, b.models, "{label}: models");
+    let personas: BTreeMap<String, (i64, i64, i64, i64)> =
+        s.personas.iter().map(|p| (p.name.clone(), (p.events, p.errors, p.cost_nanos, p.tokens))).collect();
+    assert_eq!(personas, b.personas, "{label}: personas");
+    let stages: BTreeMap<String, (i64, i64, Option<i64>, Option<i64>)> = s
+        .performance
+        .iter()
+        .map(|p| {
+            let cost = s.stages.iter().find(|x| x.name == p.stage).map_or(0, |x| x.cost_nanos);
+            (p.stage.clone(), (p.events, cost, p.avg_ms, p.p95_ms))
+        })
+        .collect();
+    assert_eq!(stages, b.stages, "{label}: stages");
+    let trend: BTreeMap<i64, (i64, i64, i64)> =
+        s.trend.iter().filter(|p| p.events > 0).map(|p| (p.t, (p.events, p.errors, p.cost_nanos))).collect();
+    assert_eq!(trend, b.trend, "{label}: trend");
+}
+
+async fn summary_equals_brute_force_on_random_events(b: Backend) {
+    for seed in [7u64, 1234, 987_654] {
+        let t = TestServer::start(b).await;
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+        // Day, hour and minute boundaries fall anywhere in the data.
+        let base = 1_795_000_000_000 + rng.below(86_400_000) as i64;
+        let items = random_events(&mut rng, base, 500);
+        let mut rest = items.as_slice();
+        while !rest.is_empty() {
+            let n = (1 + rng.below(60) as usize).min(rest.len());
+            t.server.state.ingestor.ingest_values(rest[..n].to_vec(), base).await.unwrap();
+            rest = &rest[n..];
+        }
+        let store = &t.server.state.store;
+        let all = store.after(0, 100_000).await.unwrap();
+        assert_eq!(all.len(), 500);
+
+        for case in 0..25 {
+            let from = base - H + rng.below(3 * 24 * H as u64) as i64;
+            let span = match rng.below(4) {
+                0 => H,
+                1 => 24 * H,
+                2 => 1 + rng.below(60_000 * 7) as i64,
+                _ => 1 + rng.below(2 * 24 * H as u64) as i64,
+            };
+            let mut q = SummaryQuery { from: Some(from), to: Some(from + span), ..SummaryQuery::default() };
+            match rng.below(6) {
+                0 => q.model = Some(rng.pick(&["gpt-4o", "house-llm", "claude-sonnet-4-20250514"]).to_string()),
+                1 => q.persona = Some(rng.pick(&["sage", "scout"]).to_string()),
+                2 => q.stage = Some(rng.pick(&["intent", "response", "tools"]).to_string()),
+                3 => q.chat_id = Some(format!("chat-{}", rng.below(15))),
+                _ => {}
+            }
+            let s = summarize(store, &q, base).await.unwrap();
+            check(&s, &brute(&all, &q, from, from + span, grain_of(&s)), &format!("seed {seed} case {case} {q:?}"));
+        }
+        t.stop().await;
+    }
+}
+
+async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b: Backend) {
+    let t = TestServer::start(b).await;
+    let base = 1_795_000_000_000;
+    let items: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"chatId": format!("c{}", i % 5), "turnId": "t", "stage": "response", "ts": base + i * 60_000 + 17,
+                   "model": if i % 2 == 0 { "house-llm" } else { "gpt-4o" }, "usage": {"inputTokens": 1000, "outputTokens": 100}})
+        })
+        .collect();
+    t.server.state.ingestor.ingest_values(items, base).await.unwrap();
+    let store = &t.server.state.store;
+    let q = SummaryQuery { from: Some(base - H), to: Some(base + 2 * H), ..SummaryQuery::default() };
+    let before = summarize(store, &q, base).await.unwrap();
+    assert_eq!(before.cost.unpriced_events, 20);
+
+    // house-llm is priced from minute 20 on: $1 / $2 per 1M.
+    let update = app::domain::pricing::PriceUpdate {
+        id: "house-llm".into(),
+        pattern: "house-llm".into(),
+        input: "1".into(),
+        output: "2".into(),
+        effective_from: base + 20 * 60_000,
+        ..Default::default()
+    };
+    app::price::update::apply(store, &t.server.state.pricing, &update, base).await.unwrap();
+    let report = store.reprice(&t.server.state.pricing.current(), base - H, base + 2 * H).await.unwrap();
+    assert_eq!((report.scanned, report.changed), (40, 10));
+    // 10 events × (1000 × 1 + 100 × 2) per 1M = 10 × 1_200_000
+    assert_eq!(report.delta_nanos, 12_000_000);
+    assert_eq!((report.unpriced_before, report.unpriced_after), (20, 10));
+
+    let after = summarize(store, &q, base).await.unwrap();
+    assert_eq!(after.cost.total_nanos, before.cost.total_nanos + 12_000_000);
+    assert_eq!(after.cost.unpriced_events, 10);
+    let all = store.after(0, 1000).await.unwrap();
+    check(&after, &brute(&all, &q, base - H, base + 2 * H, grain_of(&after)), "after reprice");
+    let again = store.reprice(&t.server.state.pricing.current(), base - H, base + 2 * H).await.unwrap();
+    assert_eq!(again.changed, 0, "a second reprice changes nothing");
+    let convo: i64 = store.latest_conversations(10).await.unwrap().iter().map(|c| c.cost_nanos).sum();
+    assert_eq!(convo, after.cost.total_nanos, "conversation totals corrected too");
+    t.stop().await;
+}
+
+async fn conversations_list_and_detail(b: Backend) {
+    let t = TestServer::start(b).await;
+    let base = 1_795_000_000_000i64;
+    t.post_ok(&json!([
+        {"chatId": "a", "turnId": "t2", "stage": "buffer", "ts": base + 5000},
+        {"chatId": "a", "turnId": "t1", "stage": "intent", "ts": base, "durationMs": 100, "model": "gpt-4o", "usage": {"inputTokens": 10, "outputTokens": 1}},
+        {"chatId": "a", "turnId": "t1", "stage": "buffer", "ts": base},
+        {"chatId": "b", "turnId": "t1", "stage": "send", "ts": base + 1, "status": "error"}
+    ]))
+    .await;
+    let (status, list) = t.get_json("/api/telemetry/conversations?limit=10").await;
+    assert_eq!(status, 200);
+    let chats: Vec<&str> =
+        list["conversations"].as_array().unwrap().iter().map(|c| c["chatId"].as_str().unwrap()).collect();
+    assert_eq!(chats, ["b", "a"], "most recent first");
+    let a = &list["conversations"][1];
+    assert_eq!((a["events"].as_i64(), a["turns"].as_i64(), a["costNanos"].as_i64()), (Some(3), Some(2), Some(35_000)));
+
+    let (status, d) = t.get_json("/api/telemetry/conversations?chatId=a").await;
+    assert_eq!(status, 200);
+    let turns = d["turns"].as_array().unwrap();
+    assert_eq!(turns.iter().map(|t| t["turnId"].as_str().unwrap()).collect::<Vec<_>>(), ["t1", "t2"]);
+    // Same timestamp: the earlier id (intent, posted first) comes first.
+    let stages: Vec<&str> =
+        turns[0]["stages"].as_array().unwrap().iter().map(|e| e["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["intent", "buffer"]);
+    assert_eq!((turns[0]["durationMs"].as_i64(), turns[0]["costNanos"].as_i64()), (Some(100), Some(35_000)));
+    let (status, _) = t.get_json("/api/telemetry/conversations?chatId=nope").await;
+    assert_eq!(status, 404);
+    let (status, body) = t.get_json("/api/telemetry/conversations?limit=0").await;
+    assert_eq!(status, 400, "{body}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_pricing_overrides_stop_the_start_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = server::config::Config {
+        address: "127.0.0.1:0".parse().unwrap(),
+        database_url: format!("sqlite://{}", dir.path().join("x.db").display()),
+        pricing_overrides: Some(r#"{"models": [{"id": "x", "match": "x", "input": "lots", "output": 1}]}"#.into()),
+        ..Default::default()
+    };
+    let err = match server::Server::start(config).await {
+        Ok(_) => panic!("the server must not start"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("MODEL_PRICING_OVERRIDES") && err.contains("models[0].input"), "{err}");
+}
+
+#[test]
+fn trend_enum_is_lowercase_on_the_wire() {
+    assert_eq!(serde_json::to_value(Trend::Decreasing).unwrap(), "decreasing");
+}
