@@ -10,7 +10,8 @@ ALTER TABLE events ADD COLUMN first_in_chat INTEGER NOT NULL DEFAULT 0;
 
 -- Per-minute, per-hour and per-day sums per (model, stage, persona, status),
 -- updated in the ingest transaction. Absent dimensions are ''. h00..h19 are
--- latency histogram bins (app/src/rollup/histogram.rs).
+-- latency histogram bins (app/src/rollup/histogram.rs). WITHOUT ROWID keeps
+-- rows in key order, so a range of buckets is one sequential read.
 CREATE TABLE rollup_minute (
     bucket               INTEGER NOT NULL,
     model                TEXT   NOT NULL,
@@ -52,7 +53,7 @@ CREATE TABLE rollup_minute (
     h18                  INTEGER NOT NULL DEFAULT 0,
     h19                  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, model, stage, persona, status)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE rollup_hour (
     bucket               INTEGER NOT NULL,
@@ -95,7 +96,7 @@ CREATE TABLE rollup_hour (
     h18                  INTEGER NOT NULL DEFAULT 0,
     h19                  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, model, stage, persona, status)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE rollup_day (
     bucket               INTEGER NOT NULL,
@@ -138,7 +139,7 @@ CREATE TABLE rollup_day (
     h18                  INTEGER NOT NULL DEFAULT 0,
     h19                  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, model, stage, persona, status)
-);
+) WITHOUT ROWID;
 
 -- One row per conversation, with running totals.
 CREATE TABLE conversations (
@@ -168,7 +169,7 @@ CREATE TABLE turns (
     turn_id  TEXT   NOT NULL,
     first_ts INTEGER NOT NULL,
     PRIMARY KEY (chat_id, turn_id)
-);
+) WITHOUT ROWID;
 
 -- Running counters kept in step with the tables above.
 CREATE TABLE counters (

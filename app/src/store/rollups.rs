@@ -79,27 +79,41 @@ impl Store {
         }))
     }
 
-    /// Sums per bucket over `[from, to)` of `grain`.
-    pub async fn rollup_series(
-        &self,
-        grain: Grain,
-        from: i64,
-        to: i64,
-        f: &Filters,
-    ) -> Result<Vec<(i64, Metrics)>, StoreError> {
-        let n = rollup::metric_columns().len();
+    /// Per-bucket sums over `[from, to)` of `grain` — only what the trend
+    /// shows (events, errors, cost, unpriced, tokens), to keep it light.
+    pub async fn rollup_series(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Metrics)>, StoreError> {
+        const COLS: [&str; 6] = ["events", "errors", "cost_nanos", "unpriced_events", "input_tokens", "output_tokens"];
+        let sums = COLS.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", ");
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT bucket, {} FROM {} WHERE bucket >= ", sums(), grain.table()));
+            let mut qb = QueryBuilder::new(format!("SELECT bucket, {sums} FROM {} WHERE bucket >= ", grain.table()));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
             qb.push(" GROUP BY bucket");
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let values = (1..1 + n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
-                out.push((r.try_get(0)?, Metrics::from_values(&values)));
+                let m = Metrics {
+                    events: r.try_get(1)?,
+                    errors: r.try_get(2)?,
+                    cost_nanos: r.try_get(3)?,
+                    unpriced_events: r.try_get(4)?,
+                    input_tokens: r.try_get(5)?,
+                    output_tokens: r.try_get(6)?,
+                    ..Metrics::default()
+                };
+                out.push((r.try_get(0)?, m));
             }
             out
+        }))
+    }
+
+    /// Total priced cost over `[from, to)` of `grain` (the previous window).
+    pub async fn rollup_cost(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ", grain.table()));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.build_query_scalar::<i64>().fetch_one(pool).await?
         }))
     }
 
@@ -128,16 +142,37 @@ impl Store {
     }
 
     /// Conversations active in `[from, to)`: started before it ended, last
-    /// activity at or after it began. Counted as all conversations minus
-    /// those that ended before and those that started after, which keeps
-    /// both counts to the (small) edges of the table's history.
+    /// activity at or after it began, i.e.
+    /// `#(last_ts >= from) − #(first_ts >= to)` (a conversation that starts
+    /// after the window also ends after its start). Each count is taken from
+    /// whichever side of its index is smaller — `#(x >= t)` or
+    /// `total − #(x < t)` — judged from the index's ends, so recent and
+    /// whole-history windows both read only the few rows near an edge.
     pub async fn active_conversations(&self, from: i64, to: i64) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, pool => {
-            let total: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'conversations'").fetch_one(pool).await?;
-            let ended: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE last_ts < $1").bind(from).fetch_one(pool).await?;
-            let later: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE first_ts >= $1").bind(to).fetch_one(pool).await?;
-            total - ended - later
-        }))
+        let total: i64 = on_pool!(self, pool => sqlx::query_scalar("SELECT value FROM counters WHERE name = 'conversations'")
+            .fetch_one(pool)
+            .await?);
+        let ending_after = self.count_at_or_after("last_ts", from, total).await?;
+        let starting_after = self.count_at_or_after("first_ts", to, total).await?;
+        Ok(ending_after - starting_after)
+    }
+
+    /// `#(column >= t)` over conversations, counting the smaller side.
+    async fn count_at_or_after(&self, column: &'static str, t: i64, total: i64) -> Result<i64, StoreError> {
+        let (lo, hi): (Option<i64>, Option<i64>) = on_pool!(self, pool => {
+            let lo = sqlx::query_scalar(&format!("SELECT MIN({column}) FROM conversations")).fetch_one(pool).await?;
+            let hi = sqlx::query_scalar(&format!("SELECT MAX({column}) FROM conversations")).fetch_one(pool).await?;
+            (lo, hi)
+        });
+        let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(0) };
+        let count_before = t - lo < hi - t;
+        let sql = if count_before {
+            format!("SELECT COUNT(*) FROM conversations WHERE {column} < $1")
+        } else {
+            format!("SELECT COUNT(*) FROM conversations WHERE {column} >= $1")
+        };
+        let n: i64 = on_pool!(self, pool => sqlx::query_scalar(&sql).bind(t).fetch_one(pool).await?);
+        Ok(if count_before { total - n } else { n })
     }
 }
 

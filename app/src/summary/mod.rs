@@ -75,7 +75,13 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
         combos_total(&combos).turns_started
     };
     let previous = w.previous();
-    let previous_cost_nanos = combos_total(&self::combos(store, previous.from, previous.to, f).await?).cost_nanos;
+    let mut previous_cost_nanos = 0;
+    for seg in plan(previous.from, previous.to, Grain::Day) {
+        previous_cost_nanos += match seg.source {
+            Source::Rollup(g) => store.rollup_cost(g, seg.from, seg.to, f).await?,
+            Source::Raw => store.raw_metrics(seg.from, seg.to, f).await?.iter().map(|(_, m)| m.cost_nanos).sum(),
+        };
+    }
     Ok(Inputs {
         combos,
         series,

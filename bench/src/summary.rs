@@ -1,0 +1,100 @@
+//! `bench/summary`: how fast summaries answer on a large store. Loads N
+//! simulated events (realistic turns from the simulator's generator, spread
+//! over the last 30 days) through the ingest pipeline, then times the 24 h
+//! and 30 d summaries (and 1 h, 7 d): p50 and p95 over `--calls` calls. It
+//! prints figures and asserts nothing.
+//!
+//! Run: `cargo run --release -p bench --bin summary -- --events 1000000 [--database-url URL]`
+//! (`--reuse` skips loading when the database already holds the events).
+
+use anyhow::Context;
+use clap::Parser;
+use server::simulate::generator::Generator;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+struct Args {
+    /// Events to load.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: usize,
+    /// Calls per summary range.
+    #[arg(long, default_value_t = 100)]
+    calls: usize,
+    /// Database (default: a fresh SQLite file in a temporary directory).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Use the events already in the database instead of loading.
+    #[arg(long)]
+    reuse: bool,
+}
+
+const DAY: i64 = 86_400_000;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let url = args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let store = app::store::Store::connect(&url).await.context("opening the database")?;
+    let pricing = app::price::Pricing::new(app::price::PriceTable::load(None)?);
+    let ingestor = app::ingest::Ingestor::new(store.clone(), app::bus::Bus::default(), pricing);
+    let now = app::domain::time::now_ms();
+
+    if !args.reuse {
+        let mut generator = Generator::new(42);
+        let mut batch = Vec::with_capacity(5_000);
+        let mut loaded = 0usize;
+        let t0 = Instant::now();
+        let mut step = 0u64;
+        while loaded < args.events {
+            // Turn starts spread evenly (with jitter) over the last 30 days.
+            step += 1;
+            let start = now - 30 * DAY + ((step as i64 * 7_919_993) % (30 * DAY));
+            for planned in generator.next_turn() {
+                let mut body = planned.body;
+                body["ts"] = serde_json::json!(start + planned.start_ms as i64);
+                batch.push(body);
+                loaded += 1;
+            }
+            if batch.len() >= 5_000 || loaded >= args.events {
+                ingestor.ingest_values(std::mem::take(&mut batch), now).await?;
+            }
+            if loaded % 500_000 < 6 {
+                eprintln!("  loaded {loaded} events ({:.0}/s)", loaded as f64 / t0.elapsed().as_secs_f64());
+            }
+        }
+        println!(
+            "bench/summary: loaded {loaded} events into {} in {:.1} s ({:.0} events/s)",
+            store.backend(),
+            t0.elapsed().as_secs_f64(),
+            loaded as f64 / t0.elapsed().as_secs_f64()
+        );
+    }
+    let stored = store.count_events().await?;
+    println!("bench/summary: {} events in {}, {} calls per range", stored, store.backend(), args.calls);
+    println!("{:>6} {:>10} {:>10} {:>10}", "range", "p50 ms", "p95 ms", "max ms");
+    for range in ["1h", "24h", "7d", "30d"] {
+        let q = app::domain::summary::SummaryQuery { range: Some(range.into()), ..Default::default() };
+        app::summary::summarize(&store, &q, now).await?; // warm the caches
+        let mut times = Vec::with_capacity(args.calls);
+        for i in 0..args.calls {
+            // A window ending at a different instant each call, so edges vary.
+            let t = Instant::now();
+            app::summary::summarize(&store, &q, now - (i as i64) * 7_001).await?;
+            times.push(t.elapsed());
+        }
+        times.sort_unstable();
+        println!(
+            "{:>6} {:>10.2} {:>10.2} {:>10.2}",
+            range,
+            percentile(&times, 0.50).as_secs_f64() * 1e3,
+            percentile(&times, 0.95).as_secs_f64() * 1e3,
+            times.last().unwrap().as_secs_f64() * 1e3
+        );
+    }
+    Ok(())
+}
