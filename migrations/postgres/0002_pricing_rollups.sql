@@ -140,6 +140,36 @@ CREATE TABLE rollup_day (
     PRIMARY KEY (bucket, model, stage, persona, status)
 );
 
+-- The same sums per bucket over all dimensions, for unfiltered trends and
+-- totals (a handful of rows per window instead of one per combination).
+CREATE TABLE rollup_minute_total (
+    bucket          BIGINT PRIMARY KEY,
+    events          BIGINT NOT NULL DEFAULT 0,
+    errors          BIGINT NOT NULL DEFAULT 0,
+    cost_nanos      BIGINT NOT NULL DEFAULT 0,
+    unpriced_events BIGINT NOT NULL DEFAULT 0,
+    input_tokens    BIGINT NOT NULL DEFAULT 0,
+    output_tokens   BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE rollup_hour_total (
+    bucket          BIGINT PRIMARY KEY,
+    events          BIGINT NOT NULL DEFAULT 0,
+    errors          BIGINT NOT NULL DEFAULT 0,
+    cost_nanos      BIGINT NOT NULL DEFAULT 0,
+    unpriced_events BIGINT NOT NULL DEFAULT 0,
+    input_tokens    BIGINT NOT NULL DEFAULT 0,
+    output_tokens   BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE rollup_day_total (
+    bucket          BIGINT PRIMARY KEY,
+    events          BIGINT NOT NULL DEFAULT 0,
+    errors          BIGINT NOT NULL DEFAULT 0,
+    cost_nanos      BIGINT NOT NULL DEFAULT 0,
+    unpriced_events BIGINT NOT NULL DEFAULT 0,
+    input_tokens    BIGINT NOT NULL DEFAULT 0,
+    output_tokens   BIGINT NOT NULL DEFAULT 0
+);
+
 -- One row per conversation, with running totals.
 CREATE TABLE conversations (
     chat_id         TEXT   PRIMARY KEY,

@@ -141,6 +141,36 @@ CREATE TABLE rollup_day (
     PRIMARY KEY (bucket, model, stage, persona, status)
 ) WITHOUT ROWID;
 
+-- The same sums per bucket over all dimensions, for unfiltered trends and
+-- totals (a handful of rows per window instead of one per combination).
+CREATE TABLE rollup_minute_total (
+    bucket          INTEGER PRIMARY KEY,
+    events          INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0,
+    cost_nanos      INTEGER NOT NULL DEFAULT 0,
+    unpriced_events INTEGER NOT NULL DEFAULT 0,
+    input_tokens    INTEGER NOT NULL DEFAULT 0,
+    output_tokens   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE rollup_hour_total (
+    bucket          INTEGER PRIMARY KEY,
+    events          INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0,
+    cost_nanos      INTEGER NOT NULL DEFAULT 0,
+    unpriced_events INTEGER NOT NULL DEFAULT 0,
+    input_tokens    INTEGER NOT NULL DEFAULT 0,
+    output_tokens   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE rollup_day_total (
+    bucket          INTEGER PRIMARY KEY,
+    events          INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0,
+    cost_nanos      INTEGER NOT NULL DEFAULT 0,
+    unpriced_events INTEGER NOT NULL DEFAULT 0,
+    input_tokens    INTEGER NOT NULL DEFAULT 0,
+    output_tokens   INTEGER NOT NULL DEFAULT 0
+);
+
 -- One row per conversation, with running totals.
 CREATE TABLE conversations (
     chat_id         TEXT   PRIMARY KEY,

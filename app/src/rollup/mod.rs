@@ -6,7 +6,7 @@
 
 pub mod histogram;
 
-use crate::domain::{Event, Status};
+use crate::domain::{Event, Status, Usage};
 use histogram::BINS;
 use std::collections::{BTreeMap, HashSet};
 
@@ -34,6 +34,15 @@ impl Grain {
             Grain::Minute => "rollup_minute",
             Grain::Hour => "rollup_hour",
             Grain::Day => "rollup_day",
+        }
+    }
+
+    /// The table of per-bucket sums over all dimensions.
+    pub fn total_table(self) -> &'static str {
+        match self {
+            Grain::Minute => "rollup_minute_total",
+            Grain::Hour => "rollup_hour_total",
+            Grain::Day => "rollup_day_total",
         }
     }
 
@@ -103,10 +112,21 @@ impl Metrics {
     /// One event's contribution; `first_in_turn`/`first_in_chat` say whether
     /// it opened its turn or conversation.
     pub fn of_event(e: &Event, first_in_turn: bool, first_in_chat: bool) -> Metrics {
-        let u = &e.usage;
+        Metrics::of(&e.usage, e.status == Status::Error, e.cost_nanos, e.duration_ms, first_in_turn, first_in_chat)
+    }
+
+    /// One event's contribution, from its parts.
+    pub fn of(
+        u: &Usage,
+        is_error: bool,
+        cost_nanos: Option<i64>,
+        duration_ms: Option<i64>,
+        first_in_turn: bool,
+        first_in_chat: bool,
+    ) -> Metrics {
         let mut m = Metrics {
             events: 1,
-            errors: i64::from(e.status == Status::Error),
+            errors: i64::from(is_error),
             input_tokens: u.input_tokens,
             output_tokens: u.output_tokens,
             cached_input_tokens: u.cached_input_tokens,
@@ -116,8 +136,8 @@ impl Metrics {
             chats_started: i64::from(first_in_chat),
             ..Metrics::default()
         };
-        m.set_cost(e.cost_nanos, u.total(), 1);
-        if let Some(d) = e.duration_ms {
+        m.set_cost(cost_nanos, u.total(), 1);
+        if let Some(d) = duration_ms {
             m.duration_count = 1;
             m.duration_sum_ms = d;
             m.hist[histogram::bin_of(d)] = 1;
@@ -233,6 +253,28 @@ pub fn metric_columns() -> Vec<String> {
     .collect();
     cols.extend((0..BINS).map(|i| format!("h{i:02}")));
     cols
+}
+
+/// The columns of the `*_total` tables, in [`Metrics::total_values`] order.
+pub const TOTAL_COLUMNS: [&str; 6] = ["events", "errors", "cost_nanos", "unpriced_events", "input_tokens", "output_tokens"];
+
+impl Metrics {
+    pub fn total_values(&self) -> [i64; 6] {
+        [self.events, self.errors, self.cost_nanos, self.unpriced_events, self.input_tokens, self.output_tokens]
+    }
+
+    /// The inverse of [`Metrics::total_values`] (other fields zero).
+    pub fn from_total_values(v: [i64; 6]) -> Metrics {
+        Metrics {
+            events: v[0],
+            errors: v[1],
+            cost_nanos: v[2],
+            unpriced_events: v[3],
+            input_tokens: v[4],
+            output_tokens: v[5],
+            ..Metrics::default()
+        }
+    }
 }
 
 /// A bucket key: grain, bucket start and dimensions.

@@ -218,8 +218,9 @@ const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     last_model = COALESCE(excluded.last_model, conversations.last_model), \
     last_status = COALESCE(excluded.last_status, conversations.last_status)";
 
-/// Adds `$deltas` (a map of rollup key → metrics) to the rollup tables
-/// within the transaction `$tx`, inserting rows that do not exist yet. A
+/// Adds `$deltas` (a map of rollup key → metrics) to the rollup tables, and
+/// their per-bucket sums to the `*_total` tables, within the transaction
+/// `$tx`, inserting rows that do not exist yet. A
 /// macro rather than a function: it runs inside [`on_writer!`], once per
 /// backend type.
 macro_rules! upsert_rollups {
@@ -251,6 +252,33 @@ macro_rules! upsert_rollups {
                 qb.push(" ON CONFLICT (bucket, model, stage, persona, status) DO UPDATE SET ");
                 qb.push(
                     columns.iter().map(|c| format!("{c} = {table}.{c} + excluded.{c}")).collect::<Vec<_>>().join(", "),
+                );
+                qb.build().execute(&mut *$tx).await?;
+            }
+            // The same sums per bucket over all dimensions.
+            let mut totals: std::collections::BTreeMap<i64, $crate::rollup::Metrics> = std::collections::BTreeMap::new();
+            for (bucket, _, m) in &rows {
+                totals.entry(*bucket).or_default().add(m);
+            }
+            let totals: Vec<(i64, [i64; 6])> = totals.iter().map(|(b, m)| (*b, m.total_values())).collect();
+            let total_table = grain.total_table();
+            let total_columns = $crate::rollup::TOTAL_COLUMNS;
+            for chunk in totals.chunks(400) {
+                let mut qb =
+                    sqlx::QueryBuilder::new(format!("INSERT INTO {total_table} (bucket, {}) ", total_columns.join(", ")));
+                qb.push_values(chunk, |mut b, (bucket, values)| {
+                    b.push_bind(*bucket);
+                    for v in values {
+                        b.push_bind(*v);
+                    }
+                });
+                qb.push(" ON CONFLICT (bucket) DO UPDATE SET ");
+                qb.push(
+                    total_columns
+                        .iter()
+                        .map(|c| format!("{c} = {total_table}.{c} + excluded.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 );
                 qb.build().execute(&mut *$tx).await?;
             }

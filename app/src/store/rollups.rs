@@ -1,11 +1,10 @@
 //! Reading what summaries need: rollup sums over whole buckets, raw events
 //! for the partial edges, and the conversation counts.
 
-use super::events::{EventRow, COLUMNS};
 use super::{on_pool, Store, StoreError};
-use crate::domain::Event;
+use crate::domain::Usage;
 use crate::rollup::{self, Dims, Grain, Metrics};
-use sqlx::{FromRow, QueryBuilder, Row};
+use sqlx::{QueryBuilder, Row};
 use std::collections::BTreeMap;
 
 /// Dimension filters (exact matches); `chat_id` applies to raw events only.
@@ -80,28 +79,30 @@ impl Store {
     }
 
     /// Per-bucket sums over `[from, to)` of `grain` — only what the trend
-    /// shows (events, errors, cost, unpriced, tokens), to keep it light.
+    /// shows (events, errors, cost, unpriced, tokens). Without dimension
+    /// filters this reads the `*_total` table: one row per bucket.
     pub async fn rollup_series(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Metrics)>, StoreError> {
-        const COLS: [&str; 6] = ["events", "errors", "cost_nanos", "unpriced_events", "input_tokens", "output_tokens"];
-        let sums = COLS.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", ");
+        let cols = rollup::TOTAL_COLUMNS;
+        let (table, select) = if f.has_dims() {
+            (grain.table(), cols.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", "))
+        } else {
+            (grain.total_table(), cols.join(", "))
+        };
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT bucket, {sums} FROM {} WHERE bucket >= ", grain.table()));
+            let mut qb = QueryBuilder::new(format!("SELECT bucket, {select} FROM {table} WHERE bucket >= "));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
-            push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY bucket");
+            if f.has_dims() {
+                push_dim_filters(&mut qb, f, false);
+                qb.push(" GROUP BY bucket");
+            }
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let m = Metrics {
-                    events: r.try_get(1)?,
-                    errors: r.try_get(2)?,
-                    cost_nanos: r.try_get(3)?,
-                    unpriced_events: r.try_get(4)?,
-                    input_tokens: r.try_get(5)?,
-                    output_tokens: r.try_get(6)?,
-                    ..Metrics::default()
-                };
-                out.push((r.try_get(0)?, m));
+                let mut v = [0i64; 6];
+                for (i, slot) in v.iter_mut().enumerate() {
+                    *slot = r.try_get(i + 1)?;
+                }
+                out.push((r.try_get(0)?, Metrics::from_total_values(v)));
             }
             out
         }))
@@ -109,36 +110,44 @@ impl Store {
 
     /// Total priced cost over `[from, to)` of `grain` (the previous window).
     pub async fn rollup_cost(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+        let table = if f.has_dims() { grain.table() } else { grain.total_table() };
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ", grain.table()));
+            let mut qb = QueryBuilder::new(format!("SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {table} WHERE bucket >= "));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
             qb.build_query_scalar::<i64>().fetch_one(pool).await?
         }))
     }
 
-    /// Raw events in `[from, to)` with their contributions, for window edges
-    /// (and for single-conversation summaries).
-    pub async fn raw_metrics(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(Event, Metrics)>, StoreError> {
-        let rows: Vec<(EventRow, i64, i64)> = on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}, first_in_turn, first_in_chat FROM events WHERE ts >= "));
+    /// The rollup contributions of the raw events in `[from, to)` (a
+    /// window's partial edges, or one conversation), reading only the
+    /// columns that count: `(ts, dims, metrics)`.
+    pub async fn raw_rows(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT ts, COALESCE(model, ''), stage, COALESCE(persona, ''), status, duration_ms, input_tokens, \
+                 output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, first_in_turn, \
+                 first_in_chat FROM events WHERE ts >= ",
+            );
             qb.push_bind(from).push(" AND ts < ").push_bind(to);
             push_dim_filters(&mut qb, f, true);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let n = r.len();
-                out.push((EventRow::from_row(&r)?, r.try_get::<i64, _>(n - 2)?, r.try_get::<i64, _>(n - 1)?));
+                let dims = Dims { model: r.try_get(1)?, stage: r.try_get(2)?, persona: r.try_get(3)?, status: r.try_get(4)? };
+                let usage = Usage {
+                    input_tokens: r.try_get(6)?,
+                    output_tokens: r.try_get(7)?,
+                    cached_input_tokens: r.try_get(8)?,
+                    cache_write_tokens: r.try_get(9)?,
+                    reasoning_tokens: r.try_get(10)?,
+                };
+                let (first_turn, first_chat): (i64, i64) = (r.try_get(12)?, r.try_get(13)?);
+                let m = Metrics::of(&usage, dims.status == "error", r.try_get(11)?, r.try_get(5)?, first_turn == 1, first_chat == 1);
+                out.push((r.try_get::<i64, _>(0)?, dims, m));
             }
             out
-        });
-        rows.into_iter()
-            .map(|(row, turn, chat)| {
-                let e = Event::try_from(row)?;
-                let m = Metrics::of_event(&e, turn == 1, chat == 1);
-                Ok((e, m))
-            })
-            .collect()
+        }))
     }
 
     /// Conversations active in `[from, to)`: started before it ended, last

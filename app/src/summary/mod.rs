@@ -11,11 +11,10 @@ pub mod build;
 pub mod window;
 
 use crate::domain::summary::{Summary, SummaryQuery};
-use crate::domain::Event;
 use crate::rollup::{Dims, Grain, Metrics};
 use crate::store::{merge, Filters, Store, StoreError};
 use build::Inputs;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use window::{plan, BadParam, Source, Window};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,93 +37,114 @@ pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<S
     Ok(build::build(&w, inputs))
 }
 
-/// Sums per dimension combination over `[from, to)`.
-async fn combos(store: &Store, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
-    let mut out = BTreeMap::new();
-    for seg in plan(from, to, Grain::Day) {
-        match seg.source {
-            Source::Rollup(g) => merge(&mut out, store.rollup_combos(g, seg.from, seg.to, f).await?),
-            Source::Raw => merge(
-                &mut out,
-                store.raw_metrics(seg.from, seg.to, f).await?.into_iter().map(|(e, m)| (Dims::of(&e), m)),
-            ),
+/// Reads for one summary; raw edges read once even when several parts of
+/// the answer need them.
+struct Reader<'a> {
+    store: &'a Store,
+    raw: HashMap<(i64, i64, bool), Vec<(i64, Dims, Metrics)>>,
+}
+
+impl Reader<'_> {
+    async fn raw(&mut self, from: i64, to: i64, f: &Filters) -> Result<&[(i64, Dims, Metrics)], StoreError> {
+        let key = (from, to, f.has_dims());
+        if !self.raw.contains_key(&key) {
+            let rows = self.store.raw_rows(from, to, f).await?;
+            self.raw.insert(key, rows);
         }
+        Ok(&self.raw[&key])
     }
-    Ok(out)
+
+    /// Sums per dimension combination over `[from, to)`.
+    async fn combos(&mut self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
+        let mut out = BTreeMap::new();
+        for seg in plan(from, to, Grain::Day) {
+            match seg.source {
+                Source::Rollup(g) => merge(&mut out, self.store.rollup_combos(g, seg.from, seg.to, f).await?),
+                Source::Raw => merge(&mut out, self.raw(seg.from, seg.to, f).await?.iter().map(|(_, d, m)| (d.clone(), m.clone()))),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sums per trend bucket over the window.
+    async fn series(&mut self, w: &Window, f: &Filters) -> Result<BTreeMap<i64, Metrics>, StoreError> {
+        let mut out = BTreeMap::new();
+        for seg in plan(w.from, w.to, w.series) {
+            match seg.source {
+                Source::Rollup(g) => merge(
+                    &mut out,
+                    self.store.rollup_series(g, seg.from, seg.to, f).await?.into_iter().map(|(b, m)| (w.series.floor(b), m)),
+                ),
+                Source::Raw => merge(
+                    &mut out,
+                    self.raw(seg.from, seg.to, f).await?.iter().map(|(ts, _, m)| (w.series.floor(*ts), m.clone())),
+                ),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Priced cost over `[from, to)`.
+    async fn cost(&mut self, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+        let mut total = 0;
+        for seg in plan(from, to, Grain::Day) {
+            total += match seg.source {
+                Source::Rollup(g) => self.store.rollup_cost(g, seg.from, seg.to, f).await?,
+                Source::Raw => self.raw(seg.from, seg.to, f).await?.iter().map(|(_, _, m)| m.cost_nanos).sum(),
+            };
+        }
+        Ok(total)
+    }
 }
 
 async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
-    let combos = combos(store, w.from, w.to, f).await?;
-    let mut series = BTreeMap::new();
-    for seg in plan(w.from, w.to, w.series) {
-        match seg.source {
-            Source::Rollup(g) => merge(
-                &mut series,
-                store.rollup_series(g, seg.from, seg.to, f).await?.into_iter().map(|(b, m)| (w.series.floor(b), m)),
-            ),
-            Source::Raw => merge(
-                &mut series,
-                store.raw_metrics(seg.from, seg.to, f).await?.into_iter().map(|(e, m)| (w.series.floor(e.ts), m)),
-            ),
-        }
-    }
+    let mut r = Reader { store, raw: HashMap::new() };
+    let combos = r.combos(w.from, w.to, f).await?;
+    let series = r.series(w, f).await?;
     // Turns are counted where they start, whatever their stages' dimensions.
     let turns = if f.has_dims() {
-        combos_total(&self::combos(store, w.from, w.to, &Filters::default()).await?).turns_started
+        total(&r.combos(w.from, w.to, &Filters::default()).await?).turns_started
     } else {
-        combos_total(&combos).turns_started
+        total(&combos).turns_started
     };
     let previous = w.previous();
-    let mut previous_cost_nanos = 0;
-    for seg in plan(previous.from, previous.to, Grain::Day) {
-        previous_cost_nanos += match seg.source {
-            Source::Rollup(g) => store.rollup_cost(g, seg.from, seg.to, f).await?,
-            Source::Raw => store.raw_metrics(seg.from, seg.to, f).await?.iter().map(|(_, m)| m.cost_nanos).sum(),
-        };
-    }
-    Ok(Inputs {
-        combos,
-        series,
-        turns,
-        active_conversations: store.active_conversations(w.from, w.to).await?,
-        previous_cost_nanos,
-    })
+    let previous_cost_nanos = r.cost(previous.from, previous.to, f).await?;
+    Ok(Inputs { combos, series, turns, active_conversations: store.active_conversations(w.from, w.to).await?, previous_cost_nanos })
 }
 
 /// One conversation: few events, read raw through the chat index.
 async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
     let chat_only = Filters { chat_id: f.chat_id.clone(), ..Filters::default() };
-    let all = store.raw_metrics(w.from, w.to, &chat_only).await?;
-    let matches = |e: &Event| {
-        let d = Dims::of(e);
+    let matches = |d: &Dims| {
         f.model.as_ref().is_none_or(|m| &d.model == m)
             && f.persona.as_ref().is_none_or(|p| &d.persona == p)
             && f.stage.as_ref().is_none_or(|s| &d.stage == s)
     };
+    let all = store.raw_rows(w.from, w.to, &chat_only).await?;
     // Active by the same rule as for all conversations: it overlaps the window.
     let chat = f.chat_id.as_deref().unwrap_or_default();
     let active = store.conversation(chat).await?.is_some_and(|c| c.first_ts < w.to && c.last_ts >= w.from);
     let mut inputs = Inputs {
-        turns: all.iter().map(|(_, m)| m.turns_started).sum(),
+        turns: all.iter().map(|(_, _, m)| m.turns_started).sum(),
         active_conversations: i64::from(active),
         ..Inputs::default()
     };
-    for (e, m) in all.iter().filter(|(e, _)| matches(e)) {
-        inputs.combos.entry(Dims::of(e)).or_default().add(m);
-        inputs.series.entry(w.series.floor(e.ts)).or_default().add(m);
+    for (ts, d, m) in all.iter().filter(|(_, d, _)| matches(d)) {
+        inputs.combos.entry(d.clone()).or_default().add(m);
+        inputs.series.entry(w.series.floor(*ts)).or_default().add(m);
     }
     let previous = w.previous();
     inputs.previous_cost_nanos = store
-        .raw_metrics(previous.from, previous.to, &chat_only)
+        .raw_rows(previous.from, previous.to, &chat_only)
         .await?
         .iter()
-        .filter(|(e, _)| matches(e))
-        .map(|(_, m)| m.cost_nanos)
+        .filter(|(_, d, _)| matches(d))
+        .map(|(_, _, m)| m.cost_nanos)
         .sum();
     Ok(inputs)
 }
 
-fn combos_total(combos: &BTreeMap<Dims, Metrics>) -> Metrics {
+fn total(combos: &BTreeMap<Dims, Metrics>) -> Metrics {
     let mut total = Metrics::default();
     for m in combos.values() {
         total.add(m);
