@@ -17,6 +17,8 @@
 //! Server-only modules are compiled out of the WASM build entirely.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod domain;
 pub mod live;
 pub mod views;
@@ -25,6 +27,8 @@ pub mod views;
 pub mod bus;
 #[cfg(feature = "ssr")]
 pub mod ingest;
+#[cfg(feature = "ssr")]
+pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod price;
 #[cfg(feature = "ssr")]

@@ -2,6 +2,10 @@
 //! sends realistic traffic to any Flowmeter.
 
 use crate::config::Config;
+use app::auth::password;
+use app::domain::auth::Role;
+use app::domain::time;
+use app::store::Store;
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -23,6 +27,18 @@ enum Command {
     Serve,
     /// Send simulated pipeline traffic to a Flowmeter server.
     Simulate(SimulateArgs),
+    /// Create an admin account (the password is read from stdin, or asked for).
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+    },
+    /// Create an account with a role (the password is read from stdin, or asked for).
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["viewer", "admin"], default_value = "viewer")]
+        role: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +62,14 @@ impl Cli {
                 let config = Config::load(&self.config)?;
                 runtime.block_on(crate::serve(config))
             }
+            Command::CreateAdmin { email } => {
+                let config = Config::load(&self.config)?;
+                runtime.block_on(create_user(&config, &email, Role::Admin))
+            }
+            Command::CreateUser { email, role } => {
+                let config = Config::load(&self.config)?;
+                runtime.block_on(create_user(&config, &email, Role::parse(&role).unwrap_or(Role::Viewer)))
+            }
             Command::Simulate(args) => runtime.block_on(async move {
                 let sink = Sink::http(&args.base_url, &args.api_key)?;
                 let sent = simulate::run(sink, args.sim, shutdown_signal()).await?;
@@ -53,6 +77,40 @@ impl Cli {
                 Ok(())
             }),
         }
+    }
+}
+
+/// Reads a password: asked for twice on a terminal, else one line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+async fn create_user(config: &Config, email: &str, role: Role) -> anyhow::Result<()> {
+    anyhow::ensure!(email.contains('@') && email.trim().len() >= 3, "`{email}` is not an email address");
+    let password = read_password()?;
+    if let Some(problem) = password::weakness(&password) {
+        anyhow::bail!("the password {problem}");
+    }
+    let hash = password::hash(&password).map_err(anyhow::Error::msg)?;
+    let store = Store::connect(&config.database_url).await.context("opening the database")?;
+    let created = store.create_user(email, &hash, role, time::now_ms()).await?;
+    store.close().await;
+    match created {
+        Some(user) => {
+            println!("Created {} {} (id {}).", role.as_str(), user.email, user.id);
+            Ok(())
+        }
+        None => anyhow::bail!("an account with the email {email} exists already"),
     }
 }
 

@@ -12,6 +12,8 @@
 //! | `telemetry_enabled` | `TELEMETRY_ENABLED` | `true` |
 //! | `max_body_bytes` | `MAX_BODY_BYTES` | `5242880` |
 //! | `pricing_overrides` | `MODEL_PRICING_OVERRIDES` (JSON) | none |
+//! | `secure_cookies` | `SECURE_COOKIES` | `false` (set when served over TLS) |
+//! | `retention_days` | `RETENTION_DAYS` | `30` |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -31,6 +33,10 @@ pub struct Config {
     /// Pricing entries (JSON, the bundled table's schema) that add to or
     /// replace the bundled ones.
     pub pricing_overrides: Option<String>,
+    /// Mark session cookies `Secure` (the dashboard is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Days of events and rollups kept; the admin area can change it.
+    pub retention_days: i64,
 }
 
 impl Default for Config {
@@ -44,6 +50,8 @@ impl Default for Config {
             telemetry_enabled: true,
             max_body_bytes: 5 * 1024 * 1024,
             pricing_overrides: None,
+            secure_cookies: false,
+            retention_days: 30,
         }
     }
 }
@@ -110,6 +118,19 @@ impl Config {
         if let Some(v) = get("MODEL_PRICING_OVERRIDES").filter(|v| !v.trim().is_empty()) {
             self.pricing_overrides = Some(v);
         }
+        if let Some(v) = get("SECURE_COOKIES") {
+            self.secure_cookies = flag("SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("RETENTION_DAYS") {
+            self.retention_days = parse("RETENTION_DAYS", v)?;
+        }
+        if !(1..=3650).contains(&self.retention_days) {
+            return Err(ConfigError::Env {
+                var: "RETENTION_DAYS",
+                value: self.retention_days.to_string(),
+                message: "must be from 1 to 3650 days".into(),
+            });
+        }
         if !(self.simulator_rate > 0.0 && self.simulator_rate <= 1000.0) {
             return Err(ConfigError::Env {
                 var: "SIMULATOR_RATE",
@@ -151,6 +172,8 @@ mod tests {
                 ("SIMULATOR_RATE", "3"),
                 ("TELEMETRY_ENABLED", "false"),
                 ("MAX_BODY_BYTES", "1024"),
+                ("SECURE_COOKIES", "true"),
+                ("RETENTION_DAYS", "7"),
             ]))
             .unwrap();
         assert_eq!(c.address.to_string(), "0.0.0.0:8080");
@@ -158,6 +181,8 @@ mod tests {
         assert_eq!(c.ingest_api_keys, ["a", "b"]);
         assert!(c.simulator && !c.telemetry_enabled);
         assert_eq!((c.simulator_rate, c.max_body_bytes), (3.0, 1024));
+        assert!(c.secure_cookies);
+        assert_eq!(c.retention_days, 7);
     }
 
     #[test]

@@ -5,12 +5,13 @@
 use crate::config::Config;
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
+use app::auth::password;
+use app::domain::auth::Role;
 use app::domain::time;
 use app::price::{PriceTable, Pricing};
-use app::state::AppState;
+use app::state::{AppState, Settings};
 use app::store::{hash_key, KeyScope, Store};
 use leptos::config::LeptosOptions;
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -23,6 +24,7 @@ pub struct Server {
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     simulator: Option<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -37,7 +39,7 @@ impl Server {
         let router = crate::http::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })
@@ -53,7 +55,8 @@ impl Server {
                 }
             })
         });
-        Ok(Server { addr, state, stop, task, simulator })
+        let background = vec![crate::tasks::retention::spawn(state.clone())];
+        Ok(Server { addr, state, stop, task, simulator, background })
     }
 
     pub fn url(&self) -> String {
@@ -63,8 +66,8 @@ impl Server {
     /// Stops accepting, ends the live streams, lets open requests finish
     /// (for up to 10 s), then closes the store.
     pub async fn stop(mut self) {
-        if let Some(simulator) = &self.simulator {
-            simulator.abort();
+        for task in self.simulator.iter().chain(&self.background) {
+            task.abort();
         }
         self.state.bus.close();
         let _ = self.stop.send(());
@@ -75,6 +78,9 @@ impl Server {
         self.state.store.close().await;
     }
 }
+
+
+pub use app::api::admin::RETENTION_SETTING;
 
 /// Runs the dashboard until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -94,15 +100,38 @@ async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         .with_context(|| format!("opening the database ({})", redact(&config.database_url)))?;
     let table = table.with_admin_overrides(store.price_overrides().await?).context("loading admin price overrides")?;
     bootstrap_key(&store, config).await?;
-    let keys: HashSet<String> = config.ingest_api_keys.iter().map(|k| hash_key(k)).collect();
-    Ok(AppState::new(
-        leptos_options(config)?,
-        store,
-        Pricing::new(table),
-        keys,
-        config.max_body_bytes,
-        config.telemetry_enabled,
-    ))
+    bootstrap_admin(&store).await?;
+    let retention_days = match store.setting(RETENTION_SETTING).await? {
+        Some(days) => days.parse().unwrap_or(config.retention_days),
+        None => config.retention_days,
+    };
+    let settings = Settings {
+        config_key_hashes: config.ingest_api_keys.iter().map(|k| hash_key(k)).collect(),
+        max_body_bytes: config.max_body_bytes,
+        telemetry_enabled: config.telemetry_enabled,
+        secure_cookies: config.secure_cookies,
+        retention_days,
+    };
+    Ok(AppState::new(leptos_options(config)?, store, Pricing::new(table), settings))
+}
+
+/// The admin account a fresh installation starts with.
+pub const DEMO_ADMIN_EMAIL: &str = "admin@flowmeter.local";
+
+/// With no user at all, creates the demo admin with a generated password
+/// and prints it once. (`server create-admin` makes one of your own.)
+async fn bootstrap_admin(store: &Store) -> anyhow::Result<()> {
+    if store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let password = password::generate();
+    let hash = password::hash(&password).map_err(anyhow::Error::msg)?;
+    store.create_user(DEMO_ADMIN_EMAIL, &hash, Role::Admin, time::now_ms()).await?;
+    // Printed, not logged: log pipelines must never carry a secret.
+    eprintln!(
+        "\n  Flowmeter created the first admin account. Its password is shown only this once:\n\n      email:    {DEMO_ADMIN_EMAIL}\n      password: {password}\n\n  Sign in at /login; add your own admin with `server create-admin --email you@example.com`.\n"
+    );
+    Ok(())
 }
 
 /// With no key configured and none stored, mints one and prints it once.

@@ -29,12 +29,16 @@ pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
     use crate::live::LOG_ROWS;
     use crate::state::AppState;
 
+    let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
     let state = expect_context::<AppState>();
     let now_ms = time::now_ms();
-    let window = state.store.latest(GRAPH_WINDOW).await.map_err(|e| {
+    let mut window = state.store.latest(GRAPH_WINDOW).await.map_err(|e| {
         tracing::error!(error = %e, "Loading the dashboard failed.");
         ServerFnError::new("the event store is unavailable")
     })?;
+    if !me.is_admin() {
+        crate::auth::strip_cost(&mut window);
+    }
     Ok(Dashboard {
         graph: FlowGraph::from_events(&window),
         window: window.len(),

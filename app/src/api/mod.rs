@@ -1,7 +1,9 @@
 //! Server functions: the typed calls the views make to the server. Each
 //! module holds one domain's functions; the bodies run only on the server
-//! (the browser gets generated HTTP stubs).
+//! (the browser gets generated HTTP stubs) and each checks the caller's role.
 
+pub mod account;
+pub mod admin;
 pub mod dashboard;
 pub mod pricing;
 pub mod summary;

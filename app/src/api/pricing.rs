@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 #[server(endpoint = "pricing")]
 pub async fn get_pricing() -> Result<PricingView, ServerFnError> {
+    crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<crate::state::AppState>();
     let table = state.pricing.current();
     let mut overrides: Vec<PriceEntry> = table.admin_entries().cloned().collect();
@@ -18,6 +19,7 @@ pub async fn get_pricing() -> Result<PricingView, ServerFnError> {
 #[server(endpoint = "pricing/update")]
 pub async fn update_pricing(update: PriceUpdate) -> Result<PriceEntry, ServerFnError> {
     use crate::price::update::{apply, UpdateError};
+    crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<crate::state::AppState>();
     apply(&state.store, &state.pricing, &update, crate::domain::time::now_ms()).await.map_err(|e| match e {
         UpdateError::Invalid { .. } => ServerFnError::new(e.to_string()),
@@ -30,6 +32,7 @@ pub async fn update_pricing(update: PriceUpdate) -> Result<PriceEntry, ServerFnE
 
 #[server(endpoint = "pricing/reprice")]
 pub async fn reprice(from: i64, to: i64) -> Result<RepriceReport, ServerFnError> {
+    crate::auth::require(crate::domain::auth::Role::Admin)?;
     if to <= from {
         return Err(ServerFnError::new("invalid `to`: must be after `from`"));
     }

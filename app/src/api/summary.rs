@@ -13,6 +13,7 @@ pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> 
     use crate::state::AppState;
     use crate::summary::{summarize, SummaryError};
 
+    crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<AppState>();
     summarize(&state.store, &query, time::now_ms()).await.map_err(|e| match e {
         SummaryError::BadParam(p) => ServerFnError::new(p.to_string()),
@@ -25,20 +26,39 @@ pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> 
 
 #[server(endpoint = "conversations")]
 pub async fn get_conversations(limit: i64) -> Result<Vec<ConversationSummary>, ServerFnError> {
+    let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
     let state = expect_context::<crate::state::AppState>();
-    state.store.latest_conversations(limit.clamp(1, 500)).await.map_err(|e| {
+    let mut list = state.store.latest_conversations(limit.clamp(1, 500)).await.map_err(|e| {
         tracing::error!(error = %e, "Listing conversations failed.");
         ServerFnError::new("the event store is unavailable")
-    })
+    })?;
+    if !me.is_admin() {
+        for c in &mut list {
+            c.cost_nanos = 0;
+            c.unpriced_events = 0;
+        }
+    }
+    Ok(list)
 }
 
 #[server(endpoint = "conversation")]
 pub async fn get_conversation(chat_id: String) -> Result<Option<ConversationDetail>, ServerFnError> {
+    let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
     let state = expect_context::<crate::state::AppState>();
-    load_conversation(&state.store, &chat_id).await.map_err(|e| {
+    let mut detail = load_conversation(&state.store, &chat_id).await.map_err(|e| {
         tracing::error!(error = %e, "Loading a conversation failed.");
         ServerFnError::new("the event store is unavailable")
-    })
+    })?;
+    if let (Some(d), false) = (detail.as_mut(), me.is_admin()) {
+        d.cost_nanos = 0;
+        d.unpriced_events = 0;
+        for t in &mut d.turns {
+            t.cost_nanos = 0;
+            t.unpriced_events = 0;
+            crate::auth::strip_cost(&mut t.stages);
+        }
+    }
+    Ok(detail)
 }
 
 /// A conversation with its turns, or `None` if there is no such chat.

@@ -3,6 +3,7 @@
 //! Pure data and pure functions only, so both sides compute the same thing
 //! (server-side rendering and hydration must agree).
 
+pub mod auth;
 pub mod conversation;
 pub mod event;
 pub mod flow;

@@ -4,48 +4,8 @@
 
 use super::{on_pool, on_writer, Store, StoreError};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+pub use crate::domain::auth::{ApiKeyRecord, KeyScope};
 use sha2::{Digest, Sha256};
-
-/// What a key may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyScope {
-    /// Post events (the default).
-    Ingest,
-    /// Read the REST summary API.
-    Read,
-}
-
-impl KeyScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyScope::Ingest => "ingest",
-            KeyScope::Read => "read",
-        }
-    }
-
-    fn parse(s: &str) -> KeyScope {
-        if s == "read" {
-            KeyScope::Read
-        } else {
-            KeyScope::Ingest
-        }
-    }
-}
-
-/// A stored key as the admin list shows it (never the key itself).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiKeyRecord {
-    pub id: i64,
-    pub name: String,
-    pub prefix: String,
-    pub scope: KeyScope,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-}
 
 #[derive(sqlx::FromRow)]
 struct ApiKeyRow {

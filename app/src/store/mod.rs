@@ -15,11 +15,15 @@ mod events;
 mod keys;
 mod pricing;
 mod reprice;
+mod retention;
 mod rollups;
+mod users;
 
 pub use events::HistoryQuery;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
+pub use retention::RetentionReport;
 pub use rollups::{merge, Filters};
+pub use users::{normalize_email, Credentials};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

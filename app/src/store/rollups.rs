@@ -191,3 +191,19 @@ pub fn merge<K: Ord>(into: &mut BTreeMap<K, Metrics>, rows: impl IntoIterator<It
         into.entry(k).or_default().add(&m);
     }
 }
+
+impl Store {
+    /// Sums over every day bucket kept (for `/metrics`).
+    pub async fn retained_totals(&self) -> Result<Metrics, StoreError> {
+        let cols = rollup::TOTAL_COLUMNS.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", ");
+        let sql = format!("SELECT {cols} FROM rollup_day_total");
+        Ok(on_pool!(self, pool => {
+            let r = sqlx::query(&sql).fetch_one(pool).await?;
+            let mut v = [0i64; 6];
+            for (i, slot) in v.iter_mut().enumerate() {
+                *slot = r.try_get(i)?;
+            }
+            Metrics::from_total_values(v)
+        }))
+    }
+}

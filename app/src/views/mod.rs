@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
-use pages::{home::HomePage, not_found::NotFound};
+use crate::api::account::get_me;
+use pages::{admin::AdminPage, home::HomePage, login::LoginPage, not_found::NotFound};
 
 /// The HTML document around the app (server only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -36,6 +37,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(LiveStore::new());
+    // Who is signed in decides the navigation; the server decides access.
+    let me = Resource::new_blocking(|| (), |_| get_me());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/flowmeter.css"/>
@@ -44,11 +47,18 @@ pub fn App() -> impl IntoView {
         <Meta name="color-scheme" content="dark light"/>
         <Title formatter=|page: String| if page.is_empty() { "Flowmeter".to_string() } else { format!("{page} · Flowmeter") }/>
         <Router>
-            <Header/>
+            <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Flowmeter"</span></header> }>
+                {move || Suspend::new(async move {
+                    let me = me.await.ok().flatten();
+                    view! { <Header me=Signal::stored(me)/> }
+                })}
+            </Suspense>
             <main class="main">
                 // Async: pages arrive complete, readable without JavaScript.
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -19,6 +19,10 @@ pub enum ApiError {
     BadParam { field: &'static str, message: String },
     #[error("{0}")]
     Unauthorized(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("cross-site request refused: state changes must come from this site")]
+    CrossSite,
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
     #[error("the request body could not be read")]
@@ -57,6 +61,7 @@ impl ApiError {
             ApiError::Summary(SummaryError::BadParam(_)) => StatusCode::BAD_REQUEST,
             ApiError::BadParam { .. } | ApiError::BadBody => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) | ApiError::CrossSite => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoSuchConversation(_) => StatusCode::NOT_FOUND,
         }
     }

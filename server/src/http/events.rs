@@ -5,6 +5,7 @@ use super::auth::IngestKey;
 use super::error::ApiError;
 use app::domain::time;
 use app::ingest::BodyFormat;
+use app::ops::IngestOutcome;
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -21,16 +22,31 @@ pub struct Ack {
 
 pub async fn post_events(
     State(state): State<AppState>,
-    _key: IngestKey,
+    key: Result<IngestKey, ApiError>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Ack>), ApiError> {
+    let result = async {
+        key?;
+        ingest(&state, &headers, body).await
+    }
+    .await;
+    state.ingest_counters.emit(match &result {
+        Ok(ids) => IngestOutcome::Accepted { events: ids.len() },
+        Err(e) if e.status().is_client_error() => IngestOutcome::Rejected { status: e.status().as_u16() },
+        Err(e) => IngestOutcome::Failed { status: e.status().as_u16() },
+    });
+    let ids = result?;
+    Ok((StatusCode::ACCEPTED, Json(Ack { accepted: ids.len(), ids })))
+}
+
+async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<i64>, ApiError> {
     if !state.telemetry_enabled() {
         return Err(ApiError::Unavailable(
             "telemetry ingest is turned off on this server (TELEMETRY_ENABLED=false or the admin toggle); nothing was stored",
         ));
     }
-    let limit = state.max_body_bytes;
+    let limit = state.settings.max_body_bytes;
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
@@ -46,6 +62,5 @@ pub async fn post_events(
             ApiError::BadBody
         }
     })?;
-    let ids = state.ingestor.ingest_body(&bytes, format, time::now_ms()).await?;
-    Ok((StatusCode::ACCEPTED, Json(Ack { accepted: ids.len(), ids })))
+    Ok(state.ingestor.ingest_body(&bytes, format, time::now_ms()).await?)
 }

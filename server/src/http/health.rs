@@ -2,6 +2,7 @@
 //! job: database round trip, events stored, uptime).
 
 use super::error::ApiError;
+use super::session::MaybeUser;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -38,7 +39,11 @@ pub struct DatabaseHealth {
 }
 
 /// 200 when healthy, 503 when degraded (so load balancers can act on it).
-pub async fn health(State(state): State<AppState>) -> Result<(StatusCode, Json<Health>), ApiError> {
+/// Only admins see the details; everyone else gets the status alone.
+pub async fn health(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let t0 = Instant::now();
     let ping = state.store.ping().await;
     let latency_ms = (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0;
@@ -65,5 +70,7 @@ pub async fn health(State(state): State<AppState>) -> Result<(StatusCode, Json<H
         version: env!("CARGO_PKG_VERSION"),
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    Ok((code, Json(health)))
+    let admin = user.is_some_and(|u| u.is_admin());
+    let body = if admin { serde_json::to_value(&health).unwrap_or_default() } else { json!({ "status": health.status }) };
+    Ok((code, Json(body)))
 }

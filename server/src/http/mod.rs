@@ -1,18 +1,26 @@
-//! The HTTP surface: REST and SSE under `/api`, the Leptos pages and server
-//! functions, static files. One module per resource; [`router`] is callable
-//! from tests.
+//! The HTTP surface: REST and SSE under `/api`, `/metrics`, the Leptos pages
+//! and server functions, static files. One module per resource; [`router`]
+//! is callable from tests.
+//!
+//! Every request first has its session resolved (`session::resolve`), then
+//! passes the CSRF check, then the page guard; each API route names who may
+//! call it with an extractor from [`auth`].
 
 pub mod auth;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod login;
+pub mod metrics;
 pub mod params;
+pub mod session;
 pub mod summary;
 pub mod telemetry;
 
 use app::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{any, get, post};
 use axum::Router;
 use error::ApiError;
@@ -25,6 +33,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/ping", get(health::ping))
         .route("/api/health", get(health::health))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/auth/login", post(login::login))
+        .route("/api/auth/logout", post(login::logout))
         // The handler enforces the configured limit itself, with a JSON error.
         .route("/api/events", post(events::post_events).layer(DefaultBodyLimit::disable()))
         .route("/api/telemetry/history", get(telemetry::history))
@@ -34,6 +45,9 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(session::guard_pages))
+        .layer(middleware::from_fn(session::csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

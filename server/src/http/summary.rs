@@ -1,5 +1,6 @@
 //! `GET /api/telemetry/summary` and `GET /api/telemetry/conversations`.
 
+use super::auth::{redact_cost, CanAdmin, CanView};
 use super::error::ApiError;
 use super::params::Params;
 use app::api::summary::load_conversation;
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 
 pub async fn summary(
     State(state): State<AppState>,
+    _admin: CanAdmin,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Summary>, ApiError> {
     let p = Params(&params);
@@ -39,17 +41,22 @@ pub struct ConversationList {
 /// `limit` conversations (default 50) with their totals.
 pub async fn conversations(
     State(state): State<AppState>,
+    CanView(reader): CanView,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
+) -> Result<Json<serde_json::Value>, ApiError> {
     let p = Params(&params);
-    if let Some(chat) = p.text("chatId") {
-        return match load_conversation(&state.store, &chat).await? {
-            Some(detail) => Ok(Json(detail).into_response()),
-            None => Err(ApiError::NoSuchConversation(chat)),
-        };
+    let mut body = if let Some(chat) = p.text("chatId") {
+        match load_conversation(&state.store, &chat).await? {
+            Some(detail) => serde_json::to_value(detail).unwrap_or_default(),
+            None => return Err(ApiError::NoSuchConversation(chat)),
+        }
+    } else {
+        let limit = p.int("limit", 1, 500)?.unwrap_or(50);
+        let conversations = state.store.latest_conversations(limit).await?;
+        serde_json::to_value(ConversationList { conversations }).unwrap_or_default()
+    };
+    if !reader.sees_cost() {
+        redact_cost(&mut body);
     }
-    let limit = p.int("limit", 1, 500)?.unwrap_or(50);
-    let conversations = state.store.latest_conversations(limit).await?;
-    Ok(Json(ConversationList { conversations }).into_response())
+    Ok(Json(body))
 }

@@ -1,6 +1,7 @@
 //! `GET /api/telemetry/history` (paged JSON, newest first) and
 //! `GET /api/telemetry/stream` (SSE with gap-free resume).
 
+use super::auth::{redact_cost, CanView};
 use super::error::ApiError;
 use super::params::Params;
 use app::domain::{time, Event};
@@ -36,15 +37,20 @@ pub struct HistoryPage {
 
 pub async fn history(
     State(state): State<AppState>,
+    CanView(reader): CanView,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<HistoryPage>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let p = Params(&params);
     let limit = p.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT);
     let before = p.id("before")?;
     let chat_id = p.text("chatId");
     let events = state.store.history(&HistoryQuery { limit, before, chat_id }).await?;
     let next_before = (events.len() as i64 == limit).then(|| events.last().map(|e| e.id)).flatten();
-    Ok(Json(HistoryPage { events, next_before }))
+    let mut page = serde_json::to_value(HistoryPage { events, next_before }).unwrap_or_default();
+    if !reader.sees_cost() {
+        redact_cost(&mut page);
+    }
+    Ok(Json(page))
 }
 
 /// Where the stream starts: `Last-Event-ID` (the browser's reconnect) wins
@@ -67,12 +73,13 @@ pub fn resume_point(headers: &HeaderMap, params: &HashMap<String, String>) -> Re
 
 pub async fn stream(
     State(state): State<AppState>,
+    CanView(reader): CanView,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let resume = resume_point(&headers, &params)?;
     let items = stream::open(state.store.clone(), state.bus.clone(), resume, time::now_ms()).await?;
-    let mut response = Sse::new(sse_events(ReceiverStream::new(items)))
+    let mut response = Sse::new(sse_events(ReceiverStream::new(items), reader.sees_cost()))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();
     // Tell nginx-style proxies not to buffer the stream.
@@ -80,8 +87,11 @@ pub async fn stream(
     Ok(response)
 }
 
-fn sse_events(items: impl Stream<Item = StreamItem>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
-    items.map(|item| {
+fn sse_events(
+    items: impl Stream<Item = StreamItem>,
+    with_cost: bool,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> {
+    items.map(move |item| {
         Ok(match item {
             StreamItem::Connected { last_event_id, server_time } => {
                 SseEvent::default().event("connected").retry(RETRY).data(
@@ -90,7 +100,11 @@ fn sse_events(items: impl Stream<Item = StreamItem>) -> impl Stream<Item = Resul
                 )
             }
             StreamItem::Event(e) => {
-                SseEvent::default().id(e.id.to_string()).data(serde_json::to_string(&e).unwrap_or_default())
+                let mut json = serde_json::to_value(&e).unwrap_or_default();
+                if !with_cost {
+                    redact_cost(&mut json);
+                }
+                SseEvent::default().id(e.id.to_string()).data(json.to_string())
             }
         })
     })

@@ -6,6 +6,7 @@
 use futures::StreamExt;
 use serde_json::Value;
 use server::config::Config;
+use app::domain::auth::Role;
 use server::Server;
 use sqlx::Connection;
 use std::time::Duration;
@@ -36,9 +37,16 @@ pub enum Backend {
 pub struct TestServer {
     pub server: Server,
     pub client: reqwest::Client,
+    /// `Cookie` header values of a signed-in admin and viewer.
+    pub admin: String,
+    pub viewer: String,
     _dir: tempfile::TempDir,
     pg_db: Option<(String, String)>,
 }
+
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+pub const VIEWER_EMAIL: &str = "viewer@test.local";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// The admin URL of the test Postgres, which the test command provides.
 fn postgres_admin_url() -> String {
@@ -73,7 +81,36 @@ impl TestServer {
         };
         tweak(&mut config);
         let server = Server::start(config).await.expect("server starts");
-        TestServer { server, client: reqwest::Client::new(), _dir: dir, pg_db }
+        let hash = app::auth::password::hash(PASSWORD).unwrap();
+        let store = &server.state.store;
+        store.create_user(ADMIN_EMAIL, &hash, Role::Admin, 0).await.unwrap();
+        store.create_user(VIEWER_EMAIL, &hash, Role::Viewer, 0).await.unwrap();
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut t = TestServer { server, client, admin: String::new(), viewer: String::new(), _dir: dir, pg_db };
+        t.admin = t.login(ADMIN_EMAIL, PASSWORD).await.expect("admin signs in");
+        t.viewer = t.login(VIEWER_EMAIL, PASSWORD).await.expect("viewer signs in");
+        t
+    }
+
+    /// Signs in; returns the `Cookie` header value, or the refusal's status.
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, u16> {
+        let resp = self
+            .client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        if !resp.status().is_success() {
+            return Err(resp.status().as_u16());
+        }
+        let set = resp.headers()["set-cookie"].to_str().unwrap();
+        Ok(set.split(';').next().unwrap().to_string())
+    }
+
+    /// The `Origin` the server counts as its own.
+    pub fn origin(&self) -> String {
+        self.server.url()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -106,10 +143,38 @@ impl TestServer {
         json["ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect()
     }
 
+    /// GET as the admin.
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let resp = self.client.get(self.url(path)).send().await.unwrap();
+        self.get_as(path, Some(&self.admin)).await
+    }
+
+    /// GET with a session cookie (or none).
+    pub async fn get_as(&self, path: &str, cookie: Option<&str>) -> (u16, Value) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Calls a server function (form-encoded arguments) as `cookie`, from
+    /// this site; returns the status and the JSON answer.
+    pub async fn server_fn(&self, path: &str, form: &str, cookie: Option<&str>) -> (u16, Value) {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("origin", self.origin())
+            .body(form.to_string());
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub async fn history(&self, query: &str) -> Vec<Value> {
@@ -119,7 +184,7 @@ impl TestServer {
     }
 
     pub async fn sse(&self, last_event_id: Option<i64>) -> Sse {
-        let mut req = self.client.get(self.url("/api/telemetry/stream"));
+        let mut req = self.client.get(self.url("/api/telemetry/stream")).header("cookie", &self.admin);
         if let Some(id) = last_event_id {
             req = req.header("last-event-id", id.to_string());
         }

@@ -1,5 +1,6 @@
 //! Components shared by the pages.
 
+pub mod admin;
 pub mod event_log;
 pub mod flow_canvas;
 pub mod header;

@@ -1,4 +1,6 @@
 //! One file per page.
 
+pub mod admin;
 pub mod home;
+pub mod login;
 pub mod not_found;

@@ -1,0 +1,68 @@
+//! Retention: delete what is older than the cut-off — events, the rollups of
+//! whole days before it, conversations and turns that ended before it, and
+//! spent sessions. Events go in slices, so a large first clean-up never
+//! holds the writer for long.
+
+use super::{on_writer, Store, StoreError};
+use crate::rollup::Grain;
+use serde::Serialize;
+
+const SLICE: i64 = 10_000;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionReport {
+    pub events: u64,
+    pub rollup_rows: u64,
+    pub conversations: u64,
+    pub turns: u64,
+    pub sessions: u64,
+}
+
+impl Store {
+    /// Deletes data before `cutoff` (epoch ms; callers align it to a day so
+    /// rollups and raw events are cut at the same instant).
+    pub async fn apply_retention(&self, cutoff: i64, now_ms: i64) -> Result<RetentionReport, StoreError> {
+        let mut report = RetentionReport::default();
+        loop {
+            let n = on_writer!(self, pool => sqlx::query(
+                "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < $1 ORDER BY id LIMIT $2)",
+            )
+            .bind(cutoff)
+            .bind(SLICE)
+            .execute(pool)
+            .await?
+            .rows_affected());
+            report.events += n;
+            if n < SLICE as u64 {
+                break;
+            }
+        }
+        on_writer!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for g in Grain::ALL {
+                for table in [g.table(), g.total_table()] {
+                    report.rollup_rows += sqlx::query(&format!("DELETE FROM {table} WHERE bucket < $1"))
+                        .bind(cutoff)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
+            }
+            let gone = sqlx::query("DELETE FROM conversations WHERE last_ts < $1").bind(cutoff).execute(&mut *tx).await?.rows_affected();
+            report.conversations = gone;
+            sqlx::query("UPDATE counters SET value = value - $1 WHERE name = 'conversations'")
+                .bind(gone as i64)
+                .execute(&mut *tx)
+                .await?;
+            report.turns = sqlx::query("DELETE FROM turns WHERE first_ts < $1").bind(cutoff).execute(&mut *tx).await?.rows_affected();
+            report.sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at IS NOT NULL")
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+        });
+        Ok(report)
+    }
+}

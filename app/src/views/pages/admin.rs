@@ -1,0 +1,18 @@
+//! `/admin` (admins only; the server answers 403 to anyone else): users,
+//! API keys, telemetry and retention, and the pricing editor.
+
+use crate::views::components::admin::{keys::ApiKeys, pricing::PricingEditor, settings::Settings, users::Users};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <Title text="Admin"/>
+        <h1 class="page-title">"Admin"</h1>
+        <Users/>
+        <ApiKeys/>
+        <Settings/>
+        <PricingEditor/>
+    }
+}

@@ -1,0 +1,150 @@
+//! `POST /api/auth/login` and `POST /api/auth/logout`: plain form posts (the
+//! sign-in page works without JavaScript), or JSON for scripts.
+//!
+//! Failed attempts are limited per account and per client address; a wrong
+//! email and a wrong password take the same time and get the same answer.
+
+use super::error::ApiError;
+use app::auth::{password, session};
+use app::domain::time;
+use app::state::AppState;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where to go after signing in: a local path only (no open redirects).
+fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n,
+        _ => "/",
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("application/json"))
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// A verified hash of a random password: checked when the email is unknown,
+/// so that answer takes as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash(&password::generate()).unwrap_or_default())
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let json = is_json(&headers);
+    let form: LoginForm = match if json {
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    } else {
+        serde_urlencoded::from_bytes(&body).map_err(|e| e.to_string())
+    } {
+        Ok(f) => f,
+        Err(e) => {
+            return ApiError::BadParam { field: "email", message: format!("send email and password ({e})") }.into_response()
+        }
+    };
+    let next = safe_next(form.next.as_deref()).to_string();
+    let refuse = |code: &str, message: String, wait_s: Option<i64>| -> Response {
+        if json {
+            let status = if wait_s.is_some() { StatusCode::TOO_MANY_REQUESTS } else { StatusCode::UNAUTHORIZED };
+            (status, Json(serde_json::json!({ "error": message }))).into_response()
+        } else {
+            let wait = wait_s.map(|s| format!("&wait={s}")).unwrap_or_default();
+            Redirect::to(&format!("/login?error={code}{wait}&next={}", encode(&next))).into_response()
+        }
+    };
+
+    let now = time::now_ms();
+    let account = app::store::normalize_email(&form.email);
+    let address = peer.ip().to_string();
+    let blocked =
+        [state.login_per_account.blocked_for(&account, now), state.login_per_address.blocked_for(&address, now)]
+            .into_iter()
+            .flatten()
+            .max();
+    if let Some(ms) = blocked {
+        let wait_s = (ms + 999) / 1000;
+        tracing::warn!(%address, "Sign-in refused: too many failed attempts.");
+        return refuse("locked", format!("too many failed sign-ins; try again in {} min", (wait_s + 59) / 60), Some(wait_s));
+    }
+
+    let credentials = match state.store.credentials(&account).await {
+        Ok(c) => c,
+        Err(e) => return ApiError::Store(e).into_response(),
+    };
+    let (hash, user) = match &credentials {
+        Some(c) if !c.disabled => (c.password_hash.clone(), Some(c.user.clone())),
+        _ => (dummy_hash().to_string(), None),
+    };
+    let typed = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&typed, &hash)).await.unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        state.login_per_account.fail(&account, now);
+        state.login_per_address.fail(&address, now);
+        tracing::info!(%address, "Sign-in failed.");
+        return refuse("invalid", "wrong email or password".into(), None);
+    };
+
+    state.login_per_account.reset(&account);
+    let token = session::new_token();
+    if let Err(e) = state.store.create_session(&session::token_hash(&token), user.id, now, now + session::TTL_MS).await {
+        return ApiError::Store(e).into_response();
+    }
+    tracing::info!(user_id = user.id, "Signed in.");
+    let cookie = session::set_cookie(&token, state.settings.secure_cookies);
+    let mut resp =
+        if json { Json(serde_json::json!({ "email": user.email, "role": user.role })).into_response() } else { Redirect::to(&next).into_response() };
+    if let Ok(v) = cookie.parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::from_cookie_header);
+    if let Some(token) = token {
+        if let Err(e) = state.store.revoke_session(&session::token_hash(token), time::now_ms()).await {
+            return ApiError::Store(e).into_response();
+        }
+    }
+    let mut resp = if is_json(&headers) { StatusCode::NO_CONTENT.into_response() } else { Redirect::to("/login").into_response() };
+    if let Ok(v) = session::clear_cookie(state.settings.secure_cookies).parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_after_sign_in() {
+        use super::safe_next;
+        assert_eq!(safe_next(Some("/replay/x")), "/replay/x");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil", "javascript:x"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}
