@@ -1,27 +1,42 @@
 import { defineConfig } from '@playwright/test';
 
 // Three servers on fresh SQLite files: `live` for interactive tests, and one
-// per screenshot project so each snapshot sees exactly its seeded data.
+// per screenshot project so each snapshot sees exactly its seeded data. Each
+// has its own loopback address so their session cookies stay apart.
 export const KEY = 'e2e-ingest-key';
-export const PORTS = { live: 3310, snapDesktop: 3311, snapMobile: 3312 };
+export const ADMIN = { email: 'admin@e2e.test', password: 'e2e-admin-password' };
+export const VIEWER = { email: 'viewer@e2e.test', password: 'e2e-viewer-password' };
+export const SERVERS = {
+  live: 'http://127.0.0.1:3310',
+  snapDesktop: 'http://127.0.0.2:3311',
+  snapMobile: 'http://127.0.0.3:3312',
+};
 
-const server = (name: string, port: number) => ({
-  command: `rm -f end2end/.tmp/${name}.db* && exec target/debug/server serve`,
-  cwd: '..',
-  url: `http://127.0.0.1:${port}/api/ping`,
-  reuseExistingServer: false,
-  timeout: 60_000,
-  stdout: 'ignore' as const,
-  stderr: 'pipe' as const,
-  env: {
-    FLOWMETER_ADDRESS: `127.0.0.1:${port}`,
-    DATABASE_URL: `sqlite://end2end/.tmp/${name}.db`,
-    INGEST_API_KEYS: KEY,
-    SIMULATOR_ENABLED: 'false',
-    LEPTOS_SITE_ROOT: 'target/site',
-    RUST_LOG: 'warn',
-  },
-});
+const server = (name: string, base: string) => {
+  const addr = base.replace('http://', '');
+  const bin = 'target/debug/server';
+  return {
+    command:
+      `rm -f end2end/.tmp/${name}.db* && ` +
+      `echo '${ADMIN.password}' | ${bin} create-admin --email ${ADMIN.email} && ` +
+      `echo '${VIEWER.password}' | ${bin} create-user --email ${VIEWER.email} --role viewer && ` +
+      `exec ${bin} serve`,
+    cwd: '..',
+    url: `${base}/api/ping`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      FLOWMETER_ADDRESS: addr,
+      DATABASE_URL: `sqlite://end2end/.tmp/${name}.db`,
+      INGEST_API_KEYS: KEY,
+      SIMULATOR_ENABLED: 'false',
+      LEPTOS_SITE_ROOT: 'target/site',
+      RUST_LOG: 'warn',
+    },
+  };
+};
 
 export default defineConfig({
   testDir: './tests',
@@ -30,13 +45,15 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   reporter: [['list']],
+  globalSetup: require.resolve('./global-setup'),
   snapshotPathTemplate: '{testDir}/__screenshots__/{testFilePath}/{arg}-{projectName}{ext}',
   expect: {
     timeout: 10_000,
     toHaveScreenshot: { animations: 'disabled', caret: 'hide', maxDiffPixelRatio: 0.01 },
   },
   use: {
-    baseURL: `http://127.0.0.1:${PORTS.live}`,
+    baseURL: SERVERS.live,
+    storageState: '.tmp/admin.json',
     colorScheme: 'dark',
     launchOptions: {
       executablePath: '/usr/bin/chromium',
@@ -62,8 +79,8 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false, viewport: { width: 1280, height: 800 } }, testMatch: /no-js/ },
   ],
   webServer: [
-    server('live', PORTS.live),
-    server('snap-desktop', PORTS.snapDesktop),
-    server('snap-mobile', PORTS.snapMobile),
+    server('live', SERVERS.live),
+    server('snap-desktop', SERVERS.snapDesktop),
+    server('snap-mobile', SERVERS.snapMobile),
   ],
 });

@@ -38,7 +38,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let url = args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let url =
+        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
     let store = app::store::Store::connect(&url).await.context("opening the database")?;
     let pricing = app::price::Pricing::new(app::price::PriceTable::load(None)?);
     let ingestor = app::ingest::Ingestor::new(store.clone(), app::bus::Bus::default(), pricing);

@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { post, uniq, waitLive } from './helpers';
-import { PORTS } from '../playwright.config';
+import { SERVERS } from '../playwright.config';
 
-const live = `http://127.0.0.1:${PORTS.live}`;
+const live = SERVERS.live;
 
 test('a posted event lights its node with its status and adds a log row', async ({ page, request }) => {
   const chat = uniq('chat');

@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { post, uniq } from './helpers';
-import { PORTS } from '../playwright.config';
+import { SERVERS } from '../playwright.config';
 
-const live = `http://127.0.0.1:${PORTS.live}`;
+const live = SERVERS.live;
 
 test('without JavaScript the page shows the same log rows as with it', async ({ browser, page, request }) => {
   const chat = uniq('nojs');
@@ -18,7 +18,7 @@ test('without JavaScript the page shows the same log rows as with it', async ({ 
   await expect(page.locator('svg.flow g.node[data-stage="response"]').first()).toBeAttached();
   await expect(page.locator('.cards .card')).toHaveCount(4);
 
-  const withJs = await browser.newContext({ javaScriptEnabled: true });
+  const withJs = await browser.newContext({ javaScriptEnabled: true, storageState: '.tmp/admin.json' });
   const jsPage = await withJs.newPage();
   await jsPage.goto(`${live}/`);
   await expect(jsPage.locator('.conn')).toHaveAttribute('data-state', 'live');

@@ -1,15 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { KEY, PORTS } from '../playwright.config';
+import { KEY, SERVERS } from '../playwright.config';
 
 // Each screenshot project has its own server with a fresh database: first it
 // shows the empty state, then it is seeded once with the simulator's
 // fixed-seed traffic (same seed → same turns, stages, statuses, durations).
 test.describe.configure({ mode: 'serial' });
 
-const base = (project: string) =>
-  `http://127.0.0.1:${project === 'mobile' ? PORTS.snapMobile : PORTS.snapDesktop}`;
+const base = (project: string) => (project === 'mobile' ? SERVERS.snapMobile : SERVERS.snapDesktop);
 
 test('an empty dashboard says how to send the first event', async ({ page }, info) => {
   await page.goto(`${base(info.project.name)}/`);

@@ -2,12 +2,12 @@
 //! sends realistic traffic to any Flowmeter.
 
 use crate::config::Config;
+use crate::simulate::{self, SimOptions, Sink};
+use anyhow::Context;
 use app::auth::password;
 use app::domain::auth::Role;
 use app::domain::time;
 use app::store::Store;
-use crate::simulate::{self, SimOptions, Sink};
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -79,7 +79,6 @@ impl Server {
     }
 }
 
-
 pub use app::api::admin::RETENTION_SETTING;
 
 /// Runs the dashboard until Ctrl-C or SIGTERM.

@@ -51,7 +51,12 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
     ),
     ("SF", "/api/pricing/reprice", "from=0&to=1", [401, 403, 200]),
     ("SF", "/api/admin/users", "", [401, 403, 200]),
-    ("SF", "/api/admin/users/create", "email=new%40test.local&password=long%20enough%20pw&role=viewer", [401, 403, 200]),
+    (
+        "SF",
+        "/api/admin/users/create",
+        "email=new%40test.local&password=long%20enough%20pw&role=viewer",
+        [401, 403, 200],
+    ),
     ("SF", "/api/admin/users/role", "user_id=999&role=viewer", [401, 403, 500]),
     ("SF", "/api/admin/users/disable", "user_id=999&disabled=false", [401, 403, 500]),
     ("SF", "/api/admin/keys", "", [401, 403, 200]),
@@ -165,14 +170,16 @@ async fn sign_in_limits_disabled_accounts_and_sign_out(b: Backend) {
     let users = t.server.state.store.list_users().await.unwrap();
     let viewer_id = users.iter().find(|u| u.email == VIEWER_EMAIL).unwrap().id;
     assert_eq!(t.get_as("/api/telemetry/history", Some(&t.viewer)).await.0, 200);
-    let (status, _) = t.server_fn("/api/admin/users/disable", &format!("user_id={viewer_id}&disabled=true"), Some(&t.admin)).await;
+    let (status, _) =
+        t.server_fn("/api/admin/users/disable", &format!("user_id={viewer_id}&disabled=true"), Some(&t.admin)).await;
     assert_eq!(status, 200);
     assert_eq!(t.get_as("/api/telemetry/history", Some(&t.viewer)).await.0, 401);
     // The last admin cannot be demoted or disabled.
     let admin_id = users.iter().find(|u| u.email == ADMIN_EMAIL).unwrap().id;
     let demo_admin = users.iter().find(|u| u.email == server::startup::DEMO_ADMIN_EMAIL).unwrap().id;
     t.server_fn("/api/admin/users/disable", &format!("user_id={demo_admin}&disabled=true"), Some(&t.admin)).await;
-    let (status, body) = t.server_fn("/api/admin/users/role", &format!("user_id={admin_id}&role=viewer"), Some(&t.admin)).await;
+    let (status, body) =
+        t.server_fn("/api/admin/users/role", &format!("user_id={admin_id}&role=viewer"), Some(&t.admin)).await;
     assert_eq!(status, 500);
     assert!(body.to_string().contains("last active admin"), "{body}");
 

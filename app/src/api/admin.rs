@@ -47,7 +47,8 @@ pub async fn create_user(email: String, password: String, role: Role) -> Result<
         .await
         .map_err(unavailable)?
         .map_err(unavailable)?;
-    let created = state.store.create_user(&email, &hash, role, crate::domain::time::now_ms()).await.map_err(unavailable)?;
+    let created =
+        state.store.create_user(&email, &hash, role, crate::domain::time::now_ms()).await.map_err(unavailable)?;
     let user = created.ok_or_else(|| ServerFnError::new(format!("invalid `email`: {email} has an account already")))?;
     tracing::info!(by = me.id, user_id = user.id, role = role.as_str(), "User created.");
     Ok(user)

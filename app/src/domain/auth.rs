@@ -96,4 +96,3 @@ pub struct ApiKeyRecord {
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
-

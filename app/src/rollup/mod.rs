@@ -256,7 +256,8 @@ pub fn metric_columns() -> Vec<String> {
 }
 
 /// The columns of the `*_total` tables, in [`Metrics::total_values`] order.
-pub const TOTAL_COLUMNS: [&str; 6] = ["events", "errors", "cost_nanos", "unpriced_events", "input_tokens", "output_tokens"];
+pub const TOTAL_COLUMNS: [&str; 6] =
+    ["events", "errors", "cost_nanos", "unpriced_events", "input_tokens", "output_tokens"];
 
 impl Metrics {
     pub fn total_values(&self) -> [i64; 6] {

@@ -256,7 +256,8 @@ macro_rules! upsert_rollups {
                 qb.build().execute(&mut *$tx).await?;
             }
             // The same sums per bucket over all dimensions.
-            let mut totals: std::collections::BTreeMap<i64, $crate::rollup::Metrics> = std::collections::BTreeMap::new();
+            let mut totals: std::collections::BTreeMap<i64, $crate::rollup::Metrics> =
+                std::collections::BTreeMap::new();
             for (bucket, _, m) in &rows {
                 totals.entry(*bucket).or_default().add(m);
             }
@@ -264,8 +265,10 @@ macro_rules! upsert_rollups {
             let total_table = grain.total_table();
             let total_columns = $crate::rollup::TOTAL_COLUMNS;
             for chunk in totals.chunks(400) {
-                let mut qb =
-                    sqlx::QueryBuilder::new(format!("INSERT INTO {total_table} (bucket, {}) ", total_columns.join(", ")));
+                let mut qb = sqlx::QueryBuilder::new(format!(
+                    "INSERT INTO {total_table} (bucket, {}) ",
+                    total_columns.join(", ")
+                ));
                 qb.push_values(chunk, |mut b, (bucket, values)| {
                     b.push_bind(*bucket);
                     for v in values {

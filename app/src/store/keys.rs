@@ -3,8 +3,8 @@
 //! hash. The plaintext exists once, in the response that creates it.
 
 use super::{on_pool, on_writer, Store, StoreError};
-use rand::RngCore;
 pub use crate::domain::auth::{ApiKeyRecord, KeyScope};
+use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 #[derive(sqlx::FromRow)]

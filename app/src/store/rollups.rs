@@ -81,7 +81,13 @@ impl Store {
     /// Per-bucket sums over `[from, to)` of `grain` — only what the trend
     /// shows (events, errors, cost, unpriced, tokens). Without dimension
     /// filters this reads the `*_total` table: one row per bucket.
-    pub async fn rollup_series(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Metrics)>, StoreError> {
+    pub async fn rollup_series(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(i64, Metrics)>, StoreError> {
         let cols = rollup::TOTAL_COLUMNS;
         let (table, select) = if f.has_dims() {
             (grain.table(), cols.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", "))

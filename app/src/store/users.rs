@@ -43,7 +43,13 @@ pub fn normalize_email(email: &str) -> String {
 
 impl Store {
     /// Creates a user; `Ok(None)` when the email is taken.
-    pub async fn create_user(&self, email: &str, password_hash: &str, role: Role, now_ms: i64) -> Result<Option<UserView>, StoreError> {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password_hash: &str,
+        role: Role,
+        now_ms: i64,
+    ) -> Result<Option<UserView>, StoreError> {
         let email = normalize_email(email);
         let inserted: Option<i64> = on_writer!(self, pool => sqlx::query_scalar(
             "INSERT INTO users (email, password_hash, role, created_at) VALUES ($1, $2, $3, $4) \
@@ -138,7 +144,13 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn create_session(&self, token_hash: &str, user_id: i64, now_ms: i64, expires_at: i64) -> Result<(), StoreError> {
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now_ms: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES ($1, $2, $3, $4, $3)")

@@ -41,11 +41,15 @@ pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<S
 /// the answer need them.
 struct Reader<'a> {
     store: &'a Store,
-    raw: HashMap<(i64, i64, bool), Vec<(i64, Dims, Metrics)>>,
+    /// Raw rows per (from, to, has dimension filters).
+    raw: HashMap<(i64, i64, bool), Vec<RawRow>>,
 }
 
+/// A raw event's time, dimensions and contribution.
+type RawRow = (i64, Dims, Metrics);
+
 impl Reader<'_> {
-    async fn raw(&mut self, from: i64, to: i64, f: &Filters) -> Result<&[(i64, Dims, Metrics)], StoreError> {
+    async fn raw(&mut self, from: i64, to: i64, f: &Filters) -> Result<&[RawRow], StoreError> {
         let key = (from, to, f.has_dims());
         if !self.raw.contains_key(&key) {
             let rows = self.store.raw_rows(from, to, f).await?;
@@ -60,7 +64,9 @@ impl Reader<'_> {
         for seg in plan(from, to, Grain::Day) {
             match seg.source {
                 Source::Rollup(g) => merge(&mut out, self.store.rollup_combos(g, seg.from, seg.to, f).await?),
-                Source::Raw => merge(&mut out, self.raw(seg.from, seg.to, f).await?.iter().map(|(_, d, m)| (d.clone(), m.clone()))),
+                Source::Raw => {
+                    merge(&mut out, self.raw(seg.from, seg.to, f).await?.iter().map(|(_, d, m)| (d.clone(), m.clone())))
+                }
             }
         }
         Ok(out)
@@ -73,7 +79,11 @@ impl Reader<'_> {
             match seg.source {
                 Source::Rollup(g) => merge(
                     &mut out,
-                    self.store.rollup_series(g, seg.from, seg.to, f).await?.into_iter().map(|(b, m)| (w.series.floor(b), m)),
+                    self.store
+                        .rollup_series(g, seg.from, seg.to, f)
+                        .await?
+                        .into_iter()
+                        .map(|(b, m)| (w.series.floor(b), m)),
                 ),
                 Source::Raw => merge(
                     &mut out,
@@ -109,7 +119,13 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
     };
     let previous = w.previous();
     let previous_cost_nanos = r.cost(previous.from, previous.to, f).await?;
-    Ok(Inputs { combos, series, turns, active_conversations: store.active_conversations(w.from, w.to).await?, previous_cost_nanos })
+    Ok(Inputs {
+        combos,
+        series,
+        turns,
+        active_conversations: store.active_conversations(w.from, w.to).await?,
+        previous_cost_nanos,
+    })
 }
 
 /// One conversation: few events, read raw through the chat index.

@@ -5,13 +5,13 @@
 pub mod components;
 pub mod pages;
 
+use crate::api::account::get_me;
 use crate::live::LiveStore;
 use components::header::Header;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
-use crate::api::account::get_me;
 use pages::{admin::AdminPage, home::HomePage, login::LoginPage, not_found::NotFound};
 
 /// The HTML document around the app (server only renders this).

@@ -42,7 +42,9 @@ impl FromRequestParts<AppState> for IngestKey {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         match key_scope(parts, state).await? {
             Some(KeyScope::Ingest) => Ok(IngestKey),
-            Some(KeyScope::Read) => Err(ApiError::Unauthorized("this API key is read-only; ingest needs an ingest key")),
+            Some(KeyScope::Read) => {
+                Err(ApiError::Unauthorized("this API key is read-only; ingest needs an ingest key"))
+            }
             None => Err(ApiError::Unauthorized("missing X-API-Key header")),
         }
     }

@@ -71,6 +71,7 @@ pub async fn health(
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let admin = user.is_some_and(|u| u.is_admin());
-    let body = if admin { serde_json::to_value(&health).unwrap_or_default() } else { json!({ "status": health.status }) };
+    let body =
+        if admin { serde_json::to_value(&health).unwrap_or_default() } else { json!({ "status": health.status }) };
     Ok((code, Json(body)))
 }

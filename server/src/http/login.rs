@@ -37,7 +37,13 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 fn encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -62,7 +68,8 @@ pub async fn login(
     } {
         Ok(f) => f,
         Err(e) => {
-            return ApiError::BadParam { field: "email", message: format!("send email and password ({e})") }.into_response()
+            return ApiError::BadParam { field: "email", message: format!("send email and password ({e})") }
+                .into_response()
         }
     };
     let next = safe_next(form.next.as_deref()).to_string();
@@ -87,7 +94,11 @@ pub async fn login(
     if let Some(ms) = blocked {
         let wait_s = (ms + 999) / 1000;
         tracing::warn!(%address, "Sign-in refused: too many failed attempts.");
-        return refuse("locked", format!("too many failed sign-ins; try again in {} min", (wait_s + 59) / 60), Some(wait_s));
+        return refuse(
+            "locked",
+            format!("too many failed sign-ins; try again in {} min", (wait_s + 59) / 60),
+            Some(wait_s),
+        );
     }
 
     let credentials = match state.store.credentials(&account).await {
@@ -109,13 +120,17 @@ pub async fn login(
 
     state.login_per_account.reset(&account);
     let token = session::new_token();
-    if let Err(e) = state.store.create_session(&session::token_hash(&token), user.id, now, now + session::TTL_MS).await {
+    if let Err(e) = state.store.create_session(&session::token_hash(&token), user.id, now, now + session::TTL_MS).await
+    {
         return ApiError::Store(e).into_response();
     }
     tracing::info!(user_id = user.id, "Signed in.");
     let cookie = session::set_cookie(&token, state.settings.secure_cookies);
-    let mut resp =
-        if json { Json(serde_json::json!({ "email": user.email, "role": user.role })).into_response() } else { Redirect::to(&next).into_response() };
+    let mut resp = if json {
+        Json(serde_json::json!({ "email": user.email, "role": user.role })).into_response()
+    } else {
+        Redirect::to(&next).into_response()
+    };
     if let Ok(v) = cookie.parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -129,7 +144,8 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
             return ApiError::Store(e).into_response();
         }
     }
-    let mut resp = if is_json(&headers) { StatusCode::NO_CONTENT.into_response() } else { Redirect::to("/login").into_response() };
+    let mut resp =
+        if is_json(&headers) { StatusCode::NO_CONTENT.into_response() } else { Redirect::to("/login").into_response() };
     if let Ok(v) = session::clear_cookie(state.settings.secure_cookies).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }

@@ -37,8 +37,9 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
 fn is_page(path: &str) -> bool {
     // APIs, server functions and files (anything with an extension) are not
     // pages; each API checks its own access.
-    !(path.starts_with("/api/") || path.starts_with("/pkg/") || path == "/metrics" || path.starts_with("/v1/"))
-        && !path.rsplit('/').next().unwrap_or("").contains('.')
+    let api = path.starts_with("/api/") || path.starts_with("/pkg/") || path == "/metrics" || path.starts_with("/v1/");
+    let file = path.rsplit('/').next().unwrap_or("").contains('.');
+    !(api || file)
 }
 
 fn is_admin_page(path: &str) -> bool {
@@ -77,15 +78,14 @@ fn forbidden_page() -> Response {
 }
 
 /// Refuses state-changing requests that carry the session cookie but come
-/// from another origin. API-key requests (ingest) carry no cookie and pass.
+/// from another origin. Requests authenticated by `X-API-Key` pass: a page
+/// on another site cannot send that header (it would need CORS, which
+/// Flowmeter does not grant), so the cookie does not act for them.
 pub async fn csrf(req: Request, next: Next) -> Response {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let has_session = req
-        .headers()
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(session::from_cookie_header)
-        .is_some();
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || req.headers().contains_key(super::auth::HEADER);
+    let has_session =
+        req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::from_cookie_header).is_some();
     if safe || !has_session || same_origin(req.headers()) {
         return next.run(req).await;
     }
@@ -102,10 +102,9 @@ fn same_origin(headers: &HeaderMap) -> bool {
             origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
         }
         (Some(_), None) => false,
-        (None, _) => matches!(
-            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
-            Some("same-origin") | Some("none")
-        ),
+        (None, _) => {
+            matches!(headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()), Some("same-origin") | Some("none"))
+        }
     }
 }
 

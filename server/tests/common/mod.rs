@@ -3,10 +3,10 @@
 //! client. Nothing is mocked.
 #![allow(dead_code)]
 
+use app::domain::auth::Role;
 use futures::StreamExt;
 use serde_json::Value;
 use server::config::Config;
-use app::domain::auth::Role;
 use server::Server;
 use sqlx::Connection;
 use std::time::Duration;

@@ -1,12 +1,16 @@
 //! `/admin` (admins only; the server answers 403 to anyone else): users,
 //! API keys, telemetry and retention, and the pricing editor.
 
+use crate::live::LiveStore;
 use crate::views::components::admin::{keys::ApiKeys, pricing::PricingEditor, settings::Settings, users::Users};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    // The connection indicator stays live here too.
+    let live = expect_context::<LiveStore>();
+    Effect::new(move |_| live.start());
     view! {
         <Title text="Admin"/>
         <h1 class="page-title">"Admin"</h1>

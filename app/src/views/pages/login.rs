@@ -9,7 +9,8 @@ use leptos_router::hooks::use_query_map;
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.with(|q| q.get(name).map(|s| s.to_string()));
-    let next = move || param("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next =
+        move || param("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
     let message = move || match param("error").as_deref() {
         Some("invalid") => Some("Wrong email or password.".to_string()),
         Some("locked") => {

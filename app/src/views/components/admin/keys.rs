@@ -14,7 +14,11 @@ pub fn ApiKeys() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new(KeyScope::Ingest);
     let error = move || action_error(*create)().or_else(action_error(*revoke));
-    let fresh = move || create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok().map(|(rec, key)| (rec.name.clone(), key.clone()))));
+    let fresh = move || {
+        create
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().ok().map(|(rec, key)| (rec.name.clone(), key.clone()))))
+    };
 
     view! {
         <section class="panel admin-section" aria-labelledby="keys-title">

@@ -15,7 +15,8 @@ pub fn Users() -> impl IntoView {
         move || (create.version().get(), set_role.version().get(), set_disabled.version().get()),
         |_| list_users(),
     );
-    let (email, password, role) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(Role::Viewer));
+    let (email, password, role) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(Role::Viewer));
     let error = move || action_error(*create)().or_else(action_error(*set_role)).or_else(action_error(*set_disabled));
     Effect::new(move |_| {
         if create.value().with(|v| matches!(v, Some(Ok(_)))) {
@@ -63,7 +64,11 @@ pub fn Users() -> impl IntoView {
 }
 
 #[component]
-fn UserRow(u: UserView, set_role: ServerAction<SetUserRole>, set_disabled: ServerAction<SetUserDisabled>) -> impl IntoView {
+fn UserRow(
+    u: UserView,
+    set_role: ServerAction<SetUserRole>,
+    set_disabled: ServerAction<SetUserDisabled>,
+) -> impl IntoView {
     let id = u.id;
     let other = if u.role == Role::Admin { Role::Viewer } else { Role::Admin };
     let last = u.last_login_at.map(time::to_rfc3339).unwrap_or_else(|| "never".into());

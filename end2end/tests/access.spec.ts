@@ -1,0 +1,95 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN, SERVERS, VIEWER } from '../playwright.config';
+
+const signedOut = { cookies: [], origins: [] };
+
+test.describe('signed out', () => {
+  test.use({ storageState: signedOut });
+
+  test('any page leads to the sign-in page, which keeps where you were going', async ({ page }) => {
+    await page.goto('/admin');
+    await expect(page).toHaveURL(/\/login\?next=\/admin$/);
+    await expect(page.locator('h1')).toHaveText('Sign in');
+    await expect(page.locator('nav a')).toHaveCount(0);
+  });
+
+  test('a wrong password shows the error', async ({ page }) => {
+    await page.goto('/login');
+    await page.fill('input[name=email]', VIEWER.email);
+    await page.fill('input[name=password]', 'not the password');
+    await page.click('button[type=submit]');
+    await expect(page.locator('.form-error')).toHaveText('Wrong email or password.');
+    await expect(page).toHaveURL(/\/login\?error=invalid/);
+  });
+
+  test('signing in and out', async ({ page }) => {
+    await page.goto('/login?next=/admin');
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', ADMIN.password);
+    await page.click('button[type=submit]');
+    await expect(page).toHaveURL(/\/admin$/);
+    await expect(page.locator('h1.page-title')).toHaveText('Admin');
+    await page.click('text=Sign out');
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test('sign-in page snapshot', async ({ page }) => {
+    await page.goto('/login');
+    await expect(page).toHaveScreenshot('login.png', { fullPage: true });
+  });
+});
+
+test.describe('viewer', () => {
+  test.use({ storageState: '.tmp/viewer.json' });
+
+  test('sees the flow without admin links or cost, and is refused the rest', async ({ page }) => {
+    await page.goto('/');
+    await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+    await expect(page.locator('nav a')).toHaveText(['Flow']);
+    await expect(page.locator('[data-nav=admin]')).toHaveCount(0);
+    await expect(page.locator('body')).not.toContainText('$');
+
+    const admin = await page.goto('/admin');
+    expect(admin?.status()).toBe(403);
+    await expect(page.locator('[data-forbidden] h1')).toHaveText('Admins only');
+
+    const rest = await page.request.get(`${SERVERS.live}/api/telemetry/summary?range=1h`);
+    expect(rest.status()).toBe(403);
+    const fn = await page.request.post(`${SERVERS.live}/api/summary`, {
+      form: { 'query[range]': '1h' },
+      headers: { origin: SERVERS.live },
+    });
+    expect(fn.status()).toBe(403);
+    const users = await page.request.post(`${SERVERS.live}/api/admin/users`, { headers: { origin: SERVERS.live } });
+    expect(users.status()).toBe(403);
+  });
+});
+
+test.describe('admin', () => {
+  test('manages users and API keys in the admin area', async ({ page, request }) => {
+    await page.goto('/admin');
+    await expect(page.locator('[data-nav=admin]')).toBeVisible();
+    const email = `new-${Date.now()}@e2e.test`;
+    await page.fill('input[aria-label=Email]', email);
+    await page.fill('input[aria-label=Password]', 'a long enough password');
+    await page.click('text=Create user');
+    await expect(page.locator(`tr[data-user="${email}"]`)).toContainText('viewer');
+
+    await page.fill('input[aria-label="Key name"]', 'e2e-key');
+    await page.click('text=Create key');
+    const key = (await page.locator('.key-value').textContent())!.trim();
+    expect(key).toMatch(/^fm_[0-9a-f]{40}$/);
+    const post = () =>
+      request.post(`${SERVERS.live}/api/events`, {
+        headers: { 'x-api-key': key },
+        data: { chatId: 'e2e-key-chat', stage: 'intent' },
+      });
+    expect((await post()).status()).toBe(202);
+    const row = page.locator(`tr[data-key="${key.slice(0, 11)}"]`);
+    await row.locator('text=Revoke').click();
+    await expect(row).toHaveClass(/revoked/);
+    expect((await post()).status()).toBe(401);
+  });
+});
