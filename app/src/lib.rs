@@ -16,6 +16,8 @@
 //!
 //! Server-only modules are compiled out of the WASM build entirely.
 
+#[cfg(feature = "ssr")]
+pub mod alerts;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;

@@ -14,6 +14,7 @@
 //! | `pricing_overrides` | `MODEL_PRICING_OVERRIDES` (JSON) | none |
 //! | `secure_cookies` | `SECURE_COOKIES` | `false` (set when served over TLS) |
 //! | `retention_days` | `RETENTION_DAYS` | `30` |
+//! | `alert_interval_secs` | `ALERT_INTERVAL_SECS` | `15` |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -37,6 +38,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Days of events and rollups kept; the admin area can change it.
     pub retention_days: i64,
+    /// How often budgets and alert rules are evaluated.
+    pub alert_interval_secs: u64,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             pricing_overrides: None,
             secure_cookies: false,
             retention_days: 30,
+            alert_interval_secs: 15,
         }
     }
 }
@@ -120,6 +124,16 @@ impl Config {
         }
         if let Some(v) = get("SECURE_COOKIES") {
             self.secure_cookies = flag("SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("ALERT_INTERVAL_SECS") {
+            self.alert_interval_secs = parse("ALERT_INTERVAL_SECS", v)?;
+        }
+        if self.alert_interval_secs == 0 {
+            return Err(ConfigError::Env {
+                var: "ALERT_INTERVAL_SECS",
+                value: "0".into(),
+                message: "must be at least 1 second".into(),
+            });
         }
         if let Some(v) = get("RETENTION_DAYS") {
             self.retention_days = parse("RETENTION_DAYS", v)?;

@@ -55,7 +55,10 @@ impl Server {
                 }
             })
         });
-        let background = vec![crate::tasks::retention::spawn(state.clone())];
+        let background = vec![
+            crate::tasks::retention::spawn(state.clone()),
+            crate::tasks::alerts::spawn(state.clone(), Duration::from_secs(config.alert_interval_secs)),
+        ];
         Ok(Server { addr, state, stop, task, simulator, background })
     }
 

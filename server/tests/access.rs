@@ -23,6 +23,8 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
     ("GET", "/", "", [303, 200, 200]),
     ("GET", "/login", "", [200, 200, 200]),
     ("GET", "/admin", "", [303, 403, 200]),
+    ("GET", "/costs", "", [303, 403, 200]),
+    ("GET", "/costs?range=7d", "", [303, 403, 200]),
     // Files are not pages: never redirected (this one does not exist).
     ("GET", "/pkg/missing.css", "", [404, 404, 404]),
     // Open endpoints.
@@ -35,6 +37,9 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
     ("GET", "/api/telemetry/conversations", "", [401, 200, 200]),
     ("GET", "/api/telemetry/conversations?chatId=c1", "", [401, 200, 200]),
     ("GET", "/api/telemetry/summary?range=1h", "", [401, 403, 200]),
+    ("GET", "/api/telemetry/export?range=1h", "", [401, 403, 200]),
+    // The budget check takes an API key, never a session.
+    ("GET", "/api/budget/check", "", [401, 401, 401]),
     ("POST", "/api/events", "", [401, 401, 401]),
     // Server functions.
     ("SF", "/api/me", "", [200, 200, 200]),
@@ -65,6 +70,25 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
     ("SF", "/api/admin/settings", "", [401, 403, 200]),
     ("SF", "/api/admin/settings/telemetry", "enabled=true", [401, 403, 200]),
     ("SF", "/api/admin/settings/retention", "days=30", [401, 403, 200]),
+    ("SF", "/api/costs/trend", "query[range]=24h", [401, 403, 200]),
+    ("SF", "/api/costs/turns", "query[window][range]=24h&query[limit]=10", [401, 403, 200]),
+    ("SF", "/api/costs/budgets", "", [401, 403, 200]),
+    (
+        "SF",
+        "/api/costs/budgets/save",
+        "budget[name]=b&budget[scope]=global&budget[period]=daily&budget[limitUsd]=1",
+        [401, 403, 200],
+    ),
+    ("SF", "/api/costs/budgets/delete", "id=999", [401, 403, 500]),
+    ("SF", "/api/costs/rules", "", [401, 403, 200]),
+    (
+        "SF",
+        "/api/costs/rules/save",
+        "rule[id]=0&rule[name]=r&rule[kind]=error_rate&rule[threshold]=5&rule[windowMinutes]=5&rule[enabled]=true",
+        [401, 403, 200],
+    ),
+    ("SF", "/api/costs/rules/delete", "id=999", [401, 403, 500]),
+    ("SF", "/api/costs/alerts", "limit=5", [401, 403, 200]),
 ];
 
 async fn call(t: &TestServer, method: &str, path: &str, form: &str, cookie: Option<&str>) -> u16 {

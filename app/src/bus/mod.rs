@@ -1,8 +1,9 @@
 //! The live bus: every committed batch of events, in commit order, to every
-//! subscriber in this process (the SSE streams). In-process by default; a
+//! subscriber in this process (the SSE streams) — and alert notices. In-process by default; a
 //! subscriber that falls behind is told so (`Lagged`) and catches up from the
 //! store, so a slow browser never blocks ingest and never misses an event.
 
+use crate::domain::alerts::AlertNotice;
 use crate::domain::Event;
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
@@ -15,13 +16,19 @@ pub type Batch = Arc<[Event]>;
 #[derive(Clone, Debug)]
 pub struct Bus {
     tx: broadcast::Sender<Batch>,
+    /// Alerts firing and resolving, for open admin dashboards.
+    alerts: broadcast::Sender<Arc<AlertNotice>>,
     /// Set once at shutdown, so long-lived subscribers (SSE) end cleanly.
     closed: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Bus {
     fn default() -> Self {
-        Bus { tx: broadcast::channel(CAPACITY).0, closed: Arc::new(watch::channel(false).0) }
+        Bus {
+            tx: broadcast::channel(CAPACITY).0,
+            alerts: broadcast::channel(64).0,
+            closed: Arc::new(watch::channel(false).0),
+        }
     }
 }
 
@@ -38,6 +45,14 @@ impl Bus {
 
     pub fn subscribers(&self) -> usize {
         self.tx.receiver_count()
+    }
+
+    pub fn publish_alert(&self, notice: AlertNotice) {
+        let _ = self.alerts.send(Arc::new(notice));
+    }
+
+    pub fn subscribe_alerts(&self) -> broadcast::Receiver<Arc<AlertNotice>> {
+        self.alerts.subscribe()
     }
 
     /// Tells every subscriber to finish (server shutdown).

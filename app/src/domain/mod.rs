@@ -3,8 +3,10 @@
 //! Pure data and pure functions only, so both sides compute the same thing
 //! (server-side rendering and hydration must agree).
 
+pub mod alerts;
 pub mod auth;
 pub mod conversation;
+pub mod costs;
 pub mod event;
 pub mod flow;
 pub mod layout;

@@ -38,11 +38,12 @@ pub struct SummaryQuery {
     pub chat_id: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trend {
     Increasing,
     Decreasing,
+    #[default]
     Stable,
 }
 
@@ -62,7 +63,7 @@ pub struct Overview {
     pub error_rate: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CostSummary {
     pub total_nanos: i64,
@@ -145,7 +146,7 @@ pub struct Point {
     pub tokens: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     #[serde(with = "crate::domain::time::serde_ts")]
@@ -164,4 +165,8 @@ pub struct Summary {
     pub personas: Vec<Breakdown>,
     pub stages: Vec<Breakdown>,
     pub trend: Vec<Point>,
+    /// The newest event id when the summary was read: a live view adds
+    /// only events after it.
+    #[serde(default)]
+    pub last_event_id: i64,
 }

@@ -7,6 +7,8 @@
 mod sse;
 
 use crate::api::dashboard::Dashboard;
+use crate::domain::alerts::AlertNotice;
+use crate::domain::costs::Tick;
 use crate::domain::flow::FlowGraph;
 use crate::domain::stats::RATE_WINDOW_MS;
 use crate::domain::time;
@@ -16,6 +18,10 @@ use std::collections::VecDeque;
 
 /// Rows kept for the log table.
 pub const LOG_ROWS: usize = 100;
+/// Live events kept for the cost monitor's running figures.
+pub const TAPE_EVENTS: usize = 20_000;
+/// Alert toasts kept.
+pub const TOASTS: usize = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Connection {
@@ -51,6 +57,10 @@ pub struct LiveStore {
     /// Server clock, epoch ms; ticks once a second in the browser.
     pub now: RwSignal<i64>,
     pub connection: RwSignal<Connection>,
+    /// The most recent live events, oldest first (cost monitor).
+    pub tape: RwSignal<VecDeque<Tick>>,
+    /// Alerts that fired or resolved while the page was open, newest first.
+    pub toasts: RwSignal<Vec<AlertNotice>>,
     /// Id of the newest event in the snapshot: later ones flash on arrival.
     pub seeded_id: RwSignal<Option<i64>>,
     /// Browser clock minus server clock, from the snapshot.
@@ -68,6 +78,8 @@ impl LiveStore {
             window: RwSignal::new(0),
             now: RwSignal::new(0),
             connection: RwSignal::new(Connection::Offline),
+            tape: RwSignal::new(VecDeque::new()),
+            toasts: RwSignal::new(Vec::new()),
             seeded_id: RwSignal::new(None),
             skew: RwSignal::new(0),
             started: RwSignal::new(false),
@@ -105,9 +117,34 @@ impl LiveStore {
                 r.pop_front();
             }
         });
+        self.tape.update(|t| {
+            t.push_back(Tick {
+                id: e.id,
+                ts: e.ts,
+                model: e.model.clone().unwrap_or_default(),
+                persona: e.persona.clone().unwrap_or_default(),
+                stage: e.stage.clone(),
+                cost_nanos: e.cost_nanos,
+                input_tokens: e.usage.input_tokens,
+                output_tokens: e.usage.output_tokens,
+                cached_input_tokens: e.usage.cached_input_tokens,
+                is_error: e.status == crate::domain::Status::Error,
+            });
+            if t.len() > TAPE_EVENTS {
+                t.pop_front();
+            }
+        });
         self.log.update(|log| {
             log.insert(0, e);
             log.truncate(LOG_ROWS);
+        });
+    }
+
+    /// Shows an alert change as a toast.
+    pub fn alert(&self, notice: AlertNotice) {
+        self.toasts.update(|t| {
+            t.insert(0, notice);
+            t.truncate(TOASTS);
         });
     }
 

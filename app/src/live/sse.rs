@@ -4,6 +4,7 @@
 //! ourselves after a pause, resuming after the last applied id.
 
 use super::{Connection, LiveStore};
+use crate::domain::alerts::AlertNotice;
 use crate::domain::Event;
 use leptos::prelude::*;
 use send_wrapper::SendWrapper;
@@ -34,6 +35,15 @@ pub fn connect(store: LiveStore) {
     });
     es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+
+    let on_alert = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
+        let Some(data) = m.data().as_string() else { return };
+        if let Ok(notice) = serde_json::from_str::<AlertNotice>(&data) {
+            store.alert(notice);
+        }
+    });
+    let _ = es.add_event_listener_with_callback("alert", on_alert.as_ref().unchecked_ref());
+    on_alert.forget();
 
     let source = es.clone();
     let on_error = Closure::<dyn FnMut()>::new(move || {

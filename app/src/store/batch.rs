@@ -3,7 +3,7 @@
 //!
 //! 1. note which turns and conversations are new (`turns`, `conversations`);
 //! 2. insert the events, ids in input order;
-//! 3. add the batch to each conversation's totals;
+//! 3. add the batch to each conversation's and each turn's totals;
 //! 4. add the batch to the minute, hour and day rollups.
 //!
 //! Every derived row is updated by *adding* the batch's sums (an upsert), so
@@ -40,6 +40,28 @@ pub(super) struct ChatDelta {
     pub last_persona: Option<String>,
     pub last_model: Option<String>,
     pub last_status: Option<String>,
+}
+
+impl ChatDelta {
+    /// Adds one event of the conversation (or turn).
+    fn add(&mut self, e: &Event, first_in_turn: bool) {
+        self.first_ts = self.first_ts.min(e.ts);
+        self.last_ts = self.last_ts.max(e.ts + e.duration_ms.unwrap_or(0));
+        self.last_event_id = self.last_event_id.max(e.id);
+        self.events += 1;
+        self.turns += i64::from(first_in_turn);
+        self.errors += i64::from(e.status == crate::domain::Status::Error);
+        self.input_tokens += e.usage.input_tokens;
+        self.output_tokens += e.usage.output_tokens;
+        match e.cost_nanos {
+            Some(c) => self.cost_nanos += c,
+            None => self.unpriced_events += 1,
+        }
+        self.duration_ms += e.duration_ms.unwrap_or(0);
+        self.last_persona = e.persona.clone().or(self.last_persona.take());
+        self.last_model = e.model.clone().or(self.last_model.take());
+        self.last_status = Some(e.status.as_str().to_string());
+    }
 }
 
 impl Store {
@@ -146,22 +168,7 @@ impl Store {
                     last_ts: e.ts,
                     ..ChatDelta::default()
                 });
-                d.first_ts = d.first_ts.min(e.ts);
-                d.last_ts = d.last_ts.max(e.ts + e.duration_ms.unwrap_or(0));
-                d.last_event_id = d.last_event_id.max(e.id);
-                d.events += 1;
-                d.turns += i64::from(*first_turn);
-                d.errors += i64::from(e.status == crate::domain::Status::Error);
-                d.input_tokens += e.usage.input_tokens;
-                d.output_tokens += e.usage.output_tokens;
-                match e.cost_nanos {
-                    Some(c) => d.cost_nanos += c,
-                    None => d.unpriced_events += 1,
-                }
-                d.duration_ms += e.duration_ms.unwrap_or(0);
-                d.last_persona = e.persona.clone().or(d.last_persona.take());
-                d.last_model = e.model.clone().or(d.last_model.take());
-                d.last_status = Some(e.status.as_str().to_string());
+                d.add(e, *first_turn);
             }
             let chats: Vec<(&str, ChatDelta)> = chats.into_iter().collect();
             for chunk in chats.chunks(CHUNK) {
@@ -191,7 +198,42 @@ impl Store {
                 qb.build().execute(&mut *tx).await?;
             }
 
-            // 4. Rollups.
+            // 4. Turn totals.
+            let mut turns: BTreeMap<(&str, &str), ChatDelta> = BTreeMap::new();
+            for e in &events {
+                let d = turns.entry(e.turn_key()).or_insert_with(|| ChatDelta { first_ts: e.ts, last_ts: e.ts, ..ChatDelta::default() });
+                d.add(e, false);
+                if d.errors > 0 {
+                    d.last_status = Some("error".into());
+                }
+            }
+            let turns: Vec<((&str, &str), ChatDelta)> = turns.into_iter().collect();
+            for chunk in turns.chunks(CHUNK) {
+                let mut qb = QueryBuilder::new(
+                    "INSERT INTO turns (chat_id, turn_id, first_ts, last_ts, last_event_id, events, errors, input_tokens, \
+                     output_tokens, cost_nanos, unpriced_events, persona, model, status) ",
+                );
+                qb.push_values(chunk, |mut b, ((chat, turn), d)| {
+                    b.push_bind(chat.to_string())
+                        .push_bind(turn.to_string())
+                        .push_bind(d.first_ts)
+                        .push_bind(d.last_ts)
+                        .push_bind(d.last_event_id)
+                        .push_bind(d.events)
+                        .push_bind(d.errors)
+                        .push_bind(d.input_tokens)
+                        .push_bind(d.output_tokens)
+                        .push_bind(d.cost_nanos)
+                        .push_bind(d.unpriced_events)
+                        .push_bind(d.last_persona.clone())
+                        .push_bind(d.last_model.clone())
+                        .push_bind(d.last_status.clone());
+                });
+                qb.push(TURN_UPSERT);
+                qb.build().execute(&mut *tx).await?;
+            }
+
+            // 5. Rollups.
             let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
             upsert_rollups!(tx, &folded);
 
@@ -200,6 +242,22 @@ impl Store {
         Ok(events)
     }
 }
+
+/// A turn's status: an error anywhere in it sticks.
+const TURN_UPSERT: &str = " ON CONFLICT (chat_id, turn_id) DO UPDATE SET \
+    first_ts = CASE WHEN excluded.first_ts < turns.first_ts THEN excluded.first_ts ELSE turns.first_ts END, \
+    last_ts = CASE WHEN excluded.last_ts > turns.last_ts THEN excluded.last_ts ELSE turns.last_ts END, \
+    last_event_id = CASE WHEN excluded.last_event_id > turns.last_event_id THEN excluded.last_event_id \
+        ELSE turns.last_event_id END, \
+    events = turns.events + excluded.events, \
+    errors = turns.errors + excluded.errors, \
+    input_tokens = turns.input_tokens + excluded.input_tokens, \
+    output_tokens = turns.output_tokens + excluded.output_tokens, \
+    cost_nanos = turns.cost_nanos + excluded.cost_nanos, \
+    unpriced_events = turns.unpriced_events + excluded.unpriced_events, \
+    persona = COALESCE(excluded.persona, turns.persona), \
+    model = COALESCE(excluded.model, turns.model), \
+    status = CASE WHEN turns.status = 'error' THEN 'error' ELSE excluded.status END";
 
 const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     first_ts = CASE WHEN excluded.first_ts < conversations.first_ts THEN excluded.first_ts ELSE conversations.first_ts END, \

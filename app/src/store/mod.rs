@@ -9,6 +9,7 @@
 //! the last write must drop its page cache, so rotating writes across a
 //! pool made every batch insert start cold (measured: ~30 % slower).
 
+mod alerts;
 mod batch;
 mod conversations;
 mod events;
@@ -17,12 +18,14 @@ mod pricing;
 mod reprice;
 mod retention;
 mod rollups;
+mod turns;
 mod users;
 
 pub use events::HistoryQuery;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
 pub use retention::RetentionReport;
 pub use rollups::{merge, Filters};
+pub use turns::TurnFilter;
 pub use users::{normalize_email, Credentials};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -1,6 +1,7 @@
 //! Repricing: recompute the cost of every event in a time range with the
 //! current table, and correct the rollups and conversation totals by the
-//! difference — the same additive upserts ingest uses, with signed amounts.
+//! difference (and the conversation and turn totals) — the same additive
+//! upserts ingest uses, with signed amounts.
 //! Each page of events is its own transaction: a long reprice never blocks
 //! ingest for long, and a page is either fully corrected or untouched.
 
@@ -71,6 +72,7 @@ impl Store {
         // Signed corrections: remove the old outcome, add the new one.
         let mut rollups: BTreeMap<crate::rollup::Key, Metrics> = BTreeMap::new();
         let mut chats: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let mut turns: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         for (old, new) in &changed {
             let mut m = Metrics::default();
             m.set_cost(old.cost_nanos, old.usage.total(), -1);
@@ -81,6 +83,10 @@ impl Store {
             let c = chats.entry(new.chat_id.clone()).or_default();
             c.0 += m.cost_nanos;
             c.1 += m.unpriced_events;
+            let (chat, turn) = new.turn_key();
+            let t = turns.entry((chat.to_string(), turn.to_string())).or_default();
+            t.0 += m.cost_nanos;
+            t.1 += m.unpriced_events;
         }
 
         let postgres = matches!(self, Store::Postgres(_));
@@ -111,6 +117,15 @@ impl Store {
                     .bind(cost)
                     .bind(unpriced)
                     .bind(chat)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for ((chat, turn), (cost, unpriced)) in &turns {
+                sqlx::query("UPDATE turns SET cost_nanos = cost_nanos + $1, unpriced_events = unpriced_events + $2 WHERE chat_id = $3 AND turn_id = $4")
+                    .bind(cost)
+                    .bind(unpriced)
+                    .bind(chat)
+                    .bind(turn)
                     .execute(&mut *tx)
                     .await?;
             }

@@ -213,3 +213,24 @@ impl Store {
         }))
     }
 }
+
+impl Store {
+    /// Cost per (bucket, model) over `[from, to)` of `grain`.
+    pub async fn rollup_model_series(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT bucket, model, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ",
+                grain.table()
+            ));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.push(" GROUP BY bucket, model");
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            }
+            out
+        }))
+    }
+}

@@ -10,6 +10,7 @@
 //! lost either.
 
 use crate::bus::{Batch, Bus};
+use crate::domain::alerts::AlertNotice;
 use crate::domain::Event;
 use crate::store::{HistoryQuery, Store, StoreError};
 use tokio::sync::{broadcast, mpsc};
@@ -34,6 +35,8 @@ pub enum Resume {
 pub enum StreamItem {
     Connected { last_event_id: i64, server_time: i64 },
     Event(Event),
+    /// An alert fired or resolved (admins' streams only).
+    Alert(std::sync::Arc<AlertNotice>),
 }
 
 /// Opens a stream; it ends when the receiver is dropped or the bus closes.
@@ -46,24 +49,32 @@ pub async fn open(
     bus: Bus,
     resume: Resume,
     now_ms: i64,
+    with_alerts: bool,
 ) -> Result<mpsc::Receiver<StreamItem>, StoreError> {
-    let live = bus.subscribe();
+    let subs = Subscriptions { live: bus.subscribe(), alerts: with_alerts.then(|| bus.subscribe_alerts()) };
     let last_event_id = store.last_event_id().await?;
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
         let greeting = StreamItem::Connected { last_event_id, server_time: now_ms };
-        if let Err(e) = run(&store, &bus, live, resume, last_event_id, greeting, &tx).await {
+        if let Err(e) = run(&store, &bus, subs, resume, last_event_id, greeting, &tx).await {
             tracing::warn!(error = %e, "Telemetry stream ended by a store error.");
         }
     });
     Ok(rx)
 }
 
+/// The bus channels a stream listens to, subscribed before it answers.
+struct Subscriptions {
+    live: broadcast::Receiver<Batch>,
+    /// Only for streams that may see alerts (admins).
+    alerts: Option<broadcast::Receiver<std::sync::Arc<AlertNotice>>>,
+}
+
 /// Ends quietly (Ok) when the client has gone away.
 async fn run(
     store: &Store,
     bus: &Bus,
-    mut live: broadcast::Receiver<Batch>,
+    subs: Subscriptions,
     resume: Resume,
     last_event_id: i64,
     greeting: StreamItem,
@@ -87,11 +98,18 @@ async fn run(
     };
     let Some(c) = catch_up(store, tx, cursor).await? else { return Ok(()) };
     cursor = c;
+    let Subscriptions { mut live, mut alerts } = subs;
     let closed = bus.closed();
     tokio::pin!(closed);
     loop {
         let next = tokio::select! {
             next = live.recv() => next,
+            Ok(notice) = async { match alerts.as_mut() { Some(a) => a.recv().await, None => std::future::pending().await } } => {
+                if tx.send(StreamItem::Alert(notice)).await.is_err() {
+                    return Ok(());
+                }
+                continue;
+            }
             _ = &mut closed => return Ok(()),
         };
         match next {
@@ -150,7 +168,7 @@ mod tests {
         loop {
             match rx.recv().await.expect("stream open") {
                 StreamItem::Event(e) => return e.id,
-                StreamItem::Connected { .. } => continue,
+                StreamItem::Connected { .. } | StreamItem::Alert(_) => continue,
             }
         }
     }
@@ -163,7 +181,7 @@ mod tests {
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
         let bus = Bus::default();
         let first = store.insert_events(vec![event(0)]).await.unwrap();
-        let mut rx = open(store.clone(), bus.clone(), Resume::After(0), 0).await.unwrap();
+        let mut rx = open(store.clone(), bus.clone(), Resume::After(0), 0, false).await.unwrap();
         assert_eq!(next_event(&mut rx).await, first[0].id);
 
         // Store 3000 events, then publish them one batch each with no await

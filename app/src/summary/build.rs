@@ -2,6 +2,7 @@
 //! sums always give the same answer, so it is tested without a database.
 
 use super::window::Window;
+use crate::domain::costs::{ModelSeries, ModelTrend};
 use crate::domain::summary::{
     Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TokenSummary, Trend,
 };
@@ -73,6 +74,46 @@ fn breakdown(groups: BTreeMap<String, Metrics>) -> Vec<Breakdown> {
     rows
 }
 
+/// Bucket starts of the window's trend axis (empty buckets included).
+fn axis(w: &Window) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut t = w.series.floor(w.from);
+    while t < w.to {
+        out.push(t);
+        t += w.series.ms();
+    }
+    out
+}
+
+/// Cost per bucket for the `top` costliest models; the rest summed as
+/// "other" (and events without a model as "(no model)").
+pub fn model_trend(w: &Window, cells: BTreeMap<(String, i64), i64>, top: usize) -> ModelTrend {
+    let buckets = axis(w);
+    let mut totals: BTreeMap<&str, i64> = BTreeMap::new();
+    for ((model, _), cost) in &cells {
+        *totals.entry(model.as_str()).or_default() += cost;
+    }
+    let mut ranked: Vec<(&str, i64)> = totals.into_iter().filter(|(_, c)| *c != 0).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let shown: Vec<&str> = ranked.iter().take(top).map(|(m, _)| *m).collect();
+    let label = |m: &str| if m.is_empty() { "(no model)".to_string() } else { m.to_string() };
+    let index: BTreeMap<i64, usize> = buckets.iter().enumerate().map(|(i, b)| (*b, i)).collect();
+    let mut series: Vec<ModelSeries> =
+        shown.iter().map(|m| ModelSeries { model: label(m), cost_nanos: vec![0; buckets.len()] }).collect();
+    let mut other = vec![0; buckets.len()];
+    for ((model, bucket), cost) in &cells {
+        let Some(&i) = index.get(bucket) else { continue };
+        match shown.iter().position(|m| m == model) {
+            Some(s) => series[s].cost_nanos[i] += cost,
+            None => other[i] += cost,
+        }
+    }
+    if other.iter().any(|c| *c != 0) {
+        series.push(ModelSeries { model: "other".into(), cost_nanos: other });
+    }
+    ModelTrend { buckets, series }
+}
+
 pub fn build(w: &Window, inp: Inputs) -> Summary {
     let mut total = Metrics::default();
     for m in inp.combos.values() {
@@ -130,21 +171,20 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
         .sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.requests.cmp(&a.requests)).then(a.model.cmp(&b.model)));
 
     // A continuous axis: every bucket of the window, empty ones as zeros.
-    let step = w.series.ms();
-    let mut trend_points = Vec::new();
-    let mut t = w.series.floor(w.from);
-    while t < w.to {
-        let m = inp.series.get(&t).cloned().unwrap_or_default();
-        trend_points.push(Point {
-            t,
-            events: m.events,
-            errors: m.errors,
-            cost_nanos: m.cost_nanos,
-            unpriced_events: m.unpriced_events,
-            tokens: m.tokens(),
-        });
-        t += step;
-    }
+    let trend_points = axis(w)
+        .into_iter()
+        .map(|t| {
+            let m = inp.series.get(&t).cloned().unwrap_or_default();
+            Point {
+                t,
+                events: m.events,
+                errors: m.errors,
+                cost_nanos: m.cost_nanos,
+                unpriced_events: m.unpriced_events,
+                tokens: m.tokens(),
+            }
+        })
+        .collect();
 
     Summary {
         from: w.from,
@@ -185,6 +225,7 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
         personas: breakdown(group(&inp.combos, |d| &d.persona)),
         stages: breakdown(group(&inp.combos, |d| &d.stage)),
         trend: trend_points,
+        last_event_id: 0,
     }
 }
 
@@ -238,6 +279,23 @@ mod tests {
         assert_eq!(s.trend.len(), 2, "every hour of the window, empty ones too");
         assert_eq!((s.trend[0].events, s.trend[1].events), (0, 8));
         assert_eq!(s.personas[0].name, "sage");
+    }
+
+    #[test]
+    fn model_trend_keeps_the_costliest_and_sums_the_rest() {
+        let w = Window { from: 0, to: 3 * 60_000, range: "custom".into(), series: Grain::Minute };
+        let mut cells = BTreeMap::new();
+        cells.insert(("a".to_string(), 0), 5);
+        cells.insert(("b".to_string(), 60_000), 9);
+        cells.insert(("c".to_string(), 120_000), 1);
+        cells.insert(("".to_string(), 0), 2);
+        let t = model_trend(&w, cells, 2);
+        assert_eq!(t.buckets, [0, 60_000, 120_000]);
+        let names: Vec<_> = t.series.iter().map(|s| s.model.as_str()).collect();
+        assert_eq!(names, ["b", "a", "other"]);
+        assert_eq!(t.series[2].cost_nanos, [2, 0, 1]);
+        let total: i64 = t.series.iter().flat_map(|s| s.cost_nanos.iter()).sum();
+        assert_eq!(total, 17, "nothing lost");
     }
 
     #[test]

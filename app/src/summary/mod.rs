@@ -10,6 +10,7 @@
 pub mod build;
 pub mod window;
 
+use crate::domain::costs::ModelTrend;
 use crate::domain::summary::{Summary, SummaryQuery};
 use crate::rollup::{Dims, Grain, Metrics};
 use crate::store::{merge, Filters, Store, StoreError};
@@ -34,7 +35,9 @@ pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<S
     let w = Window::resolve(q, now_ms)?;
     let f = filters(q);
     let inputs = if f.chat_id.is_some() { gather_chat(store, &w, &f).await? } else { gather(store, &w, &f).await? };
-    Ok(build::build(&w, inputs))
+    let mut summary = build::build(&w, inputs);
+    summary.last_event_id = store.last_event_id().await?;
+    Ok(summary)
 }
 
 /// Reads for one summary; raw edges read once even when several parts of
@@ -105,6 +108,42 @@ impl Reader<'_> {
         }
         Ok(total)
     }
+}
+
+/// Priced cost over `[from, to)` (budgets).
+pub async fn cost(store: &Store, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+    Reader { store, raw: HashMap::new() }.cost(from, to, f).await
+}
+
+/// All sums over `[from, to)` (alert rules).
+pub async fn totals(store: &Store, from: i64, to: i64, f: &Filters) -> Result<Metrics, StoreError> {
+    Ok(total(&Reader { store, raw: HashMap::new() }.combos(from, to, f).await?))
+}
+
+/// How many models the cost-over-time chart shows apart.
+pub const TREND_MODELS: usize = 6;
+
+/// Cost per trend bucket for the costliest models, the rest as "other".
+pub async fn model_trend(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<ModelTrend, SummaryError> {
+    let w = Window::resolve(q, now_ms)?;
+    let f = filters(q);
+    let mut r = Reader { store, raw: HashMap::new() };
+    let mut cells: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for seg in plan(w.from, w.to, w.series) {
+        match seg.source {
+            Source::Rollup(g) => {
+                for (bucket, model, cost) in store.rollup_model_series(g, seg.from, seg.to, &f).await? {
+                    *cells.entry((model, w.series.floor(bucket))).or_default() += cost;
+                }
+            }
+            Source::Raw => {
+                for (ts, d, m) in r.raw(seg.from, seg.to, &f).await? {
+                    *cells.entry((d.model.clone(), w.series.floor(*ts))).or_default() += m.cost_nanos;
+                }
+            }
+        }
+    }
+    Ok(build::model_trend(&w, cells, TREND_MODELS))
 }
 
 async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {

@@ -12,7 +12,8 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
-use pages::{admin::AdminPage, home::HomePage, login::LoginPage, not_found::NotFound};
+use components::toasts::AlertToasts;
+use pages::{admin::AdminPage, costs::CostsPage, home::HomePage, login::LoginPage, not_found::NotFound};
 
 /// The HTML document around the app (server only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,7 +51,11 @@ pub fn App() -> impl IntoView {
             <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Flowmeter"</span></header> }>
                 {move || Suspend::new(async move {
                     let me = me.await.ok().flatten();
-                    view! { <Header me=Signal::stored(me)/> }
+                    let admin = me.as_ref().is_some_and(|m| m.is_admin());
+                    view! {
+                        <Header me=Signal::stored(me)/>
+                        {admin.then(|| view! { <AlertToasts/> })}
+                    }
                 })}
             </Suspense>
             <main class="main">
@@ -59,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

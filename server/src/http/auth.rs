@@ -8,6 +8,7 @@
 //! | [`IngestKey`] | – | ingest |
 //! | [`CanView`] | viewer or admin | read |
 //! | [`CanAdmin`] | admin | read (the REST summary API) |
+//! | [`AnyKey`] | – | ingest or read |
 
 use super::error::ApiError;
 use app::domain::auth::{Me, Role};
@@ -45,6 +46,20 @@ impl FromRequestParts<AppState> for IngestKey {
             Some(KeyScope::Read) => {
                 Err(ApiError::Unauthorized("this API key is read-only; ingest needs an ingest key"))
             }
+            None => Err(ApiError::Unauthorized("missing X-API-Key header")),
+        }
+    }
+}
+
+/// Any valid API key, ingest or read (the budget check agents call).
+pub struct AnyKey;
+
+impl FromRequestParts<AppState> for AnyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match key_scope(parts, state).await? {
+            Some(_) => Ok(AnyKey),
             None => Err(ApiError::Unauthorized("missing X-API-Key header")),
         }
     }

@@ -7,8 +7,10 @@
 //! call it with an extractor from [`auth`].
 
 pub mod auth;
+pub mod budget;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod login;
 pub mod metrics;
@@ -42,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/telemetry/stream", get(telemetry::stream))
         .route("/api/telemetry/summary", get(summary::summary))
         .route("/api/telemetry/conversations", get(summary::conversations))
+        .route("/api/telemetry/export", get(export::export))
+        .route("/api/budget/check", get(budget::check))
         .leptos_routes(&state, pages, move || shell(options.clone()))
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -1,7 +1,7 @@
 //! `GET /api/telemetry/history` (paged JSON, newest first) and
 //! `GET /api/telemetry/stream` (SSE with gap-free resume).
 
-use super::auth::{redact_cost, CanView};
+use super::auth::{redact_cost, CanView, Reader};
 use super::error::ApiError;
 use super::params::Params;
 use app::domain::{time, Event};
@@ -78,7 +78,9 @@ pub async fn stream(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let resume = resume_point(&headers, &params)?;
-    let items = stream::open(state.store.clone(), state.bus.clone(), resume, time::now_ms()).await?;
+    // Admins' dashboards also get alert toasts.
+    let admin = matches!(&reader, Reader::Person(me) if me.is_admin());
+    let items = stream::open(state.store.clone(), state.bus.clone(), resume, time::now_ms(), admin).await?;
     let mut response = Sse::new(sse_events(ReceiverStream::new(items), reader.sees_cost()))
         .keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat"))
         .into_response();
@@ -105,6 +107,9 @@ fn sse_events(
                     redact_cost(&mut json);
                 }
                 SseEvent::default().id(e.id.to_string()).data(json.to_string())
+            }
+            StreamItem::Alert(notice) => {
+                SseEvent::default().event("alert").data(serde_json::to_string(&*notice).unwrap_or_default())
             }
         })
     })

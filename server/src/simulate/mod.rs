@@ -26,9 +26,10 @@ pub struct SimOptions {
     /// Stop after this many turns.
     #[arg(long)]
     pub turns: Option<u64>,
-    /// Random seed: the same seed sends the same traffic.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// Random seed: the same seed sends the same traffic (default: a new
+    /// one each run, so restarts do not reuse conversation ids).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Send every turn at once instead of in real time (tests, backfills).
     #[arg(long)]
     pub burst: bool,
@@ -36,7 +37,7 @@ pub struct SimOptions {
 
 impl Default for SimOptions {
     fn default() -> Self {
-        SimOptions { rate: 0.5, duration: None, turns: None, seed: 1, burst: false }
+        SimOptions { rate: 0.5, duration: None, turns: None, seed: None, burst: false }
     }
 }
 
@@ -53,7 +54,8 @@ pub async fn run(sink: Sink, opts: SimOptions, stop: impl Future<Output = ()>) -
     if !(opts.rate > 0.0 && opts.rate.is_finite()) {
         return Err(SimError::BadRate(opts.rate));
     }
-    let mut generator = Generator::new(opts.seed);
+    let seed = opts.seed.unwrap_or_else(|| app::domain::time::now_ms() as u64);
+    let mut generator = Generator::new(seed);
     let sent = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let deadline = opts.duration.map(|s| started + Duration::from_secs_f64(s));

@@ -1,3 +1,4 @@
 //! Background tasks, started with the server and stopped with it.
 
+pub mod alerts;
 pub mod retention;

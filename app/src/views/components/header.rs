@@ -21,6 +21,7 @@ pub fn Header(me: Signal<Option<Me>>) -> impl IntoView {
                 <nav class="nav" aria-label="Main">
                     <a href="/">"Flow"</a>
                     <Show when=is_admin>
+                        <a href="/costs" data-nav="costs">"Costs"</a>
                         <a href="/admin" data-nav="admin">"Admin"</a>
                     </Show>
                 </nav>

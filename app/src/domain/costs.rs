@@ -1,0 +1,222 @@
+//! What the cost monitor shows besides the summary: cost over time per
+//! model, and the recent operations (turns) table.
+
+use super::summary::SummaryQuery;
+use serde::{Deserialize, Serialize};
+
+/// Cost per trend bucket for the models with the most cost (the rest
+/// summed as "other").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelTrend {
+    /// Bucket starts, epoch ms.
+    pub buckets: Vec<i64>,
+    pub series: Vec<ModelSeries>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelSeries {
+    pub model: String,
+    /// Cost in nano-dollars per bucket, aligned with `buckets`.
+    pub cost_nanos: Vec<i64>,
+}
+
+/// Columns the operations table sorts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TurnSort {
+    #[default]
+    Recent,
+    Cost,
+    Duration,
+    Tokens,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnQuery {
+    /// The window (its model/persona filters apply too).
+    pub window: SummaryQuery,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub sort: TurnSort,
+    /// Ascending instead of the default descending.
+    #[serde(default)]
+    pub ascending: bool,
+    #[serde(default)]
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One turn: what it cost and how it went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnRow {
+    pub chat_id: String,
+    pub turn_id: String,
+    #[serde(with = "crate::domain::time::serde_ts")]
+    pub start_ts: i64,
+    pub duration_ms: i64,
+    pub persona: Option<String>,
+    pub model: Option<String>,
+    pub status: String,
+    pub events: i64,
+    pub tokens: i64,
+    pub cost_nanos: i64,
+    pub unpriced_events: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TurnPage {
+    pub rows: Vec<TurnRow>,
+    /// Turns matching the query (for paging).
+    pub total: i64,
+}
+
+/// What the cost monitor needs of a live event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tick {
+    pub id: i64,
+    pub ts: i64,
+    pub model: String,
+    pub persona: String,
+    pub stage: String,
+    pub cost_nanos: Option<i64>,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub is_error: bool,
+}
+
+/// A summary brought up to date with the live events that arrived after it
+/// was read (ids above its `last_event_id`, inside its window): totals,
+/// per-model, per-persona and per-stage figures, and the trend. Exact sums
+/// of exact costs; the next refresh replaces it with the stored truth.
+pub fn apply_live<'a>(s: &super::summary::Summary, ticks: impl IntoIterator<Item = &'a Tick>) -> super::summary::Summary {
+    use super::summary::{Breakdown, ModelUsage, Point};
+    let mut out = s.clone();
+    let fresh: Vec<&Tick> = ticks.into_iter().filter(|t| t.id > s.last_event_id && t.ts >= s.from).collect();
+    if fresh.is_empty() {
+        return out;
+    }
+    let step = out.trend.get(1).map(|p| p.t - out.trend[0].t).unwrap_or(1).max(1);
+    for t in fresh {
+        let cost = t.cost_nanos.unwrap_or(0);
+        let unpriced = i64::from(t.cost_nanos.is_none());
+        let tokens = t.input_tokens + t.output_tokens;
+        let o = &mut out.overview;
+        o.events += 1;
+        o.errors += i64::from(t.is_error);
+        o.requests += i64::from(!t.model.is_empty());
+        o.error_rate = o.errors as f64 / o.events as f64;
+        o.success_rate = 1.0 - o.error_rate;
+        out.cost.total_nanos += cost;
+        out.cost.unpriced_events += unpriced;
+        out.cost.unpriced_tokens += unpriced * tokens;
+        out.tokens.input += t.input_tokens;
+        out.tokens.output += t.output_tokens;
+        out.tokens.cached_input += t.cached_input_tokens;
+        if !t.model.is_empty() {
+            let m = match out.model_usage.iter().position(|m| m.model == t.model) {
+                Some(i) => &mut out.model_usage[i],
+                None => {
+                    out.model_usage.push(ModelUsage {
+                        model: t.model.clone(),
+                        requests: 0,
+                        errors: 0,
+                        cost_nanos: 0,
+                        unpriced_events: 0,
+                        input_tokens: 0,
+                        output_tokens: 0,
+                        cached_input_tokens: 0,
+                        tokens: 0,
+                        percentage: 0.0,
+                        cost_percentage: 0.0,
+                        avg_ms: None,
+                        p95_ms: None,
+                    });
+                    out.model_usage.last_mut().expect("just pushed")
+                }
+            };
+            m.requests += 1;
+            m.errors += i64::from(t.is_error);
+            m.cost_nanos += cost;
+            m.unpriced_events += unpriced;
+            m.input_tokens += t.input_tokens;
+            m.output_tokens += t.output_tokens;
+            m.cached_input_tokens += t.cached_input_tokens;
+            m.tokens += tokens;
+        }
+        for (list, name) in [(&mut out.personas, &t.persona), (&mut out.stages, &t.stage)] {
+            let b = match list.iter().position(|b| &b.name == name) {
+                Some(i) => &mut list[i],
+                None => {
+                    list.push(Breakdown { name: name.clone(), events: 0, errors: 0, cost_nanos: 0, unpriced_events: 0, tokens: 0 });
+                    list.last_mut().expect("just pushed")
+                }
+            };
+            b.events += 1;
+            b.errors += i64::from(t.is_error);
+            b.cost_nanos += cost;
+            b.unpriced_events += unpriced;
+            b.tokens += tokens;
+        }
+        let bucket = out.trend.first().map_or(t.ts, |first| first.t + (t.ts - first.t).div_euclid(step) * step);
+        match out.trend.iter_mut().find(|p| p.t == bucket) {
+            Some(p) => {
+                p.events += 1;
+                p.errors += i64::from(t.is_error);
+                p.cost_nanos += cost;
+                p.unpriced_events += unpriced;
+                p.tokens += tokens;
+            }
+            None => out.trend.push(Point {
+                t: bucket,
+                events: 1,
+                errors: i64::from(t.is_error),
+                cost_nanos: cost,
+                unpriced_events: unpriced,
+                tokens,
+            }),
+        }
+        out.last_event_id = out.last_event_id.max(t.id);
+    }
+    let requests = out.overview.requests.max(1);
+    let total = out.cost.total_nanos.max(1);
+    for m in &mut out.model_usage {
+        m.percentage = (m.requests as f64 * 1000.0 / requests as f64).round() / 10.0;
+        m.cost_percentage = (m.cost_nanos as f64 * 1000.0 / total as f64).round() / 10.0;
+    }
+    out.model_usage.sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.requests.cmp(&a.requests)).then(a.model.cmp(&b.model)));
+    out
+}
+
+/// The cost-over-time chart brought up to date the same way.
+pub fn apply_live_trend<'a>(trend: &ModelTrend, last_event_id: i64, from: i64, ticks: impl IntoIterator<Item = &'a Tick>) -> ModelTrend {
+    let mut out = trend.clone();
+    let (Some(&first), Some(&second)) = (out.buckets.first(), out.buckets.get(1)) else { return out };
+    let step = (second - first).max(1);
+    for t in ticks.into_iter().filter(|t| t.id > last_event_id && t.ts >= from) {
+        let Some(cost) = t.cost_nanos.filter(|c| *c != 0) else { continue };
+        let i = ((t.ts - first).div_euclid(step)) as usize;
+        if i >= out.buckets.len() {
+            continue;
+        }
+        let name = if t.model.is_empty() { "(no model)" } else { t.model.as_str() };
+        let idx = match out.series.iter().position(|s| s.model == name) {
+            Some(i) => i,
+            None => match out.series.iter().position(|s| s.model == "other") {
+                Some(i) => i,
+                None => {
+                    out.series.push(ModelSeries { model: "other".into(), cost_nanos: vec![0; out.buckets.len()] });
+                    out.series.len() - 1
+                }
+            },
+        };
+        out.series[idx].cost_nanos[i] += cost;
+    }
+    out
+}

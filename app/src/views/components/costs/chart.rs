@@ -1,0 +1,155 @@
+//! ECharts through `charming`: the options are plain Rust data, built on
+//! both sides; in the browser the first render creates the chart and every
+//! later change is a `setOption` merge — the chart updates in place, no
+//! flicker, no re-create. The server renders an empty, sized box.
+
+use crate::domain::costs::ModelTrend;
+use crate::domain::money::NANOS_PER_USD;
+use crate::domain::summary::Summary;
+use charming::component::{Axis, Grid, Legend};
+use charming::element::{AxisType, Tooltip, Trigger};
+use charming::series::{Bar, Line, Pie};
+use charming::Chart;
+use leptos::prelude::*;
+
+/// Dollars for display (charts only; sums stay integer nano-dollars).
+fn usd(nanos: i64) -> f64 {
+    nanos as f64 / NANOS_PER_USD as f64
+}
+
+const PALETTE: [&str; 8] = ["#3b82f6", "#22c55e", "#f59e0b", "#ef4444", "#a855f7", "#14b8a6", "#f97316", "#64748b"];
+
+fn base() -> Chart {
+    Chart::new()
+        .animation(false)
+        .background_color("transparent")
+        .color(PALETTE.to_vec())
+        .grid(Grid::new().left(56).right(16).top(40).bottom(32))
+        .legend(Legend::new().top(0).text_style(charming::element::TextStyle::new().color("#8b98a8")))
+}
+
+fn label(t: i64, bucket: &str) -> String {
+    let full = crate::domain::time::to_rfc3339(t);
+    match bucket {
+        "day" => full[5..10].to_string(),
+        _ => full[11..16].to_string(),
+    }
+}
+
+/// Cost over time, stacked by model (USD per bucket).
+pub fn cost_over_time(t: &ModelTrend, bucket: &str) -> Chart {
+    let labels: Vec<String> = t.buckets.iter().map(|b| label(*b, bucket)).collect();
+    let mut c = base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(Axis::new().type_(AxisType::Value).name("USD"));
+    for s in &t.series {
+        c = c.series(
+            Line::new()
+                .name(s.model.clone())
+                .stack("cost")
+                .show_symbol(false)
+                .area_style(charming::element::AreaStyle::new())
+                .data(s.cost_nanos.iter().map(|n| usd(*n)).collect::<Vec<f64>>()),
+        );
+    }
+    c
+}
+
+/// Cost per model (bar).
+pub fn cost_per_model(s: &Summary) -> Chart {
+    let models: Vec<String> = s.model_usage.iter().map(|m| m.model.clone()).collect();
+    base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(models))
+        .y_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .series(Bar::new().name("cost").data(s.model_usage.iter().map(|m| usd(m.cost_nanos)).collect::<Vec<f64>>()))
+}
+
+/// Input vs output vs cached tokens per model (grouped bars).
+pub fn tokens_per_model(s: &Summary) -> Chart {
+    let models: Vec<String> = s.model_usage.iter().map(|m| m.model.clone()).collect();
+    let col = |f: fn(&crate::domain::summary::ModelUsage) -> i64| s.model_usage.iter().map(|m| f(m) as f64).collect::<Vec<f64>>();
+    base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(models))
+        .y_axis(Axis::new().type_(AxisType::Value).name("tokens"))
+        .series(Bar::new().name("input (uncached)").data(col(|m| m.input_tokens - m.cached_input_tokens)))
+        .series(Bar::new().name("cached input").data(col(|m| m.cached_input_tokens)))
+        .series(Bar::new().name("output").data(col(|m| m.output_tokens)))
+}
+
+/// Cost by persona (doughnut).
+pub fn cost_by_persona(s: &Summary) -> Chart {
+    let data: Vec<(f64, String)> = s
+        .personas
+        .iter()
+        .filter(|p| p.cost_nanos > 0)
+        .map(|p| (usd(p.cost_nanos), if p.name.is_empty() { "(no persona)".to_string() } else { p.name.clone() }))
+        .collect();
+    base()
+        .tooltip(Tooltip::new().trigger(Trigger::Item))
+        .series(
+            Pie::new()
+                .name("cost")
+                .radius(vec!["40%", "70%"])
+                .center(vec!["50%", "58%"])
+                .label(charming::element::Label::new().color("#8b98a8"))
+                .data(data),
+        )
+}
+
+/// Cost by stage (bar).
+pub fn cost_by_stage(s: &Summary) -> Chart {
+    let stages: Vec<String> = s.stages.iter().map(|b| b.name.clone()).collect();
+    base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(stages))
+        .y_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .series(Bar::new().name("cost").data(s.stages.iter().map(|b| usd(b.cost_nanos)).collect::<Vec<f64>>()))
+}
+
+/// A chart box; in the browser it draws `options` and redraws on change.
+#[component]
+pub fn EChart(id: &'static str, title: &'static str, options: Signal<Option<Chart>>) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    draw(id, options);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = options;
+    view! {
+        <figure class="chart-card">
+            <figcaption>{title}</figcaption>
+            <div class="chart" id=id data-chart=id role="img" aria-label=title></div>
+        </figure>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn draw(id: &'static str, options: Signal<Option<Chart>>) {
+    use charming::{Echarts, WasmRenderer};
+    use send_wrapper::SendWrapper;
+    let instance: StoredValue<Option<SendWrapper<Echarts>>, LocalStorage> = StoredValue::new_local(None);
+    // Bumped to try again while the ECharts script is still loading.
+    let retry = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        retry.track();
+        let Some(chart) = options.get() else { return };
+        let loaded = web_sys::window()
+            .and_then(|w| js_sys::Reflect::has(&w, &"echarts".into()).ok())
+            .unwrap_or(false);
+        if !loaded {
+            set_timeout(move || retry.update(|n| *n += 1), std::time::Duration::from_millis(200));
+            return;
+        }
+        let has = instance.with_value(Option::is_some);
+        if has {
+            instance.with_value(|i| {
+                if let Some(e) = i {
+                    WasmRenderer::update(e, &chart)
+                }
+            });
+        } else if let Ok(e) = WasmRenderer::new_opt(None, None).render(id, &chart) {
+            instance.set_value(Some(SendWrapper::new(e)));
+        }
+    });
+}

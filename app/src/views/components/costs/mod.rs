@@ -1,0 +1,11 @@
+//! The cost monitor's parts, one per file: the range picker, the key
+//! figures and live ticker, the charts, the model comparison, recent
+//! operations, export, and budgets with alerts.
+
+pub mod budgets;
+pub mod chart;
+pub mod export;
+pub mod figures;
+pub mod models;
+pub mod operations;
+pub mod range;

@@ -1,0 +1,49 @@
+//! Model comparison: requests, tokens, cost, cost per request, p95 latency
+//! and error rate per model.
+
+use crate::domain::money::usd_display;
+use crate::domain::summary::Summary;
+use crate::views::components::info_cards::format_ms;
+use leptos::prelude::*;
+
+#[component]
+pub fn ModelComparison(summary: Memo<Summary>) -> impl IntoView {
+    let rows = move || summary.with(|s| s.model_usage.clone());
+    view! {
+        <section class="panel" aria-labelledby="models-title">
+            <header class="panel-head"><h2 id="models-title">"Model comparison"</h2></header>
+            <Show when=move || summary.with(|s| !s.model_usage.is_empty()) fallback=|| view! { <p class="empty">"No model calls in this window."</p> }>
+                <div class="table-scroll">
+                    <table class="grid models">
+                        <thead>
+                            <tr>
+                                <th>"Model"</th><th class="num">"Requests"</th><th class="num">"Tokens"</th><th class="num">"Cost"</th>
+                                <th class="num">"Per request"</th><th class="num">"p95"</th><th class="num">"Errors"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For each=rows key=|m| (m.model.clone(), m.requests, m.cost_nanos) children=|m| {
+                                let per = (m.requests > 0).then(|| m.cost_nanos / m.requests);
+                                let err = if m.requests > 0 { m.errors as f64 * 100.0 / m.requests as f64 } else { 0.0 };
+                                view! {
+                                    <tr data-model=m.model.clone()>
+                                        <td>{m.model.clone()}</td>
+                                        <td class="num">{m.requests}</td>
+                                        <td class="num">{m.tokens}</td>
+                                        <td class="num" data-cost=m.cost_nanos>
+                                            {usd_display(m.cost_nanos)}
+                                            {(m.unpriced_events > 0).then(|| view! { <span class="unpriced" title="events without a price">{format!(" +{} unpriced", m.unpriced_events)}</span> })}
+                                        </td>
+                                        <td class="num">{per.map(usd_display).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="num">{m.p95_ms.map(format_ms).unwrap_or_else(|| "—".into())}</td>
+                                        <td class="num">{format!("{err:.1} %")}</td>
+                                    </tr>
+                                }
+                            }/>
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
+    }
+}

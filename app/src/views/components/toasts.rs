@@ -1,0 +1,29 @@
+//! Alert toasts: every alert that fires or resolves while an admin has a
+//! page open appears here (it arrives on the live stream).
+
+use crate::live::LiveStore;
+use leptos::prelude::*;
+
+#[component]
+pub fn AlertToasts() -> impl IntoView {
+    let live = expect_context::<LiveStore>();
+    view! {
+        <div class="toasts" aria-live="assertive">
+            <For
+                each=move || live.toasts.get()
+                key=|n| (n.alert.id, n.change.clone())
+                children=move |n| {
+                    let key = (n.alert.id, n.change.clone());
+                    let dismiss = move |_| live.toasts.update(|t| t.retain(|x| (x.alert.id, x.change.clone()) != key));
+                    view! {
+                        <div class="toast" role="alert" data-change=n.change.clone() data-level=n.alert.level.clone()>
+                            <strong>{if n.change == "resolved" { "Resolved".to_string() } else { format!("Alert · {}", n.alert.level) }}</strong>
+                            <span>{n.alert.message.clone()}</span>
+                            <button class="button ghost" aria-label="Dismiss" on:click=dismiss>"✕"</button>
+                        </div>
+                    }
+                }
+            />
+        </div>
+    }
+}

@@ -1,0 +1,149 @@
+//! `/costs` (admins only; the server answers 403 to anyone else): what is
+//! being spent, on what, and whether it is about to go wrong. The window is
+//! in the URL; data refreshes on demand or every 10/30 s, and between
+//! refreshes live events move the figures and charts in place.
+
+use crate::api::costs::get_model_trend;
+use crate::api::summary::get_summary;
+use crate::domain::costs::{apply_live, apply_live_trend, ModelTrend};
+use crate::domain::summary::{Summary, SummaryQuery};
+use crate::live::{Connection, LiveStore};
+use crate::views::components::costs::budgets::{AlertRules, Budgets};
+use crate::views::components::costs::chart::{self, EChart};
+use crate::views::components::costs::export::ExportButtons;
+use crate::views::components::costs::figures::{KeyFigures, LiveTicker};
+use crate::views::components::costs::models::ModelComparison;
+use crate::views::components::costs::operations::RecentOperations;
+use crate::views::components::costs::range::{CostView, RangePicker};
+use leptos::prelude::*;
+use leptos_meta::{Script, Title};
+use leptos_router::hooks::use_query_map;
+
+const DAY_MS: i64 = 86_400_000;
+
+fn today() -> SummaryQuery {
+    let now = crate::domain::time::now_ms();
+    SummaryQuery { from: Some(now - now.rem_euclid(DAY_MS)), ..Default::default() }
+}
+
+#[component]
+pub fn CostsPage() -> impl IntoView {
+    let live = expect_context::<LiveStore>();
+    Effect::new(move |_| live.start());
+    let query = use_query_map();
+    let view = Memo::new(move |_| query.with(CostView::from_params));
+    let window = Memo::new(move |_| view.with(CostView::summary_query));
+    let (tick, set_tick) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |prev: Option<Option<IntervalHandle>>| {
+        if let Some(Some(h)) = prev {
+            h.clear();
+        }
+        let every = view.with(|v| v.refresh);
+        (every > 0)
+            .then(|| set_interval_with_handle(move || set_tick.update(|t| *t += 1), std::time::Duration::from_secs(every.into())).ok())
+            .flatten()
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_tick;
+
+    let summary_res = Resource::new(move || (window.get(), tick.get()), |(q, _)| get_summary(q));
+    let trend_res = Resource::new(move || (window.get(), tick.get()), |(q, _)| get_model_trend(q));
+    let today_res = Resource::new(move || tick.get(), |_| get_summary(today()));
+    // The last good answers: a failed refresh keeps them on screen. Read
+    // straight from the resources, so hydration sees what the server saw.
+    fn last_good<T: Clone>(latest: Option<Result<T, ServerFnError>>, prev: Option<&Option<T>>) -> Option<T> {
+        match latest {
+            Some(Ok(v)) => Some(v),
+            _ => prev.cloned().flatten(),
+        }
+    }
+    let good = Memo::new(move |prev| last_good(summary_res.get(), prev));
+    let good_trend: Memo<Option<ModelTrend>> = Memo::new(move |prev| last_good(trend_res.get(), prev));
+    let good_today = Memo::new(move |prev| last_good(today_res.get(), prev));
+    let error = Memo::new(move |_| match summary_res.get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    });
+
+    let summary = Memo::new(move |_| {
+        let base = good.get().unwrap_or_default();
+        if view.with(CostView::is_live) {
+            live.tape.with(|t| apply_live(&base, t.iter()))
+        } else {
+            base
+        }
+    });
+    let today_live = Memo::new(move |_| good_today.get().map(|t| live.tape.with(|tape| apply_live(&t, tape.iter()))));
+    let trend = Memo::new(move |_| {
+        let base = good_trend.get()?;
+        let (last, from) = good.with(|g| g.as_ref().map_or((i64::MAX, 0), |g| (g.last_event_id, g.from)));
+        Some(if view.with(CostView::is_live) { live.tape.with(|t| apply_live_trend(&base, last, from, t.iter())) } else { base })
+    });
+    let loaded = move || good.with(Option::is_some);
+    let models = Memo::new(move |_| summary.with(|s| s.model_usage.iter().map(|m| m.model.clone()).collect::<Vec<_>>()));
+    let bucket = move || summary.with(|s| s.bucket.clone());
+    let opts = |f: fn(&Summary) -> charming::Chart| Signal::derive(move || good.with(Option::is_some).then(|| summary.with(f)));
+    let time_chart = Signal::derive(move || trend.with(|t| t.as_ref().map(|t| chart::cost_over_time(t, &bucket()))));
+    let is_live = Signal::derive(move || live.connection.get() == Connection::Live);
+
+    view! {
+        <Title text="Costs"/>
+        <Script src="/vendor/echarts.min.js"/>
+        <h1 class="page-title">"Cost monitor"</h1>
+        <RangePicker view/>
+        // Figures read the answers, so they render once those are in (on the
+        // server too); a refresh keeps them until the new ones arrive, and
+        // live events move them in place meanwhile.
+        <Transition fallback=|| view! { <div class="skeleton figures" aria-label="Loading"></div> }>
+            {move || Suspend::new(async move {
+                let _ = (summary_res.await, today_res.await);
+                view! {
+                    <LiveTicker today=today_live live=is_live/>
+                    {move || error.get().map(|e| view! {
+                        <p class="panel error-banner" role="alert">
+                            {format!("Could not refresh: {e}. ")}{move || loaded().then_some("Showing the last figures that loaded.")}
+                        </p>
+                    })}
+                    <Show when=move || summary.with(|s| s.overview.events > 0) fallback=move || view! {
+                        <section class="panel empty-state" data-empty>
+                            <p class="empty-title">"No traffic in this window"</p>
+                            <p>"Pick a longer range, or send events with a model and token usage."</p>
+                        </section>
+                    }>
+                        <KeyFigures summary/>
+                    </Show>
+                }
+            })}
+        </Transition>
+        // Charts draw in the browser only; their boxes do not depend on data.
+        <div class="charts">
+            <EChart id="chart-cost-time" title="Cost over time by model" options=time_chart/>
+            <EChart id="chart-cost-model" title="Cost per model" options=opts(chart::cost_per_model)/>
+            <EChart id="chart-tokens-model" title="Tokens per model" options=opts(chart::tokens_per_model)/>
+            <EChart id="chart-cost-persona" title="Cost by persona" options=opts(chart::cost_by_persona)/>
+            <EChart id="chart-cost-stage" title="Cost by stage" options=opts(chart::cost_by_stage)/>
+        </div>
+        <Transition fallback=|| view! { <div class="skeleton rows"></div> }>
+            {move || Suspend::new(async move {
+                let _ = summary_res.await;
+                view! {
+                    <datalist id="model-names">
+                        {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
+                    </datalist>
+                    <ModelComparison summary/>
+                    <section class="panel export-panel" aria-label="Export">
+                        <header class="panel-head">
+                            <h2>"Export"</h2>
+                            <p class="hint">{move || format!("{} events in this window", summary.with(|s| s.overview.events))}</p>
+                        </header>
+                        <ExportButtons window expected=Signal::derive(move || summary.with(|s| s.overview.events))/>
+                    </section>
+                }
+            })}
+        </Transition>
+        <RecentOperations window tick/>
+        <Budgets tick/>
+        <AlertRules tick/>
+    }
+}

@@ -1,0 +1,261 @@
+//! The alert task: every `ALERT_INTERVAL_SECS` it measures each budget and
+//! rule, fires an alert once when a threshold is crossed and resolves it once
+//! when the value falls back, and delivers each change three ways — a toast
+//! in open admin dashboards (the live stream), a structured log line, and the
+//! rule's webhook (Slack- and Discord-compatible JSON) with retries and
+//! backoff. A webhook that still fails is recorded on the alert and shown.
+
+use app::alerts::{self as rules, Change};
+use app::domain::alerts::{Alert, AlertNotice, AlertRule, Budget, RuleKind};
+use app::domain::money::usd_display;
+use app::ops::IngestCounters;
+use app::rollup::histogram::percentile;
+use app::state::AppState;
+use app::store::{Filters, StoreError};
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// How webhooks are retried.
+#[derive(Clone, Copy, Debug)]
+pub struct WebhookPolicy {
+    pub attempts: u32,
+    /// Doubled after each failed attempt.
+    pub first_delay: Duration,
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        WebhookPolicy { attempts: 4, first_delay: Duration::from_secs(2) }
+    }
+}
+
+pub struct AlertEngine {
+    state: AppState,
+    client: reqwest::Client,
+    policy: WebhookPolicy,
+    /// (time, rejected + failed ingest requests so far), for windowed counts.
+    samples: Mutex<VecDeque<(i64, u64)>>,
+    deliveries: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// A measurement against a threshold, ready to fire or resolve.
+struct Reading {
+    source: &'static str,
+    source_id: i64,
+    level: &'static str,
+    name: String,
+    value: f64,
+    threshold: f64,
+    message: String,
+    webhook: Option<String>,
+}
+
+impl AlertEngine {
+    pub fn new(state: AppState, policy: WebhookPolicy) -> AlertEngine {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
+        AlertEngine { state, client, policy, samples: Mutex::new(VecDeque::new()), deliveries: Mutex::new(Vec::new()) }
+    }
+
+    /// Measures everything once and acts on the crossings; returns them.
+    pub async fn evaluate(&self, now_ms: i64) -> Result<Vec<AlertNotice>, StoreError> {
+        self.sample(now_ms);
+        let mut readings = Vec::new();
+        for b in self.state.store.budgets().await? {
+            readings.extend(self.budget_readings(&b, now_ms).await?);
+        }
+        for r in self.state.store.alert_rules().await?.into_iter().filter(|r| r.enabled) {
+            readings.push(self.rule_reading(&r, now_ms).await?);
+        }
+        let mut notices = Vec::new();
+        for r in readings {
+            let open = self.state.store.open_alert(r.source, r.source_id, r.level).await?;
+            match rules::decide(r.value, r.threshold, open.is_some()) {
+                Change::Fire => {
+                    let alert = self
+                        .state
+                        .store
+                        .insert_alert(Alert {
+                            id: 0,
+                            source: r.source.into(),
+                            source_id: r.source_id,
+                            level: r.level.into(),
+                            name: r.name.clone(),
+                            message: r.message.clone(),
+                            value: r.value,
+                            threshold: r.threshold,
+                            fired_at: now_ms,
+                            resolved_at: None,
+                            webhook_status: if r.webhook.is_some() { "pending" } else { "none" }.into(),
+                            webhook_attempts: 0,
+                            webhook_error: None,
+                        })
+                        .await?;
+                    tracing::warn!(alert_id = alert.id, source = r.source, level = r.level, value = r.value, threshold = r.threshold, message = %r.message, "Alert fired.");
+                    notices.push(self.announce("fired", alert, r.webhook));
+                }
+                Change::Resolve => {
+                    let Some(mut alert) = open else { continue };
+                    self.state.store.resolve_alert(alert.id, now_ms, r.value).await?;
+                    alert.resolved_at = Some(now_ms);
+                    alert.value = r.value;
+                    tracing::info!(alert_id = alert.id, source = r.source, level = r.level, value = r.value, "Alert resolved.");
+                    notices.push(self.announce("resolved", alert, r.webhook));
+                }
+                Change::Stay => {}
+            }
+        }
+        Ok(notices)
+    }
+
+    /// Waits for every webhook delivery started so far.
+    pub async fn flush(&self) {
+        let handles: Vec<_> = std::mem::take(&mut *self.deliveries.lock().unwrap_or_else(|p| p.into_inner()));
+        for h in handles {
+            let _ = h.await;
+        }
+    }
+
+    fn announce(&self, change: &str, alert: Alert, webhook: Option<String>) -> AlertNotice {
+        let notice = AlertNotice { change: change.into(), alert };
+        self.state.bus.publish_alert(notice.clone());
+        if let Some(url) = webhook {
+            let handle = tokio::spawn(deliver(self.state.clone(), self.client.clone(), self.policy, url, notice.clone()));
+            self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
+        }
+        notice
+    }
+
+    fn sample(&self, now_ms: i64) {
+        let c = &self.state.ingest_counters;
+        let failures = IngestCounters::get(&c.rejected_requests) + IngestCounters::get(&c.failed_requests);
+        let mut s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        s.push_back((now_ms, failures));
+        while s.len() > 2 && s.front().is_some_and(|(t, _)| now_ms - t > 6 * 3_600_000) {
+            s.pop_front();
+        }
+    }
+
+    /// Ingest failures since the last sample at or before `since`.
+    fn failures_since(&self, since: i64) -> u64 {
+        let s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
+        let now = s.back().map_or(0, |(_, v)| *v);
+        let then = s.iter().rev().find(|(t, _)| *t <= since).or(s.front()).map_or(0, |(_, v)| *v);
+        now.saturating_sub(then)
+    }
+
+    async fn budget_readings(&self, b: &Budget, now_ms: i64) -> Result<Vec<Reading>, StoreError> {
+        let status = rules::status(&self.state.store, b, now_ms).await?;
+        let scope = match b.scope {
+            app::domain::alerts::BudgetScope::Global => "all models".to_string(),
+            _ => format!("{} {}", b.scope.as_str(), b.scope_value),
+        };
+        Ok([("warn", b.warn_pct), ("critical", b.critical_pct)]
+            .into_iter()
+            .map(|(level, pct)| Reading {
+                source: "budget",
+                source_id: b.id,
+                level,
+                name: b.name.clone(),
+                value: status.pct,
+                threshold: pct as f64,
+                message: format!(
+                    "Budget “{}” ({} {}, {}): {} spent of {} ({:.1} %, {} at {} %)",
+                    b.name,
+                    b.period.as_str(),
+                    "limit",
+                    scope,
+                    usd_display(status.spent_nanos),
+                    usd_display(b.limit_nanos),
+                    status.pct,
+                    level,
+                    pct
+                ),
+                webhook: b.webhook_url.clone(),
+            })
+            .collect())
+    }
+
+    async fn rule_reading(&self, r: &AlertRule, now_ms: i64) -> Result<Reading, StoreError> {
+        let from = now_ms - r.window_minutes * 60_000;
+        let (value, message) = match r.kind {
+            RuleKind::ErrorRate => {
+                let m = app::summary::totals(&self.state.store, from, now_ms + 1, &Filters::default()).await?;
+                let pct = if m.events >= r.min_events.max(1) { m.errors as f64 * 100.0 / m.events as f64 } else { 0.0 };
+                let pct = (pct * 10.0).round() / 10.0;
+                (pct, format!("Error rate {pct:.1} % ({} of {} events) over the last {} min; threshold {} %", m.errors, m.events, r.window_minutes, r.threshold))
+            }
+            RuleKind::P95Latency => {
+                let stage = r.stage.clone().unwrap_or_default();
+                let f = Filters { stage: Some(stage.clone()), ..Filters::default() };
+                let m = app::summary::totals(&self.state.store, from, now_ms + 1, &f).await?;
+                let p95 = percentile(&m.hist, 0.95).unwrap_or(0) as f64;
+                (p95, format!("p95 of stage `{stage}` is {p95:.0} ms over the last {} min; threshold {} ms", r.window_minutes, r.threshold))
+            }
+            RuleKind::IngestFailures => {
+                let n = self.failures_since(from) as f64;
+                (n, format!("{n:.0} ingest requests rejected or failed in the last {} min; threshold {}", r.window_minutes, r.threshold))
+            }
+        };
+        Ok(Reading {
+            source: "rule",
+            source_id: r.id,
+            level: "firing",
+            name: r.name.clone(),
+            value,
+            threshold: r.threshold,
+            message,
+            webhook: r.webhook_url.clone(),
+        })
+    }
+}
+
+/// Posts the notice to a webhook, retrying with doubling delays; records
+/// the outcome on the alert.
+async fn deliver(state: AppState, client: reqwest::Client, policy: WebhookPolicy, url: String, notice: AlertNotice) {
+    let a = &notice.alert;
+    let text = match notice.change.as_str() {
+        "resolved" => format!("[Flowmeter] RESOLVED: {}", a.message),
+        _ => format!("[Flowmeter] {}: {}", a.level.to_uppercase(), a.message),
+    };
+    // `text` for Slack, `content` for Discord; both ignore the rest.
+    let body = serde_json::json!({ "text": text, "content": text, "change": notice.change, "alert": a });
+    let mut delay = policy.first_delay;
+    let mut last_error = String::new();
+    for attempt in 1..=policy.attempts {
+        match client.post(&url).json(&body).send().await {
+            Ok(resp) if resp.status().is_success() => {
+                if notice.change == "fired" {
+                    let _ = state.store.record_webhook(a.id, "delivered", attempt as i64, None).await;
+                }
+                tracing::info!(alert_id = a.id, attempt, "Alert webhook delivered.");
+                return;
+            }
+            Ok(resp) => last_error = format!("HTTP {}", resp.status().as_u16()),
+            Err(e) => last_error = if e.is_timeout() { "timed out".into() } else { "connection failed".into() },
+        }
+        tracing::warn!(alert_id = a.id, attempt, error = %last_error, "Alert webhook attempt failed.");
+        if attempt < policy.attempts {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+        }
+    }
+    let error = format!("{last_error} after {} attempts", policy.attempts);
+    let _ = state.store.record_webhook(a.id, "failed", policy.attempts as i64, Some(&error)).await;
+    tracing::error!(alert_id = a.id, error = %error, "Alert webhook failed.");
+}
+
+/// Runs the engine every `every` until the server stops.
+pub fn spawn(state: AppState, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let engine = AlertEngine::new(state, WebhookPolicy::default());
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(e) = engine.evaluate(app::domain::time::now_ms()).await {
+                tracing::error!(error = %e, "Alert evaluation failed; will retry.");
+            }
+        }
+    })
+}

@@ -1,0 +1,289 @@
+//! Budgets, alert rules, webhooks, the budget check and exports, against a
+//! real server and a real local webhook receiver.
+
+#[macro_use]
+mod common;
+
+use app::domain::alerts::{AlertRule, RuleKind};
+use app::domain::summary::SummaryQuery;
+use axum::routing::post;
+use common::{Backend, TestServer, KEY};
+use serde_json::{json, Value};
+use server::tasks::alerts::{AlertEngine, WebhookPolicy};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+both_backends!(
+    a_budget_crossing_fires_once_and_resolves_once,
+    a_failing_webhook_is_retried_and_recorded,
+    error_rate_and_ingest_failure_rules,
+    the_budget_check_tells_agents_whether_to_spend,
+    csv_and_json_exports_match_the_summary,
+);
+
+/// A webhook receiver on a free port: records bodies, answers `status`.
+struct Receiver {
+    url: String,
+    calls: Arc<Mutex<Vec<Value>>>,
+}
+
+async fn receiver(status: u16) -> Receiver {
+    let calls: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = calls.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(body);
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, calls }
+}
+
+fn engine(t: &TestServer) -> AlertEngine {
+    AlertEngine::new(t.server.state.clone(), WebhookPolicy { attempts: 3, first_delay: Duration::from_millis(20) })
+}
+
+/// An event costing `nanos` on gpt-4o-mini ($0.15 per 1M input tokens, so
+/// 1000 input tokens cost 150 000 nanos).
+fn spend(chat: &str, thousand_tokens: i64) -> Value {
+    json!({"chatId": chat, "stage": "response", "model": "gpt-4o-mini", "usage": {"inputTokens": thousand_tokens * 1000, "outputTokens": 0}})
+}
+
+async fn save_budget(t: &TestServer, form: &str) -> i64 {
+    let (status, id) = t.server_fn("/api/costs/budgets/save", form, Some(&t.admin)).await;
+    assert_eq!(status, 200, "{id}");
+    id.as_i64().unwrap()
+}
+
+async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
+    let t = TestServer::start(b).await;
+    let hook = receiver(200).await;
+    // $0.0015 a day: 10 000 tokens of gpt-4o-mini.
+    let form = format!(
+        "budget[name]=daily&budget[scope]=global&budget[period]=daily&budget[limitUsd]=0.0015&budget[webhookUrl]={}",
+        hook.url
+    );
+    let id = save_budget(&t, &form).await;
+    let mut sse = t.sse(Some(i64::MAX)).await;
+    let e = engine(&t);
+
+    t.post_ok(&spend("c1", 5)).await; // 50 %
+    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    t.post_ok(&spend("c1", 4)).await; // 90 %: warn
+    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.len(), 1);
+    assert_eq!((fired[0].change.as_str(), fired[0].alert.level.as_str()), ("fired", "warn"));
+    assert_eq!(fired[0].alert.value, 90.0);
+    // Staying above fires nothing more.
+    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    e.flush().await;
+    {
+        let calls = hook.calls.lock().unwrap();
+        assert_eq!(calls.len(), 1, "one webhook call per crossing");
+        assert_eq!(calls[0]["change"], "fired");
+        assert!(calls[0]["text"].as_str().unwrap().starts_with("[Flowmeter] WARN: Budget “daily”"), "{}", calls[0]);
+        assert_eq!(calls[0]["content"], calls[0]["text"], "Discord reads `content`");
+    }
+    // Admin dashboards get it live.
+    let toast = loop {
+        let m = sse.next_within(Duration::from_secs(5)).await.expect("an alert on the stream");
+        if m.event.as_deref() == Some("alert") {
+            break m.json();
+        }
+    };
+    assert_eq!(toast["alert"]["level"], "warn");
+
+    // Raising the limit brings it back under: one resolve, one call.
+    save_budget(&t, &format!("{form}&budget[id]={id}").replace("0.0015", "0.01")).await;
+    let resolved = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0].change, "resolved");
+    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    e.flush().await;
+    assert_eq!(hook.calls.lock().unwrap().len(), 2);
+    assert_eq!(hook.calls.lock().unwrap()[1]["change"], "resolved");
+    let alerts = t.server.state.store.alerts(10).await.unwrap();
+    assert_eq!(alerts.len(), 1, "one crossing, one record");
+    assert!(alerts[0].resolved_at.is_some());
+    assert_eq!(alerts[0].webhook_status, "delivered");
+    t.stop().await;
+}
+
+async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
+    let t = TestServer::start(b).await;
+    let hook = receiver(500).await;
+    let form = format!(
+        "budget[name]=tiny&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=monthly&budget[limitUsd]=0.0001&budget[webhookUrl]={}",
+        hook.url
+    );
+    save_budget(&t, &form).await;
+    t.post_ok(&spend("c", 1)).await;
+    let e = engine(&t);
+    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.iter().map(|n| n.alert.level.as_str()).collect::<Vec<_>>(), ["warn", "critical"]);
+    e.flush().await;
+    assert_eq!(hook.calls.lock().unwrap().len(), 6, "three attempts for each alert");
+    let alerts = t.server.state.store.alerts(10).await.unwrap();
+    for a in &alerts {
+        assert_eq!((a.webhook_status.as_str(), a.webhook_attempts), ("failed", 3));
+        assert_eq!(a.webhook_error.as_deref(), Some("HTTP 500 after 3 attempts"));
+    }
+    let (_, listed) = t.server_fn("/api/costs/alerts", "limit=10", Some(&t.admin)).await;
+    assert_eq!(listed[0]["webhookStatus"], "failed", "shown, not hidden");
+    t.stop().await;
+}
+
+async fn error_rate_and_ingest_failure_rules(b: Backend) {
+    let t = TestServer::start(b).await;
+    let store = &t.server.state.store;
+    let rule = |kind, threshold, name: &str| AlertRule {
+        id: 0,
+        name: name.into(),
+        kind,
+        threshold,
+        window_minutes: 5,
+        stage: None,
+        min_events: 5,
+        webhook_url: None,
+        enabled: true,
+    };
+    store.save_alert_rule(&rule(RuleKind::ErrorRate, 20.0, "errors"), 0).await.unwrap();
+    store.save_alert_rule(&rule(RuleKind::IngestFailures, 3.0, "ingest"), 0).await.unwrap();
+    let e = engine(&t);
+    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+
+    // 3 errors in 10 events: 30 % over the window.
+    let batch: Vec<Value> =
+        (0..10).map(|i| json!({"chatId": "c", "stage": "s", "status": if i < 3 { "error" } else { "success" }})).collect();
+    t.post_ok(&Value::Array(batch)).await;
+    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.len(), 1);
+    assert_eq!((fired[0].alert.name.as_str(), fired[0].alert.value), ("errors", 30.0));
+    // Ten successes dilute it to 15 %: resolved.
+    let ok: Vec<Value> = (0..10).map(|_| json!({"chatId": "c", "stage": "s"})).collect();
+    t.post_ok(&Value::Array(ok)).await;
+    let resolved = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    assert_eq!((resolved.len(), resolved[0].change.as_str()), (1, "resolved"));
+
+    // Three rejected requests fire the ingest-failure rule.
+    for _ in 0..3 {
+        assert_eq!(t.post(&json!({"stage": "no chat"})).await.0, 400);
+    }
+    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.iter().map(|n| n.alert.name.as_str()).collect::<Vec<_>>(), ["ingest"]);
+    assert_eq!(fired[0].alert.value, 3.0);
+    t.stop().await;
+}
+
+async fn the_budget_check_tells_agents_whether_to_spend(b: Backend) {
+    let t = TestServer::start(b).await;
+    save_budget(&t, "budget[name]=mini&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=daily&budget[limitUsd]=0.001").await;
+    save_budget(&t, "budget[name]=sage&budget[scope]=persona&budget[scopeValue]=sage&budget[period]=daily&budget[limitUsd]=5").await;
+    let check = |q: &'static str| {
+        let req = t.client.get(t.url(&format!("/api/budget/check?{q}"))).header("x-api-key", KEY);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    let c = check("model=gpt-4o-mini").await;
+    assert_eq!((c["allow"].as_bool(), c["remainingNanos"].as_i64()), (Some(true), Some(1_000_000)));
+    assert_eq!(c["budgets"].as_array().unwrap().len(), 1, "only the budgets that apply");
+    t.post_ok(&spend("c", 7)).await; // 1 050 000 nanos
+    let c = check("model=gpt-4o-mini&persona=sage").await;
+    assert_eq!(c["allow"], false);
+    assert_eq!(c["remainingNanos"], -50_000);
+    assert_eq!(c["budgets"].as_array().unwrap().len(), 2);
+    assert_eq!(check("model=o3").await["allow"], true, "no budget applies");
+    let anon = t.client.get(t.url("/api/budget/check")).send().await.unwrap();
+    assert_eq!(anon.status(), 401);
+    t.stop().await;
+}
+
+async fn csv_and_json_exports_match_the_summary(b: Backend) {
+    let t = TestServer::start(b).await;
+    let events: Vec<Value> = (0..25)
+        .map(|i| {
+            let mut e = spend(&format!("chat,{}", i % 4), i % 5);
+            if i % 6 == 0 {
+                e["model"] = json!("house-llm"); // unpriced
+            }
+            if i % 7 == 0 {
+                e["error"] = json!("=cmd|' /C calc'!A0"); // would be a formula
+            }
+            e
+        })
+        .collect();
+    t.post_ok(&Value::Array(events)).await;
+    let summary = app::summary::summarize(
+        &t.server.state.store,
+        &SummaryQuery { range: Some("1h".into()), ..Default::default() },
+        app::domain::time::now_ms(),
+    )
+    .await
+    .unwrap();
+
+    let get = |format: &str| {
+        let req = t.client.get(t.url(&format!("/api/telemetry/export?range=1h&format={format}"))).header("cookie", &t.admin);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            let total: i64 = resp.headers()["x-total-count"].to_str().unwrap().parse().unwrap();
+            (total, resp.text().await.unwrap())
+        }
+    };
+    let (total, csv) = get("csv").await;
+    let (_, json_text) = get("json").await;
+    let rows: Vec<Vec<String>> = parse_csv(&csv);
+    assert_eq!(rows[0][15], "cost_nanos");
+    let body = &rows[1..];
+    let csv_cost: i64 = body.iter().filter_map(|r| r[15].parse::<i64>().ok()).sum();
+    let csv_unpriced = body.iter().filter(|r| r[15].is_empty()).count() as i64;
+    assert!(body.iter().any(|r| r[2].starts_with("chat,")), "commas survive quoting");
+    assert!(body.iter().filter(|r| !r[17].is_empty()).all(|r| r[17].starts_with('\'')), "no formulas");
+
+    let json: Vec<Value> = serde_json::from_str(&json_text).unwrap();
+    let json_cost: i64 = json.iter().filter_map(|e| e["costNanos"].as_i64()).sum();
+
+    assert_eq!(total, 25);
+    assert_eq!((body.len() as i64, json.len() as i64), (summary.overview.events, summary.overview.events));
+    assert_eq!(csv_cost, summary.cost.total_nanos);
+    assert_eq!(json_cost, summary.cost.total_nanos);
+    assert_eq!(csv_unpriced, summary.cost.unpriced_events);
+    let (status, _) = t.get_as("/api/telemetry/export?range=1h&format=xml", Some(&t.admin)).await;
+    assert_eq!(status, 400);
+    assert_eq!(t.get_as("/api/telemetry/export?range=1h", Some(&t.viewer)).await.0, 403);
+    t.stop().await;
+}
+
+/// A small RFC 4180 reader (quoted fields, doubled quotes, commas inside).
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    rows
+}
