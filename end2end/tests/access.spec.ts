@@ -54,6 +54,12 @@ test.describe('viewer', () => {
     const admin = await page.goto('/admin');
     expect(admin?.status()).toBe(403);
     await expect(page.locator('[data-forbidden] h1')).toHaveText('Admins only');
+    const costs = await page.goto('/costs');
+    expect(costs?.status()).toBe(403);
+    await expect(page.locator('[data-forbidden] h1')).toHaveText('Admins only');
+    await expect(page.locator('body')).not.toContainText('$');
+    const exported = await page.request.get(`${SERVERS.live}/api/telemetry/export?format=csv`);
+    expect(exported.status()).toBe(403);
 
     const rest = await page.request.get(`${SERVERS.live}/api/telemetry/summary?range=1h`);
     expect(rest.status()).toBe(403);

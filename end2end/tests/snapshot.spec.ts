@@ -29,3 +29,18 @@ test('flow canvas snapshot', async ({ page }, info) => {
   await expect(canvas.locator('svg.flow:visible g.node')).toHaveCount(6);
   await expect(canvas).toHaveScreenshot('flow-canvas.png');
 });
+
+test('cost monitor snapshot', async ({ page }, info) => {
+  // Seeded by the flow canvas snapshot above: same seed, same spend. What
+  // depends on the clock (today's ticker, the time axis, start times) is masked.
+  await page.goto(`${base(info.project.name)}/costs?range=24h`);
+  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await expect(page.locator('[data-figure=total] .figure')).not.toHaveText('$0.00');
+  for (const id of ['chart-cost-model', 'chart-tokens-model', 'chart-cost-persona', 'chart-cost-stage']) {
+    await expect(page.locator(`#${id} canvas`)).toHaveCount(1);
+  }
+  await expect(page).toHaveScreenshot('costs.png', {
+    fullPage: true,
+    mask: [page.locator('.ticker'), page.locator('#chart-cost-time'), page.locator('table.ops td:first-child'), page.locator('[data-figure=projected]')],
+  });
+});

@@ -19,6 +19,7 @@ both_backends!(
     error_rate_and_ingest_failure_rules,
     the_budget_check_tells_agents_whether_to_spend,
     csv_and_json_exports_match_the_summary,
+    live_deltas_match_a_fresh_summary,
 );
 
 /// A webhook receiver on a free port: records bodies, answers `status`.
@@ -161,8 +162,9 @@ async fn error_rate_and_ingest_failure_rules(b: Backend) {
     assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
 
     // 3 errors in 10 events: 30 % over the window.
-    let batch: Vec<Value> =
-        (0..10).map(|i| json!({"chatId": "c", "stage": "s", "status": if i < 3 { "error" } else { "success" }})).collect();
+    let batch: Vec<Value> = (0..10)
+        .map(|i| json!({"chatId": "c", "stage": "s", "status": if i < 3 { "error" } else { "success" }}))
+        .collect();
     t.post_ok(&Value::Array(batch)).await;
     let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.len(), 1);
@@ -186,7 +188,11 @@ async fn error_rate_and_ingest_failure_rules(b: Backend) {
 async fn the_budget_check_tells_agents_whether_to_spend(b: Backend) {
     let t = TestServer::start(b).await;
     save_budget(&t, "budget[name]=mini&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=daily&budget[limitUsd]=0.001").await;
-    save_budget(&t, "budget[name]=sage&budget[scope]=persona&budget[scopeValue]=sage&budget[period]=daily&budget[limitUsd]=5").await;
+    save_budget(
+        &t,
+        "budget[name]=sage&budget[scope]=persona&budget[scopeValue]=sage&budget[period]=daily&budget[limitUsd]=5",
+    )
+    .await;
     let check = |q: &'static str| {
         let req = t.client.get(t.url(&format!("/api/budget/check?{q}"))).header("x-api-key", KEY);
         async move {
@@ -233,7 +239,8 @@ async fn csv_and_json_exports_match_the_summary(b: Backend) {
     .unwrap();
 
     let get = |format: &str| {
-        let req = t.client.get(t.url(&format!("/api/telemetry/export?range=1h&format={format}"))).header("cookie", &t.admin);
+        let req =
+            t.client.get(t.url(&format!("/api/telemetry/export?range=1h&format={format}"))).header("cookie", &t.admin);
         async move {
             let resp = req.send().await.unwrap();
             assert_eq!(resp.status(), 200);
@@ -286,4 +293,57 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
         }
     }
     rows
+}
+
+/// The cost monitor moves its figures with live events between refreshes;
+/// what it shows must equal what a refresh would read.
+async fn live_deltas_match_a_fresh_summary(b: Backend) {
+    use app::domain::costs::{apply_live, Tick};
+    use app::domain::event::Event;
+    let t = TestServer::start(b).await;
+    let query = SummaryQuery { range: Some("1h".into()), ..Default::default() };
+    let summarize = || app::summary::summarize(&t.server.state.store, &query, app::domain::time::now_ms());
+    t.post_ok(&json!([spend("a", 3), spend("b", 1)])).await;
+    let before = summarize().await.unwrap();
+
+    let mut later = vec![spend("a", 2), spend("c", 4), json!({"chatId": "c", "stage": "intent", "status": "error"})];
+    later[1]["persona"] = json!("muse");
+    later[2]["model"] = json!("house-llm"); // unpriced
+    later.push(json!({"chatId": "d", "stage": "tools", "model": "claude-3-5-haiku-20241022", "persona": "muse",
+        "usage": {"input_tokens": 900, "output_tokens": 40, "cache_read_input_tokens": 300}}));
+    let ids = t.post_ok(&Value::Array(later)).await;
+    let stored: Vec<Event> =
+        t.history("limit=10").await.into_iter().map(|v| serde_json::from_value(v).unwrap()).collect();
+    let ticks: Vec<Tick> = stored.iter().filter(|e| ids.contains(&e.id)).map(Tick::from).collect();
+    assert_eq!(ticks.len(), 4);
+
+    let live = apply_live(&before, ticks.iter());
+    let after = summarize().await.unwrap();
+    assert_eq!(live.cost.total_nanos, after.cost.total_nanos);
+    assert_eq!(live.cost.unpriced_events, after.cost.unpriced_events);
+    assert_eq!(
+        (live.overview.events, live.overview.errors, live.overview.requests),
+        (after.overview.events, after.overview.errors, after.overview.requests)
+    );
+    assert_eq!(
+        (live.tokens.input, live.tokens.output, live.tokens.cached_input),
+        (after.tokens.input, after.tokens.output, after.tokens.cached_input)
+    );
+    let costs = |s: &app::domain::summary::Summary| {
+        let mut m: Vec<(String, i64, i64)> =
+            s.model_usage.iter().map(|m| (m.model.clone(), m.cost_nanos, m.requests)).collect();
+        m.sort();
+        let mut p: Vec<(String, i64)> = s.personas.iter().map(|b| (b.name.clone(), b.cost_nanos)).collect();
+        p.sort();
+        let mut st: Vec<(String, i64, i64)> =
+            s.stages.iter().map(|b| (b.name.clone(), b.cost_nanos, b.events)).collect();
+        st.sort();
+        (m, p, st)
+    };
+    assert_eq!(costs(&live), costs(&after));
+    assert_eq!(
+        live.trend.iter().map(|p| p.cost_nanos).sum::<i64>(),
+        after.trend.iter().map(|p| p.cost_nanos).sum::<i64>()
+    );
+    assert_eq!(live.last_event_id, *ids.iter().max().unwrap());
 }

@@ -95,8 +95,14 @@ mod tests {
     #[test]
     fn periods_start_at_utc_day_and_month() {
         let t = Utc.with_ymd_and_hms(2026, 11, 22, 15, 4, 5).unwrap().timestamp_millis();
-        assert_eq!(period_start(Period::Daily, t), Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap().timestamp_millis());
-        assert_eq!(period_start(Period::Monthly, t), Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap().timestamp_millis());
+        assert_eq!(
+            period_start(Period::Daily, t),
+            Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap().timestamp_millis()
+        );
+        assert_eq!(
+            period_start(Period::Monthly, t),
+            Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap().timestamp_millis()
+        );
     }
 
     #[test]

@@ -56,7 +56,10 @@ pub fn webhook(url: &str) -> Result<Option<String>, ServerFnError> {
     if url.is_empty() {
         return Ok(None);
     }
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 || url.contains(char::is_whitespace) {
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.len() > 2000
+        || url.contains(char::is_whitespace)
+    {
         return Err(invalid("webhookUrl", "must be an http(s) URL"));
     }
     Ok(Some(url.to_string()))
@@ -74,11 +77,15 @@ pub fn budget_from(input: &BudgetInput) -> Result<Budget, ServerFnError> {
         return Err(invalid("scopeValue", "name the model or persona"));
     }
     let period = Period::parse(&input.period).ok_or_else(|| invalid("period", "daily or monthly"))?;
-    let limit_nanos = crate::domain::money::parse_decimal_nanos(&input.limit_usd).map_err(|m| invalid("limitUsd", &m))?;
+    let limit_nanos =
+        crate::domain::money::parse_decimal_nanos(&input.limit_usd).map_err(|m| invalid("limitUsd", &m))?;
     if limit_nanos == 0 {
         return Err(invalid("limitUsd", "must be above 0"));
     }
-    if !(1..=1000).contains(&input.warn_pct) || !(1..=1000).contains(&input.critical_pct) || input.warn_pct > input.critical_pct {
+    if !(1..=1000).contains(&input.warn_pct)
+        || !(1..=1000).contains(&input.critical_pct)
+        || input.warn_pct > input.critical_pct
+    {
         return Err(invalid("warnPct", "warn and critical are 1–1000 %, warn at most critical"));
     }
     Ok(Budget {

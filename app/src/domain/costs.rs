@@ -91,11 +91,31 @@ pub struct Tick {
     pub is_error: bool,
 }
 
+impl From<&super::event::Event> for Tick {
+    fn from(e: &super::event::Event) -> Tick {
+        Tick {
+            id: e.id,
+            ts: e.ts,
+            model: e.model.clone().unwrap_or_default(),
+            persona: e.persona.clone().unwrap_or_default(),
+            stage: e.stage.clone(),
+            cost_nanos: e.cost_nanos,
+            input_tokens: e.usage.input_tokens,
+            output_tokens: e.usage.output_tokens,
+            cached_input_tokens: e.usage.cached_input_tokens,
+            is_error: e.status == super::Status::Error,
+        }
+    }
+}
+
 /// A summary brought up to date with the live events that arrived after it
 /// was read (ids above its `last_event_id`, inside its window): totals,
 /// per-model, per-persona and per-stage figures, and the trend. Exact sums
 /// of exact costs; the next refresh replaces it with the stored truth.
-pub fn apply_live<'a>(s: &super::summary::Summary, ticks: impl IntoIterator<Item = &'a Tick>) -> super::summary::Summary {
+pub fn apply_live<'a>(
+    s: &super::summary::Summary,
+    ticks: impl IntoIterator<Item = &'a Tick>,
+) -> super::summary::Summary {
     use super::summary::{Breakdown, ModelUsage, Point};
     let mut out = s.clone();
     let fresh: Vec<&Tick> = ticks.into_iter().filter(|t| t.id > s.last_event_id && t.ts >= s.from).collect();
@@ -154,7 +174,14 @@ pub fn apply_live<'a>(s: &super::summary::Summary, ticks: impl IntoIterator<Item
             let b = match list.iter().position(|b| &b.name == name) {
                 Some(i) => &mut list[i],
                 None => {
-                    list.push(Breakdown { name: name.clone(), events: 0, errors: 0, cost_nanos: 0, unpriced_events: 0, tokens: 0 });
+                    list.push(Breakdown {
+                        name: name.clone(),
+                        events: 0,
+                        errors: 0,
+                        cost_nanos: 0,
+                        unpriced_events: 0,
+                        tokens: 0,
+                    });
                     list.last_mut().expect("just pushed")
                 }
             };
@@ -190,12 +217,18 @@ pub fn apply_live<'a>(s: &super::summary::Summary, ticks: impl IntoIterator<Item
         m.percentage = (m.requests as f64 * 1000.0 / requests as f64).round() / 10.0;
         m.cost_percentage = (m.cost_nanos as f64 * 1000.0 / total as f64).round() / 10.0;
     }
-    out.model_usage.sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.requests.cmp(&a.requests)).then(a.model.cmp(&b.model)));
+    out.model_usage
+        .sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.requests.cmp(&a.requests)).then(a.model.cmp(&b.model)));
     out
 }
 
 /// The cost-over-time chart brought up to date the same way.
-pub fn apply_live_trend<'a>(trend: &ModelTrend, last_event_id: i64, from: i64, ticks: impl IntoIterator<Item = &'a Tick>) -> ModelTrend {
+pub fn apply_live_trend<'a>(
+    trend: &ModelTrend,
+    last_event_id: i64,
+    from: i64,
+    ticks: impl IntoIterator<Item = &'a Tick>,
+) -> ModelTrend {
     let mut out = trend.clone();
     let (Some(&first), Some(&second)) = (out.buckets.first(), out.buckets.get(1)) else { return out };
     let step = (second - first).max(1);

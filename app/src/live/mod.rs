@@ -118,18 +118,7 @@ impl LiveStore {
             }
         });
         self.tape.update(|t| {
-            t.push_back(Tick {
-                id: e.id,
-                ts: e.ts,
-                model: e.model.clone().unwrap_or_default(),
-                persona: e.persona.clone().unwrap_or_default(),
-                stage: e.stage.clone(),
-                cost_nanos: e.cost_nanos,
-                input_tokens: e.usage.input_tokens,
-                output_tokens: e.usage.output_tokens,
-                cached_input_tokens: e.usage.cached_input_tokens,
-                is_error: e.status == crate::domain::Status::Error,
-            });
+            t.push_back(Tick::from(&e));
             if t.len() > TAPE_EVENTS {
                 t.pop_front();
             }

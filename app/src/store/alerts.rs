@@ -122,7 +122,10 @@ impl Store {
     }
 
     pub async fn delete_budget(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(on_writer!(self, pool => sqlx::query("DELETE FROM budgets WHERE id = $1").bind(id).execute(pool).await?.rows_affected()) == 1)
+        Ok(
+            on_writer!(self, pool => sqlx::query("DELETE FROM budgets WHERE id = $1").bind(id).execute(pool).await?.rows_affected())
+                == 1,
+        )
     }
 
     pub async fn alert_rules(&self) -> Result<Vec<AlertRule>, StoreError> {
@@ -138,7 +141,8 @@ impl Store {
                 Ok(AlertRule {
                     id,
                     name,
-                    kind: RuleKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("rule {id}: kind {kind}")))?,
+                    kind: RuleKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("rule {id}: kind {kind}")))?,
                     threshold: p.threshold,
                     window_minutes: p.window_minutes,
                     stage: p.stage,
@@ -178,7 +182,10 @@ impl Store {
     }
 
     pub async fn delete_alert_rule(&self, id: i64) -> Result<bool, StoreError> {
-        Ok(on_writer!(self, pool => sqlx::query("DELETE FROM alert_rules WHERE id = $1").bind(id).execute(pool).await?.rows_affected()) == 1)
+        Ok(
+            on_writer!(self, pool => sqlx::query("DELETE FROM alert_rules WHERE id = $1").bind(id).execute(pool).await?.rows_affected())
+                == 1,
+        )
     }
 
     /// The unresolved alert of a source and level, if it is firing.
@@ -215,7 +222,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn record_webhook(&self, id: i64, status: &str, attempts: i64, error: Option<&str>) -> Result<(), StoreError> {
+    pub async fn record_webhook(
+        &self,
+        id: i64,
+        status: &str,
+        attempts: i64,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
         on_writer!(self, pool => sqlx::query(
             "UPDATE alerts SET webhook_status = $1, webhook_attempts = $2, webhook_error = $3 WHERE id = $4",
         )

@@ -216,7 +216,13 @@ impl Store {
 
 impl Store {
     /// Cost per (bucket, model) over `[from, to)` of `grain`.
-    pub async fn rollup_model_series(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    pub async fn rollup_model_series(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
                 "SELECT bucket, model, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ",

@@ -99,7 +99,14 @@ impl Store {
 
     /// Up to `limit` events in `[from, to)` matching `f`, with ids above
     /// `after`, in id order: the export's pages.
-    pub async fn export_page(&self, from: i64, to: i64, f: &Filters, after: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
+    pub async fn export_page(
+        &self,
+        from: i64,
+        to: i64,
+        f: &Filters,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
         let rows: Vec<EventRow> = on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE ts >= "));
             qb.push_bind(from).push(" AND ts < ").push_bind(to).push(" AND id > ").push_bind(after);

@@ -33,7 +33,10 @@ pub enum Resume {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum StreamItem {
-    Connected { last_event_id: i64, server_time: i64 },
+    Connected {
+        last_event_id: i64,
+        server_time: i64,
+    },
     Event(Event),
     /// An alert fired or resolved (admins' streams only).
     Alert(std::sync::Arc<AlertNotice>),

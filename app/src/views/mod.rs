@@ -8,11 +8,11 @@ pub mod pages;
 use crate::api::account::get_me;
 use crate::live::LiveStore;
 use components::header::Header;
+use components::toasts::AlertToasts;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
-use components::toasts::AlertToasts;
 use pages::{admin::AdminPage, costs::CostsPage, home::HomePage, login::LoginPage, not_found::NotFound};
 
 /// The HTML document around the app (server only renders this).

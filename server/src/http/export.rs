@@ -116,7 +116,11 @@ pub async fn export(
     let body = futures::stream::once(async move { Ok(open.as_bytes().to_vec()) })
         .chain(pages)
         .chain(futures::stream::once(async move { Ok(close.as_bytes().to_vec()) }));
-    let name = format!("flowmeter-{}-{}.{ext}", time::to_rfc3339(from).replace(':', ""), time::to_rfc3339(to).replace(':', ""));
+    let name = format!(
+        "flowmeter-{}-{}.{ext}",
+        time::to_rfc3339(from).replace(':', ""),
+        time::to_rfc3339(to).replace(':', "")
+    );
     Ok((
         [
             (header::CONTENT_TYPE, ctype.to_string()),

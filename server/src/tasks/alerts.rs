@@ -100,7 +100,13 @@ impl AlertEngine {
                     self.state.store.resolve_alert(alert.id, now_ms, r.value).await?;
                     alert.resolved_at = Some(now_ms);
                     alert.value = r.value;
-                    tracing::info!(alert_id = alert.id, source = r.source, level = r.level, value = r.value, "Alert resolved.");
+                    tracing::info!(
+                        alert_id = alert.id,
+                        source = r.source,
+                        level = r.level,
+                        value = r.value,
+                        "Alert resolved."
+                    );
                     notices.push(self.announce("resolved", alert, r.webhook));
                 }
                 Change::Stay => {}
@@ -121,7 +127,8 @@ impl AlertEngine {
         let notice = AlertNotice { change: change.into(), alert };
         self.state.bus.publish_alert(notice.clone());
         if let Some(url) = webhook {
-            let handle = tokio::spawn(deliver(self.state.clone(), self.client.clone(), self.policy, url, notice.clone()));
+            let handle =
+                tokio::spawn(deliver(self.state.clone(), self.client.clone(), self.policy, url, notice.clone()));
             self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
         }
         notice
@@ -184,18 +191,36 @@ impl AlertEngine {
                 let m = app::summary::totals(&self.state.store, from, now_ms + 1, &Filters::default()).await?;
                 let pct = if m.events >= r.min_events.max(1) { m.errors as f64 * 100.0 / m.events as f64 } else { 0.0 };
                 let pct = (pct * 10.0).round() / 10.0;
-                (pct, format!("Error rate {pct:.1} % ({} of {} events) over the last {} min; threshold {} %", m.errors, m.events, r.window_minutes, r.threshold))
+                (
+                    pct,
+                    format!(
+                        "Error rate {pct:.1} % ({} of {} events) over the last {} min; threshold {} %",
+                        m.errors, m.events, r.window_minutes, r.threshold
+                    ),
+                )
             }
             RuleKind::P95Latency => {
                 let stage = r.stage.clone().unwrap_or_default();
                 let f = Filters { stage: Some(stage.clone()), ..Filters::default() };
                 let m = app::summary::totals(&self.state.store, from, now_ms + 1, &f).await?;
                 let p95 = percentile(&m.hist, 0.95).unwrap_or(0) as f64;
-                (p95, format!("p95 of stage `{stage}` is {p95:.0} ms over the last {} min; threshold {} ms", r.window_minutes, r.threshold))
+                (
+                    p95,
+                    format!(
+                        "p95 of stage `{stage}` is {p95:.0} ms over the last {} min; threshold {} ms",
+                        r.window_minutes, r.threshold
+                    ),
+                )
             }
             RuleKind::IngestFailures => {
                 let n = self.failures_since(from) as f64;
-                (n, format!("{n:.0} ingest requests rejected or failed in the last {} min; threshold {}", r.window_minutes, r.threshold))
+                (
+                    n,
+                    format!(
+                        "{n:.0} ingest requests rejected or failed in the last {} min; threshold {}",
+                        r.window_minutes, r.threshold
+                    ),
+                )
             }
         };
         Ok(Reading {

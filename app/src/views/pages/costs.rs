@@ -41,7 +41,13 @@ pub fn CostsPage() -> impl IntoView {
         }
         let every = view.with(|v| v.refresh);
         (every > 0)
-            .then(|| set_interval_with_handle(move || set_tick.update(|t| *t += 1), std::time::Duration::from_secs(every.into())).ok())
+            .then(|| {
+                set_interval_with_handle(
+                    move || set_tick.update(|t| *t += 1),
+                    std::time::Duration::from_secs(every.into()),
+                )
+                .ok()
+            })
             .flatten()
     });
     #[cfg(not(feature = "hydrate"))]
@@ -50,21 +56,22 @@ pub fn CostsPage() -> impl IntoView {
     let summary_res = Resource::new(move || (window.get(), tick.get()), |(q, _)| get_summary(q));
     let trend_res = Resource::new(move || (window.get(), tick.get()), |(q, _)| get_model_trend(q));
     let today_res = Resource::new(move || tick.get(), |_| get_summary(today()));
-    // The last good answers: a failed refresh keeps them on screen. Read
-    // straight from the resources, so hydration sees what the server saw.
-    fn last_good<T: Clone>(latest: Option<Result<T, ServerFnError>>, prev: Option<&Option<T>>) -> Option<T> {
-        match latest {
-            Some(Ok(v)) => Some(v),
-            _ => prev.cloned().flatten(),
+    // The last good answers: a failed refresh keeps them on screen. They are
+    // written where the answers are awaited (inside the Transitions), so the
+    // server and the hydrating browser fill them from the same data.
+    let good = RwSignal::new(None::<Summary>);
+    let good_trend = RwSignal::new(None::<ModelTrend>);
+    let good_today = RwSignal::new(None::<Summary>);
+    let error = RwSignal::new(None::<String>);
+    fn keep<T: Send + Sync + 'static>(into: RwSignal<Option<T>>, answer: Result<T, ServerFnError>) -> Option<String> {
+        match answer {
+            Ok(v) => {
+                into.set(Some(v));
+                None
+            }
+            Err(e) => Some(e.to_string()),
         }
     }
-    let good = Memo::new(move |prev| last_good(summary_res.get(), prev));
-    let good_trend: Memo<Option<ModelTrend>> = Memo::new(move |prev| last_good(trend_res.get(), prev));
-    let good_today = Memo::new(move |prev| last_good(today_res.get(), prev));
-    let error = Memo::new(move |_| match summary_res.get() {
-        Some(Err(e)) => Some(e.to_string()),
-        _ => None,
-    });
 
     let summary = Memo::new(move |_| {
         let base = good.get().unwrap_or_default();
@@ -78,12 +85,19 @@ pub fn CostsPage() -> impl IntoView {
     let trend = Memo::new(move |_| {
         let base = good_trend.get()?;
         let (last, from) = good.with(|g| g.as_ref().map_or((i64::MAX, 0), |g| (g.last_event_id, g.from)));
-        Some(if view.with(CostView::is_live) { live.tape.with(|t| apply_live_trend(&base, last, from, t.iter())) } else { base })
+        Some(if view.with(CostView::is_live) {
+            live.tape.with(|t| apply_live_trend(&base, last, from, t.iter()))
+        } else {
+            base
+        })
     });
     let loaded = move || good.with(Option::is_some);
-    let models = Memo::new(move |_| summary.with(|s| s.model_usage.iter().map(|m| m.model.clone()).collect::<Vec<_>>()));
+    let models =
+        Memo::new(move |_| summary.with(|s| s.model_usage.iter().map(|m| m.model.clone()).collect::<Vec<_>>()));
     let bucket = move || summary.with(|s| s.bucket.clone());
-    let opts = |f: fn(&Summary) -> charming::Chart| Signal::derive(move || good.with(Option::is_some).then(|| summary.with(f)));
+    let opts = |f: fn(&Summary) -> charming::Chart| {
+        Signal::derive(move || good.with(Option::is_some).then(|| summary.with(f)))
+    };
     let time_chart = Signal::derive(move || trend.with(|t| t.as_ref().map(|t| chart::cost_over_time(t, &bucket()))));
     let is_live = Signal::derive(move || live.connection.get() == Connection::Live);
 
@@ -97,7 +111,10 @@ pub fn CostsPage() -> impl IntoView {
         // live events move them in place meanwhile.
         <Transition fallback=|| view! { <div class="skeleton figures" aria-label="Loading"></div> }>
             {move || Suspend::new(async move {
-                let _ = (summary_res.await, today_res.await);
+                let (s, t, m) = (summary_res.await, today_res.await, trend_res.await);
+                error.set(keep(good, s));
+                keep(good_today, t);
+                keep(good_trend, m);
                 view! {
                     <LiveTicker today=today_live live=is_live/>
                     {move || error.get().map(|e| view! {

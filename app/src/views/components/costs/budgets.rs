@@ -108,7 +108,8 @@ fn Gauge(b: BudgetStatus, delete: ServerAction<DeleteBudget>) -> impl IntoView {
 pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
-    let rules = Resource::new(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_alert_rules());
+    let rules =
+        Resource::new(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_alert_rules());
     let alerts = Resource::new(move || (tick.get(), save.version().get()), |_| list_alerts(20));
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new("error_rate".to_string());

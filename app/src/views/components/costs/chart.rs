@@ -69,7 +69,9 @@ pub fn cost_per_model(s: &Summary) -> Chart {
 /// Input vs output vs cached tokens per model (grouped bars).
 pub fn tokens_per_model(s: &Summary) -> Chart {
     let models: Vec<String> = s.model_usage.iter().map(|m| m.model.clone()).collect();
-    let col = |f: fn(&crate::domain::summary::ModelUsage) -> i64| s.model_usage.iter().map(|m| f(m) as f64).collect::<Vec<f64>>();
+    let col = |f: fn(&crate::domain::summary::ModelUsage) -> i64| {
+        s.model_usage.iter().map(|m| f(m) as f64).collect::<Vec<f64>>()
+    };
     base()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .x_axis(Axis::new().type_(AxisType::Category).data(models))
@@ -87,16 +89,14 @@ pub fn cost_by_persona(s: &Summary) -> Chart {
         .filter(|p| p.cost_nanos > 0)
         .map(|p| (usd(p.cost_nanos), if p.name.is_empty() { "(no persona)".to_string() } else { p.name.clone() }))
         .collect();
-    base()
-        .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .series(
-            Pie::new()
-                .name("cost")
-                .radius(vec!["40%", "70%"])
-                .center(vec!["50%", "58%"])
-                .label(charming::element::Label::new().color("#8b98a8"))
-                .data(data),
-        )
+    base().tooltip(Tooltip::new().trigger(Trigger::Item)).series(
+        Pie::new()
+            .name("cost")
+            .radius(vec!["40%", "70%"])
+            .center(vec!["50%", "58%"])
+            .label(charming::element::Label::new().color("#8b98a8"))
+            .data(data),
+    )
 }
 
 /// Cost by stage (bar).
@@ -134,9 +134,7 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
     Effect::new(move |_| {
         retry.track();
         let Some(chart) = options.get() else { return };
-        let loaded = web_sys::window()
-            .and_then(|w| js_sys::Reflect::has(&w, &"echarts".into()).ok())
-            .unwrap_or(false);
+        let loaded = web_sys::window().and_then(|w| js_sys::Reflect::has(&w, &"echarts".into()).ok()).unwrap_or(false);
         if !loaded {
             set_timeout(move || retry.update(|n| *n += 1), std::time::Duration::from_millis(200));
             return;

@@ -58,16 +58,23 @@ async fn stream_download(url: String, format: &'static str, expected: i64, progr
 }
 
 #[cfg(feature = "hydrate")]
-async fn fetch_with_progress(url: &str, format: &str, expected: i64, progress: RwSignal<Option<String>>) -> Result<i64, String> {
+async fn fetch_with_progress(
+    url: &str,
+    format: &str,
+    expected: i64,
+    progress: RwSignal<Option<String>>,
+) -> Result<i64, String> {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
     let err = |e: wasm_bindgen::JsValue| e.as_string().unwrap_or_else(|| "network error".into());
     let window = web_sys::window().ok_or("no window")?;
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(url)).await.map_err(err)?.dyn_into().map_err(err)?;
+    let resp: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(url)).await.map_err(err)?.dyn_into().map_err(err)?;
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));
     }
-    let total = resp.headers().get("x-total-count").ok().flatten().and_then(|v| v.parse::<i64>().ok()).unwrap_or(expected);
+    let total =
+        resp.headers().get("x-total-count").ok().flatten().and_then(|v| v.parse::<i64>().ok()).unwrap_or(expected);
     let reader: web_sys::ReadableStreamDefaultReader =
         resp.body().ok_or("empty body")?.get_reader().dyn_into().map_err(|_| "no stream reader".to_string())?;
     let parts = js_sys::Array::new();
@@ -77,7 +84,8 @@ async fn fetch_with_progress(url: &str, format: &str, expected: i64, progress: R
         if js_sys::Reflect::get(&chunk, &"done".into()).map_err(err)?.as_bool().unwrap_or(true) {
             break;
         }
-        let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into()).map_err(err)?.dyn_into().map_err(err)?;
+        let bytes: js_sys::Uint8Array =
+            js_sys::Reflect::get(&chunk, &"value".into()).map_err(err)?.dyn_into().map_err(err)?;
         rows += bytes.to_vec().iter().filter(|b| **b == b'\n').count() as i64;
         parts.push(&bytes);
         // CSV: a header line; JSON: the closing bracket line.

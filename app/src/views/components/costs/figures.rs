@@ -12,12 +12,13 @@ pub fn KeyFigures(summary: Memo<Summary>) -> impl IntoView {
         Trend::Decreasing => ("↓", "down"),
         Trend::Stable => ("→", "flat"),
     };
-    let change = move || c().change_pct.map(|p| format!("{p:+.1} % vs previous")).unwrap_or_else(|| "no spend before".into());
+    let change =
+        move || c().change_pct.map(|p| format!("{p:+.1} % vs previous")).unwrap_or_else(|| "no spend before".into());
     view! {
         <section class="cards cost-cards" aria-label="Key figures">
             <article class="card" data-figure="total">
                 <h3>"Total spend"</h3>
-                <p class="figure">{move || usd_display(c().total_nanos)}</p>
+                <p class="figure" data-nanos=move || c().total_nanos>{move || usd_display(c().total_nanos)}</p>
                 <p class="sub trend" data-trend=move || arrow().1>
                     <span aria-hidden="true">{move || arrow().0}</span>" "{change}
                 </p>

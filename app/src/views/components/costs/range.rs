@@ -60,7 +60,9 @@ impl CostView {
 #[component]
 pub fn RangePicker(view: Memo<CostView>) -> impl IntoView {
     let navigate = use_navigate();
-    let go = move |v: CostView| navigate(&format!("/costs?{}", v.to_query()), NavigateOptions { scroll: false, ..Default::default() });
+    let go = move |v: CostView| {
+        navigate(&format!("/costs?{}", v.to_query()), NavigateOptions { scroll: false, ..Default::default() })
+    };
     let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let custom_error = RwSignal::new(None::<&'static str>);
     let go_preset = go.clone();

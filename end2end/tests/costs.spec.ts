@@ -1,0 +1,108 @@
+import { expect, Page, test } from '@playwright/test';
+import { post, uniq, waitLive } from './helpers';
+import { SERVERS } from '../playwright.config';
+
+const live = SERVERS.live;
+const HOUR = 3_600_000;
+
+// gpt-4o is $2.50 / M input and $10 / M output: 1M in + 100k out = $3.50.
+const priced = (chat: string, ts: number) => ({
+  chatId: chat,
+  turnId: 't1',
+  stage: 'response',
+  ts: new Date(ts).toISOString(),
+  durationMs: 900,
+  persona: 'sage',
+  model: 'gpt-4o',
+  provider: 'openai',
+  usage: { inputTokens: 1_000_000, outputTokens: 100_000 },
+});
+
+/** A past hour of its own per project, so the two projects never share totals. */
+function seededWindow(project: string): [number, number] {
+  const days = project === 'mobile' ? 4 : 3;
+  const now = Date.now();
+  const from = now - (now % HOUR) - days * 24 * HOUR;
+  return [from, from + HOUR];
+}
+
+/** Series values of the ECharts instance drawn into `#id`. */
+async function chartData(page: Page, id: string): Promise<number[]> {
+  return page.evaluate((id) => {
+    const inst = (window as any).echarts.getInstanceByDom(document.getElementById(id));
+    return inst ? inst.getOption().series.flatMap((s: any) => s.data ?? []) : [];
+  }, id);
+}
+
+test('the cost page shows the seeded totals', async ({ page, request }, info) => {
+  const [from, to] = seededWindow(info.project.name);
+  const chat = uniq('cost');
+  await post(request, live, [priced(chat, from + 60_000), priced(chat, from + 120_000)]);
+
+  await page.goto(`/costs?from=${from}&to=${to}`);
+  await expect(page.locator('[data-figure=total] .figure')).toHaveText('$7.00');
+  await expect(page.locator('[data-figure=per-turn] .figure')).toHaveText('$7.00');
+  await expect(page.locator('[data-figure=per-hour] .figure')).toHaveText('$7.00');
+  await expect(page.locator('[data-figure=per-turn] .sub')).toHaveText('1 turns');
+  const row = page.locator('table.models tr', { hasText: 'gpt-4o' });
+  await expect(row).toContainText('$7.00');
+  await expect(page.locator(`tr.op[data-chat="${chat}"] [data-cost]`)).toHaveAttribute('data-cost', '7000000000');
+  // The window is custom and in the past: no live ticking into it.
+  await expect(page.locator('.seg[aria-pressed=true]')).toHaveCount(0);
+});
+
+test('charts exist and update in place when an event is posted', async ({ page, request }) => {
+  await page.goto('/costs?range=1h');
+  await waitLive(page);
+  for (const id of ['chart-cost-time', 'chart-cost-model', 'chart-tokens-model', 'chart-cost-persona', 'chart-cost-stage']) {
+    await expect(page.locator(`#${id} canvas`)).toHaveCount(1);
+  }
+  const ticker = page.locator('[data-ticker]');
+  const before = (await ticker.textContent()) ?? '';
+  const sum = async () => (await chartData(page, 'chart-cost-model')).reduce((a, b) => a + Number(b), 0);
+  const sumBefore = await sum();
+  // Marks the instance: an update in place keeps it; a re-create would not.
+  await page.evaluate(() => {
+    (window as any).echarts.getInstanceByDom(document.getElementById('chart-cost-model')).__e2e = 'kept';
+  });
+
+  await post(request, live, priced(uniq('live'), Date.now()));
+  await expect.poll(sum).toBeCloseTo(sumBefore + 3.5, 6);
+  await expect(ticker).not.toHaveText(before);
+  const kept = await page.evaluate(
+    () => (window as any).echarts.getInstanceByDom(document.getElementById('chart-cost-model')).__e2e,
+  );
+  expect(kept).toBe('kept');
+});
+
+test('changing the range updates the URL and the figures without a reload', async ({ page, request }, info) => {
+  const [from, to] = seededWindow(info.project.name);
+  // An odd amount, so the 24 h total cannot equal the seeded $7.00 by chance.
+  await post(request, live, { ...priced(uniq('now'), Date.now()), usage: { inputTokens: 123_457, outputTokens: 1 } });
+  await page.goto(`/costs?from=${from}&to=${to}`);
+  await waitLive(page);
+  const total = page.locator('[data-figure=total] .figure');
+  await expect(total).toHaveAttribute('data-nanos', /^\d+$/);
+  const seeded = await total.getAttribute('data-nanos');
+  await page.evaluate(() => ((window as any).__samePage = true));
+
+  await page.click('.seg[data-range="24h"]');
+  await expect(page).toHaveURL(/\/costs\?range=24h$/);
+  await expect(page.locator('.seg[data-range="24h"]')).toHaveAttribute('aria-pressed', 'true');
+  const rest = await (await request.get(`${live}/api/telemetry/summary?range=24h`)).json();
+  await expect(total).toHaveAttribute('data-nanos', String(rest.cost.totalNanos));
+  expect(String(rest.cost.totalNanos)).not.toBe(seeded);
+  expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+});
+
+test('an admin sets a budget and sees it as a gauge', async ({ page }) => {
+  await page.goto('/costs?range=24h');
+  await waitLive(page);
+  const name = uniq('budget');
+  await page.fill('input[aria-label="Budget name"]', name);
+  await page.fill('input[aria-label="Limit in USD"]', '1000000');
+  await page.click('text=Add budget');
+  const gauge = page.locator(`.gauge[data-budget="${name}"]`);
+  await expect(gauge).toHaveAttribute('data-level', 'ok');
+  await expect(gauge.locator('[role=meter]')).toHaveAttribute('aria-valuenow', /^\d+(\.\d)?$/);
+});
