@@ -47,7 +47,7 @@ test.describe('viewer', () => {
   test('sees the flow without admin links or cost, and is refused the rest', async ({ page }) => {
     await page.goto('/');
     await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
-    await expect(page.locator('nav a')).toHaveText(['Flow']);
+    await expect(page.locator('nav a')).toHaveText(['Flow', 'Replay']);
     await expect(page.locator('[data-nav=admin]')).toHaveCount(0);
     await expect(page.locator('body')).not.toContainText('$');
 

@@ -22,3 +22,37 @@ export function uniq(prefix: string): string {
 export async function waitLive(page: Page) {
   await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
 }
+
+/** The stages of `conversation()`, in replay order. */
+export const CONVERSATION_STAGES = [
+  'buffer', 'intent', 'persona', 'tools', 'tools', 'response', 'send',
+  'buffer', 'intent', 'response', 'send',
+];
+
+/**
+ * A two-turn conversation with fixed offsets, durations, models, tokens and
+ * meta: the same replay every time. The first `tools` call fails and is
+ * retried. `start` is its first event's time (ms).
+ */
+export function conversation(chat: string, start: number): Ev[] {
+  const at = (ms: number) => new Date(start + ms).toISOString();
+  const e = (turnId: string, stage: string, ms: number, durationMs: number, extra: Ev = {}) => ({
+    chatId: chat, turnId, stage, ts: at(ms), durationMs, persona: 'sage', ...extra,
+  });
+  return [
+    e('t1', 'buffer', 0, 20),
+    e('t1', 'intent', 40, 310, { model: 'gpt-4o-mini', provider: 'openai', usage: { inputTokens: 820, outputTokens: 12 } }),
+    e('t1', 'persona', 360, 45),
+    e('t1', 'tools', 420, 900, { status: 'error', error: 'calendar API timed out after 900 ms', meta: { tool: 'calendar', attempt: 1 } }),
+    e('t1', 'tools', 1_400, 600, { meta: { tool: 'calendar', attempt: 2 } }),
+    e('t1', 'response', 2_050, 1_500, {
+      model: 'gpt-4o', provider: 'openai', usage: { inputTokens: 2_400, outputTokens: 310, cachedInputTokens: 1_024 },
+      meta: { finish: 'stop', temperature: 0.3 },
+    }),
+    e('t1', 'send', 3_600, 35),
+    e('t2', 'buffer', 8_000, 15),
+    e('t2', 'intent', 8_030, 280, { model: 'gpt-4o-mini', provider: 'openai', usage: { inputTokens: 900, outputTokens: 10 } }),
+    e('t2', 'response', 8_330, 1_200, { model: 'gpt-4o', provider: 'openai', usage: { inputTokens: 2_900, outputTokens: 240 } }),
+    e('t2', 'send', 9_560, 30),
+  ];
+}

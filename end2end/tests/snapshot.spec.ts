@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { KEY, SERVERS } from '../playwright.config';
+import { conversation, post } from './helpers';
 
 // Each screenshot project has its own server with a fresh database: first it
 // shows the empty state, then it is seeded once with the simulator's
@@ -42,5 +43,18 @@ test('cost monitor snapshot', async ({ page }, info) => {
   await expect(page).toHaveScreenshot('costs.png', {
     fullPage: true,
     mask: [page.locator('.ticker'), page.locator('#chart-cost-time'), page.locator('table.ops td:first-child'), page.locator('[data-figure=projected]')],
+  });
+});
+
+test('replay snapshot', async ({ page, request }, info) => {
+  // A fixed conversation (same stages, offsets, durations and tokens each
+  // run), opened at its sixth step; only the wall-clock times are masked.
+  await post(request, base(info.project.name), conversation('replay-snapshot', Date.now() - 60_000));
+  await page.goto(`${base(info.project.name)}/replay/replay-snapshot?step=6`);
+  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await expect(page.locator('[data-step-count]')).toHaveText('6 / 11');
+  await expect(page).toHaveScreenshot('replay.png', {
+    fullPage: true,
+    mask: [page.locator('[data-head=started]'), page.locator('[data-detail=ts]'), page.locator('[data-detail=id]')],
   });
 });

@@ -25,6 +25,9 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
     ("GET", "/admin", "", [303, 403, 200]),
     ("GET", "/costs", "", [303, 403, 200]),
     ("GET", "/costs?range=7d", "", [303, 403, 200]),
+    ("GET", "/replay", "", [303, 200, 200]),
+    ("GET", "/replay?status=error&n=20", "", [303, 200, 200]),
+    ("GET", "/replay/c1", "", [303, 200, 200]),
     // Files are not pages: never redirected (this one does not exist).
     ("GET", "/pkg/missing.css", "", [404, 404, 404]),
     // Open endpoints.
@@ -44,7 +47,7 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
     // Server functions.
     ("SF", "/api/me", "", [200, 200, 200]),
     ("SF", "/api/dashboard", "", [401, 200, 200]),
-    ("SF", "/api/conversations", "limit=10", [401, 200, 200]),
+    ("SF", "/api/conversations", "query[limit]=10", [401, 200, 200]),
     ("SF", "/api/conversation", "chat_id=c1", [401, 200, 200]),
     ("SF", "/api/summary", "query[range]=1h", [401, 403, 200]),
     ("SF", "/api/pricing", "", [401, 403, 200]),

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod conversations;
 pub mod costs;
 pub mod dashboard;
 pub mod pricing;

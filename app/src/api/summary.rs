@@ -1,11 +1,7 @@
-//! Summary and conversation server functions for the views.
+//! The summary server function (the cost monitor's figures).
 
-use crate::domain::conversation::{ConversationDetail, ConversationSummary};
 use crate::domain::summary::{Summary, SummaryQuery};
 use leptos::prelude::*;
-
-/// Most events loaded for one conversation.
-pub const CONVERSATION_EVENT_LIMIT: i64 = 5_000;
 
 #[server(endpoint = "summary")]
 pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> {
@@ -22,56 +18,4 @@ pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> 
             ServerFnError::new("the event store is unavailable")
         }
     })
-}
-
-#[server(endpoint = "conversations")]
-pub async fn get_conversations(limit: i64) -> Result<Vec<ConversationSummary>, ServerFnError> {
-    let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
-    let state = expect_context::<crate::state::AppState>();
-    let mut list = state.store.latest_conversations(limit.clamp(1, 500)).await.map_err(|e| {
-        tracing::error!(error = %e, "Listing conversations failed.");
-        ServerFnError::new("the event store is unavailable")
-    })?;
-    if !me.is_admin() {
-        for c in &mut list {
-            c.cost_nanos = 0;
-            c.unpriced_events = 0;
-        }
-    }
-    Ok(list)
-}
-
-#[server(endpoint = "conversation")]
-pub async fn get_conversation(chat_id: String) -> Result<Option<ConversationDetail>, ServerFnError> {
-    let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
-    let state = expect_context::<crate::state::AppState>();
-    let mut detail = load_conversation(&state.store, &chat_id).await.map_err(|e| {
-        tracing::error!(error = %e, "Loading a conversation failed.");
-        ServerFnError::new("the event store is unavailable")
-    })?;
-    if let (Some(d), false) = (detail.as_mut(), me.is_admin()) {
-        d.cost_nanos = 0;
-        d.unpriced_events = 0;
-        for t in &mut d.turns {
-            t.cost_nanos = 0;
-            t.unpriced_events = 0;
-            crate::auth::strip_cost(&mut t.stages);
-        }
-    }
-    Ok(detail)
-}
-
-/// A conversation with its turns, or `None` if there is no such chat.
-#[cfg(feature = "ssr")]
-pub async fn load_conversation(
-    store: &crate::store::Store,
-    chat_id: &str,
-) -> Result<Option<ConversationDetail>, crate::store::StoreError> {
-    let events = store.conversation_events(chat_id, CONVERSATION_EVENT_LIMIT + 1).await?;
-    if events.is_empty() {
-        return Ok(None);
-    }
-    let truncated = events.len() as i64 > CONVERSATION_EVENT_LIMIT;
-    let events = events.into_iter().take(CONVERSATION_EVENT_LIMIT as usize).collect();
-    Ok(Some(crate::domain::conversation::detail(chat_id, events, truncated)))
 }

@@ -5,6 +5,76 @@
 use super::{Event, Status};
 use serde::{Deserialize, Serialize};
 
+/// Which conversations the replay list shows: the latest `limit` whose chat
+/// id contains `search` (any case) and that had a turn with this persona or
+/// model, or with this outcome.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationQuery {
+    pub limit: i64,
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub persona: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub status: Option<ConversationStatus>,
+}
+
+/// List sizes offered; 50 unless asked.
+pub const LIST_SIZES: [i64; 4] = [20, 50, 100, 200];
+pub const DEFAULT_LIST_SIZE: i64 = 50;
+pub const MAX_LIST_SIZE: i64 = 500;
+
+/// A conversation's outcome, for filtering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationStatus {
+    /// At least one stage failed.
+    Error,
+    /// Its latest stage is still running.
+    Running,
+    /// No failed stage, and not running.
+    Success,
+}
+
+impl ConversationStatus {
+    pub fn parse(s: &str) -> Option<ConversationStatus> {
+        match s {
+            "error" => Some(ConversationStatus::Error),
+            "running" => Some(ConversationStatus::Running),
+            "success" => Some(ConversationStatus::Success),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Error => "error",
+            ConversationStatus::Running => "running",
+            ConversationStatus::Success => "success",
+        }
+    }
+}
+
+impl ConversationSummary {
+    /// What the list shows as the conversation's status.
+    pub fn status(&self) -> ConversationStatus {
+        if self.errors > 0 {
+            ConversationStatus::Error
+        } else if self.last_status.as_deref() == Some("running") {
+            ConversationStatus::Running
+        } else {
+            ConversationStatus::Success
+        }
+    }
+
+    pub fn duration_ms(&self) -> i64 {
+        self.last_ts - self.first_ts
+    }
+}
+
 /// A conversation's running totals (the list view).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -64,6 +64,8 @@ pub enum NodeState {
     Error,
     Running,
     Idle,
+    /// Not reached yet (a replay that has not got there).
+    Pending,
 }
 
 impl NodeState {
@@ -73,6 +75,7 @@ impl NodeState {
             NodeState::Error => "error",
             NodeState::Running => "running",
             NodeState::Idle => "idle",
+            NodeState::Pending => "pending",
         }
     }
 }
@@ -85,6 +88,11 @@ impl StageNode {
         if now_ms - self.last_at > IDLE_AFTER_MS {
             return NodeState::Idle;
         }
+        self.status_state()
+    }
+
+    /// The state of its latest event, however old (a replay never idles).
+    pub fn status_state(&self) -> NodeState {
         match self.last_status {
             Status::Success => NodeState::Success,
             Status::Error => NodeState::Error,

@@ -12,6 +12,7 @@ pub mod flow;
 pub mod layout;
 pub mod money;
 pub mod pricing;
+pub mod replay;
 pub mod stats;
 pub mod summary;
 pub mod time;

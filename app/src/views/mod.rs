@@ -3,6 +3,7 @@
 //! pieces live under `components/`. Every view reads the tab's [`LiveStore`].
 
 pub mod components;
+pub mod links;
 pub mod pages;
 
 use crate::api::account::get_me;
@@ -12,8 +13,13 @@ use components::toasts::AlertToasts;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use pages::{admin::AdminPage, costs::CostsPage, home::HomePage, login::LoginPage, not_found::NotFound};
+use pages::{replay::ReplayPage, replay_list::ReplayListPage};
+
+/// Who is signed in (`None` on the sign-in page). Views read it to decide
+/// what to draw for admins; access itself is decided on the server.
+pub type MeResource = Resource<Result<Option<crate::domain::auth::Me>, ServerFnError>>;
 
 /// The HTML document around the app (server only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -39,7 +45,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(LiveStore::new());
     // Who is signed in decides the navigation; the server decides access.
-    let me = Resource::new_blocking(|| (), |_| get_me());
+    let me: MeResource = Resource::new_blocking(|| (), |_| get_me());
+    provide_context(me);
 
     view! {
         <Stylesheet id="leptos" href="/pkg/flowmeter.css"/>
@@ -65,6 +72,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("replay") view=ReplayListPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("replay"), ParamSegment("chat")) view=ReplayPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

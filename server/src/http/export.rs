@@ -7,7 +7,6 @@ use super::auth::CanAdmin;
 use super::error::ApiError;
 use super::params::Params;
 use app::domain::money::usd_exact;
-use app::domain::summary::SummaryQuery;
 use app::domain::{time, Event};
 use app::state::AppState;
 use app::store::{Filters, Store};
@@ -80,15 +79,7 @@ pub async fn export(
             return Err(ApiError::BadParam { field: "format", message: format!("`{other}` must be csv or json") })
         }
     };
-    let query = SummaryQuery {
-        range: p.text("range"),
-        from: p.time("from")?,
-        to: p.time("to")?,
-        model: p.text("model"),
-        persona: p.text("persona"),
-        stage: p.text("stage"),
-        chat_id: p.text("chatId"),
-    };
+    let query = p.summary_query()?;
     let w = Window::resolve(&query, time::now_ms()).map_err(app::summary::SummaryError::from)?;
     let f = Filters { model: query.model, persona: query.persona, stage: query.stage, chat_id: query.chat_id };
     let total = app::summary::totals(&state.store, w.from, w.to, &f).await?.events;

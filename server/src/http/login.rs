@@ -35,18 +35,6 @@ fn is_json(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("application/json"))
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// A verified hash of a random password: checked when the email is unknown,
 /// so that answer takes as long as a wrong password.
 fn dummy_hash() -> &'static str {
@@ -79,7 +67,8 @@ pub async fn login(
             (status, Json(serde_json::json!({ "error": message }))).into_response()
         } else {
             let wait = wait_s.map(|s| format!("&wait={s}")).unwrap_or_default();
-            Redirect::to(&format!("/login?error={code}{wait}&next={}", encode(&next))).into_response()
+            Redirect::to(&format!("/login?error={code}{wait}&next={}", app::views::links::encode_path(&next)))
+                .into_response()
         }
     };
 

@@ -1,6 +1,7 @@
 //! Query-string parameters with errors that name the parameter.
 
 use super::error::ApiError;
+use app::domain::summary::SummaryQuery;
 use app::domain::time;
 use std::collections::HashMap;
 
@@ -23,6 +24,20 @@ impl Params<'_> {
                 }),
             })
             .transpose()
+    }
+
+    /// The window and filters of a summary (`range` or `from`/`to`,
+    /// `model`, `persona`, `stage`, `chatId`).
+    pub fn summary_query(&self) -> Result<SummaryQuery, ApiError> {
+        Ok(SummaryQuery {
+            range: self.text("range"),
+            from: self.time("from")?,
+            to: self.time("to")?,
+            model: self.text("model"),
+            persona: self.text("persona"),
+            stage: self.text("stage"),
+            chat_id: self.text("chatId"),
+        })
     }
 
     /// An event id.

@@ -55,21 +55,12 @@ pub async fn guard_pages(req: Request, next: Next) -> Response {
     match req.extensions().get::<Me>() {
         None => {
             let wanted = req.uri().path_and_query().map_or("/", |p| p.as_str());
-            let next_param: String = url_encode(wanted);
+            let next_param = app::views::links::encode_path(wanted);
             Redirect::to(&format!("/login?next={next_param}")).into_response()
         }
         Some(me) if is_admin_page(&path) && me.role < Role::Admin => forbidden_page(),
         Some(_) => next.run(req).await,
     }
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn forbidden_page() -> Response {
@@ -138,6 +129,5 @@ mod tests {
         assert!(!same_origin(&h));
         h.insert("sec-fetch-site", "same-origin".parse().unwrap());
         assert!(same_origin(&h));
-        assert_eq!(url_encode("/replay/a b?x=1"), "/replay/a%20b%3Fx%3D1");
     }
 }

@@ -3,9 +3,11 @@
 use super::auth::{redact_cost, CanAdmin, CanView};
 use super::error::ApiError;
 use super::params::Params;
-use app::api::summary::load_conversation;
-use app::domain::conversation::ConversationSummary;
-use app::domain::summary::{Summary, SummaryQuery};
+use app::api::conversations::load_conversation;
+use app::domain::conversation::{
+    ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, MAX_LIST_SIZE,
+};
+use app::domain::summary::Summary;
 use app::domain::time;
 use app::state::AppState;
 use app::summary::summarize;
@@ -20,15 +22,7 @@ pub async fn summary(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Summary>, ApiError> {
     let p = Params(&params);
-    let query = SummaryQuery {
-        range: p.text("range"),
-        from: p.time("from")?,
-        to: p.time("to")?,
-        model: p.text("model"),
-        persona: p.text("persona"),
-        stage: p.text("stage"),
-        chat_id: p.text("chatId"),
-    };
+    let query = p.summary_query()?;
     Ok(Json(summarize(&state.store, &query, time::now_ms()).await?))
 }
 
@@ -38,7 +32,8 @@ pub struct ConversationList {
 }
 
 /// With `chatId`: that conversation's turns and stages. Without: the latest
-/// `limit` conversations (default 50) with their totals.
+/// `limit` conversations (default 50) with their totals, narrowed by
+/// `search` (part of the chat id), `persona`, `model` and `status`.
 pub async fn conversations(
     State(state): State<AppState>,
     CanView(reader): CanView,
@@ -51,8 +46,21 @@ pub async fn conversations(
             None => return Err(ApiError::NoSuchConversation(chat)),
         }
     } else {
-        let limit = p.int("limit", 1, 500)?.unwrap_or(50);
-        let conversations = state.store.latest_conversations(limit).await?;
+        let status = match p.text("status") {
+            None => None,
+            Some(s) => Some(ConversationStatus::parse(&s).ok_or(ApiError::BadParam {
+                field: "status",
+                message: format!("`{s}` must be error, running or success"),
+            })?),
+        };
+        let query = ConversationQuery {
+            limit: p.int("limit", 1, MAX_LIST_SIZE)?.unwrap_or(DEFAULT_LIST_SIZE),
+            search: p.text("search"),
+            persona: p.text("persona"),
+            model: p.text("model"),
+            status,
+        };
+        let conversations = state.store.find_conversations(&query).await?;
         serde_json::to_value(ConversationList { conversations }).unwrap_or_default()
     };
     if !reader.sees_cost() {

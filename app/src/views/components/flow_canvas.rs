@@ -2,9 +2,11 @@
 //! drawings share one store — left-to-right for wide screens, top-to-bottom
 //! for phones — and CSS shows the one that fits. Nodes are keyed by stage
 //! name, so a live event only touches its own node: the node's status badge
-//! and count update, and a pulse plays once.
+//! and count update, and a pulse plays once. The same canvas draws one
+//! conversation's path in the replay: laid out from the whole conversation,
+//! coloured by the steps seen so far, the current stage highlighted.
 
-use crate::domain::flow::{NodeState, StageNode};
+use crate::domain::flow::{FlowGraph, NodeState, StageNode};
 use crate::domain::layout::{layout, Layout, Orientation};
 use crate::live::LiveStore;
 use crate::views::components::info_cards::format_ms;
@@ -13,22 +15,53 @@ use leptos::prelude::*;
 /// Stage names longer than this are cut on the node (the tooltip has all).
 const NAME_CHARS: usize = 16;
 
+/// What a canvas draws.
+#[derive(Clone, Copy)]
+pub struct CanvasFeed {
+    /// Places the nodes and edges (a replay passes the whole conversation,
+    /// so nothing moves while stepping).
+    pub layout: Signal<FlowGraph>,
+    /// Counts, durations and states (a replay: the steps seen so far).
+    pub graph: Signal<FlowGraph>,
+    /// The clock nodes go idle by; `None`: they never do.
+    pub now: Option<Signal<i64>>,
+    /// Events above this id pulse their node; `None`: no pulses.
+    pub pulse_after: Option<Signal<Option<i64>>>,
+    /// A replay's current stage; `Some` also marks visited edges.
+    pub current: Option<Signal<Option<String>>>,
+}
+
+impl CanvasFeed {
+    /// The live pipeline of the tab's store.
+    pub fn live(live: LiveStore) -> CanvasFeed {
+        let graph = Signal::derive(move || live.graph.get());
+        CanvasFeed {
+            layout: graph,
+            graph,
+            now: Some(live.now.into()),
+            pulse_after: Some(live.seeded_id.into()),
+            current: None,
+        }
+    }
+}
+
 #[component]
-pub fn FlowCanvas(selected: RwSignal<Option<String>>) -> impl IntoView {
-    let live = expect_context::<LiveStore>();
-    let has_nodes = move || live.graph.with(|g| !g.nodes.is_empty());
+pub fn FlowCanvas(
+    feed: CanvasFeed,
+    selected: RwSignal<Option<String>>,
+    #[prop(into)] hint: Signal<String>,
+) -> impl IntoView {
+    let has_nodes = move || feed.layout.with(|g| !g.nodes.is_empty());
     view! {
         <section class="panel canvas-panel" aria-label="Pipeline flow">
             <header class="panel-head">
                 <h2>"Pipeline flow"</h2>
-                <p class="hint">
-                    {move || format!("{} recent events · click a stage to filter the log", live.window.get())}
-                </p>
+                <p class="hint">{hint}</p>
             </header>
             <Show when=has_nodes fallback=EmptyFlow>
                 <div class="canvas-scroll">
-                    <FlowSvg orientation=Orientation::Horizontal selected/>
-                    <FlowSvg orientation=Orientation::Vertical selected/>
+                    <FlowSvg orientation=Orientation::Horizontal feed selected/>
+                    <FlowSvg orientation=Orientation::Vertical feed selected/>
                 </div>
             </Show>
         </section>
@@ -49,9 +82,8 @@ fn EmptyFlow() -> impl IntoView {
 }
 
 #[component]
-fn FlowSvg(orientation: Orientation, selected: RwSignal<Option<String>>) -> impl IntoView {
-    let live = expect_context::<LiveStore>();
-    let layout = Memo::new(move |_| live.graph.with(|g| layout(g, orientation)));
+fn FlowSvg(orientation: Orientation, feed: CanvasFeed, selected: RwSignal<Option<String>>) -> impl IntoView {
+    let layout = Memo::new(move |_| feed.layout.with(|g| layout(g, orientation)));
     let (class, marker) = match orientation {
         Orientation::Horizontal => ("flow flow-h", "arrow-h"),
         Orientation::Vertical => ("flow flow-v", "arrow-v"),
@@ -77,14 +109,14 @@ fn FlowSvg(orientation: Orientation, selected: RwSignal<Option<String>>) -> impl
                 <For
                     each=edge_keys
                     key=|k| k.clone()
-                    children=move |(from, to)| view! { <FlowEdge from to layout marker/> }
+                    children=move |(from, to)| view! { <FlowEdge from to layout marker feed/> }
                 />
             </g>
             <g class="nodes">
                 <For
                     each=node_keys
                     key=|k| k.clone()
-                    children=move |name| view! { <FlowNode name layout selected/> }
+                    children=move |name| view! { <FlowNode name layout selected feed/> }
                 />
             </g>
         </svg>
@@ -92,8 +124,7 @@ fn FlowSvg(orientation: Orientation, selected: RwSignal<Option<String>>) -> impl
 }
 
 #[component]
-fn FlowEdge(from: String, to: String, layout: Memo<Layout>, marker: &'static str) -> impl IntoView {
-    let live = expect_context::<LiveStore>();
+fn FlowEdge(from: String, to: String, layout: Memo<Layout>, marker: &'static str, feed: CanvasFeed) -> impl IntoView {
     let edge = {
         let (from, to) = (from.clone(), to.clone());
         Memo::new(move |_| {
@@ -102,13 +133,16 @@ fn FlowEdge(from: String, to: String, layout: Memo<Layout>, marker: &'static str
     };
     let count = {
         let (from, to) = (from.clone(), to.clone());
-        move || live.graph.with(|g| g.edges.iter().find(|t| t.from == from && t.to == to).map_or(0, |t| t.count))
+        move || feed.graph.with(|g| g.edges.iter().find(|t| t.from == from && t.to == to).map_or(0, |t| t.count))
     };
+    let count_visited = count.clone();
+    let visited = move || feed.current.is_some() && count_visited() > 0;
     let label = format!("{from} → {to}");
     view! {
         <path
             class="edge"
             class:back=move || edge.with(|e| e.as_ref().is_some_and(|(_, back)| *back))
+            class:visited=visited
             d=move || edge.with(|e| e.as_ref().map(|(d, _)| d.clone()).unwrap_or_default())
             marker-end=format!("url(#{marker})")
             data-from=from
@@ -120,20 +154,26 @@ fn FlowEdge(from: String, to: String, layout: Memo<Layout>, marker: &'static str
 }
 
 #[component]
-fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String>>) -> impl IntoView {
-    let live = expect_context::<LiveStore>();
+fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String>>, feed: CanvasFeed) -> impl IntoView {
     let node = {
         let name = name.clone();
-        Memo::new(move |_| live.graph.with(|g| g.node(&name).cloned()))
+        Memo::new(move |_| feed.graph.with(|g| g.node(&name).cloned()))
     };
     let pos = {
         let name = name.clone();
         Memo::new(move |_| layout.with(|l| l.nodes.iter().find(|n| n.name == name).map_or((0.0, 0.0), |n| (n.x, n.y))))
     };
     let (w, h) = layout.with_untracked(|l| (l.node_width, l.node_height));
-    let state = move || {
-        let now = live.now.get();
-        node.with(|n| n.as_ref().map_or(NodeState::Idle, |n| n.state(now)))
+    let state = move || match feed.now {
+        Some(now) => {
+            let now = now.get();
+            node.with(|n| n.as_ref().map_or(NodeState::Idle, |n| n.state(now)))
+        }
+        None => node.with(|n| n.as_ref().map_or(NodeState::Pending, StageNode::status_state)),
+    };
+    let is_current = {
+        let name = name.clone();
+        move || feed.current.is_some_and(|c| c.with(|c| c.as_deref() == Some(name.as_str())))
     };
     let is_selected = {
         let name = name.clone();
@@ -148,7 +188,7 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
     // page load does not flash every node. Re-created per event: the CSS
     // animation plays once each time.
     let pulse = move || {
-        let seeded = live.seeded_id.get().unwrap_or(i64::MAX);
+        let seeded = feed.pulse_after?.get().unwrap_or(i64::MAX);
         node.with(|n| n.as_ref().map(|n| n.last_event_id))
             .filter(|&id| id > seeded)
             .map(|id| view! { <rect class="pulse" data-event=id width=w height=h rx="10"></rect> })
@@ -165,6 +205,8 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
         <g
             class="node"
             class:selected=is_selected
+            class:current=is_current.clone()
+            aria-current=move || is_current().then_some("step")
             data-stage=name.clone()
             data-status=move || state().as_str()
             transform=move || {

@@ -20,6 +20,7 @@ pub fn Header(me: Signal<Option<Me>>) -> impl IntoView {
             <Show when=move || me.with(Option::is_some) fallback=|| view! { <span class="nav"></span> }>
                 <nav class="nav" aria-label="Main">
                     <a href="/">"Flow"</a>
+                    <a href="/replay" data-nav="replay">"Replay"</a>
                     <Show when=is_admin>
                         <a href="/costs" data-nav="costs">"Costs"</a>
                         <a href="/admin" data-nav="admin">"Admin"</a>

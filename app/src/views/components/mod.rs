@@ -6,4 +6,5 @@ pub mod event_log;
 pub mod flow_canvas;
 pub mod header;
 pub mod info_cards;
+pub mod replay;
 pub mod toasts;

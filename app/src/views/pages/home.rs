@@ -3,7 +3,9 @@
 
 use crate::api::dashboard::get_dashboard;
 use crate::live::LiveStore;
-use crate::views::components::{event_log::EventLog, flow_canvas::FlowCanvas, info_cards::InfoCards};
+use crate::views::components::event_log::EventLog;
+use crate::views::components::flow_canvas::{CanvasFeed, FlowCanvas};
+use crate::views::components::info_cards::InfoCards;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,7 +27,11 @@ pub fn HomePage() -> impl IntoView {
                         Effect::new(move |_| live.start());
                         Either::Left(view! {
                             <InfoCards/>
-                            <FlowCanvas selected/>
+                            <FlowCanvas
+                                feed=CanvasFeed::live(live)
+                                selected
+                                hint=Signal::derive(move || format!("{} recent events · click a stage to filter the log", live.window.get()))
+                            />
                             <EventLog selected/>
                         })
                     }

@@ -5,3 +5,5 @@ pub mod costs;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod replay;
+pub mod replay_list;

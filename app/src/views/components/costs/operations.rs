@@ -11,18 +11,6 @@ use leptos::prelude::*;
 
 const PAGE: i64 = 20;
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 #[component]
 pub fn RecentOperations(window: Memo<SummaryQuery>, tick: ReadSignal<u64>) -> impl IntoView {
     let sort = RwSignal::new(TurnSort::Recent);
@@ -126,7 +114,7 @@ pub fn RecentOperations(window: Memo<SummaryQuery>, tick: ReadSignal<u64>) -> im
 
 #[component]
 fn OpRow(r: TurnRow) -> impl IntoView {
-    let href = format!("/replay/{}", encode(&r.chat_id));
+    let href = crate::views::links::replay(&r.chat_id);
     let at = time::to_rfc3339(r.start_ts);
     view! {
         <tr class=format!("op status-{}", r.status) data-chat=r.chat_id.clone()>
