@@ -65,11 +65,11 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
         "email=new%40test.local&password=long%20enough%20pw&role=viewer",
         [401, 403, 200],
     ),
-    ("SF", "/api/admin/users/role", "user_id=999&role=viewer", [401, 403, 500]),
-    ("SF", "/api/admin/users/disable", "user_id=999&disabled=false", [401, 403, 500]),
+    ("SF", "/api/admin/users/role", "user_id=999&role=viewer", [401, 403, 404]),
+    ("SF", "/api/admin/users/disable", "user_id=999&disabled=false", [401, 403, 404]),
     ("SF", "/api/admin/keys", "", [401, 403, 200]),
     ("SF", "/api/admin/keys/create", "name=ci&scope=ingest", [401, 403, 200]),
-    ("SF", "/api/admin/keys/revoke", "key_id=999", [401, 403, 500]),
+    ("SF", "/api/admin/keys/revoke", "key_id=999", [401, 403, 404]),
     ("SF", "/api/admin/settings", "", [401, 403, 200]),
     ("SF", "/api/admin/settings/telemetry", "enabled=true", [401, 403, 200]),
     ("SF", "/api/admin/settings/retention", "days=30", [401, 403, 200]),
@@ -82,7 +82,7 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
         "budget[name]=b&budget[scope]=global&budget[period]=daily&budget[limitUsd]=1",
         [401, 403, 200],
     ),
-    ("SF", "/api/costs/budgets/delete", "id=999", [401, 403, 500]),
+    ("SF", "/api/costs/budgets/delete", "id=999", [401, 403, 404]),
     ("SF", "/api/costs/rules", "", [401, 403, 200]),
     (
         "SF",
@@ -90,7 +90,7 @@ const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
         "rule[id]=0&rule[name]=r&rule[kind]=error_rate&rule[threshold]=5&rule[windowMinutes]=5&rule[enabled]=true",
         [401, 403, 200],
     ),
-    ("SF", "/api/costs/rules/delete", "id=999", [401, 403, 500]),
+    ("SF", "/api/costs/rules/delete", "id=999", [401, 403, 404]),
     ("SF", "/api/costs/alerts", "limit=5", [401, 403, 200]),
 ];
 
@@ -207,7 +207,7 @@ async fn sign_in_limits_disabled_accounts_and_sign_out(b: Backend) {
     t.server_fn("/api/admin/users/disable", &format!("user_id={demo_admin}&disabled=true"), Some(&t.admin)).await;
     let (status, body) =
         t.server_fn("/api/admin/users/role", &format!("user_id={admin_id}&role=viewer"), Some(&t.admin)).await;
-    assert_eq!(status, 500);
+    assert_eq!(status, 409);
     assert!(body.to_string().contains("last active admin"), "{body}");
 
     // Signing out revokes the session.
@@ -280,7 +280,7 @@ async fn the_telemetry_switch_and_retention(b: Backend) {
     assert_eq!(t.post(&event("c", "s")).await.0, 202);
 
     let (status, body) = t.server_fn("/api/admin/settings/retention", "days=0", Some(&t.admin)).await;
-    assert_eq!(status, 500);
+    assert_eq!(status, 400);
     assert!(body.to_string().contains("days"), "{body}");
     assert_eq!(t.server_fn("/api/admin/settings/retention", "days=7", Some(&t.admin)).await.0, 200);
     assert_eq!(t.server.state.store.setting("retention_days").await.unwrap().as_deref(), Some("7"));

@@ -23,8 +23,7 @@ fn admin() -> Result<(crate::domain::auth::Me, crate::state::AppState), ServerFn
 
 #[cfg(feature = "ssr")]
 fn unavailable(e: impl std::fmt::Display) -> ServerFnError {
-    tracing::error!(error = %e, "Admin action failed.");
-    ServerFnError::new("the store is unavailable; nothing was changed")
+    super::errors::unavailable("Admin action failed.", e, "the store is unavailable; nothing was changed")
 }
 
 #[server(endpoint = "admin/users")]
@@ -38,10 +37,10 @@ pub async fn create_user(email: String, password: String, role: Role) -> Result<
     let (me, state) = admin()?;
     let email = crate::store::normalize_email(&email);
     if !email.contains('@') || email.len() < 3 || email.len() > 254 {
-        return Err(ServerFnError::new("invalid `email`: not an email address"));
+        return Err(super::errors::invalid("email", "not an email address"));
     }
     if let Some(problem) = crate::auth::password::weakness(&password) {
-        return Err(ServerFnError::new(format!("invalid `password`: {problem}")));
+        return Err(super::errors::invalid("password", problem));
     }
     let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
         .await
@@ -49,7 +48,7 @@ pub async fn create_user(email: String, password: String, role: Role) -> Result<
         .map_err(unavailable)?;
     let created =
         state.store.create_user(&email, &hash, role, crate::domain::time::now_ms()).await.map_err(unavailable)?;
-    let user = created.ok_or_else(|| ServerFnError::new(format!("invalid `email`: {email} has an account already")))?;
+    let user = created.ok_or_else(|| super::errors::conflict(format!("{email} has an account already")))?;
     tracing::info!(by = me.id, user_id = user.id, role = role.as_str(), "User created.");
     Ok(user)
 }
@@ -60,7 +59,7 @@ async fn keeps_an_admin(state: &crate::state::AppState, user_id: i64) -> Result<
     let users = state.store.list_users().await.map_err(unavailable)?;
     let others = users.iter().filter(|u| u.id != user_id && u.role == Role::Admin && !u.disabled).count();
     if others == 0 {
-        return Err(ServerFnError::new("refused: this is the last active admin"));
+        return Err(super::errors::conflict("this is the last active admin"));
     }
     Ok(())
 }
@@ -72,7 +71,7 @@ pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), ServerFnError
         keeps_an_admin(&state, user_id).await?;
     }
     if !state.store.set_role(user_id, role).await.map_err(unavailable)? {
-        return Err(ServerFnError::new("invalid `userId`: no such user"));
+        return Err(super::errors::not_found("userId", "user"));
     }
     tracing::info!(by = me.id, user_id, role = role.as_str(), "Role changed.");
     Ok(())
@@ -85,7 +84,7 @@ pub async fn set_user_disabled(user_id: i64, disabled: bool) -> Result<(), Serve
         keeps_an_admin(&state, user_id).await?;
     }
     if !state.store.set_disabled(user_id, disabled, crate::domain::time::now_ms()).await.map_err(unavailable)? {
-        return Err(ServerFnError::new("invalid `userId`: no such user"));
+        return Err(super::errors::not_found("userId", "user"));
     }
     tracing::info!(by = me.id, user_id, disabled, "User access changed.");
     Ok(())
@@ -103,7 +102,7 @@ pub async fn create_api_key(name: String, scope: KeyScope) -> Result<(ApiKeyReco
     let (me, state) = admin()?;
     let name = name.trim();
     if name.is_empty() || name.len() > 100 {
-        return Err(ServerFnError::new("invalid `name`: 1 to 100 characters"));
+        return Err(super::errors::invalid("name", "1 to 100 characters"));
     }
     let key = state.store.create_api_key(name, scope, crate::domain::time::now_ms()).await.map_err(unavailable)?;
     tracing::info!(by = me.id, key_id = key.record.id, scope = scope.as_str(), "API key created.");
@@ -114,7 +113,7 @@ pub async fn create_api_key(name: String, scope: KeyScope) -> Result<(ApiKeyReco
 pub async fn revoke_api_key(key_id: i64) -> Result<(), ServerFnError> {
     let (me, state) = admin()?;
     if !state.store.revoke_api_key(key_id, crate::domain::time::now_ms()).await.map_err(unavailable)? {
-        return Err(ServerFnError::new("invalid `keyId`: no such active key"));
+        return Err(super::errors::not_found("keyId", "active key"));
     }
     tracing::info!(by = me.id, key_id, "API key revoked.");
     Ok(())
@@ -145,7 +144,7 @@ pub const RETENTION_SETTING: &str = "retention_days";
 pub async fn set_retention_days(days: i64) -> Result<(), ServerFnError> {
     let (me, state) = admin()?;
     if !(1..=3650).contains(&days) {
-        return Err(ServerFnError::new("invalid `days`: from 1 to 3650"));
+        return Err(super::errors::invalid("days", "from 1 to 3650"));
     }
     state.store.set_setting(RETENTION_SETTING, &days.to_string()).await.map_err(unavailable)?;
     state.retention_days.store(days, std::sync::atomic::Ordering::Relaxed);

@@ -12,8 +12,7 @@ pub async fn get_conversations(query: ConversationQuery) -> Result<Vec<Conversat
     let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
     let state = expect_context::<crate::state::AppState>();
     let mut list = state.store.find_conversations(&query).await.map_err(|e| {
-        tracing::error!(error = %e, "Listing conversations failed.");
-        ServerFnError::new("the event store is unavailable")
+        super::errors::unavailable("Listing conversations failed.", e, "the event store is unavailable")
     })?;
     if !me.is_admin() {
         for c in &mut list {
@@ -29,8 +28,7 @@ pub async fn get_conversation(chat_id: String) -> Result<Option<ConversationDeta
     let me = crate::auth::require(crate::domain::auth::Role::Viewer)?;
     let state = expect_context::<crate::state::AppState>();
     let mut detail = load_conversation(&state.store, &chat_id).await.map_err(|e| {
-        tracing::error!(error = %e, "Loading a conversation failed.");
-        ServerFnError::new("the event store is unavailable")
+        super::errors::unavailable("Loading a conversation failed.", e, "the event store is unavailable")
     })?;
     if let (Some(d), false) = (detail.as_mut(), me.is_admin()) {
         d.cost_nanos = 0;

@@ -42,13 +42,10 @@ fn admin() -> Result<crate::state::AppState, ServerFnError> {
 
 #[cfg(feature = "ssr")]
 fn unavailable(e: impl std::fmt::Display) -> ServerFnError {
-    tracing::error!(error = %e, "Cost monitor request failed.");
-    ServerFnError::new("the store is unavailable")
+    super::errors::unavailable("Cost monitor request failed.", e, "the store is unavailable")
 }
 
-fn invalid(field: &str, message: &str) -> ServerFnError {
-    ServerFnError::new(format!("invalid `{field}`: {message}"))
-}
+use super::errors::invalid;
 
 /// A webhook must be an http(s) URL (or empty for none).
 pub fn webhook(url: &str) -> Result<Option<String>, ServerFnError> {
@@ -125,7 +122,7 @@ pub fn rule_checked(mut r: AlertRule) -> Result<AlertRule, ServerFnError> {
 pub async fn get_model_trend(query: SummaryQuery) -> Result<ModelTrend, ServerFnError> {
     let state = admin()?;
     crate::summary::model_trend(&state.store, &query, crate::domain::time::now_ms()).await.map_err(|e| match e {
-        crate::summary::SummaryError::BadParam(p) => ServerFnError::new(p.to_string()),
+        crate::summary::SummaryError::BadParam(p) => super::errors::bad_request(p),
         other => unavailable(other),
     })
 }
@@ -134,7 +131,7 @@ pub async fn get_model_trend(query: SummaryQuery) -> Result<ModelTrend, ServerFn
 pub async fn list_turns(query: TurnQuery) -> Result<TurnPage, ServerFnError> {
     let state = admin()?;
     let w = crate::summary::window::Window::resolve(&query.window, crate::domain::time::now_ms())
-        .map_err(|p| ServerFnError::new(p.to_string()))?;
+        .map_err(super::errors::bad_request)?;
     let clean = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     let f = crate::store::Filters {
         model: clean(&query.window.model),
@@ -174,7 +171,7 @@ pub async fn save_budget(budget: BudgetInput) -> Result<i64, ServerFnError> {
 pub async fn delete_budget(id: i64) -> Result<(), ServerFnError> {
     let state = admin()?;
     if !state.store.delete_budget(id).await.map_err(unavailable)? {
-        return Err(invalid("id", "no such budget"));
+        return Err(super::errors::not_found("id", "budget"));
     }
     Ok(())
 }
@@ -195,7 +192,7 @@ pub async fn save_alert_rule(rule: AlertRule) -> Result<i64, ServerFnError> {
 pub async fn delete_alert_rule(id: i64) -> Result<(), ServerFnError> {
     let state = admin()?;
     if !state.store.delete_alert_rule(id).await.map_err(unavailable)? {
-        return Err(invalid("id", "no such rule"));
+        return Err(super::errors::not_found("id", "rule"));
     }
     Ok(())
 }

@@ -33,8 +33,7 @@ pub async fn get_dashboard() -> Result<Dashboard, ServerFnError> {
     let state = expect_context::<AppState>();
     let now_ms = time::now_ms();
     let mut window = state.store.latest(GRAPH_WINDOW).await.map_err(|e| {
-        tracing::error!(error = %e, "Loading the dashboard failed.");
-        ServerFnError::new("the event store is unavailable")
+        super::errors::unavailable("Loading the dashboard failed.", e, "the event store is unavailable")
     })?;
     if !me.is_admin() {
         crate::auth::strip_cost(&mut window);

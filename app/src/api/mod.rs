@@ -7,5 +7,6 @@ pub mod admin;
 pub mod conversations;
 pub mod costs;
 pub mod dashboard;
+pub mod errors;
 pub mod pricing;
 pub mod summary;

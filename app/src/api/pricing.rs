@@ -22,11 +22,8 @@ pub async fn update_pricing(update: PriceUpdate) -> Result<PriceEntry, ServerFnE
     crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<crate::state::AppState>();
     apply(&state.store, &state.pricing, &update, crate::domain::time::now_ms()).await.map_err(|e| match e {
-        UpdateError::Invalid { .. } => ServerFnError::new(e.to_string()),
-        other => {
-            tracing::error!(error = %other, "Saving a price failed.");
-            ServerFnError::new("the price could not be saved")
-        }
+        UpdateError::Invalid { .. } => super::errors::bad_request(e),
+        other => super::errors::unavailable("Saving a price failed.", other, "the price could not be saved"),
     })
 }
 
@@ -34,13 +31,16 @@ pub async fn update_pricing(update: PriceUpdate) -> Result<PriceEntry, ServerFnE
 pub async fn reprice(from: i64, to: i64) -> Result<RepriceReport, ServerFnError> {
     crate::auth::require(crate::domain::auth::Role::Admin)?;
     if to <= from {
-        return Err(ServerFnError::new("invalid `to`: must be after `from`"));
+        return Err(super::errors::invalid("to", "must be after `from`"));
     }
     let state = expect_context::<crate::state::AppState>();
     let table = state.pricing.current();
     let report = state.store.reprice(&table, from, to).await.map_err(|e| {
-        tracing::error!(error = %e, "Reprice failed.");
-        ServerFnError::new("the reprice could not finish; the events it reached are corrected")
+        super::errors::unavailable(
+            "Reprice failed.",
+            e,
+            "the reprice could not finish; the events it reached are corrected",
+        )
     })?;
     tracing::info!(scanned = report.scanned, changed = report.changed, delta_nanos = report.delta_nanos, "Repriced.");
     Ok(report)

@@ -12,10 +12,7 @@ pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> 
     crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<AppState>();
     summarize(&state.store, &query, time::now_ms()).await.map_err(|e| match e {
-        SummaryError::BadParam(p) => ServerFnError::new(p.to_string()),
-        SummaryError::Store(e) => {
-            tracing::error!(error = %e, "Summary failed.");
-            ServerFnError::new("the event store is unavailable")
-        }
+        SummaryError::BadParam(p) => super::errors::bad_request(p),
+        SummaryError::Store(e) => super::errors::unavailable("Summary failed.", e, "the event store is unavailable"),
     })
 }
