@@ -44,8 +44,9 @@ test('the cost page shows the seeded totals', async ({ page, request }, info) =>
   await expect(page.locator('[data-figure=per-turn] .figure')).toHaveText('$7.00');
   await expect(page.locator('[data-figure=per-hour] .figure')).toHaveText('$7.00');
   await expect(page.locator('[data-figure=per-turn] .sub')).toHaveText('1 turns');
-  const row = page.locator('table.models tr', { hasText: 'gpt-4o' });
-  await expect(row).toContainText('$7.00');
+  const row = page.locator('table.models tr[data-model="gpt-4o"]');
+  await expect(row.locator('[data-cost]')).toHaveText('$7.00');
+  await expect(row.locator('[data-per-turn]')).toHaveAttribute('data-per-turn', '7000000000');
   await expect(page.locator(`tr.op[data-chat="${chat}"] [data-cost]`)).toHaveAttribute('data-cost', '7000000000');
   // The window is custom and in the past: no live ticking into it.
   await expect(page.locator('.seg[aria-pressed=true]')).toHaveCount(0);
