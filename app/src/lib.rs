@@ -16,6 +16,10 @@
 //!
 //! Server-only modules are compiled out of the WASM build entirely.
 
+// Leptos views are deeply nested types; release builds (no type erasure)
+// need more room than the default 128.
+#![recursion_limit = "256"]
+
 #[cfg(feature = "ssr")]
 pub mod alerts;
 pub mod api;

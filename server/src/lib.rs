@@ -12,6 +12,10 @@
 //! The pipeline itself (ingest → store → bus → stream) lives in the `app`
 //! crate, so server functions and handlers share it.
 
+// Leptos views are deeply nested types; release builds (no type erasure)
+// need more room than the default 128.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod config;
 pub mod http;

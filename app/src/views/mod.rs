@@ -21,6 +21,16 @@ use pages::{replay::ReplayPage, replay_list::ReplayListPage};
 /// what to draw for admins; access itself is decided on the server.
 pub type MeResource = Resource<Result<Option<crate::domain::auth::Me>, ServerFnError>>;
 
+/// False until the page has hydrated. Forms handled in the browser keep
+/// their submit buttons disabled until then, so an early click cannot fall
+/// back to a plain GET of the page (with the fields, passwords too, in the
+/// URL); implicit submission with Enter is off while the button is.
+pub fn use_hydrated() -> ReadSignal<bool> {
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
+    ready
+}
+
 /// The HTML document around the app (server only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

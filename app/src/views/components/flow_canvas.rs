@@ -66,6 +66,7 @@ pub fn FlowCanvas(
             </Show>
         </section>
     }
+    .into_any()
 }
 
 #[component]

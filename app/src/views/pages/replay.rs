@@ -155,6 +155,7 @@ fn ReplayHead(d: ConversationDetail, admin: bool, steps: RwSignal<Vec<Event>>) -
             </p>
         </header>
     }
+    .into_any()
 }
 
 fn count_turns(s: &[Event]) -> usize {

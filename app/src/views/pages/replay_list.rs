@@ -136,8 +136,8 @@ fn ConversationRow(c: ConversationSummary, admin: bool) -> impl IntoView {
         <tr class=format!("conversation status-{status}") data-chat=c.chat_id.clone()>
             <td class="cv-chat"><a href=href>{c.chat_id.clone()}</a></td>
             <td class="cv-time" title=time::to_rfc3339(c.first_ts)>{time::clock(c.first_ts)}</td>
-            <td class="num cv-turns" data-label="turns">{c.turns}</td>
-            <td class="num cv-stages" data-label="stages">{c.events}</td>
+            <td class="num cv-turns">{c.turns}<span class="cell-unit">{plural(c.turns, " turn", " turns")}</span></td>
+            <td class="num cv-stages">{c.events}<span class="cell-unit">{plural(c.events, " stage", " stages")}</span></td>
             <td class="cv-status"><span class="status-pill">{status}</span></td>
             <td class="num cv-dur" data-label="duration">{format_ms(c.duration_ms())}</td>
             <td class="muted cv-who">{if who.is_empty() { "—".to_string() } else { who }}</td>
@@ -146,5 +146,15 @@ fn ConversationRow(c: ConversationSummary, admin: bool) -> impl IntoView {
                 view! { <td class="num cv-cost" data-cost=c.cost_nanos>{usd_display(c.cost_nanos)}{unpriced}</td> }
             })}
         </tr>
+    }
+}
+
+/// The unit a phone's card shows after a count (the table's header says it
+/// on wider screens).
+fn plural(n: i64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
     }
 }

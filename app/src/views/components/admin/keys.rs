@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ApiKeys() -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
@@ -39,7 +40,7 @@ pub fn ApiKeys() -> impl IntoView {
                     <option value="ingest" selected>"ingest"</option>
                     <option value="read">"read"</option>
                 </select>
-                <button type="submit" class="button primary">"Create key"</button>
+                <button type="submit" class="button primary" disabled=move || !ready.get()>"Create key"</button>
             </form>
             {move || fresh().map(|(name, key)| view! {
                 <div class="new-key" role="status">

@@ -31,6 +31,7 @@ fn RateCells(r: Rates) -> impl IntoView {
 
 #[component]
 pub fn PricingEditor() -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let update = ServerAction::<UpdatePricing>::new();
     let reprice = ServerAction::<Reprice>::new();
     let pricing = Resource::new(move || update.version().get(), |_| get_pricing());
@@ -90,12 +91,12 @@ pub fn PricingEditor() -> impl IntoView {
                 <input placeholder="cache write" inputmode="decimal" bind:value=write aria-label="Cache write price"/>
                 <input placeholder="reasoning" inputmode="decimal" bind:value=reasoning aria-label="Reasoning price"/>
                 <label>"Effective from (UTC) " <input type="datetime-local" required bind:value=effective/></label>
-                <button type="submit" class="button primary">"Save price"</button>
+                <button type="submit" class="button primary" disabled=move || !ready.get()>"Save price"</button>
             </form>
             <form class="inline-form" on:submit=submit_reprice>
                 <label>"Reprice from (UTC) " <input type="datetime-local" required bind:value=from/></label>
                 <label>"to " <input type="datetime-local" required bind:value=to/></label>
-                <button type="submit" class="button" disabled=move || reprice.pending().get()>"Reprice"</button>
+                <button type="submit" class="button" disabled=move || !ready.get() || reprice.pending().get()>"Reprice"</button>
             </form>
             {move || report().map(|r| view! {
                 <p class="notice" role="status" data-reprice>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Settings() -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let toggle = ServerAction::<SetTelemetry>::new();
     let retention = ServerAction::<SetRetentionDays>::new();
     let settings = Resource::new(move || (toggle.version().get(), retention.version().get()), |_| get_admin_settings());
@@ -43,7 +44,7 @@ pub fn Settings() -> impl IntoView {
                                 {format!("Keep data for (days, now {}): ", s.retention_days)}
                                 <input type="number" min="1" max="3650" required bind:value=days aria-label="Retention days"/>
                             </label>
-                            <button type="submit" class="button">"Save retention"</button>
+                            <button type="submit" class="button" disabled=move || !ready.get()>"Save retention"</button>
                         </form>
                     }
                     .into_any()

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Users() -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let create = ServerAction::<CreateUser>::new();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
@@ -41,7 +42,7 @@ pub fn Users() -> impl IntoView {
                     <option value="viewer" selected>"viewer"</option>
                     <option value="admin">"admin"</option>
                 </select>
-                <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create user"</button>
+                <button type="submit" class="button primary" disabled=move || !ready.get() || create.pending().get()>"Create user"</button>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>

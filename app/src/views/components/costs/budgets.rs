@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let save = ServerAction::<SaveBudget>::new();
     let delete = ServerAction::<DeleteBudget>::new();
     let budgets = Resource::new(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_budgets());
@@ -71,7 +72,7 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
                 <input type="number" min="1" max="1000" bind:value=warn aria-label="Warn at %"/>
                 <input type="number" min="1" max="1000" bind:value=critical aria-label="Critical at %"/>
                 <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Webhook URL"/>
-                <button type="submit" class="button primary">"Add budget"</button>
+                <button type="submit" class="button primary" disabled=move || !ready.get()>"Add budget"</button>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>
@@ -106,6 +107,7 @@ fn Gauge(b: BudgetStatus, delete: ServerAction<DeleteBudget>) -> impl IntoView {
 
 #[component]
 pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
     let rules =
@@ -198,7 +200,7 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
                 <input type="number" min="1" max="1440" bind:value=window aria-label="Window minutes"/>
                 <input placeholder="stage (latency)" bind:value=stage aria-label="Stage"/>
                 <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Rule webhook URL"/>
-                <button type="submit" class="button">"Add rule"</button>
+                <button type="submit" class="button" disabled=move || !ready.get()>"Add rule"</button>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>

@@ -59,6 +59,7 @@ impl CostView {
 
 #[component]
 pub fn RangePicker(view: Memo<CostView>) -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     let navigate = use_navigate();
     let go = move |v: CostView| {
         navigate(&format!("/costs?{}", v.to_query()), NavigateOptions { scroll: false, ..Default::default() })
@@ -105,7 +106,7 @@ pub fn RangePicker(view: Memo<CostView>) -> impl IntoView {
             >
                 <input type="datetime-local" aria-label="From (UTC)" bind:value=from/>
                 <input type="datetime-local" aria-label="To (UTC)" bind:value=to/>
-                <button type="submit" class="button">"Apply"</button>
+                <button type="submit" class="button" disabled=move || !ready.get()>"Apply"</button>
                 {move || custom_error.get().map(|e| view! { <span class="form-error">{e}</span> })}
             </form>
             <label class="refresh">

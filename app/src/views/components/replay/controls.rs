@@ -70,6 +70,7 @@ pub fn Controls(player: Player) -> impl IntoView {
             </div>
         </div>
     }
+    .into_any()
 }
 
 /// A 24×24 icon from one path (fonts on these machines lack media glyphs).

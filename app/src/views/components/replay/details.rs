@@ -16,6 +16,7 @@ pub fn StepDetails(player: Player, admin: bool) -> impl IntoView {
             {move || player.current().map(|e| view! { <EventDetails e admin/> })}
         </section>
     }
+    .into_any()
 }
 
 #[component]

@@ -77,6 +77,7 @@ pub fn Waterfall(player: Player, admin: bool) -> impl IntoView {
             </ol>
         </section>
     }
+    .into_any()
 }
 
 #[component]
