@@ -14,7 +14,8 @@ export const SERVERS = {
 
 const server = (name: string, base: string) => {
   const addr = base.replace('http://', '');
-  const bin = 'target/debug/server';
+  // FLOWMETER_BIN=target/release/server measures a release build.
+  const bin = process.env.FLOWMETER_BIN ?? 'target/debug/server';
   return {
     command:
       `rm -f end2end/.tmp/${name}.db* && ` +
