@@ -170,17 +170,21 @@ pub fn turns(mut events: Vec<Event>) -> Vec<Turn> {
             None => t.unpriced_events += 1,
         }
         t.stages.push(e);
-        let failed = t.stages.iter().any(|s| s.status == Status::Error);
-        let running = t.stages.last().is_some_and(|s| s.status == Status::Running);
-        t.status = if failed {
-            Status::Error
-        } else if running {
-            Status::Running
-        } else {
-            Status::Success
-        };
+        t.status = outcome(&t.stages);
     }
     turns
+}
+
+/// The outcome of stages in replay order: `error` if any failed, `running`
+/// if the last is still running, else `success`.
+pub fn outcome(stages: &[Event]) -> Status {
+    if stages.iter().any(|s| s.status == Status::Error) {
+        Status::Error
+    } else if stages.last().is_some_and(|s| s.status == Status::Running) {
+        Status::Running
+    } else {
+        Status::Success
+    }
 }
 
 pub fn detail(chat_id: &str, events: Vec<Event>, truncated: bool) -> ConversationDetail {

@@ -99,29 +99,47 @@ pub struct Bar {
 /// Narrowest bar drawn, so instant stages stay visible and clickable.
 pub const MIN_BAR_PCT: f64 = 0.4;
 
-/// Where each step's bar sits on the time axis (start and duration).
-pub fn bars(steps: &[Event]) -> Vec<Bar> {
-    let Some(t0) = steps.iter().map(|e| e.ts).min() else { return Vec::new() };
+/// The conversation's time axis: its first start, and its span in ms from
+/// there to the end of its latest stage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Axis {
+    pub t0: i64,
+    pub span_ms: i64,
+}
+
+pub fn axis(steps: &[Event]) -> Axis {
+    let Some(t0) = steps.iter().map(|e| e.ts).min() else { return Axis::default() };
     let end = steps.iter().map(|e| e.ts + e.duration_ms.unwrap_or(0)).max().unwrap_or(t0);
-    let span = (end - t0).max(1) as f64;
+    Axis { t0, span_ms: end - t0 }
+}
+
+impl Axis {
+    /// Where a stage's bar sits on this axis (start and duration).
+    pub fn bar(&self, ts: i64, duration_ms: i64) -> Bar {
+        let span = self.span_ms.max(1) as f64;
+        let left = ((ts - self.t0) as f64 / span * 100.0).min(100.0 - MIN_BAR_PCT);
+        let width = (duration_ms as f64 / span * 100.0).max(MIN_BAR_PCT).min(100.0 - left).max(MIN_BAR_PCT);
+        Bar { left_pct: left, width_pct: width, offset_ms: ts - self.t0 }
+    }
+}
+
+/// For each step, its turn's number (1-based, in order of first appearance)
+/// and whether it opens that turn.
+pub fn turn_marks(steps: &[Event]) -> Vec<(usize, bool)> {
+    let mut turns: Vec<&str> = Vec::new();
     steps
         .iter()
         .map(|e| {
-            let left = (e.ts - t0) as f64 / span * 100.0;
-            let width = (e.duration_ms.unwrap_or(0) as f64 / span * 100.0).max(MIN_BAR_PCT);
-            Bar {
-                left_pct: left.min(100.0 - MIN_BAR_PCT),
-                width_pct: width.min(100.0 - left).max(MIN_BAR_PCT),
-                offset_ms: e.ts - t0,
+            let key = e.turn_id.as_deref().unwrap_or("");
+            match turns.iter().position(|t| *t == key) {
+                Some(i) => (i + 1, false),
+                None => {
+                    turns.push(key);
+                    (turns.len(), true)
+                }
             }
         })
         .collect()
-}
-
-/// The conversation's span in ms (first start to last end).
-pub fn span_ms(steps: &[Event]) -> i64 {
-    let Some(t0) = steps.iter().map(|e| e.ts).min() else { return 0 };
-    steps.iter().map(|e| e.ts + e.duration_ms.unwrap_or(0)).max().unwrap_or(t0) - t0
 }
 
 /// `meta` as indented JSON for the details panel.
@@ -190,14 +208,21 @@ mod tests {
     }
 
     #[test]
-    fn bars_place_start_and_duration_on_the_span() {
+    fn bars_place_start_and_duration_on_the_axis() {
         let s = [at(1, "t", "a", 1_000, 100), at(2, "t", "b", 1_100, 900), at(3, "t", "c", 2_000, 0)];
-        let b = bars(&s);
-        assert_eq!(span_ms(&s), 1_000);
+        let a = axis(&s);
+        assert_eq!(a, Axis { t0: 1_000, span_ms: 1_000 });
+        let b: Vec<Bar> = s.iter().map(|e| a.bar(e.ts, e.duration_ms.unwrap_or(0))).collect();
         assert_eq!((b[0].left_pct, b[0].width_pct, b[0].offset_ms), (0.0, 10.0, 0));
         assert_eq!((b[1].left_pct, b[1].width_pct), (10.0, 90.0));
         // An instant stage at the very end stays visible inside the axis.
         assert_eq!((b[2].left_pct, b[2].width_pct, b[2].offset_ms), (100.0 - MIN_BAR_PCT, MIN_BAR_PCT, 1_000));
-        assert!(bars(&[]).is_empty());
+        assert_eq!(axis(&[]), Axis::default());
+    }
+
+    #[test]
+    fn turns_are_numbered_by_first_appearance() {
+        let s = [at(1, "t1", "a", 0, 0), at(2, "t2", "b", 1, 0), at(3, "t1", "c", 2, 0), at(4, "t3", "d", 3, 0)];
+        assert_eq!(turn_marks(&s), [(1, true), (2, true), (1, false), (3, true)]);
     }
 }

@@ -5,11 +5,12 @@
 //! keeps growing from the live stream. `?step=N` opens at step N.
 
 use crate::api::conversations::get_conversation;
+use crate::domain::conversation::outcome;
 use crate::domain::conversation::ConversationDetail;
 use crate::domain::flow::FlowGraph;
 use crate::domain::money::usd_display;
-use crate::domain::replay::{graph_until, merge, span_ms, steps as replay_steps};
-use crate::domain::{time, Event, Status};
+use crate::domain::replay::{axis, graph_until, merge, steps as replay_steps, turn_marks};
+use crate::domain::{time, Event};
 use crate::live::LiveStore;
 use crate::views::components::flow_canvas::{CanvasFeed, FlowCanvas};
 use crate::views::components::info_cards::format_ms;
@@ -125,17 +126,7 @@ pub fn ReplayPage() -> impl IntoView {
 
 #[component]
 fn ReplayHead(d: ConversationDetail, admin: bool, steps: RwSignal<Vec<Event>>) -> impl IntoView {
-    let status = move || {
-        steps.with(|s| {
-            if s.iter().any(|e| e.status == Status::Error) {
-                "error"
-            } else if s.last().is_some_and(|e| e.status == Status::Running) {
-                "running"
-            } else {
-                "success"
-            }
-        })
-    };
+    let status = move || steps.with(|s| outcome(s).as_str());
     let started = steps.with_untracked(|s| s.first().map(|e| e.ts).unwrap_or(0));
     let cost = (admin && d.events > 0).then(|| {
         let unpriced = (d.unpriced_events > 0).then(|| format!(" + {} unpriced", d.unpriced_events));
@@ -147,24 +138,13 @@ fn ReplayHead(d: ConversationDetail, admin: bool, steps: RwSignal<Vec<Event>>) -
             <p class="replay-facts">
                 <span class=move || format!("status-pill status-{}", status()) data-head="status">{status}</span>
                 <span data-head="started" title=time::to_rfc3339(started)>{time::to_rfc3339(started)}</span>
-                <span data-head="turns">{move || format!("{} turns", steps.with(|s| count_turns(s)))}</span>
+                <span data-head="turns">{move || format!("{} turns", steps.with(|s| turn_marks(s).iter().filter(|(_, opens)| *opens).count()))}</span>
                 <span data-head="stages">{move || format!("{} stages", steps.with(Vec::len))}</span>
-                <span data-head="span">{move || steps.with(|s| format_ms(span_ms(s)))}</span>
+                <span data-head="span">{move || steps.with(|s| format_ms(axis(s).span_ms))}</span>
                 {cost}
                 {d.truncated.then(|| view! { <span class="warning">"Only the first 5,000 events are shown."</span> })}
             </p>
         </header>
     }
     .into_any()
-}
-
-fn count_turns(s: &[Event]) -> usize {
-    let mut seen: Vec<&str> = Vec::new();
-    for e in s {
-        let t = e.turn_id.as_deref().unwrap_or("");
-        if !seen.contains(&t) {
-            seen.push(t);
-        }
-    }
-    seen.len()
 }

@@ -11,7 +11,7 @@
 
 use super::details::EventDetails;
 use super::Player;
-use crate::domain::replay::MIN_BAR_PCT;
+use crate::domain::replay::{axis as time_axis, turn_marks, Axis};
 use crate::domain::Event;
 use crate::views::components::info_cards::format_ms;
 use leptos::prelude::*;
@@ -27,33 +27,15 @@ enum Phase {
 #[component]
 pub fn Waterfall(player: Player, admin: bool) -> impl IntoView {
     let steps = player.steps;
-    // (first start, span) of the whole conversation; bars are placed on it.
-    let axis = Memo::new(move |_| {
-        steps.with(|s| {
-            let t0 = s.iter().map(|e| e.ts).min().unwrap_or(0);
-            (t0, crate::domain::replay::span_ms(s).max(1))
-        })
-    });
+    // The whole conversation's time axis; every bar is placed on it.
+    let axis = Memo::new(move |_| steps.with(|s| time_axis(s)));
     let current = Memo::new(move |_| player.steps.with(|s| s.get(player.pos.get()).map(|e| (e.ts, e.id))));
     // Turn numbers in order of first appearance, and which rows open a turn.
     let rows = move || {
-        steps.with(|s| {
-            let mut turns: Vec<&str> = Vec::new();
-            s.iter()
-                .map(|e| {
-                    let key = e.turn_id.as_deref().unwrap_or("");
-                    let opens = !turns.contains(&key);
-                    if opens {
-                        turns.push(key);
-                    }
-                    let n = turns.iter().position(|t| *t == key).unwrap_or(0) + 1;
-                    (e.clone(), n, opens)
-                })
-                .collect::<Vec<_>>()
-        })
+        steps.with(|s| s.iter().zip(turn_marks(s)).map(|(e, (n, opens))| (e.clone(), n, opens)).collect::<Vec<_>>())
     };
     let ticks = move || {
-        let (_, span) = axis.get();
+        let span = axis.get().span_ms.max(1);
         (0..=4).map(|k| (k * 25, format_ms(span * k / 4))).collect::<Vec<_>>()
     };
 
@@ -85,7 +67,7 @@ fn StepRow(
     e: Event,
     turn: usize,
     opens: bool,
-    axis: Memo<(i64, i64)>,
+    axis: Memo<Axis>,
     current: Memo<Option<(i64, i64)>>,
     player: Player,
     admin: bool,
@@ -97,13 +79,10 @@ fn StepRow(
         _ => Phase::Ahead,
     });
     let dur = e.duration_ms.unwrap_or(0);
-    let bar_style = move || {
-        let (t0, span) = axis.get();
-        let left = ((e.ts - t0) as f64 / span as f64 * 100.0).min(100.0 - MIN_BAR_PCT);
-        let width = (dur as f64 / span as f64 * 100.0).max(MIN_BAR_PCT).min(100.0 - left).max(MIN_BAR_PCT);
-        format!("left: {left:.3}%; width: {width:.3}%")
-    };
-    let offset = move || format!("+{}", format_ms(e.ts - axis.get().0));
+    let ts = e.ts;
+    let bar = Memo::new(move |_| axis.with(|a| a.bar(ts, dur)));
+    let bar_style = move || bar.with(|b| format!("left: {:.3}%; width: {:.3}%", b.left_pct, b.width_pct));
+    let offset = move || format!("+{}", format_ms(bar.with(|b| b.offset_ms)));
     let id = e.id;
     let e_details = e.clone();
     let seek = move |_| {
