@@ -22,9 +22,10 @@ use pages::{replay::ReplayPage, replay_list::ReplayListPage};
 pub type MeResource = Resource<Result<Option<crate::domain::auth::Me>, ServerFnError>>;
 
 /// False until the page has hydrated. Forms handled in the browser keep
-/// their submit buttons disabled until then, so an early click cannot fall
-/// back to a plain GET of the page (with the fields, passwords too, in the
-/// URL); implicit submission with Enter is off while the button is.
+/// their fields in a `<fieldset>` disabled until then: text typed earlier
+/// would reach the page but not the signals the submit reads, and an early
+/// click would fall back to a plain GET of the page with the fields (passwords
+/// too) in the URL.
 pub fn use_hydrated() -> ReadSignal<bool> {
     let (ready, set_ready) = signal(false);
     Effect::new(move |_| set_ready.set(true));

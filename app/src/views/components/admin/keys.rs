@@ -35,12 +35,14 @@ pub fn ApiKeys() -> impl IntoView {
                     name.set(String::new());
                 }
             >
-                <input type="text" placeholder="name (e.g. prod-agents)" required bind:value=name aria-label="Key name"/>
-                <select aria-label="Scope" on:change:target=move |ev| scope.set(KeyScope::parse(&ev.target().value()))>
-                    <option value="ingest" selected>"ingest"</option>
-                    <option value="read">"read"</option>
-                </select>
-                <button type="submit" class="button primary" disabled=move || !ready.get()>"Create key"</button>
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <input type="text" placeholder="name (e.g. prod-agents)" required bind:value=name aria-label="Key name"/>
+                    <select aria-label="Scope" on:change:target=move |ev| scope.set(KeyScope::parse(&ev.target().value()))>
+                        <option value="ingest" selected>"ingest"</option>
+                        <option value="read">"read"</option>
+                    </select>
+                    <button type="submit" class="button primary">"Create key"</button>
+                </fieldset>
             </form>
             {move || fresh().map(|(name, key)| view! {
                 <div class="new-key" role="status">

@@ -83,20 +83,24 @@ pub fn PricingEditor() -> impl IntoView {
                 <p class="hint">"USD per 1M tokens. Changes price events at or after their effective time (UTC); reprice to apply them to older events."</p>
             </header>
             <form class="price-form" on:submit=submit>
-                <input list="price-ids" placeholder="model entry id (e.g. gpt-4o) or a new one" required bind:value=id aria-label="Entry id"/>
-                <input placeholder="pattern (new models only)" bind:value=pattern aria-label="Pattern"/>
-                <input placeholder="input" required inputmode="decimal" bind:value=input aria-label="Input price"/>
-                <input placeholder="output" required inputmode="decimal" bind:value=output aria-label="Output price"/>
-                <input placeholder="cached input" inputmode="decimal" bind:value=cached aria-label="Cached input price"/>
-                <input placeholder="cache write" inputmode="decimal" bind:value=write aria-label="Cache write price"/>
-                <input placeholder="reasoning" inputmode="decimal" bind:value=reasoning aria-label="Reasoning price"/>
-                <label>"Effective from (UTC) " <input type="datetime-local" required bind:value=effective/></label>
-                <button type="submit" class="button primary" disabled=move || !ready.get()>"Save price"</button>
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <input list="price-ids" placeholder="model entry id (e.g. gpt-4o) or a new one" required bind:value=id aria-label="Entry id"/>
+                    <input placeholder="pattern (new models only)" bind:value=pattern aria-label="Pattern"/>
+                    <input placeholder="input" required inputmode="decimal" bind:value=input aria-label="Input price"/>
+                    <input placeholder="output" required inputmode="decimal" bind:value=output aria-label="Output price"/>
+                    <input placeholder="cached input" inputmode="decimal" bind:value=cached aria-label="Cached input price"/>
+                    <input placeholder="cache write" inputmode="decimal" bind:value=write aria-label="Cache write price"/>
+                    <input placeholder="reasoning" inputmode="decimal" bind:value=reasoning aria-label="Reasoning price"/>
+                    <label>"Effective from (UTC) " <input type="datetime-local" required bind:value=effective/></label>
+                    <button type="submit" class="button primary">"Save price"</button>
+                </fieldset>
             </form>
             <form class="inline-form" on:submit=submit_reprice>
-                <label>"Reprice from (UTC) " <input type="datetime-local" required bind:value=from/></label>
-                <label>"to " <input type="datetime-local" required bind:value=to/></label>
-                <button type="submit" class="button" disabled=move || !ready.get() || reprice.pending().get()>"Reprice"</button>
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <label>"Reprice from (UTC) " <input type="datetime-local" required bind:value=from/></label>
+                    <label>"to " <input type="datetime-local" required bind:value=to/></label>
+                    <button type="submit" class="button" disabled=move || reprice.pending().get()>"Reprice"</button>
+                </fieldset>
             </form>
             {move || report().map(|r| view! {
                 <p class="notice" role="status" data-reprice>

@@ -40,11 +40,13 @@ pub fn Settings() -> impl IntoView {
                                 }
                             }
                         >
-                            <label>
-                                {format!("Keep data for (days, now {}): ", s.retention_days)}
-                                <input type="number" min="1" max="3650" required bind:value=days aria-label="Retention days"/>
-                            </label>
-                            <button type="submit" class="button" disabled=move || !ready.get()>"Save retention"</button>
+                            <fieldset class="plain" disabled=move || !ready.get()>
+                                <label>
+                                    {format!("Keep data for (days, now {}): ", s.retention_days)}
+                                    <input type="number" min="1" max="3650" required bind:value=days aria-label="Retention days"/>
+                                </label>
+                                <button type="submit" class="button">"Save retention"</button>
+                            </fieldset>
                         </form>
                     }
                     .into_any()

@@ -36,13 +36,15 @@ pub fn Users() -> impl IntoView {
                     create.dispatch(CreateUser { email: email.get(), password: password.get(), role: role.get() });
                 }
             >
-                <input type="email" placeholder="email" required bind:value=email aria-label="Email"/>
-                <input type="password" placeholder="password (10+ characters)" required bind:value=password aria-label="Password"/>
-                <select aria-label="Role" on:change:target=move |ev| role.set(Role::parse(&ev.target().value()).unwrap_or(Role::Viewer))>
-                    <option value="viewer" selected>"viewer"</option>
-                    <option value="admin">"admin"</option>
-                </select>
-                <button type="submit" class="button primary" disabled=move || !ready.get() || create.pending().get()>"Create user"</button>
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <input type="email" placeholder="email" required bind:value=email aria-label="Email"/>
+                    <input type="password" placeholder="password (10+ characters)" required bind:value=password aria-label="Password"/>
+                    <select aria-label="Role" on:change:target=move |ev| role.set(Role::parse(&ev.target().value()).unwrap_or(Role::Viewer))>
+                        <option value="viewer" selected>"viewer"</option>
+                        <option value="admin">"admin"</option>
+                    </select>
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create user"</button>
+                </fieldset>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
             <Suspense fallback=|| view! { <p class="loading">"Loading users…"</p> }>

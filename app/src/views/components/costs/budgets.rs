@@ -57,22 +57,24 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
                     });
                 }
             >
-                <input placeholder="name" required bind:value=name aria-label="Budget name"/>
-                <select aria-label="Scope" on:change:target=move |ev| scope.set(ev.target().value())>
-                    <option value="global">"all models"</option>
-                    <option value="model">"one model"</option>
-                    <option value="persona">"one persona"</option>
-                </select>
-                <input placeholder="model or persona" bind:value=scope_value aria-label="Model or persona"/>
-                <select aria-label="Period" on:change:target=move |ev| period.set(ev.target().value())>
-                    <option value="daily">"per day"</option>
-                    <option value="monthly">"per month"</option>
-                </select>
-                <input placeholder="limit (USD)" required inputmode="decimal" bind:value=limit aria-label="Limit in USD"/>
-                <input type="number" min="1" max="1000" bind:value=warn aria-label="Warn at %"/>
-                <input type="number" min="1" max="1000" bind:value=critical aria-label="Critical at %"/>
-                <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Webhook URL"/>
-                <button type="submit" class="button primary" disabled=move || !ready.get()>"Add budget"</button>
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <input placeholder="name" required bind:value=name aria-label="Budget name"/>
+                    <select aria-label="Scope" on:change:target=move |ev| scope.set(ev.target().value())>
+                        <option value="global">"all models"</option>
+                        <option value="model">"one model"</option>
+                        <option value="persona">"one persona"</option>
+                    </select>
+                    <input placeholder="model or persona" bind:value=scope_value aria-label="Model or persona"/>
+                    <select aria-label="Period" on:change:target=move |ev| period.set(ev.target().value())>
+                        <option value="daily">"per day"</option>
+                        <option value="monthly">"per month"</option>
+                    </select>
+                    <input placeholder="limit (USD)" required inputmode="decimal" bind:value=limit aria-label="Limit in USD"/>
+                    <input type="number" min="1" max="1000" bind:value=warn aria-label="Warn at %"/>
+                    <input type="number" min="1" max="1000" bind:value=critical aria-label="Critical at %"/>
+                    <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Webhook URL"/>
+                    <button type="submit" class="button primary">"Add budget"</button>
+                </fieldset>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>
@@ -190,17 +192,19 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
                     });
                 }
             >
-                <input placeholder="rule name" required bind:value=name aria-label="Rule name"/>
-                <select aria-label="Rule kind" on:change:target=move |ev| kind.set(ev.target().value())>
-                    <option value="error_rate">"error rate ≥ %"</option>
-                    <option value="p95_latency">"p95 latency ≥ ms"</option>
-                    <option value="ingest_failures">"ingest failures ≥ n"</option>
-                </select>
-                <input placeholder="threshold" required inputmode="decimal" bind:value=threshold aria-label="Threshold"/>
-                <input type="number" min="1" max="1440" bind:value=window aria-label="Window minutes"/>
-                <input placeholder="stage (latency)" bind:value=stage aria-label="Stage"/>
-                <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Rule webhook URL"/>
-                <button type="submit" class="button" disabled=move || !ready.get()>"Add rule"</button>
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <input placeholder="rule name" required bind:value=name aria-label="Rule name"/>
+                    <select aria-label="Rule kind" on:change:target=move |ev| kind.set(ev.target().value())>
+                        <option value="error_rate">"error rate ≥ %"</option>
+                        <option value="p95_latency">"p95 latency ≥ ms"</option>
+                        <option value="ingest_failures">"ingest failures ≥ n"</option>
+                    </select>
+                    <input placeholder="threshold" required inputmode="decimal" bind:value=threshold aria-label="Threshold"/>
+                    <input type="number" min="1" max="1440" bind:value=window aria-label="Window minutes"/>
+                    <input placeholder="stage (latency)" bind:value=stage aria-label="Stage"/>
+                    <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Rule webhook URL"/>
+                    <button type="submit" class="button">"Add rule"</button>
+                </fieldset>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>

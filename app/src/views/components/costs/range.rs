@@ -104,10 +104,12 @@ pub fn RangePicker(view: Memo<CostView>) -> impl IntoView {
                     }
                 }
             >
-                <input type="datetime-local" aria-label="From (UTC)" bind:value=from/>
-                <input type="datetime-local" aria-label="To (UTC)" bind:value=to/>
-                <button type="submit" class="button" disabled=move || !ready.get()>"Apply"</button>
-                {move || custom_error.get().map(|e| view! { <span class="form-error">{e}</span> })}
+                <fieldset class="plain" disabled=move || !ready.get()>
+                    <input type="datetime-local" aria-label="From (UTC)" bind:value=from/>
+                    <input type="datetime-local" aria-label="To (UTC)" bind:value=to/>
+                    <button type="submit" class="button">"Apply"</button>
+                    {move || custom_error.get().map(|e| view! { <span class="form-error">{e}</span> })}
+                </fieldset>
             </form>
             <label class="refresh">
                 "Auto-refresh "
