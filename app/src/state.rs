@@ -2,11 +2,11 @@
 //! from axum handlers (`State`) and server functions (`expect_context`).
 
 use crate::auth::limiter::Limiter;
-use crate::bus::Bus;
-use crate::ingest::Ingestor;
-use crate::ops::IngestCounters;
-use crate::price::Pricing;
-use crate::store::Store;
+use pipeline::bus::Bus;
+use pipeline::ingest::Ingestor;
+use pipeline::ops::IngestCounters;
+use pipeline::price::Pricing;
+use pipeline::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::collections::HashSet;

@@ -40,10 +40,10 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url =
         args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let store = app::store::Store::connect(&url).await.context("opening the database")?;
-    let pricing = app::price::Pricing::new(app::price::PriceTable::load(None)?);
-    let ingestor = app::ingest::Ingestor::new(store.clone(), app::bus::Bus::default(), pricing);
-    let now = app::domain::time::now_ms();
+    let store = pipeline::store::Store::connect(&url).await.context("opening the database")?;
+    let pricing = pipeline::price::Pricing::new(pipeline::price::PriceTable::load(None)?);
+    let ingestor = pipeline::ingest::Ingestor::new(store.clone(), pipeline::bus::Bus::default(), pricing);
+    let now = domain::time::now_ms();
 
     if !args.reuse {
         let mut generator = Generator::new(42);
@@ -79,13 +79,13 @@ async fn main() -> anyhow::Result<()> {
     println!("bench/summary: {} events in {}, {} calls per range", stored, store.backend(), args.calls);
     println!("{:>6} {:>10} {:>10} {:>10}", "range", "p50 ms", "p95 ms", "max ms");
     for range in ["1h", "24h", "7d", "30d"] {
-        let q = app::domain::summary::SummaryQuery { range: Some(range.into()), ..Default::default() };
-        app::summary::summarize(&store, &q, now).await?; // warm the caches
+        let q = domain::summary::SummaryQuery { range: Some(range.into()), ..Default::default() };
+        pipeline::summary::summarize(&store, &q, now).await?; // warm the caches
         let mut times = Vec::with_capacity(args.calls);
         for i in 0..args.calls {
             // A window ending at a different instant each call, so edges vary.
             let t = Instant::now();
-            app::summary::summarize(&store, &q, now - (i as i64) * 7_001).await?;
+            pipeline::summary::summarize(&store, &q, now - (i as i64) * 7_001).await?;
             times.push(t.elapsed());
         }
         times.sort_unstable();

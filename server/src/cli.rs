@@ -4,10 +4,10 @@
 use crate::config::Config;
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
-use app::auth::password;
-use app::domain::auth::Role;
-use app::domain::time;
-use app::store::Store;
+use pipeline::auth::password;
+use domain::auth::Role;
+use domain::time;
+use pipeline::store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -5,12 +5,12 @@
 use crate::config::Config;
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
-use app::auth::password;
-use app::domain::auth::Role;
-use app::domain::time;
-use app::price::{PriceTable, Pricing};
+use pipeline::auth::password;
+use domain::auth::Role;
+use domain::time;
+use pipeline::price::{PriceTable, Pricing};
 use app::state::{AppState, Settings};
-use app::store::{hash_key, KeyScope, Store};
+use pipeline::store::{hash_key, KeyScope, Store};
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -4,8 +4,8 @@
 #[macro_use]
 mod common;
 
-use app::domain::alerts::{AlertRule, RuleKind};
-use app::domain::summary::SummaryQuery;
+use domain::alerts::{AlertRule, RuleKind};
+use domain::summary::SummaryQuery;
 use axum::routing::post;
 use common::{Backend, TestServer, KEY};
 use serde_json::{json, Value};
@@ -76,15 +76,15 @@ async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
     let e = engine(&t);
 
     t.post_ok(&spend("c1", 5)).await; // 50 %
-    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty());
     t.post_ok(&spend("c1", 4)).await; // 90 %: warn
-    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.len(), 1);
     assert_eq!((fired[0].change.as_str(), fired[0].alert.level.as_str()), ("fired", "warn"));
     assert_eq!(fired[0].alert.value, 90.0);
     // Staying above fires nothing more.
-    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
-    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty());
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty());
     e.flush().await;
     {
         let calls = hook.calls.lock().unwrap();
@@ -104,10 +104,10 @@ async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
 
     // Raising the limit brings it back under: one resolve, one call.
     save_budget(&t, &format!("{form}&budget[id]={id}").replace("0.0015", "0.01")).await;
-    let resolved = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    let resolved = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(resolved.len(), 1);
     assert_eq!(resolved[0].change, "resolved");
-    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty());
     e.flush().await;
     assert_eq!(hook.calls.lock().unwrap().len(), 2);
     assert_eq!(hook.calls.lock().unwrap()[1]["change"], "resolved");
@@ -128,7 +128,7 @@ async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
     save_budget(&t, &form).await;
     t.post_ok(&spend("c", 1)).await;
     let e = engine(&t);
-    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.iter().map(|n| n.alert.level.as_str()).collect::<Vec<_>>(), ["warn", "critical"]);
     e.flush().await;
     assert_eq!(hook.calls.lock().unwrap().len(), 6, "three attempts for each alert");
@@ -159,27 +159,27 @@ async fn error_rate_and_ingest_failure_rules(b: Backend) {
     store.save_alert_rule(&rule(RuleKind::ErrorRate, 20.0, "errors"), 0).await.unwrap();
     store.save_alert_rule(&rule(RuleKind::IngestFailures, 3.0, "ingest"), 0).await.unwrap();
     let e = engine(&t);
-    assert!(e.evaluate(app::domain::time::now_ms()).await.unwrap().is_empty());
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty());
 
     // 3 errors in 10 events: 30 % over the window.
     let batch: Vec<Value> = (0..10)
         .map(|i| json!({"chatId": "c", "stage": "s", "status": if i < 3 { "error" } else { "success" }}))
         .collect();
     t.post_ok(&Value::Array(batch)).await;
-    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.len(), 1);
     assert_eq!((fired[0].alert.name.as_str(), fired[0].alert.value), ("errors", 30.0));
     // Ten successes dilute it to 15 %: resolved.
     let ok: Vec<Value> = (0..10).map(|_| json!({"chatId": "c", "stage": "s"})).collect();
     t.post_ok(&Value::Array(ok)).await;
-    let resolved = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    let resolved = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!((resolved.len(), resolved[0].change.as_str()), (1, "resolved"));
 
     // Three rejected requests fire the ingest-failure rule.
     for _ in 0..3 {
         assert_eq!(t.post(&json!({"stage": "no chat"})).await.0, 400);
     }
-    let fired = e.evaluate(app::domain::time::now_ms()).await.unwrap();
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.iter().map(|n| n.alert.name.as_str()).collect::<Vec<_>>(), ["ingest"]);
     assert_eq!(fired[0].alert.value, 3.0);
     t.stop().await;
@@ -230,10 +230,10 @@ async fn csv_and_json_exports_match_the_summary(b: Backend) {
         })
         .collect();
     t.post_ok(&Value::Array(events)).await;
-    let summary = app::summary::summarize(
+    let summary = pipeline::summary::summarize(
         &t.server.state.store,
         &SummaryQuery { range: Some("1h".into()), ..Default::default() },
-        app::domain::time::now_ms(),
+        domain::time::now_ms(),
     )
     .await
     .unwrap();
@@ -298,11 +298,11 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 /// The cost monitor moves its figures with live events between refreshes;
 /// what it shows must equal what a refresh would read.
 async fn live_deltas_match_a_fresh_summary(b: Backend) {
-    use app::domain::costs::{apply_live, Tick};
-    use app::domain::event::Event;
+    use app::domain::live_costs::{apply_live, Tick};
+    use domain::event::Event;
     let t = TestServer::start(b).await;
     let query = SummaryQuery { range: Some("1h".into()), ..Default::default() };
-    let summarize = || app::summary::summarize(&t.server.state.store, &query, app::domain::time::now_ms());
+    let summarize = || pipeline::summary::summarize(&t.server.state.store, &query, domain::time::now_ms());
     t.post_ok(&json!([spend("a", 3), spend("b", 1)])).await;
     let before = summarize().await.unwrap();
 
@@ -329,7 +329,7 @@ async fn live_deltas_match_a_fresh_summary(b: Backend) {
         (live.tokens.input, live.tokens.output, live.tokens.cached_input),
         (after.tokens.input, after.tokens.output, after.tokens.cached_input)
     );
-    let costs = |s: &app::domain::summary::Summary| {
+    let costs = |s: &domain::summary::Summary| {
         let mut m: Vec<(String, i64, i64)> =
             s.model_usage.iter().map(|m| (m.model.clone(), m.cost_nanos, m.requests)).collect();
         m.sort();

@@ -5,7 +5,7 @@
 #[macro_use]
 mod common;
 
-use app::domain::conversation::ConversationDetail;
+use domain::conversation::ConversationDetail;
 use common::{Backend, TestServer};
 use serde_json::{json, Value};
 

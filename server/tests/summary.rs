@@ -6,11 +6,11 @@
 #[macro_use]
 mod common;
 
-use app::domain::summary::{Summary, SummaryQuery, Trend};
-use app::domain::{Event, Status};
-use app::rollup::histogram::{bin_of, percentile, BINS};
-use app::rollup::Grain;
-use app::summary::summarize;
+use domain::summary::{Summary, SummaryQuery, Trend};
+use domain::{Event, Status};
+use pipeline::rollup::histogram::{bin_of, percentile, BINS};
+use pipeline::rollup::Grain;
+use pipeline::summary::summarize;
 use common::{Backend, TestServer};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -26,7 +26,7 @@ const H: i64 = 3_600_000;
 
 async fn summary_endpoint_reports_exact_figures(b: Backend) {
     let t = TestServer::start(b).await;
-    let now = app::domain::time::now_ms();
+    let now = domain::time::now_ms();
     let at = now - 10 * 60_000;
     let events = json!([
         {"chatId": "c1", "turnId": "t1", "stage": "intent", "ts": at, "durationMs": 200, "model": "gpt-4o-mini",
@@ -346,7 +346,7 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     assert_eq!(before.cost.unpriced_events, 20);
 
     // house-llm is priced from minute 20 on: $1 / $2 per 1M.
-    let update = app::domain::pricing::PriceUpdate {
+    let update = domain::pricing::PriceUpdate {
         id: "house-llm".into(),
         pattern: "house-llm".into(),
         input: "1".into(),
@@ -354,7 +354,7 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
         effective_from: base + 20 * 60_000,
         ..Default::default()
     };
-    app::price::update::apply(store, &t.server.state.pricing, &update, base).await.unwrap();
+    pipeline::price::update::apply(store, &t.server.state.pricing, &update, base).await.unwrap();
     let report = store.reprice(&t.server.state.pricing.current(), base - H, base + 2 * H).await.unwrap();
     assert_eq!((report.scanned, report.changed), (40, 10));
     // 10 events × (1000 × 1 + 100 × 2) per 1M = 10 × 1_200_000

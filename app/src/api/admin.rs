@@ -35,14 +35,14 @@ pub async fn list_users() -> Result<Vec<UserView>, ServerFnError> {
 #[server(endpoint = "admin/users/create")]
 pub async fn create_user(email: String, password: String, role: Role) -> Result<UserView, ServerFnError> {
     let (me, state) = admin()?;
-    let email = crate::store::normalize_email(&email);
+    let email = pipeline::store::normalize_email(&email);
     if !email.contains('@') || email.len() < 3 || email.len() > 254 {
         return Err(super::errors::invalid("email", "not an email address"));
     }
-    if let Some(problem) = crate::auth::password::weakness(&password) {
+    if let Some(problem) = pipeline::auth::password::weakness(&password) {
         return Err(super::errors::invalid("password", problem));
     }
-    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
+    let hash = tokio::task::spawn_blocking(move || pipeline::auth::password::hash(&password))
         .await
         .map_err(unavailable)?
         .map_err(unavailable)?;

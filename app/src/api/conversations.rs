@@ -45,9 +45,9 @@ pub async fn get_conversation(chat_id: String) -> Result<Option<ConversationDeta
 /// A conversation with its turns, or `None` if there is no such chat.
 #[cfg(feature = "ssr")]
 pub async fn load_conversation(
-    store: &crate::store::Store,
+    store: &pipeline::store::Store,
     chat_id: &str,
-) -> Result<Option<ConversationDetail>, crate::store::StoreError> {
+) -> Result<Option<ConversationDetail>, pipeline::store::StoreError> {
     let events = store.conversation_events(chat_id, CONVERSATION_EVENT_LIMIT + 1).await?;
     if events.is_empty() {
         return Ok(None);

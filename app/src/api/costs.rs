@@ -121,8 +121,8 @@ pub fn rule_checked(mut r: AlertRule) -> Result<AlertRule, ServerFnError> {
 #[server(endpoint = "costs/trend")]
 pub async fn get_model_trend(query: SummaryQuery) -> Result<ModelTrend, ServerFnError> {
     let state = admin()?;
-    crate::summary::model_trend(&state.store, &query, crate::domain::time::now_ms()).await.map_err(|e| match e {
-        crate::summary::SummaryError::BadParam(p) => super::errors::bad_request(p),
+    pipeline::summary::model_trend(&state.store, &query, crate::domain::time::now_ms()).await.map_err(|e| match e {
+        pipeline::summary::SummaryError::BadParam(p) => super::errors::bad_request(p),
         other => unavailable(other),
     })
 }
@@ -130,17 +130,17 @@ pub async fn get_model_trend(query: SummaryQuery) -> Result<ModelTrend, ServerFn
 #[server(endpoint = "costs/turns")]
 pub async fn list_turns(query: TurnQuery) -> Result<TurnPage, ServerFnError> {
     let state = admin()?;
-    let w = crate::summary::window::Window::resolve(&query.window, crate::domain::time::now_ms())
+    let w = pipeline::summary::window::Window::resolve(&query.window, crate::domain::time::now_ms())
         .map_err(super::errors::bad_request)?;
     let clean = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-    let f = crate::store::Filters {
+    let f = pipeline::store::Filters {
         model: clean(&query.window.model),
         persona: clean(&query.window.persona),
         stage: None,
         chat_id: clean(&query.window.chat_id),
     };
     let status = clean(&query.status);
-    let filter = crate::store::TurnFilter { from: w.from, to: w.to, f: &f, status: status.as_deref() };
+    let filter = pipeline::store::TurnFilter { from: w.from, to: w.to, f: &f, status: status.as_deref() };
     let (rows, total) = state
         .store
         .turns_page(&filter, query.sort, query.ascending, query.offset.max(0), query.limit.clamp(1, 200))
@@ -155,7 +155,7 @@ pub async fn list_budgets() -> Result<Vec<BudgetStatus>, ServerFnError> {
     let now = crate::domain::time::now_ms();
     let mut out = Vec::new();
     for b in state.store.budgets().await.map_err(unavailable)? {
-        out.push(crate::alerts::status(&state.store, &b, now).await.map_err(unavailable)?);
+        out.push(pipeline::alerts::status(&state.store, &b, now).await.map_err(unavailable)?);
     }
     Ok(out)
 }

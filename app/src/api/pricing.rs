@@ -18,7 +18,7 @@ pub async fn get_pricing() -> Result<PricingView, ServerFnError> {
 
 #[server(endpoint = "pricing/update")]
 pub async fn update_pricing(update: PriceUpdate) -> Result<PriceEntry, ServerFnError> {
-    use crate::price::update::{apply, UpdateError};
+    use pipeline::price::update::{apply, UpdateError};
     crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<crate::state::AppState>();
     apply(&state.store, &state.pricing, &update, crate::domain::time::now_ms()).await.map_err(|e| match e {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> {
     use crate::domain::time;
     use crate::state::AppState;
-    use crate::summary::{summarize, SummaryError};
+    use pipeline::summary::{summarize, SummaryError};
 
     crate::auth::require(crate::domain::auth::Role::Admin)?;
     let state = expect_context::<AppState>();

@@ -1,7 +1,5 @@
 //! Accounts and sessions: who a request comes from, and whether they may.
 //!
-//! - [`password`]: argon2id hashing.
-//! - [`session`]: session tokens, the cookie that carries them.
 //! - [`limiter`]: sign-in attempts per account and per address.
 //!
 //! The server resolves the session cookie once per request and puts the
@@ -10,8 +8,6 @@
 //! the views only hide what would be refused anyway.
 
 pub mod limiter;
-pub mod password;
-pub mod session;
 
 use crate::domain::auth::{Me, Role};
 use leptos::prelude::*;

@@ -180,30 +180,9 @@ impl FlowGraph {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::domain::Usage;
-
-    pub fn ev(id: i64, chat: &str, turn: &str, stage: &str, status: Status) -> Event {
-        Event {
-            id,
-            chat_id: chat.into(),
-            turn_id: Some(turn.into()),
-            stage: stage.into(),
-            status,
-            ts: id * 10,
-            duration_ms: Some(10),
-            persona: None,
-            model: None,
-            provider: None,
-            usage: Usage::default(),
-            error: None,
-            meta: None,
-            cost_nanos: Some(0),
-            pricing_id: None,
-            received_at: id * 10,
-        }
-    }
+    use ::domain::testing::ev;
 
     #[test]
     fn links_consecutive_stages_within_a_turn_only() {

@@ -245,7 +245,7 @@ fn edge_path(m: &Metrics, o: Orientation, a: &NodeBox, b: &NodeBox, back: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::flow::tests::ev;
+    use ::domain::testing::ev;
     use crate::domain::Status;
 
     fn graph(turns: &[&[&str]]) -> FlowGraph {

@@ -1,20 +1,14 @@
-//! Domain types shared by the server and the browser: the stored event, the
-//! flow graph derived from events, and the figures the info cards show.
-//! Pure data and pure functions only, so both sides compute the same thing
-//! (server-side rendering and hydration must agree).
+//! The domain as the views see it: the shared data of the `domain` crate,
+//! plus what only the screen needs — the flow graph and its layout, the
+//! info-card figures, replay steps and the cost monitor's live figures.
+//! Pure data and pure functions only, so the server-rendered page and the
+//! hydrated one compute the same thing.
 
-pub mod alerts;
-pub mod auth;
-pub mod conversation;
-pub mod costs;
-pub mod event;
+pub use ::domain::{alerts, auth, conversation, costs, event, money, pricing, summary, time};
+pub use ::domain::{Event, Status, Usage};
+
 pub mod flow;
 pub mod layout;
-pub mod money;
-pub mod pricing;
+pub mod live_costs;
 pub mod replay;
 pub mod stats;
-pub mod summary;
-pub mod time;
-
-pub use event::{Event, Status, Usage};

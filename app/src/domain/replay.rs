@@ -151,7 +151,7 @@ pub fn pretty_meta(e: &Event) -> Option<String> {
 mod tests {
     use super::*;
     use crate::domain::conversation::detail;
-    use crate::domain::flow::tests::ev;
+    use ::domain::testing::ev;
     use crate::domain::Status;
 
     fn at(id: i64, turn: &str, stage: &str, ts: i64, dur: i64) -> Event {

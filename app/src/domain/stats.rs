@@ -43,7 +43,7 @@ impl InfoFigures {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::flow::tests::ev;
+    use ::domain::testing::ev;
 
     #[test]
     fn takes_the_newest_values_and_counts_the_last_minute() {

@@ -8,7 +8,7 @@ mod sse;
 
 use crate::api::dashboard::Dashboard;
 use crate::domain::alerts::AlertNotice;
-use crate::domain::costs::Tick;
+use crate::domain::live_costs::Tick;
 use crate::domain::flow::FlowGraph;
 use crate::domain::stats::RATE_WINDOW_MS;
 use crate::domain::time;

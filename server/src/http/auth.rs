@@ -11,10 +11,10 @@
 //! | [`AnyKey`] | – | ingest or read |
 
 use super::error::ApiError;
-use app::domain::auth::{Me, Role};
-use app::domain::time;
+use domain::auth::{Me, Role};
+use domain::time;
 use app::state::AppState;
-use app::store::{hash_key, KeyScope};
+use pipeline::store::{hash_key, KeyScope};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 

@@ -5,8 +5,8 @@
 use super::auth::AnyKey;
 use super::error::ApiError;
 use super::params::Params;
-use app::domain::alerts::BudgetStatus;
-use app::domain::time;
+use domain::alerts::BudgetStatus;
+use domain::time;
 use app::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -32,8 +32,8 @@ pub async fn check(
     let now = time::now_ms();
     let mut budgets = Vec::new();
     for b in state.store.budgets().await? {
-        if app::alerts::applies(&b, model.as_deref(), persona.as_deref()) {
-            budgets.push(app::alerts::status(&state.store, &b, now).await?);
+        if pipeline::alerts::applies(&b, model.as_deref(), persona.as_deref()) {
+            budgets.push(pipeline::alerts::status(&state.store, &b, now).await?);
         }
     }
     Ok(Json(BudgetCheck {

@@ -3,8 +3,8 @@
 //! Client mistakes are 4xx and say what to fix; server faults are logged
 //! in full and answered with a short, detail-free 503.
 
-use app::ingest::{IngestError, ItemError};
-use app::summary::SummaryError;
+use pipeline::ingest::{IngestError, ItemError};
+use pipeline::summary::SummaryError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -34,9 +34,9 @@ pub enum ApiError {
     #[error("no conversation `{0}`")]
     NoSuchConversation(String),
     #[error(transparent)]
-    Summary(#[from] app::summary::SummaryError),
+    Summary(#[from] pipeline::summary::SummaryError),
     #[error("the event store is unavailable")]
-    Store(#[from] app::store::StoreError),
+    Store(#[from] pipeline::store::StoreError),
 }
 
 #[derive(Serialize)]

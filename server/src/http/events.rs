@@ -3,9 +3,9 @@
 
 use super::auth::IngestKey;
 use super::error::ApiError;
-use app::domain::time;
-use app::ingest::BodyFormat;
-use app::ops::IngestOutcome;
+use domain::time;
+use pipeline::ingest::BodyFormat;
+use pipeline::ops::IngestOutcome;
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::State;

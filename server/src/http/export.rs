@@ -6,11 +6,11 @@
 use super::auth::CanAdmin;
 use super::error::ApiError;
 use super::params::Params;
-use app::domain::money::usd_exact;
-use app::domain::{time, Event};
+use domain::money::usd_exact;
+use domain::{time, Event};
 use app::state::AppState;
-use app::store::{Filters, Store};
-use app::summary::window::Window;
+use pipeline::store::{Filters, Store};
+use pipeline::summary::window::Window;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -80,9 +80,9 @@ pub async fn export(
         }
     };
     let query = p.summary_query()?;
-    let w = Window::resolve(&query, time::now_ms()).map_err(app::summary::SummaryError::from)?;
+    let w = Window::resolve(&query, time::now_ms()).map_err(pipeline::summary::SummaryError::from)?;
     let f = Filters { model: query.model, persona: query.persona, stage: query.stage, chat_id: query.chat_id };
-    let total = app::summary::totals(&state.store, w.from, w.to, &f).await?.events;
+    let total = pipeline::summary::totals(&state.store, w.from, w.to, &f).await?.events;
 
     let store = state.store.clone();
     let (from, to) = (w.from, w.to);
@@ -131,7 +131,7 @@ async fn page(
     f: &Filters,
     after: i64,
     format: Format,
-) -> Result<(Vec<u8>, Option<i64>), app::store::StoreError> {
+) -> Result<(Vec<u8>, Option<i64>), pipeline::store::StoreError> {
     let events = store.export_page(from, to, f, after, PAGE).await?;
     let next = if events.len() as i64 == PAGE { events.last().map(|e| e.id) } else { None };
     let mut out = String::new();

@@ -5,8 +5,8 @@
 //! email and a wrong password take the same time and get the same answer.
 
 use super::error::ApiError;
-use app::auth::{password, session};
-use app::domain::time;
+use pipeline::auth::{password, session};
+use domain::time;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -73,7 +73,7 @@ pub async fn login(
     };
 
     let now = time::now_ms();
-    let account = app::store::normalize_email(&form.email);
+    let account = pipeline::store::normalize_email(&form.email);
     let address = peer.ip().to_string();
     let blocked =
         [state.login_per_account.blocked_for(&account, now), state.login_per_address.blocked_for(&address, now)]

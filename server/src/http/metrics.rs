@@ -1,7 +1,7 @@
 //! `GET /metrics`: Prometheus text format. Open (like `/api/ping`): it holds
 //! counts and sums, no user data.
 
-use app::ops::IngestCounters;
+use pipeline::ops::IngestCounters;
 use app::state::AppState;
 use axum::extract::State;
 use axum::http::header;

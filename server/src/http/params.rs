@@ -1,8 +1,8 @@
 //! Query-string parameters with errors that name the parameter.
 
 use super::error::ApiError;
-use app::domain::summary::SummaryQuery;
-use app::domain::time;
+use domain::summary::SummaryQuery;
+use domain::time;
 use std::collections::HashMap;
 
 pub struct Params<'a>(pub &'a HashMap<String, String>);

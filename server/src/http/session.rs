@@ -5,9 +5,9 @@
 //! an Origin check).
 
 use super::error::ApiError;
-use app::auth::session;
-use app::domain::auth::{Me, Role};
-use app::domain::time;
+use pipeline::auth::session;
+use domain::auth::{Me, Role};
+use domain::time;
 use app::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};

@@ -4,13 +4,13 @@ use super::auth::{redact_cost, CanAdmin, CanView};
 use super::error::ApiError;
 use super::params::Params;
 use app::api::conversations::load_conversation;
-use app::domain::conversation::{
+use domain::conversation::{
     ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, MAX_LIST_SIZE,
 };
-use app::domain::summary::Summary;
-use app::domain::time;
+use domain::summary::Summary;
+use domain::time;
 use app::state::AppState;
-use app::summary::summarize;
+use pipeline::summary::summarize;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::Serialize;

@@ -4,10 +4,10 @@
 use super::auth::{redact_cost, CanView, Reader};
 use super::error::ApiError;
 use super::params::Params;
-use app::domain::{time, Event};
+use domain::{time, Event};
 use app::state::AppState;
-use app::store::HistoryQuery;
-use app::stream::{self, Resume, StreamItem};
+use pipeline::store::HistoryQuery;
+use pipeline::stream::{self, Resume, StreamItem};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};

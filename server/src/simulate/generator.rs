@@ -246,7 +246,7 @@ mod tests {
         let mut g = Generator::new(3);
         for _ in 0..300 {
             for e in g.next_turn() {
-                app::ingest::validate::validate(0, &e.body, 0).unwrap();
+                pipeline::ingest::validate::validate(0, &e.body, 0).unwrap();
             }
         }
     }

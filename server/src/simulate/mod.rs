@@ -54,7 +54,7 @@ pub async fn run(sink: Sink, opts: SimOptions, stop: impl Future<Output = ()>) -
     if !(opts.rate > 0.0 && opts.rate.is_finite()) {
         return Err(SimError::BadRate(opts.rate));
     }
-    let seed = opts.seed.unwrap_or_else(|| app::domain::time::now_ms() as u64);
+    let seed = opts.seed.unwrap_or_else(|| domain::time::now_ms() as u64);
     let mut generator = Generator::new(seed);
     let sent = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -80,7 +80,7 @@ pub async fn run(sink: Sink, opts: SimOptions, stop: impl Future<Output = ()>) -
         let (sink, sent, burst) = (sink.clone(), sent.clone(), opts.burst);
         let play = async move {
             let t0 = Instant::now();
-            let wall0 = app::domain::time::now_ms();
+            let wall0 = domain::time::now_ms();
             for mut planned in turn {
                 if !burst {
                     sleep_until(t0 + Duration::from_millis(planned.at_ms)).await;

@@ -3,8 +3,8 @@
 //! which needs no key and still runs every event through validation).
 
 use super::SimError;
-use app::domain::time;
-use app::ingest::Ingestor;
+use domain::time;
+use pipeline::ingest::Ingestor;
 use serde_json::Value;
 
 #[derive(Clone)]

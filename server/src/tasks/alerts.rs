@@ -5,13 +5,13 @@
 //! rule's webhook (Slack- and Discord-compatible JSON) with retries and
 //! backoff. A webhook that still fails is recorded on the alert and shown.
 
-use app::alerts::{self as rules, Change};
-use app::domain::alerts::{Alert, AlertNotice, AlertRule, Budget, RuleKind};
-use app::domain::money::usd_display;
-use app::ops::IngestCounters;
-use app::rollup::histogram::percentile;
+use pipeline::alerts::{self as rules, Change};
+use domain::alerts::{Alert, AlertNotice, AlertRule, Budget, RuleKind};
+use domain::money::usd_display;
+use pipeline::ops::IngestCounters;
+use pipeline::rollup::histogram::percentile;
 use app::state::AppState;
-use app::store::{Filters, StoreError};
+use pipeline::store::{Filters, StoreError};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -155,7 +155,7 @@ impl AlertEngine {
     async fn budget_readings(&self, b: &Budget, now_ms: i64) -> Result<Vec<Reading>, StoreError> {
         let status = rules::status(&self.state.store, b, now_ms).await?;
         let scope = match b.scope {
-            app::domain::alerts::BudgetScope::Global => "all models".to_string(),
+            domain::alerts::BudgetScope::Global => "all models".to_string(),
             _ => format!("{} {}", b.scope.as_str(), b.scope_value),
         };
         Ok([("warn", b.warn_pct), ("critical", b.critical_pct)]
@@ -188,7 +188,7 @@ impl AlertEngine {
         let from = now_ms - r.window_minutes * 60_000;
         let (value, message) = match r.kind {
             RuleKind::ErrorRate => {
-                let m = app::summary::totals(&self.state.store, from, now_ms + 1, &Filters::default()).await?;
+                let m = pipeline::summary::totals(&self.state.store, from, now_ms + 1, &Filters::default()).await?;
                 let pct = if m.events >= r.min_events.max(1) { m.errors as f64 * 100.0 / m.events as f64 } else { 0.0 };
                 let pct = (pct * 10.0).round() / 10.0;
                 (
@@ -202,7 +202,7 @@ impl AlertEngine {
             RuleKind::P95Latency => {
                 let stage = r.stage.clone().unwrap_or_default();
                 let f = Filters { stage: Some(stage.clone()), ..Filters::default() };
-                let m = app::summary::totals(&self.state.store, from, now_ms + 1, &f).await?;
+                let m = pipeline::summary::totals(&self.state.store, from, now_ms + 1, &f).await?;
                 let p95 = percentile(&m.hist, 0.95).unwrap_or(0) as f64;
                 (
                     p95,
@@ -278,7 +278,7 @@ pub fn spawn(state: AppState, every: Duration) -> JoinHandle<()> {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = engine.evaluate(app::domain::time::now_ms()).await {
+            if let Err(e) = engine.evaluate(domain::time::now_ms()).await {
                 tracing::error!(error = %e, "Alert evaluation failed; will retry.");
             }
         }

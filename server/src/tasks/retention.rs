@@ -1,8 +1,8 @@
 //! Deletes data older than the retention (default 30 days, changed in the
 //! admin area) once an hour, logging what it removed.
 
-use app::domain::time;
-use app::rollup::Grain;
+use domain::time;
+use pipeline::rollup::Grain;
 use app::state::AppState;
 use std::time::Duration;
 use tokio::task::JoinHandle;

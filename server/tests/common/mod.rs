@@ -3,7 +3,7 @@
 //! client. Nothing is mocked.
 #![allow(dead_code)]
 
-use app::domain::auth::Role;
+use domain::auth::Role;
 use futures::StreamExt;
 use serde_json::Value;
 use server::config::Config;
@@ -81,7 +81,7 @@ impl TestServer {
         };
         tweak(&mut config);
         let server = Server::start(config).await.expect("server starts");
-        let hash = app::auth::password::hash(PASSWORD).unwrap();
+        let hash = pipeline::auth::password::hash(PASSWORD).unwrap();
         let store = &server.state.store;
         store.create_user(ADMIN_EMAIL, &hash, Role::Admin, 0).await.unwrap();
         store.create_user(VIEWER_EMAIL, &hash, Role::Viewer, 0).await.unwrap();

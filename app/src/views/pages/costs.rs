@@ -5,7 +5,8 @@
 
 use crate::api::costs::get_model_trend;
 use crate::api::summary::get_summary;
-use crate::domain::costs::{apply_live, apply_live_trend, ModelTrend};
+use crate::domain::costs::ModelTrend;
+use crate::domain::live_costs::{apply_live, apply_live_trend};
 use crate::domain::summary::{Summary, SummaryQuery};
 use crate::live::{Connection, LiveStore};
 use crate::views::components::costs::budgets::{AlertRules, Budgets};

@@ -1,0 +1,149 @@
+//! Budgets, alert rules and alerts, as the admin sees and edits them.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BudgetScope {
+    Global,
+    Model,
+    Persona,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Daily,
+    Monthly,
+}
+
+impl BudgetScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetScope::Global => "global",
+            BudgetScope::Model => "model",
+            BudgetScope::Persona => "persona",
+        }
+    }
+    pub fn parse(s: &str) -> Option<BudgetScope> {
+        [BudgetScope::Global, BudgetScope::Model, BudgetScope::Persona].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Daily => "daily",
+            Period::Monthly => "monthly",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Period> {
+        [Period::Daily, Period::Monthly].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Budget {
+    pub id: i64,
+    pub name: String,
+    pub scope: BudgetScope,
+    /// The model or persona (empty for global).
+    pub scope_value: String,
+    pub period: Period,
+    pub limit_nanos: i64,
+    pub warn_pct: i64,
+    pub critical_pct: i64,
+    pub webhook_url: Option<String>,
+}
+
+/// A budget with what has been spent in its current period.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetStatus {
+    pub budget: Budget,
+    #[serde(with = "crate::time::serde_ts")]
+    pub period_start: i64,
+    pub spent_nanos: i64,
+    pub remaining_nanos: i64,
+    /// Spent as a percentage of the limit.
+    pub pct: f64,
+    /// `ok`, `warn` or `critical`.
+    pub level: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// Errors as a percentage of events over the last `window_minutes`.
+    ErrorRate,
+    /// A stage's p95 duration over the last `window_minutes`, in ms.
+    P95Latency,
+    /// Ingest requests rejected or failed over the last `window_minutes`.
+    IngestFailures,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::ErrorRate => "error_rate",
+            RuleKind::P95Latency => "p95_latency",
+            RuleKind::IngestFailures => "ingest_failures",
+        }
+    }
+    pub fn parse(s: &str) -> Option<RuleKind> {
+        [RuleKind::ErrorRate, RuleKind::P95Latency, RuleKind::IngestFailures].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A rule: fire when the measured value is at or above `threshold`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertRule {
+    pub id: i64,
+    pub name: String,
+    pub kind: RuleKind,
+    /// Percent (error rate), ms (latency) or a count (ingest failures).
+    pub threshold: f64,
+    pub window_minutes: i64,
+    /// The stage, for latency rules.
+    #[serde(default)]
+    pub stage: Option<String>,
+    /// Fewest events in the window before an error rate counts.
+    #[serde(default)]
+    pub min_events: i64,
+    pub webhook_url: Option<String>,
+    pub enabled: bool,
+}
+
+/// One crossing of a threshold.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Alert {
+    pub id: i64,
+    /// `budget` or `rule`.
+    pub source: String,
+    pub source_id: i64,
+    /// `warn` or `critical` (budgets), `firing` (rules).
+    pub level: String,
+    pub name: String,
+    pub message: String,
+    pub value: f64,
+    pub threshold: f64,
+    #[serde(with = "crate::time::serde_ts")]
+    pub fired_at: i64,
+    pub resolved_at: Option<i64>,
+    /// `none`, `pending`, `delivered` or `failed`.
+    pub webhook_status: String,
+    pub webhook_attempts: i64,
+    pub webhook_error: Option<String>,
+}
+
+/// What the live stream tells open admin dashboards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertNotice {
+    /// `fired` or `resolved`.
+    pub change: String,
+    pub alert: Alert,
+}

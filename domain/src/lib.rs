@@ -1,0 +1,30 @@
+//! Flowmeter's shared data: what flows from the pipeline to the views. The
+//! server (ingest, store, summaries, the service layer) and the browser
+//! (hydrated views, the live store) both compile this crate, so a stored
+//! event, a summary or a budget means the same thing on either side.
+//!
+//! # Layout
+//! - [`event`]: the stored event — one stage of one turn — and its usage.
+//! - [`conversation`]: conversations and turns, as the replay reads them.
+//! - [`summary`], [`costs`]: what a window cost and how it went.
+//! - [`pricing`], [`money`]: price entries and exact integer money.
+//! - [`alerts`]: budgets, alert rules and the alerts they raise.
+//! - [`auth`]: roles, the signed-in user, users and API keys as listed.
+//! - [`time`]: epoch milliseconds and RFC 3339.
+//!
+//! Pure data and pure functions only: no I/O, nothing async.
+
+pub mod alerts;
+pub mod auth;
+pub mod conversation;
+pub mod costs;
+pub mod event;
+pub mod money;
+pub mod pricing;
+pub mod summary;
+pub mod time;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use event::{Event, Status, Usage};

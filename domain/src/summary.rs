@@ -1,0 +1,172 @@
+//! What an admin asks ("what did the last 24 h cost, on what?") and the
+//! answer, shared by the REST API, the server functions and the views.
+//! Money is integer nano-dollars; rates and shares are display-only floats.
+
+use serde::{Deserialize, Serialize};
+
+/// The preset windows; a custom window gives `from`/`to` instead.
+pub const RANGES: [&str; 4] = ["1h", "24h", "7d", "30d"];
+
+pub fn range_ms(range: &str) -> Option<i64> {
+    match range {
+        "1h" => Some(3_600_000),
+        "24h" => Some(86_400_000),
+        "7d" => Some(7 * 86_400_000),
+        "30d" => Some(30 * 86_400_000),
+        _ => None,
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SummaryQuery {
+    /// `1h`, `24h` (the default), `7d` or `30d`, ending now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+    /// A custom window, epoch ms (overrides `range`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persona: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trend {
+    Increasing,
+    Decreasing,
+    #[default]
+    Stable,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub events: i64,
+    /// Events that called a model.
+    pub requests: i64,
+    /// Turns that started in the window.
+    pub turns: i64,
+    /// Conversations active in the window (started before it ended, last
+    /// event at or after it began).
+    pub active_conversations: i64,
+    pub errors: i64,
+    pub success_rate: f64,
+    pub error_rate: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostSummary {
+    pub total_nanos: i64,
+    pub average_per_turn_nanos: Option<i64>,
+    pub per_hour_nanos: i64,
+    pub projected_daily_nanos: i64,
+    pub projected_monthly_nanos: i64,
+    /// The same-length window just before this one.
+    pub previous_total_nanos: i64,
+    pub change_pct: Option<f64>,
+    pub trend: Trend,
+    /// Events whose model has no price (never counted as $0).
+    pub unpriced_events: i64,
+    pub unpriced_tokens: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSummary {
+    pub input: i64,
+    pub output: i64,
+    pub cached_input: i64,
+    pub cache_write: i64,
+    pub reasoning: i64,
+    pub average_per_turn: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StagePerformance {
+    pub stage: String,
+    pub events: i64,
+    pub avg_ms: Option<i64>,
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelUsage {
+    pub model: String,
+    pub requests: i64,
+    pub errors: i64,
+    pub cost_nanos: i64,
+    pub unpriced_events: i64,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub tokens: i64,
+    /// Share of all requests, percent.
+    pub percentage: f64,
+    /// Share of the priced cost, percent.
+    pub cost_percentage: f64,
+    pub avg_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+}
+
+/// One row of the persona or stage breakdown.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Breakdown {
+    pub name: String,
+    pub events: i64,
+    pub errors: i64,
+    pub cost_nanos: i64,
+    pub unpriced_events: i64,
+    pub tokens: i64,
+}
+
+/// One bucket of the trend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Point {
+    #[serde(with = "crate::time::serde_ts")]
+    pub t: i64,
+    pub events: i64,
+    pub errors: i64,
+    pub cost_nanos: i64,
+    pub unpriced_events: i64,
+    pub tokens: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    #[serde(with = "crate::time::serde_ts")]
+    pub from: i64,
+    #[serde(with = "crate::time::serde_ts")]
+    pub to: i64,
+    /// The preset range, or `custom`.
+    pub range: String,
+    /// The trend's bucket size: `minute`, `hour` or `day`.
+    pub bucket: String,
+    pub overview: Overview,
+    pub cost: CostSummary,
+    pub tokens: TokenSummary,
+    pub performance: Vec<StagePerformance>,
+    pub model_usage: Vec<ModelUsage>,
+    pub personas: Vec<Breakdown>,
+    pub stages: Vec<Breakdown>,
+    pub trend: Vec<Point>,
+    /// The newest event id when the summary was read: a live view adds
+    /// only events after it.
+    #[serde(default)]
+    pub last_event_id: i64,
+}

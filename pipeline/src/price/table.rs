@@ -1,0 +1,380 @@
+//! The price table: which entry prices a model id, at a given time.
+//!
+//! Precedence, highest first: admin overrides in effect at the event's time
+//! (newest `effective_from` first), then `MODEL_PRICING_OVERRIDES` entries,
+//! then the bundled table. An override with the id of a bundled entry
+//! replaces it; one with a new id adds a model. Patterns are anchored and
+//! case-insensitive: `gpt-4o` is matched as `(?i)^(?:gpt-4o)$`.
+
+use domain::money::parse_decimal_nanos;
+use domain::pricing::{Origin, PriceEntry, Rates, Tier};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+
+/// The table shipped with Flowmeter (USD per 1M tokens, with sources).
+pub const BUNDLED_JSON: &str = include_str!("models.json");
+
+/// Largest accepted rate: $10,000 per 1M tokens.
+const MAX_RATE_NANOS: i64 = 10_000 * 1_000_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PricingError {
+    /// Malformed JSON or a value of the wrong shape: where, and which key.
+    #[error("{source_name}: at `{path}`: {message}")]
+    Malformed { source_name: String, path: String, message: String },
+    #[error("{source_name}: entry `{id}`: {message}")]
+    BadEntry { source_name: String, id: String, message: String },
+}
+
+/// One entry as written in JSON: decimal USD per 1M tokens.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EntrySpec {
+    id: String,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(rename = "match")]
+    pattern: String,
+    input: Usd,
+    output: Usd,
+    #[serde(default)]
+    cached_input: Option<Usd>,
+    #[serde(default)]
+    cache_write: Option<Usd>,
+    #[serde(default)]
+    reasoning: Option<Usd>,
+    #[serde(default)]
+    tiers: Vec<TierSpec>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    as_of: Option<String>,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TierSpec {
+    above_input_tokens: i64,
+    input: Usd,
+    output: Usd,
+    #[serde(default)]
+    cached_input: Option<Usd>,
+    #[serde(default)]
+    cache_write: Option<Usd>,
+    #[serde(default)]
+    reasoning: Option<Usd>,
+}
+
+/// A decimal amount of USD, read exactly from a JSON number or string.
+#[derive(Debug, Clone, Copy)]
+struct Usd(i64);
+
+impl<'de> Deserialize<'de> for Usd {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Usd, D::Error> {
+        use serde::de::Error;
+        let text = match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => s,
+            other => return Err(D::Error::custom(format!("expected a price in USD, got {other}"))),
+        };
+        let nanos = parse_decimal_nanos(&text).map_err(D::Error::custom)?;
+        if nanos > MAX_RATE_NANOS {
+            return Err(D::Error::custom(format!("{text} USD per 1M tokens is above the 10000 limit")));
+        }
+        Ok(Usd(nanos))
+    }
+}
+
+fn rates(input: Usd, output: Usd, cached: Option<Usd>, write: Option<Usd>, reasoning: Option<Usd>) -> Rates {
+    Rates {
+        input: input.0,
+        output: output.0,
+        cached_input: cached.map(|u| u.0),
+        cache_write: write.map(|u| u.0),
+        reasoning: reasoning.map(|u| u.0),
+    }
+}
+
+impl EntrySpec {
+    fn into_entry(self, origin: Origin) -> PriceEntry {
+        PriceEntry {
+            rates: rates(self.input, self.output, self.cached_input, self.cache_write, self.reasoning),
+            tiers: self
+                .tiers
+                .into_iter()
+                .map(|t| Tier {
+                    above_input_tokens: t.above_input_tokens,
+                    rates: rates(t.input, t.output, t.cached_input, t.cache_write, t.reasoning),
+                })
+                .collect(),
+            id: self.id,
+            provider: self.provider,
+            pattern: self.pattern,
+            source: self.source,
+            as_of: self.as_of,
+            note: self.note,
+            origin,
+        }
+    }
+}
+
+/// Parses a pricing document — `{"models": [...]}` (other top-level keys
+/// describe it) or just the array — naming the position of a syntax error
+/// and the key of a wrong value.
+pub fn parse_entries(json: &str, source_name: &str, origin: Origin) -> Result<Vec<PriceEntry>, PricingError> {
+    let malformed =
+        |path: String, message: String| PricingError::Malformed { source_name: source_name.to_string(), path, message };
+    let doc: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| malformed("(document)".into(), e.to_string()))?;
+    let (list, prefix) = match doc {
+        serde_json::Value::Object(mut map) => match map.remove("models") {
+            Some(models) => (models, "models"),
+            None => return Err(malformed("models".into(), "missing: expected {\"models\": [...]}".into())),
+        },
+        list @ serde_json::Value::Array(_) => (list, ""),
+        _ => return Err(malformed("(document)".into(), "expected an object with `models` or an array".into())),
+    };
+    let specs: Vec<EntrySpec> = serde_path_to_error::deserialize(list).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if prefix.is_empty() { path } else { format!("{prefix}{path}") };
+        malformed(path, e.inner().to_string())
+    })?;
+    let entries: Vec<PriceEntry> = specs.into_iter().map(|s| s.into_entry(origin.clone())).collect();
+    for e in &entries {
+        let bad = |message: String| PricingError::BadEntry {
+            source_name: source_name.to_string(),
+            id: e.id.clone(),
+            message,
+        };
+        if e.id.trim().is_empty() {
+            return Err(bad("id must not be empty".into()));
+        }
+        compile(&e.pattern).map_err(bad)?;
+    }
+    Ok(entries)
+}
+
+fn anchored(pattern: &str) -> String {
+    format!("^(?:{pattern})$")
+}
+
+/// Compiles one pattern as the table does (anchored, case-insensitive).
+pub fn compile(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(&anchored(pattern)).case_insensitive(true).build().map_err(|e| format!("bad pattern: {e}"))
+}
+
+#[derive(Clone, Debug)]
+pub struct PriceTable {
+    /// Environment overrides first, then the bundled entries they leave.
+    fixed: Vec<PriceEntry>,
+    fixed_set: RegexSet,
+    /// Admin overrides, newest `effective_from` first.
+    dated: Vec<(PriceEntry, i64, Regex)>,
+}
+
+impl PriceTable {
+    /// The bundled table with `MODEL_PRICING_OVERRIDES` (if any) applied.
+    pub fn load(env_overrides: Option<&str>) -> Result<PriceTable, PricingError> {
+        let mut fixed = match env_overrides.filter(|s| !s.trim().is_empty()) {
+            Some(json) => parse_entries(json, "MODEL_PRICING_OVERRIDES", Origin::Environment)?,
+            None => Vec::new(),
+        };
+        let bundled = parse_entries(BUNDLED_JSON, "bundled pricing table", Origin::Bundled)?;
+        let replaced: Vec<String> = fixed.iter().map(|o| o.id.clone()).collect();
+        fixed.extend(bundled.into_iter().filter(|b| !replaced.contains(&b.id)));
+        PriceTable::from_parts(fixed, Vec::new())
+    }
+
+    fn from_parts(fixed: Vec<PriceEntry>, mut admin: Vec<PriceEntry>) -> Result<PriceTable, PricingError> {
+        let fixed_set = RegexSetBuilder::new(fixed.iter().map(|e| anchored(&e.pattern)))
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| PricingError::Malformed {
+                source_name: "pricing table".into(),
+                path: "models".into(),
+                message: e.to_string(),
+            })?;
+        admin.sort_by_key(|e| std::cmp::Reverse(effective_from(e)));
+        let dated = admin
+            .into_iter()
+            .map(|e| {
+                let re = compile(&e.pattern).map_err(|message| PricingError::BadEntry {
+                    source_name: "admin override".into(),
+                    id: e.id.clone(),
+                    message,
+                })?;
+                let from = effective_from(&e);
+                Ok((e, from, re))
+            })
+            .collect::<Result<_, PricingError>>()?;
+        Ok(PriceTable { fixed, fixed_set, dated })
+    }
+
+    /// This table plus the admin's effective-dated overrides (replacing any
+    /// earlier set).
+    pub fn with_admin_overrides(&self, admin: Vec<PriceEntry>) -> Result<PriceTable, PricingError> {
+        PriceTable::from_parts(self.fixed.clone(), admin)
+    }
+
+    /// The entry that prices `model` for an event at `ts` (epoch ms).
+    pub fn lookup(&self, model: &str, ts: i64) -> Option<&PriceEntry> {
+        self.dated
+            .iter()
+            .find(|(_, from, re)| *from <= ts && re.is_match(model))
+            .map(|(e, _, _)| e)
+            .or_else(|| self.fixed_set.matches(model).iter().next().map(|i| &self.fixed[i]))
+    }
+
+    /// The entries without admin overrides (bundled, as overridden by the
+    /// environment), in precedence order.
+    pub fn fixed_entries(&self) -> &[PriceEntry] {
+        &self.fixed
+    }
+
+    pub fn admin_entries(&self) -> impl Iterator<Item = &PriceEntry> {
+        self.dated.iter().map(|(e, _, _)| e)
+    }
+}
+
+fn effective_from(e: &PriceEntry) -> i64 {
+    match e.origin {
+        Origin::Admin { effective_from, .. } => effective_from,
+        _ => i64::MIN,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_of<'a>(t: &'a PriceTable, model: &str) -> Option<&'a str> {
+        t.lookup(model, 0).map(|e| e.id.as_str())
+    }
+
+    #[test]
+    fn the_bundled_table_covers_the_providers() {
+        let t = PriceTable::load(None).unwrap();
+        assert!(t.fixed_entries().len() >= 40, "{} entries", t.fixed_entries().len());
+        for provider in ["openai", "anthropic", "google", "groq", "mistral", "deepseek", "xai"] {
+            assert!(t.fixed_entries().iter().any(|e| e.provider.as_deref() == Some(provider)), "{provider}");
+        }
+        assert!(t.fixed_entries().iter().all(|e| e.source.is_some() && e.as_of.is_some()), "every price has a source");
+    }
+
+    #[test]
+    fn dated_and_prefixed_ids_find_their_entry() {
+        let t = PriceTable::load(None).unwrap();
+        let cases = [
+            ("gpt-4o", "gpt-4o"),
+            ("gpt-4o-2024-08-06", "gpt-4o"),
+            ("openai/gpt-4o", "gpt-4o"),
+            ("GPT-4o-Mini", "gpt-4o-mini"),
+            ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+            ("gpt-4.1-nano-2025-04-14", "gpt-4.1-nano"),
+            ("o4-mini-2025-04-16", "o4-mini"),
+            ("o3", "o3"),
+            ("gpt-5-mini", "gpt-5-mini"),
+            ("claude-sonnet-4-20250514", "claude-sonnet-4"),
+            ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
+            ("anthropic/claude-3.5-sonnet", "claude-3-5-sonnet"),
+            ("anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"),
+            ("claude-3-5-haiku-latest", "claude-3-5-haiku"),
+            ("claude-opus-4-1-20250805", "claude-opus-4-1"),
+            ("claude-opus-4-20250514", "claude-opus-4"),
+            ("gemini-2.5-pro", "gemini-2.5-pro"),
+            ("models/gemini-1.5-flash-002", "gemini-1.5-flash"),
+            ("gemini-2.5-flash-lite", "gemini-2.5-flash-lite"),
+            ("groq/llama-3.1-70b-versatile", "groq/llama-3.3-70b-versatile"),
+            ("llama-3.3-70b-versatile", "groq/llama-3.3-70b-versatile"),
+            ("llama-3.1-8b-instant", "groq/llama-3.1-8b-instant"),
+            ("meta-llama/llama-4-scout-17b-16e-instruct", "groq/llama-4-scout"),
+            ("mistral-large-latest", "mistral-large"),
+            ("deepseek-chat", "deepseek-chat"),
+            ("grok-4-fast-reasoning", "grok-4-fast"),
+            ("grok-3-mini", "grok-3-mini"),
+        ];
+        for (model, want) in cases {
+            assert_eq!(id_of(&t, model), Some(want), "{model}");
+        }
+        for unknown in ["gpt-4o-2024", "my-finetune", "gpt-4ox", "xgpt-4o", ""] {
+            assert_eq!(id_of(&t, unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn no_model_id_matches_two_entries() {
+        let t = PriceTable::load(None).unwrap();
+        let ids = [
+            "gpt-4o",
+            "gpt-4o-mini",
+            "gpt-4.1",
+            "gpt-4.1-mini",
+            "o1",
+            "o1-mini",
+            "o3",
+            "o3-mini",
+            "o3-pro",
+            "gpt-5",
+            "gpt-5-mini",
+            "gpt-5-nano",
+            "claude-opus-4",
+            "claude-opus-4-1",
+            "claude-opus-4-5",
+            "claude-sonnet-4",
+            "claude-sonnet-4-5",
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-1.5-flash",
+            "gemini-1.5-flash-8b",
+            "grok-4",
+            "grok-4-fast",
+            "grok-3",
+            "grok-3-mini",
+            "mistral-medium",
+            "mistral-medium-3",
+        ];
+        for id in ids {
+            let n = t.fixed_set.matches(id).iter().count();
+            assert_eq!(n, 1, "{id} matches {n} entries");
+        }
+    }
+
+    #[test]
+    fn environment_overrides_replace_and_add() {
+        let env = r#"{"models": [
+            {"id": "gpt-4o", "match": "gpt-4o", "input": "1", "output": 2},
+            {"id": "house-model", "match": "house-.*", "input": 0.5, "output": 0.5}
+        ]}"#;
+        let t = PriceTable::load(Some(env)).unwrap();
+        let e = t.lookup("gpt-4o", 0).unwrap();
+        assert_eq!((e.rates.input, e.origin.clone()), (1_000_000_000, Origin::Environment));
+        assert_eq!(t.fixed_entries().iter().filter(|e| e.id == "gpt-4o").count(), 1, "replaced, not duplicated");
+        assert_eq!(id_of(&t, "HOUSE-v2"), Some("house-model"));
+        let as_list = PriceTable::load(Some(r#"[{"id": "x", "match": "x", "input": 1, "output": 1}]"#)).unwrap();
+        assert_eq!(id_of(&as_list, "x"), Some("x"));
+    }
+
+    #[test]
+    fn malformed_overrides_name_position_and_key() {
+        let err = PriceTable::load(Some(
+            r#"{"models": [{"id": "a", "match": "a", "input": 1, "output": 1},
+            {"id": "b", "match": "b", "input": "cheap", "output": 1}]}"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("MODEL_PRICING_OVERRIDES"), "{err}");
+        assert!(err.contains("models[1].input"), "{err}");
+        let err = PriceTable::load(Some(r#"{"models": [{"id": "a", "match": "a", "input": 1, "output": 1,}]}"#))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1 column"), "{err}");
+        let err =
+            PriceTable::load(Some(r#"[{"id": "a", "match": "(", "input": 1, "output": 1}]"#)).unwrap_err().to_string();
+        assert!(err.contains("entry `a`") && err.contains("bad pattern"), "{err}");
+        let err =
+            PriceTable::load(Some(r#"[{"id": "a", "match": "a", "input": 1, "outptu": 1}]"#)).unwrap_err().to_string();
+        assert!(err.contains("MODEL_PRICING_OVERRIDES"), "{err}");
+    }
+}

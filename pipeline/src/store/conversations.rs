@@ -1,0 +1,121 @@
+//! The conversations table (running totals per chat) and a chat's events.
+
+use super::events::{into_events, EventRow, COLUMNS};
+use super::{on_pool, Store, StoreError};
+use domain::conversation::{ConversationQuery, ConversationStatus, ConversationSummary, MAX_LIST_SIZE};
+use domain::Event;
+use sqlx::{FromRow, QueryBuilder};
+
+#[derive(FromRow)]
+struct ConversationRow {
+    chat_id: String,
+    first_ts: i64,
+    last_ts: i64,
+    last_event_id: i64,
+    events: i64,
+    turns: i64,
+    errors: i64,
+    input_tokens: i64,
+    output_tokens: i64,
+    cost_nanos: i64,
+    unpriced_events: i64,
+    last_persona: Option<String>,
+    last_model: Option<String>,
+    last_status: Option<String>,
+}
+
+impl From<ConversationRow> for ConversationSummary {
+    fn from(r: ConversationRow) -> Self {
+        ConversationSummary {
+            chat_id: r.chat_id,
+            first_ts: r.first_ts,
+            last_ts: r.last_ts,
+            last_event_id: r.last_event_id,
+            events: r.events,
+            turns: r.turns,
+            errors: r.errors,
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            cost_nanos: r.cost_nanos,
+            unpriced_events: r.unpriced_events,
+            last_persona: r.last_persona,
+            last_model: r.last_model,
+            last_status: r.last_status,
+        }
+    }
+}
+
+const CONVERSATION_COLUMNS: &str = "chat_id, first_ts, last_ts, last_event_id, events, turns, errors, input_tokens, \
+    output_tokens, cost_nanos, unpriced_events, last_persona, last_model, last_status";
+
+impl Store {
+    /// The conversations with the most recent events, newest first.
+    pub async fn latest_conversations(&self, limit: i64) -> Result<Vec<ConversationSummary>, StoreError> {
+        self.find_conversations(&ConversationQuery { limit, ..Default::default() }).await
+    }
+
+    /// The latest conversations matching `q`, newest first. Persona and
+    /// model match any of the conversation's turns (through the turns table,
+    /// probed by its primary key), so a chat that switched models is found
+    /// by either.
+    pub async fn find_conversations(&self, q: &ConversationQuery) -> Result<Vec<ConversationSummary>, StoreError> {
+        let rows: Vec<ConversationRow> = on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE events > 0"));
+            if let Some(s) = q.search.as_deref().filter(|s| !s.is_empty()) {
+                qb.push(r" AND LOWER(chat_id) LIKE ").push_bind(like_pattern(s)).push(r" ESCAPE '\'");
+            }
+            for (col, v) in [("persona", &q.persona), ("model", &q.model)] {
+                if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                    qb.push(format!(" AND EXISTS (SELECT 1 FROM turns t WHERE t.chat_id = c.chat_id AND t.{col} = "))
+                        .push_bind(v.to_string())
+                        .push(")");
+                }
+            }
+            qb.push(match q.status {
+                None => "",
+                Some(ConversationStatus::Error) => " AND errors > 0",
+                Some(ConversationStatus::Running) => " AND errors = 0 AND last_status = 'running'",
+                Some(ConversationStatus::Success) => " AND errors = 0 AND (last_status IS NULL OR last_status <> 'running')",
+            });
+            qb.push(" ORDER BY last_event_id DESC LIMIT ").push_bind(q.limit.clamp(1, MAX_LIST_SIZE));
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(ConversationSummary::from).collect())
+    }
+
+    pub async fn conversation(&self, chat_id: &str) -> Result<Option<ConversationSummary>, StoreError> {
+        let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE chat_id = $1 AND events > 0");
+        let row: Option<ConversationRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(chat_id).fetch_optional(pool).await?);
+        Ok(row.map(ConversationSummary::from))
+    }
+
+    /// Up to `limit` of a chat's events in replay order (time, then id).
+    pub async fn conversation_events(&self, chat_id: &str, limit: i64) -> Result<Vec<Event>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM events WHERE chat_id = $1 ORDER BY ts, id LIMIT $2");
+        let rows: Vec<EventRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(chat_id).bind(limit).fetch_all(pool).await?);
+        into_events(rows)
+    }
+}
+
+/// `%term%`, lower-cased, with LIKE's wildcards in the term taken literally.
+fn like_pattern(term: &str) -> String {
+    let mut p = String::from("%");
+    for ch in term.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn search_terms_are_literal() {
+        assert_eq!(super::like_pattern("Chat_1%"), r"%chat\_1\%%");
+    }
+}

@@ -1,0 +1,127 @@
+//! Reading the events table: the history API, the SSE resume and the page.
+//! (Writing is `batch.rs`: one batch, one transaction.)
+
+use super::{on_pool, Store, StoreError};
+use domain::{Event, Status, Usage};
+use sqlx::{FromRow, QueryBuilder};
+
+pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
+    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
+    cost_nanos, pricing_id";
+
+#[derive(FromRow)]
+pub(super) struct EventRow {
+    id: i64,
+    chat_id: String,
+    turn_id: Option<String>,
+    stage: String,
+    status: String,
+    ts: i64,
+    duration_ms: Option<i64>,
+    persona: Option<String>,
+    model: Option<String>,
+    provider: Option<String>,
+    input_tokens: i64,
+    output_tokens: i64,
+    cached_input_tokens: i64,
+    cache_write_tokens: i64,
+    reasoning_tokens: i64,
+    error: Option<String>,
+    meta: Option<String>,
+    received_at: i64,
+    cost_nanos: Option<i64>,
+    pricing_id: Option<String>,
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = StoreError;
+
+    fn try_from(r: EventRow) -> Result<Event, StoreError> {
+        let status = Status::parse(&r.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("event {} has status `{}`", r.id, r.status)))?;
+        let meta = r
+            .meta
+            .map(|m| serde_json::from_str(&m))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("event {} meta: {e}", r.id)))?;
+        Ok(Event {
+            id: r.id,
+            chat_id: r.chat_id,
+            turn_id: r.turn_id,
+            stage: r.stage,
+            status,
+            ts: r.ts,
+            duration_ms: r.duration_ms,
+            persona: r.persona,
+            model: r.model,
+            provider: r.provider,
+            usage: Usage {
+                input_tokens: r.input_tokens,
+                output_tokens: r.output_tokens,
+                cached_input_tokens: r.cached_input_tokens,
+                cache_write_tokens: r.cache_write_tokens,
+                reasoning_tokens: r.reasoning_tokens,
+            },
+            error: r.error,
+            meta,
+            cost_nanos: r.cost_nanos,
+            pricing_id: r.pricing_id,
+            received_at: r.received_at,
+        })
+    }
+}
+
+pub(super) fn into_events(rows: Vec<EventRow>) -> Result<Vec<Event>, StoreError> {
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// Filters for [`Store::history`].
+#[derive(Clone, Debug, Default)]
+pub struct HistoryQuery {
+    pub limit: i64,
+    /// Only events with a smaller id (the previous page's last id).
+    pub before: Option<i64>,
+    pub chat_id: Option<String>,
+}
+
+impl Store {
+    /// Newest first, paged by id.
+    pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Event>, StoreError> {
+        let rows: Vec<EventRow> = on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE 1=1"));
+            if let Some(before) = q.before {
+                qb.push(" AND id < ").push_bind(before);
+            }
+            if let Some(chat) = &q.chat_id {
+                qb.push(" AND chat_id = ").push_bind(chat.clone());
+            }
+            qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        into_events(rows)
+    }
+
+    /// The latest `limit` events, newest first.
+    pub async fn latest(&self, limit: i64) -> Result<Vec<Event>, StoreError> {
+        self.history(&HistoryQuery { limit, ..HistoryQuery::default() }).await
+    }
+
+    /// Up to `limit` events with an id above `after`, oldest first.
+    pub async fn after(&self, after: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM events WHERE id > $1 ORDER BY id LIMIT $2");
+        let rows: Vec<EventRow> =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?);
+        into_events(rows)
+    }
+
+    pub async fn count_events(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(pool).await?))
+    }
+
+    /// The id of the newest event, 0 when there is none.
+    pub async fn last_event_id(&self) -> Result<i64, StoreError> {
+        let id: Option<i64> =
+            on_pool!(self, pool => sqlx::query_scalar("SELECT MAX(id) FROM events").fetch_one(pool).await?);
+        Ok(id.unwrap_or(0))
+    }
+}

@@ -1,0 +1,242 @@
+//! Reading what summaries need: rollup sums over whole buckets, raw events
+//! for the partial edges, and the conversation counts.
+
+use super::{on_pool, Store, StoreError};
+use domain::Usage;
+use crate::rollup::{self, Dims, Grain, Metrics};
+use sqlx::{QueryBuilder, Row};
+use std::collections::BTreeMap;
+
+/// Dimension filters (exact matches); `chat_id` applies to raw events only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub model: Option<String>,
+    pub persona: Option<String>,
+    pub stage: Option<String>,
+    pub chat_id: Option<String>,
+}
+
+impl Filters {
+    pub fn has_dims(&self) -> bool {
+        self.model.is_some() || self.persona.is_some() || self.stage.is_some()
+    }
+}
+
+/// `AND model = … AND persona = …` for a rollup table (absent = '').
+fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
+where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for (col, value) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage)] {
+        if let Some(v) = value {
+            if raw && col != "stage" {
+                qb.push(format!(" AND COALESCE({col}, '') = "));
+            } else {
+                qb.push(format!(" AND {col} = "));
+            }
+            qb.push_bind(v.clone());
+        }
+    }
+    if raw {
+        if let Some(chat) = &f.chat_id {
+            qb.push(" AND chat_id = ").push_bind(chat.clone());
+        }
+    }
+}
+
+fn sums() -> String {
+    rollup::metric_columns()
+        .iter()
+        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Store {
+    /// Sums per (model, stage, persona, status) over `[from, to)` of `grain`.
+    pub async fn rollup_combos(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
+        let n = rollup::metric_columns().len();
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT model, stage, persona, status, {} FROM {} WHERE bucket >= ", sums(), grain.table()));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.push(" GROUP BY model, stage, persona, status");
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let dims = Dims { model: r.try_get(0)?, stage: r.try_get(1)?, persona: r.try_get(2)?, status: r.try_get(3)? };
+                let values = (4..4 + n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
+                out.push((dims, Metrics::from_values(&values)));
+            }
+            out
+        }))
+    }
+
+    /// Per-bucket sums over `[from, to)` of `grain` — only what the trend
+    /// shows (events, errors, cost, unpriced, tokens). Without dimension
+    /// filters this reads the `*_total` table: one row per bucket.
+    pub async fn rollup_series(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(i64, Metrics)>, StoreError> {
+        let cols = rollup::TOTAL_COLUMNS;
+        let (table, select) = if f.has_dims() {
+            (grain.table(), cols.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", "))
+        } else {
+            (grain.total_table(), cols.join(", "))
+        };
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT bucket, {select} FROM {table} WHERE bucket >= "));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            if f.has_dims() {
+                push_dim_filters(&mut qb, f, false);
+                qb.push(" GROUP BY bucket");
+            }
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let mut v = [0i64; 6];
+                for (i, slot) in v.iter_mut().enumerate() {
+                    *slot = r.try_get(i + 1)?;
+                }
+                out.push((r.try_get(0)?, Metrics::from_total_values(v)));
+            }
+            out
+        }))
+    }
+
+    /// Total priced cost over `[from, to)` of `grain` (the previous window).
+    pub async fn rollup_cost(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+        let table = if f.has_dims() { grain.table() } else { grain.total_table() };
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!("SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {table} WHERE bucket >= "));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.build_query_scalar::<i64>().fetch_one(pool).await?
+        }))
+    }
+
+    /// The rollup contributions of the raw events in `[from, to)` (a
+    /// window's partial edges, or one conversation), reading only the
+    /// columns that count: `(ts, dims, metrics)`.
+    pub async fn raw_rows(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT ts, COALESCE(model, ''), stage, COALESCE(persona, ''), status, duration_ms, input_tokens, \
+                 output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, first_in_turn, \
+                 first_in_chat FROM events WHERE ts >= ",
+            );
+            qb.push_bind(from).push(" AND ts < ").push_bind(to);
+            push_dim_filters(&mut qb, f, true);
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let dims = Dims { model: r.try_get(1)?, stage: r.try_get(2)?, persona: r.try_get(3)?, status: r.try_get(4)? };
+                let usage = Usage {
+                    input_tokens: r.try_get(6)?,
+                    output_tokens: r.try_get(7)?,
+                    cached_input_tokens: r.try_get(8)?,
+                    cache_write_tokens: r.try_get(9)?,
+                    reasoning_tokens: r.try_get(10)?,
+                };
+                let (first_turn, first_chat): (i64, i64) = (r.try_get(12)?, r.try_get(13)?);
+                let m = Metrics::of(&usage, dims.status == "error", r.try_get(11)?, r.try_get(5)?, first_turn == 1, first_chat == 1);
+                out.push((r.try_get::<i64, _>(0)?, dims, m));
+            }
+            out
+        }))
+    }
+
+    /// Conversations active in `[from, to)`: started before it ended, last
+    /// activity at or after it began, i.e.
+    /// `#(last_ts >= from) − #(first_ts >= to)` (a conversation that starts
+    /// after the window also ends after its start). Each count is taken from
+    /// whichever side of its index is smaller — `#(x >= t)` or
+    /// `total − #(x < t)` — judged from the index's ends, so recent and
+    /// whole-history windows both read only the few rows near an edge.
+    pub async fn active_conversations(&self, from: i64, to: i64) -> Result<i64, StoreError> {
+        let total: i64 = on_pool!(self, pool => sqlx::query_scalar("SELECT value FROM counters WHERE name = 'conversations'")
+            .fetch_one(pool)
+            .await?);
+        let ending_after = self.count_at_or_after("last_ts", from, total).await?;
+        let starting_after = self.count_at_or_after("first_ts", to, total).await?;
+        Ok(ending_after - starting_after)
+    }
+
+    /// `#(column >= t)` over conversations, counting the smaller side.
+    async fn count_at_or_after(&self, column: &'static str, t: i64, total: i64) -> Result<i64, StoreError> {
+        let (lo, hi): (Option<i64>, Option<i64>) = on_pool!(self, pool => {
+            let lo = sqlx::query_scalar(&format!("SELECT MIN({column}) FROM conversations")).fetch_one(pool).await?;
+            let hi = sqlx::query_scalar(&format!("SELECT MAX({column}) FROM conversations")).fetch_one(pool).await?;
+            (lo, hi)
+        });
+        let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(0) };
+        let count_before = t - lo < hi - t;
+        let sql = if count_before {
+            format!("SELECT COUNT(*) FROM conversations WHERE {column} < $1")
+        } else {
+            format!("SELECT COUNT(*) FROM conversations WHERE {column} >= $1")
+        };
+        let n: i64 = on_pool!(self, pool => sqlx::query_scalar(&sql).bind(t).fetch_one(pool).await?);
+        Ok(if count_before { total - n } else { n })
+    }
+}
+
+/// Merges keyed metrics.
+pub fn merge<K: Ord>(into: &mut BTreeMap<K, Metrics>, rows: impl IntoIterator<Item = (K, Metrics)>) {
+    for (k, m) in rows {
+        into.entry(k).or_default().add(&m);
+    }
+}
+
+impl Store {
+    /// Sums over every day bucket kept (for `/metrics`).
+    pub async fn retained_totals(&self) -> Result<Metrics, StoreError> {
+        let cols = rollup::TOTAL_COLUMNS.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", ");
+        let sql = format!("SELECT {cols} FROM rollup_day_total");
+        Ok(on_pool!(self, pool => {
+            let r = sqlx::query(&sql).fetch_one(pool).await?;
+            let mut v = [0i64; 6];
+            for (i, slot) in v.iter_mut().enumerate() {
+                *slot = r.try_get(i)?;
+            }
+            Metrics::from_total_values(v)
+        }))
+    }
+}
+
+impl Store {
+    /// Cost per (bucket, model) over `[from, to)` of `grain`.
+    pub async fn rollup_model_series(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT bucket, model, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ",
+                grain.table()
+            ));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.push(" GROUP BY bucket, model");
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            }
+            out
+        }))
+    }
+}

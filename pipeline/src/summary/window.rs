@@ -1,0 +1,204 @@
+//! The window a summary covers, and how to read it cheaply and exactly: the
+//! window is cut into whole days, hours and minutes of rollups, plus raw
+//! events for the partial minutes at its edges.
+
+use domain::summary::{range_ms, SummaryQuery, RANGES};
+use crate::rollup::Grain;
+
+/// Where a piece of the window is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Raw,
+    Rollup(Grain),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub source: Source,
+    pub from: i64,
+    pub to: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+    pub range: String,
+    /// The trend's bucket size.
+    pub series: Grain,
+}
+
+/// A query parameter the client got wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{field}`: {message}")]
+pub struct BadParam {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Longest custom window: a year.
+const MAX_SPAN_MS: i64 = 366 * 86_400_000;
+
+impl Window {
+    pub fn resolve(q: &SummaryQuery, now_ms: i64) -> Result<Window, BadParam> {
+        let bad = |field, message: String| BadParam { field, message };
+        let (from, to, range) = match (q.from, q.to) {
+            (None, None) => {
+                let range = q.range.clone().unwrap_or_else(|| "24h".to_string());
+                let span = range_ms(&range)
+                    .ok_or_else(|| bad("range", format!("`{range}` is not one of {}", RANGES.join(", "))))?;
+                (now_ms - span, now_ms, range)
+            }
+            (Some(from), to) => (from, to.unwrap_or(now_ms), "custom".to_string()),
+            (None, Some(_)) => return Err(bad("from", "is required with `to`".into())),
+        };
+        if to <= from {
+            return Err(bad("to", "must be after `from`".into()));
+        }
+        if to - from > MAX_SPAN_MS {
+            return Err(bad("from", "the window may span at most 366 days".into()));
+        }
+        let span = to - from;
+        let series = if span <= 3 * 3_600_000 {
+            Grain::Minute
+        } else if span <= 8 * 86_400_000 {
+            Grain::Hour
+        } else {
+            Grain::Day
+        };
+        Ok(Window { from, to, range, series })
+    }
+
+    /// The same-length window just before this one (for the trend).
+    pub fn previous(&self) -> Window {
+        let span = self.to - self.from;
+        Window { from: self.from - span, to: self.from, ..self.clone() }
+    }
+}
+
+/// Cuts `[from, to)` into the coarsest whole buckets (no coarser than
+/// `coarsest`), with raw pieces only for the partial minutes at the edges.
+pub fn plan(from: i64, to: i64, coarsest: Grain) -> Vec<Segment> {
+    let mut out = Vec::new();
+    cut(from, to, coarsest, &mut out);
+    out.sort_by_key(|s| s.from);
+    out
+}
+
+fn finer(g: Grain) -> Option<Grain> {
+    match g {
+        Grain::Day => Some(Grain::Hour),
+        Grain::Hour => Some(Grain::Minute),
+        Grain::Minute => None,
+    }
+}
+
+fn cut(from: i64, to: i64, grain: Grain, out: &mut Vec<Segment>) {
+    if from >= to {
+        return;
+    }
+    let (a, b) = (grain.ceil(from), grain.floor(to));
+    if a < b {
+        out.push(Segment { source: Source::Rollup(grain), from: a, to: b });
+        match finer(grain) {
+            Some(f) => {
+                cut(from, a, f, out);
+                cut(b, to, f, out);
+            }
+            None => {
+                raw(from, a, out);
+                raw(b, to, out);
+            }
+        }
+    } else {
+        match finer(grain) {
+            Some(f) => cut(from, to, f, out),
+            None => raw(from, to, out),
+        }
+    }
+}
+
+fn raw(from: i64, to: i64, out: &mut Vec<Segment>) {
+    if from < to {
+        out.push(Segment { source: Source::Raw, from, to });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const M: i64 = 60_000;
+    const H: i64 = 3_600_000;
+    const D: i64 = 86_400_000;
+
+    fn covers_exactly(from: i64, to: i64, segs: &[Segment]) {
+        let mut at = from;
+        for s in segs {
+            assert_eq!(s.from, at, "contiguous: {segs:?}");
+            assert!(s.to > s.from);
+            if let Source::Rollup(g) = s.source {
+                assert_eq!((s.from % g.ms(), s.to % g.ms()), (0, 0), "aligned: {s:?}");
+            }
+            at = s.to;
+        }
+        assert_eq!(at, to);
+    }
+
+    #[test]
+    fn a_day_ending_mid_minute_uses_hours_minutes_and_two_raw_edges() {
+        let (from, to) = (10 * D + 5 * H + 7 * M + 1234, 11 * D + 5 * H + 7 * M + 1234);
+        let segs = plan(from, to, Grain::Day);
+        covers_exactly(from, to, &segs);
+        let raw: Vec<_> = segs.iter().filter(|s| s.source == Source::Raw).collect();
+        assert_eq!(raw.len(), 2);
+        assert!(raw.iter().all(|s| s.to - s.from < M));
+        assert!(
+            segs.iter().any(|s| s.source == Source::Rollup(Grain::Day))
+                || segs.iter().any(|s| s.source == Source::Rollup(Grain::Hour))
+        );
+    }
+
+    #[test]
+    fn plans_cover_any_window_exactly() {
+        let mut x: i64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let from = (x.rem_euclid(40 * D)) + 1_700_000_000_000;
+            let span = (x >> 20).rem_euclid(35 * D) + 1;
+            for coarsest in Grain::ALL {
+                covers_exactly(from, from + span, &plan(from, from + span, coarsest));
+            }
+        }
+        // The trend never reads buckets coarser than its own.
+        assert!(plan(0, 3 * D, Grain::Hour).iter().all(|s| s.source != Source::Rollup(Grain::Day)));
+        assert_eq!(
+            plan(0, 2 * D, Grain::Day),
+            vec![Segment { source: Source::Rollup(Grain::Day), from: 0, to: 2 * D }]
+        );
+    }
+
+    #[test]
+    fn windows_resolve_presets_and_custom_ranges() {
+        let now = 100 * D;
+        let w = Window::resolve(&SummaryQuery::default(), now).unwrap();
+        assert_eq!((w.from, w.to, w.range.as_str(), w.series), (now - D, now, "24h", Grain::Hour));
+        let w = Window::resolve(&SummaryQuery { range: Some("1h".into()), ..Default::default() }, now).unwrap();
+        assert_eq!(w.series, Grain::Minute);
+        let w = Window::resolve(&SummaryQuery { range: Some("30d".into()), ..Default::default() }, now).unwrap();
+        assert_eq!(w.series, Grain::Day);
+        let w = Window::resolve(&SummaryQuery { from: Some(5), to: Some(10), ..Default::default() }, now).unwrap();
+        assert_eq!((w.from, w.to, w.range.as_str()), (5, 10, "custom"));
+        assert_eq!(w.previous().from, 0);
+        for (q, field) in [
+            (SummaryQuery { range: Some("2h".into()), ..Default::default() }, "range"),
+            (SummaryQuery { from: Some(10), to: Some(5), ..Default::default() }, "to"),
+            (SummaryQuery { to: Some(5), ..Default::default() }, "from"),
+            (SummaryQuery { from: Some(0), to: Some(400 * D), ..Default::default() }, "from"),
+        ] {
+            assert_eq!(Window::resolve(&q, now).unwrap_err().field, field);
+        }
+    }
+}
