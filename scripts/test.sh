@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: unit and integration (on SQLite and on a real PostgreSQL
-# this script starts and stops), then Playwright against real servers in
-# Debian's Chromium. Installs whatever is missing first (scripts/setup.sh).
+# Runs every test: formatting and lints, unit and integration tests (on
+# SQLite and on a real PostgreSQL this script starts and stops), Playwright
+# against real servers in Debian's Chromium, and the release build users run
+# (scripts/run.sh) with a smoke test of its binary. Installs whatever is
+# missing first (scripts/setup.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,15 +21,20 @@ step() {
 T0=$SECONDS
 scripts/setup.sh --test
 
+step "formatting (cargo fmt --check)" cargo fmt --all --check
+
 source scripts/postgres.sh
 trap pg_stop EXIT
 step "start postgres" pg_start
 
 # cargo-leptos builds debug servers with `--cfg erase_components`; the same
-# flag here lets the tests and the site share one set of compiled artifacts.
-step "unit and integration tests (SQLite and Postgres)" \
-  env RUSTFLAGS="--cfg erase_components" cargo test --locked -p app --features ssr -p server -p bench
+# flag here lets the tests, the lints and the site share compiled artifacts.
+SHARED=(env RUSTFLAGS="--cfg erase_components")
+step "unit and integration tests (SQLite and Postgres)" "${SHARED[@]}" cargo test --locked
+step "lints (cargo clippy --all-targets -D warnings)" "${SHARED[@]}" cargo clippy --locked --all-targets -- -D warnings
 step "build the site (debug)" cargo leptos build
 step "end-to-end tests (Playwright, Chromium)" bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'
+step "build the site (release, as scripts/run.sh does)" cargo leptos build --release
+step "smoke test of the release binary" scripts/smoke.sh
 
 echo "==> all tests passed in $((SECONDS - T0)) s"

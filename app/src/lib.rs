@@ -5,8 +5,10 @@
 //! # Layout
 //! - [`domain`]: the shared data of the `domain` crate, plus what only the
 //!   screen computes (flow graph, layout, replay steps, live cost figures).
-//! - [`api`]: server functions — thin: check the caller, ask the
-//!   pipeline's service, answer.
+//! - `access` (ssr): who may call what — the one rule table for every
+//!   page, REST route and server function.
+//! - [`api`]: server functions — thin: take the caller the rules admitted,
+//!   ask the pipeline's service, answer.
 //! - [`live`]: the browser's reactive store, fed by SSE.
 //! - [`views`]: pages and components.
 //!
@@ -17,13 +19,11 @@
 // need more room than the default 128.
 #![recursion_limit = "256"]
 
-pub mod api;
 #[cfg(feature = "ssr")]
-pub mod auth;
+pub mod access;
+pub mod api;
 pub mod domain;
 pub mod live;
-#[cfg(feature = "ssr")]
-pub mod state;
 pub mod views;
 
 pub use views::{shell, App};

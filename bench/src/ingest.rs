@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let url = format!("{base}/api/events");
     let client = reqwest::Client::new();
-    let backend = server.as_ref().map_or("external server", |s| s.state.store.backend());
+    let backend = server.as_ref().map_or("external server", |s| s.state.service.store().backend());
     println!("bench/ingest: {backend}, concurrency {}, HTTP on loopback", args.concurrency);
     println!(
         "{:>6} {:>9} {:>12} {:>10} {:>10} {:>12}",
@@ -99,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .collect();
         let rows_before = match &server {
-            Some(s) => s.state.store.count_events().await?.to_string(),
+            Some(s) => s.state.service.store().count_events().await?.to_string(),
             None => "?".into(),
         };
         let per_worker = bodies.len().div_ceil(args.concurrency);
@@ -143,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     if let Some(server) = server {
-        let total = server.state.store.count_events().await?;
+        let total = server.state.service.store().count_events().await?;
         println!("stored in all: {total} events");
         server.stop().await;
     }

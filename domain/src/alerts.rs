@@ -72,6 +72,33 @@ pub struct BudgetStatus {
     pub level: String,
 }
 
+/// A budget as the form sends it (the limit as decimal USD).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetInput {
+    #[serde(default)]
+    pub id: i64,
+    pub name: String,
+    pub scope: String,
+    #[serde(default)]
+    pub scope_value: String,
+    pub period: String,
+    pub limit_usd: String,
+    #[serde(default = "default_warn")]
+    pub warn_pct: i64,
+    #[serde(default = "default_critical")]
+    pub critical_pct: i64,
+    #[serde(default)]
+    pub webhook_url: String,
+}
+
+fn default_warn() -> i64 {
+    80
+}
+fn default_critical() -> i64 {
+    100
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleKind {

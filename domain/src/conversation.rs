@@ -3,6 +3,7 @@
 //! pure function, ordered by time with ties broken by event id.
 
 use crate::event::{Event, Status};
+use crate::visibility::{Cost, HideCost};
 use serde::{Deserialize, Serialize};
 
 /// Which conversations the replay list shows: the latest `limit` whose chat
@@ -91,8 +92,12 @@ pub struct ConversationSummary {
     pub errors: i64,
     pub input_tokens: i64,
     pub output_tokens: i64,
-    pub cost_nanos: i64,
-    pub unpriced_events: i64,
+    /// Priced cost, nano-dollars (hidden from viewers).
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub cost_nanos: Cost<i64>,
+    /// Events without a price (hidden from viewers).
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub unpriced_events: Cost<i64>,
     pub last_persona: Option<String>,
     pub last_model: Option<String>,
     pub last_status: Option<String>,
@@ -113,8 +118,12 @@ pub struct Turn {
     pub status: Status,
     pub input_tokens: i64,
     pub output_tokens: i64,
-    pub cost_nanos: i64,
-    pub unpriced_events: i64,
+    /// Priced cost, nano-dollars (hidden from viewers).
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub cost_nanos: Cost<i64>,
+    /// Events without a price (hidden from viewers).
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub unpriced_events: Cost<i64>,
     /// The stage events in order.
     pub stages: Vec<Event>,
 }
@@ -125,10 +134,37 @@ pub struct ConversationDetail {
     pub chat_id: String,
     pub turns: Vec<Turn>,
     pub events: i64,
-    pub cost_nanos: i64,
-    pub unpriced_events: i64,
+    /// Priced cost, nano-dollars (hidden from viewers).
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub cost_nanos: Cost<i64>,
+    /// Events without a price (hidden from viewers).
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub unpriced_events: Cost<i64>,
     /// More events exist than were loaded.
     pub truncated: bool,
+}
+
+impl HideCost for ConversationSummary {
+    fn hide_cost(&mut self) {
+        self.cost_nanos = Cost::Hidden;
+        self.unpriced_events = Cost::Hidden;
+    }
+}
+
+impl HideCost for Turn {
+    fn hide_cost(&mut self) {
+        self.cost_nanos = Cost::Hidden;
+        self.unpriced_events = Cost::Hidden;
+        self.stages.hide_cost();
+    }
+}
+
+impl HideCost for ConversationDetail {
+    fn hide_cost(&mut self) {
+        self.cost_nanos = Cost::Hidden;
+        self.unpriced_events = Cost::Hidden;
+        self.turns.hide_cost();
+    }
 }
 
 /// Orders events by (ts, id): the order a replay steps through them.
@@ -153,8 +189,8 @@ pub fn turns(mut events: Vec<Event>) -> Vec<Turn> {
                     status: Status::Success,
                     input_tokens: 0,
                     output_tokens: 0,
-                    cost_nanos: 0,
-                    unpriced_events: 0,
+                    cost_nanos: Cost::Shown(0),
+                    unpriced_events: Cost::Shown(0),
                     stages: Vec::new(),
                 });
                 turns.len() - 1
@@ -165,9 +201,9 @@ pub fn turns(mut events: Vec<Event>) -> Vec<Turn> {
         t.duration_ms = t.end_ts - t.start_ts;
         t.input_tokens += e.usage.input_tokens;
         t.output_tokens += e.usage.output_tokens;
-        match e.cost_nanos {
-            Some(c) => t.cost_nanos += c,
-            None => t.unpriced_events += 1,
+        match e.cost() {
+            Some(c) => t.cost_nanos = t.cost_nanos.map(|n| n + c),
+            None => t.unpriced_events = t.unpriced_events.map(|n| n + 1),
         }
         t.stages.push(e);
         t.status = outcome(&t.stages);
@@ -192,8 +228,8 @@ pub fn detail(chat_id: &str, events: Vec<Event>, truncated: bool) -> Conversatio
     ConversationDetail {
         chat_id: chat_id.to_string(),
         events: turns.iter().map(|t| t.stages.len() as i64).sum(),
-        cost_nanos: turns.iter().map(|t| t.cost_nanos).sum(),
-        unpriced_events: turns.iter().map(|t| t.unpriced_events).sum(),
+        cost_nanos: Cost::Shown(turns.iter().filter_map(|t| t.cost_nanos.shown()).sum()),
+        unpriced_events: Cost::Shown(turns.iter().filter_map(|t| t.unpriced_events.shown()).sum()),
         turns,
         truncated,
     }
@@ -212,7 +248,7 @@ mod tests {
         b.ts = 50;
         let mut c = ev(4, "c", "t1", "intent", Status::Error);
         c.ts = 50; // same time as b: b (id 3) first
-        c.cost_nanos = None;
+        c.cost_nanos = Cost::Shown(None);
         let mut d = ev(6, "c", "t2", "response", Status::Running);
         d.ts = 100;
         d.duration_ms = Some(40);
@@ -220,7 +256,7 @@ mod tests {
         assert_eq!(detail.turns.iter().map(|t| t.turn_id.as_str()).collect::<Vec<_>>(), ["t1", "t2"]);
         let t1 = &detail.turns[0];
         assert_eq!(t1.stages.iter().map(|e| e.id).collect::<Vec<_>>(), [3, 4]);
-        assert_eq!((t1.status, t1.unpriced_events), (Status::Error, 1));
+        assert_eq!((t1.status, t1.unpriced_events), (Status::Error, Cost::Shown(1)));
         let t2 = &detail.turns[1];
         assert_eq!((t2.status, t2.start_ts, t2.end_ts, t2.duration_ms), (Status::Running, 100, 140, 40));
         assert_eq!(detail.events, 4);

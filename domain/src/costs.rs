@@ -75,4 +75,3 @@ pub struct TurnPage {
     /// Turns matching the query (for paging).
     pub total: i64,
 }
-

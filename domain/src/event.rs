@@ -1,6 +1,7 @@
 //! The stored event: one pipeline stage of one conversation turn, as it comes
 //! back out of the store, over SSE and the history API.
 
+use crate::visibility::{Cost, HideCost};
 use serde::{Deserialize, Serialize};
 
 /// Outcome of a stage.
@@ -81,10 +82,11 @@ pub struct Event {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// Cost in nano-dollars; `None` when unpriced (tokens used, but no price
-    /// for the model). 0 when no tokens were used.
-    #[serde(default)]
-    pub cost_nanos: Option<i64>,
+    /// Cost in nano-dollars; `None` (`null`) when unpriced (tokens used, but
+    /// no price for the model); 0 when no tokens were used. Hidden (absent)
+    /// for readers who may not see money.
+    #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    pub cost_nanos: Cost<Option<i64>>,
     /// The pricing entry that priced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing_id: Option<String>,
@@ -98,6 +100,18 @@ impl Event {
     /// sent one, otherwise the whole conversation is treated as one turn.
     pub fn turn_key(&self) -> (&str, &str) {
         (&self.chat_id, self.turn_id.as_deref().unwrap_or(""))
+    }
+
+    /// The priced cost: `None` when unpriced (or hidden from this reader).
+    pub fn cost(&self) -> Option<i64> {
+        self.cost_nanos.shown().copied().flatten()
+    }
+}
+
+impl HideCost for Event {
+    fn hide_cost(&mut self) {
+        self.cost_nanos = Cost::Hidden;
+        self.pricing_id = None;
     }
 }
 
@@ -121,7 +135,7 @@ mod tests {
             usage: Usage { input_tokens: 3, ..Usage::default() },
             error: Some("boom".into()),
             meta: None,
-            cost_nanos: Some(5),
+            cost_nanos: Cost::Shown(Some(5)),
             pricing_id: Some("gpt-4o".into()),
             received_at: 1,
         };

@@ -11,6 +11,10 @@
 //! - [`alerts`]: budgets, alert rules and the alerts they raise.
 //! - [`auth`]: roles, the signed-in user, users and API keys as listed.
 //! - [`time`]: epoch milliseconds and RFC 3339.
+//! - [`url`]: percent-encoding for links.
+//! - [`visibility`]: cost figures, and hiding them from viewers.
+//! - [`rules`]: validation rules more than one door checks.
+//! - [`settings`]: the runtime settings the admin area changes.
 //!
 //! Pure data and pure functions only: no I/O, nothing async.
 
@@ -21,8 +25,12 @@ pub mod costs;
 pub mod event;
 pub mod money;
 pub mod pricing;
+pub mod rules;
+pub mod settings;
 pub mod summary;
 pub mod time;
+pub mod url;
+pub mod visibility;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

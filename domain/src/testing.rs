@@ -2,6 +2,7 @@
 //! `testing`, enabled only by their dev-dependencies).
 
 use crate::event::{Event, Status, Usage};
+use crate::visibility::Cost;
 
 /// A stored-looking event: id `id`, at `id * 10` ms, 10 ms long, free.
 pub fn ev(id: i64, chat: &str, turn: &str, stage: &str, status: Status) -> Event {
@@ -19,7 +20,7 @@ pub fn ev(id: i64, chat: &str, turn: &str, stage: &str, status: Status) -> Event
         usage: Usage::default(),
         error: None,
         meta: None,
-        cost_nanos: Some(0),
+        cost_nanos: Cost::Shown(Some(0)),
         pricing_id: None,
         received_at: id * 10,
     }

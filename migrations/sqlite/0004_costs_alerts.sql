@@ -30,7 +30,7 @@ CREATE TABLE budgets (
 );
 
 -- Rules the alert task evaluates (budgets are evaluated as rules too).
--- params: JSON, by kind (see app/src/alerts/rules.rs).
+-- params: JSON, by kind (see RuleParams in pipeline/src/store/alerts.rs).
 CREATE TABLE alert_rules (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     name        TEXT   NOT NULL,

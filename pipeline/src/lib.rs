@@ -14,6 +14,8 @@
 //! - [`alerts`]: budget periods and the fire-once / resolve-once decision.
 //! - [`auth`]: password hashes and session tokens.
 //! - [`ops`]: Flowmeter's own counters (ingest outcomes).
+//! - [`service`]: the service layer on top — every question the REST API
+//!   and the server functions ask, answered once, shaped for who asks.
 
 pub mod alerts;
 pub mod auth;
@@ -22,6 +24,7 @@ pub mod ingest;
 pub mod ops;
 pub mod price;
 pub mod rollup;
+pub mod service;
 pub mod store;
 pub mod stream;
 pub mod summary;

@@ -4,11 +4,10 @@
 use crate::config::Config;
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
-use pipeline::auth::password;
+use clap::{Args, Parser, Subcommand};
 use domain::auth::Role;
 use domain::time;
 use pipeline::store::Store;
-use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -95,23 +94,16 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
+/// The same rules as the admin area's (`service::accounts`).
 async fn create_user(config: &Config, email: &str, role: Role) -> anyhow::Result<()> {
-    anyhow::ensure!(email.contains('@') && email.trim().len() >= 3, "`{email}` is not an email address");
+    domain::rules::email(email).map_err(|m| anyhow::anyhow!("--email `{email}`: {m}"))?;
     let password = read_password()?;
-    if let Some(problem) = password::weakness(&password) {
-        anyhow::bail!("the password {problem}");
-    }
-    let hash = password::hash(&password).map_err(anyhow::Error::msg)?;
     let store = Store::connect(&config.database_url).await.context("opening the database")?;
-    let created = store.create_user(email, &hash, role, time::now_ms()).await?;
+    let created = pipeline::service::accounts::create_user(&store, email, &password, role, time::now_ms()).await;
     store.close().await;
-    match created {
-        Some(user) => {
-            println!("Created {} {} (id {}).", role.as_str(), user.email, user.id);
-            Ok(())
-        }
-        None => anyhow::bail!("an account with the email {email} exists already"),
-    }
+    let user = created?;
+    println!("Created {} {} (id {}).", role.as_str(), user.email, user.id);
+    Ok(())
 }
 
 fn init_tracing() {

@@ -138,11 +138,11 @@ impl Config {
         if let Some(v) = get("RETENTION_DAYS") {
             self.retention_days = parse("RETENTION_DAYS", v)?;
         }
-        if !(1..=3650).contains(&self.retention_days) {
+        if let Err(message) = domain::rules::retention_days(self.retention_days) {
             return Err(ConfigError::Env {
                 var: "RETENTION_DAYS",
                 value: self.retention_days.to_string(),
-                message: "must be from 1 to 3650 days".into(),
+                message: format!("must be {message} days"),
             });
         }
         if !(self.simulator_rate > 0.0 && self.simulator_rate <= 1000.0) {

@@ -4,13 +4,16 @@
 //! - [`cli`]: `serve` (the default), `simulate`, `create-admin`, `create-user`.
 //! - [`config`]: `Leptos.toml` plus environment overrides.
 //! - [`startup`]: opens the store, bootstraps an ingest key, builds state.
-//! - [`http`]: the router — REST, SSE and the Leptos pages — one module
-//!   per resource, with one JSON error type.
+//! - [`state`]: what every handler can reach: the pipeline's service and
+//!   the HTTP layer's own settings and sign-in limits.
+//! - [`http`]: the router — the access layer first, then REST, SSE and the
+//!   Leptos pages — one module per resource, with one JSON error type.
 //! - [`simulate`]: realistic agent traffic, over HTTP or in-process.
-//! - [`tasks`]: background work (retention).
+//! - [`tasks`]: background work (retention, alerts).
 //!
-//! The pipeline itself (ingest → store → bus → stream) lives in the `app`
-//! crate, so server functions and handlers share it.
+//! The stages themselves (ingest → price → store → bus → stream, summaries)
+//! and the service layer both REST handlers and server functions call are
+//! the `pipeline` crate; who may call what is `app::access`.
 
 // Leptos views are deeply nested types; release builds (no type erasure)
 // need more room than the default 128.
@@ -21,6 +24,7 @@ pub mod config;
 pub mod http;
 pub mod simulate;
 pub mod startup;
+pub mod state;
 pub mod tasks;
 
 pub use startup::{serve, Server};

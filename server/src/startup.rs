@@ -4,14 +4,16 @@
 
 use crate::config::Config;
 use crate::simulate::{self, SimOptions, Sink};
+use crate::state::{AppState, HttpSettings};
 use anyhow::Context;
-use pipeline::auth::password;
-use domain::auth::Role;
+use domain::auth::{KeyScope, Role};
 use domain::time;
-use pipeline::price::{PriceTable, Pricing};
-use app::state::{AppState, Settings};
-use pipeline::store::{hash_key, KeyScope, Store};
 use leptos::config::LeptosOptions;
+use pipeline::auth::password;
+use pipeline::price::{PriceTable, Pricing};
+use pipeline::service::settings::stored_retention;
+use pipeline::service::{Service, Settings};
+use pipeline::store::{hash_key, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -47,7 +49,7 @@ impl Server {
         });
         let simulator = config.simulator.then(|| {
             let opts = SimOptions { rate: config.simulator_rate, ..SimOptions::default() };
-            let sink = Sink::InProcess(state.ingestor.clone());
+            let sink = Sink::InProcess(state.service.ingestor().clone());
             tracing::info!(rate = config.simulator_rate, "Simulator on: sending demo traffic.");
             tokio::spawn(async move {
                 if let Err(e) = simulate::run(sink, opts, std::future::pending()).await {
@@ -56,8 +58,8 @@ impl Server {
             })
         });
         let background = vec![
-            crate::tasks::retention::spawn(state.clone()),
-            crate::tasks::alerts::spawn(state.clone(), Duration::from_secs(config.alert_interval_secs)),
+            crate::tasks::retention::spawn(state.service.clone()),
+            crate::tasks::alerts::spawn(state.service.clone(), Duration::from_secs(config.alert_interval_secs)),
         ];
         Ok(Server { addr, state, stop, task, simulator, background })
     }
@@ -72,22 +74,20 @@ impl Server {
         for task in self.simulator.iter().chain(&self.background) {
             task.abort();
         }
-        self.state.bus.close();
+        self.state.service.bus().close();
         let _ = self.stop.send(());
         if tokio::time::timeout(Duration::from_secs(10), &mut self.task).await.is_err() {
             tracing::warn!("Requests still open after 10 s; closing them.");
             self.task.abort();
         }
-        self.state.store.close().await;
+        self.state.service.store().close().await;
     }
 }
-
-pub use app::api::admin::RETENTION_SETTING;
 
 /// Runs the dashboard until Ctrl-C or SIGTERM.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let server = Server::start(config).await?;
-    tracing::info!(url = %server.url(), backend = server.state.store.backend(), "Flowmeter is listening.");
+    tracing::info!(url = %server.url(), backend = server.state.service.store().backend(), "Flowmeter is listening.");
     crate::cli::shutdown_signal().await;
     tracing::info!("Shutting down.");
     server.stop().await;
@@ -103,18 +103,14 @@ async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     let table = table.with_admin_overrides(store.price_overrides().await?).context("loading admin price overrides")?;
     bootstrap_key(&store, config).await?;
     bootstrap_admin(&store).await?;
-    let retention_days = match store.setting(RETENTION_SETTING).await? {
-        Some(days) => days.parse().unwrap_or(config.retention_days),
-        None => config.retention_days,
-    };
     let settings = Settings {
         config_key_hashes: config.ingest_api_keys.iter().map(|k| hash_key(k)).collect(),
-        max_body_bytes: config.max_body_bytes,
         telemetry_enabled: config.telemetry_enabled,
-        secure_cookies: config.secure_cookies,
-        retention_days,
+        retention_days: stored_retention(&store, config.retention_days).await?,
     };
-    Ok(AppState::new(leptos_options(config)?, store, Pricing::new(table), settings))
+    let service = Service::new(store, Pricing::new(table), settings);
+    let http = HttpSettings { max_body_bytes: config.max_body_bytes, secure_cookies: config.secure_cookies };
+    Ok(AppState::new(leptos_options(config)?, service, http))
 }
 
 /// The admin account a fresh installation starts with.

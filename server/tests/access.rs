@@ -5,11 +5,15 @@
 #[macro_use]
 mod common;
 
+use app::access::{rules, Kind, Need, Rule};
 use common::{event, Backend, TestServer, ADMIN_EMAIL, KEY, PASSWORD, VIEWER_EMAIL};
+use domain::auth::Role;
+use http::Method;
 use serde_json::{json, Value};
 
 both_backends!(
     every_route_and_server_function_checks_the_role,
+    server_functions_check_the_role_before_their_arguments,
     api_keys_created_in_the_admin_area_work_until_revoked,
     sign_in_limits_disabled_accounts_and_sign_out,
     cross_site_state_changes_are_refused,
@@ -17,90 +21,145 @@ both_backends!(
     the_telemetry_switch_and_retention,
 );
 
-/// (method, path, form body for server functions, [anonymous, viewer, admin])
-const TABLE: &[(&str, &str, &str, [u16; 3])] = &[
-    // Pages: signed-out visitors are sent to the sign-in page.
-    ("GET", "/", "", [303, 200, 200]),
-    ("GET", "/login", "", [200, 200, 200]),
-    ("GET", "/admin", "", [303, 403, 200]),
-    ("GET", "/costs", "", [303, 403, 200]),
-    ("GET", "/costs?range=7d", "", [303, 403, 200]),
-    ("GET", "/replay", "", [303, 200, 200]),
-    ("GET", "/replay?status=error&n=20", "", [303, 200, 200]),
-    ("GET", "/replay/c1", "", [303, 200, 200]),
-    // Files are not pages: never redirected (this one does not exist).
-    ("GET", "/pkg/missing.css", "", [404, 404, 404]),
-    // Open endpoints.
-    ("GET", "/api/ping", "", [200, 200, 200]),
-    ("GET", "/api/health", "", [200, 200, 200]),
-    ("GET", "/metrics", "", [200, 200, 200]),
-    // REST.
-    ("GET", "/api/telemetry/history", "", [401, 200, 200]),
-    ("GET", "/api/telemetry/stream", "", [401, 200, 200]),
-    ("GET", "/api/telemetry/conversations", "", [401, 200, 200]),
-    ("GET", "/api/telemetry/conversations?chatId=c1", "", [401, 200, 200]),
-    ("GET", "/api/telemetry/summary?range=1h", "", [401, 403, 200]),
-    ("GET", "/api/telemetry/export?range=1h", "", [401, 403, 200]),
-    // The budget check takes an API key, never a session.
-    ("GET", "/api/budget/check", "", [401, 401, 401]),
-    ("POST", "/api/events", "", [401, 401, 401]),
-    // Server functions.
-    ("SF", "/api/me", "", [200, 200, 200]),
-    ("SF", "/api/dashboard", "", [401, 200, 200]),
-    ("SF", "/api/conversations", "query[limit]=10", [401, 200, 200]),
-    ("SF", "/api/conversation", "chat_id=c1", [401, 200, 200]),
-    ("SF", "/api/summary", "query[range]=1h", [401, 403, 200]),
-    ("SF", "/api/pricing", "", [401, 403, 200]),
+/// A request for every rule of `app::access` (some rules have several):
+/// (rule path, path to call, form body for server functions, status when
+/// the caller is admitted). Who is admitted comes from the rule table.
+const SAMPLES: &[(&str, &str, &str, u16)] = &[
+    ("/login", "/login", "", 200),
+    ("/", "/", "", 200),
+    ("/costs", "/costs", "", 200),
+    ("/costs", "/costs?range=7d", "", 200),
+    ("/admin", "/admin", "", 200),
+    ("/replay", "/replay", "", 200),
+    ("/replay", "/replay?status=error&n=20", "", 200),
+    ("/replay/{chat}", "/replay/c1", "", 200),
+    ("/api/ping", "/api/ping", "", 200),
+    ("/api/health", "/api/health", "", 200),
+    ("/metrics", "/metrics", "", 200),
+    ("/api/auth/login", "/api/auth/login", "", 400),
+    ("/api/events", "/api/events", "", 202),
+    ("/api/telemetry/history", "/api/telemetry/history", "", 200),
+    ("/api/telemetry/stream", "/api/telemetry/stream", "", 200),
+    ("/api/telemetry/conversations", "/api/telemetry/conversations", "", 200),
+    ("/api/telemetry/conversations", "/api/telemetry/conversations?chatId=c1", "", 200),
+    ("/api/telemetry/summary", "/api/telemetry/summary?range=1h", "", 200),
+    ("/api/telemetry/export", "/api/telemetry/export?range=1h", "", 200),
+    ("/api/budget/check", "/api/budget/check", "", 200),
+    ("/api/me", "/api/me", "", 200),
+    ("/api/dashboard", "/api/dashboard", "", 200),
+    ("/api/conversations", "/api/conversations", "query[limit]=10", 200),
+    ("/api/conversation", "/api/conversation", "chat_id=c1", 200),
+    ("/api/summary", "/api/summary", "query[range]=1h", 200),
+    ("/api/pricing", "/api/pricing", "", 200),
     (
-        "SF",
+        "/api/pricing/update",
         "/api/pricing/update",
         "update[id]=house-llm&update[pattern]=house-llm&update[input]=1&update[output]=2&update[effectiveFrom]=0",
-        [401, 403, 200],
+        200,
     ),
-    ("SF", "/api/pricing/reprice", "from=0&to=1", [401, 403, 200]),
-    ("SF", "/api/admin/users", "", [401, 403, 200]),
+    ("/api/pricing/reprice", "/api/pricing/reprice", "from=0&to=1", 200),
+    ("/api/admin/users", "/api/admin/users", "", 200),
     (
-        "SF",
+        "/api/admin/users/create",
         "/api/admin/users/create",
         "email=new%40test.local&password=long%20enough%20pw&role=viewer",
-        [401, 403, 200],
+        200,
     ),
-    ("SF", "/api/admin/users/role", "user_id=999&role=viewer", [401, 403, 404]),
-    ("SF", "/api/admin/users/disable", "user_id=999&disabled=false", [401, 403, 404]),
-    ("SF", "/api/admin/keys", "", [401, 403, 200]),
-    ("SF", "/api/admin/keys/create", "name=ci&scope=ingest", [401, 403, 200]),
-    ("SF", "/api/admin/keys/revoke", "key_id=999", [401, 403, 404]),
-    ("SF", "/api/admin/settings", "", [401, 403, 200]),
-    ("SF", "/api/admin/settings/telemetry", "enabled=true", [401, 403, 200]),
-    ("SF", "/api/admin/settings/retention", "days=30", [401, 403, 200]),
-    ("SF", "/api/costs/trend", "query[range]=24h", [401, 403, 200]),
-    ("SF", "/api/costs/turns", "query[window][range]=24h&query[limit]=10", [401, 403, 200]),
-    ("SF", "/api/costs/budgets", "", [401, 403, 200]),
+    ("/api/admin/users/role", "/api/admin/users/role", "user_id=999&role=viewer", 404),
+    ("/api/admin/users/disable", "/api/admin/users/disable", "user_id=999&disabled=false", 404),
+    ("/api/admin/keys", "/api/admin/keys", "", 200),
+    ("/api/admin/keys/create", "/api/admin/keys/create", "name=ci&scope=ingest", 200),
+    ("/api/admin/keys/revoke", "/api/admin/keys/revoke", "key_id=999", 404),
+    ("/api/admin/settings", "/api/admin/settings", "", 200),
+    ("/api/admin/settings/telemetry", "/api/admin/settings/telemetry", "enabled=true", 200),
+    ("/api/admin/settings/retention", "/api/admin/settings/retention", "days=30", 200),
+    ("/api/costs/trend", "/api/costs/trend", "query[range]=24h", 200),
+    ("/api/costs/turns", "/api/costs/turns", "query[window][range]=24h&query[limit]=10", 200),
+    ("/api/costs/budgets", "/api/costs/budgets", "", 200),
     (
-        "SF",
+        "/api/costs/budgets/save",
         "/api/costs/budgets/save",
         "budget[name]=b&budget[scope]=global&budget[period]=daily&budget[limitUsd]=1",
-        [401, 403, 200],
+        200,
     ),
-    ("SF", "/api/costs/budgets/delete", "id=999", [401, 403, 404]),
-    ("SF", "/api/costs/rules", "", [401, 403, 200]),
+    ("/api/costs/budgets/delete", "/api/costs/budgets/delete", "id=999", 404),
+    ("/api/costs/rules", "/api/costs/rules", "", 200),
     (
-        "SF",
+        "/api/costs/rules/save",
         "/api/costs/rules/save",
         "rule[id]=0&rule[name]=r&rule[kind]=error_rate&rule[threshold]=5&rule[windowMinutes]=5&rule[enabled]=true",
-        [401, 403, 200],
+        200,
     ),
-    ("SF", "/api/costs/rules/delete", "id=999", [401, 403, 404]),
-    ("SF", "/api/costs/alerts", "limit=5", [401, 403, 200]),
+    ("/api/costs/rules/delete", "/api/costs/rules/delete", "id=999", 404),
+    ("/api/costs/alerts", "/api/costs/alerts", "limit=5", 200),
+    // Last: it ends the sessions the others use.
+    ("/api/auth/logout", "/api/auth/logout", "", 204),
 ];
 
-async fn call(t: &TestServer, method: &str, path: &str, form: &str, cookie: Option<&str>) -> u16 {
-    match method {
-        "SF" => t.server_fn(path, form, cookie).await.0,
-        _ => {
-            let mut req = match method {
-                "GET" => t.client.get(t.url(path)),
-                _ => t.client.post(t.url(path)).json(&event("c", "s")),
+/// Arguments of the wrong type, per server function that takes typed ones,
+/// and the argument the 400 must name.
+const WRONG_TYPES: &[(&str, &str, &str)] = &[
+    ("/api/conversations", "query[limit]=ten", "query.limit"),
+    ("/api/summary", "query[from]=yesterday", "query.from"),
+    (
+        "/api/pricing/update",
+        "update[id]=x&update[input]=1&update[output]=2&update[effectiveFrom]=soon",
+        "update.effectiveFrom",
+    ),
+    ("/api/pricing/reprice", "from=a&to=b", "from"),
+    ("/api/admin/users/create", "email=a%40b.c&password=long%20enough%20pw&role=owner", "role"),
+    ("/api/admin/users/role", "user_id=abc&role=viewer", "user_id"),
+    ("/api/admin/users/disable", "user_id=1&disabled=maybe", "disabled"),
+    ("/api/admin/keys/create", "name=x&scope=everything", "scope"),
+    ("/api/admin/keys/revoke", "key_id=x", "key_id"),
+    ("/api/admin/settings/telemetry", "enabled=sometimes", "enabled"),
+    ("/api/admin/settings/retention", "days=many", "days"),
+    ("/api/costs/trend", "query[to]=later", "query.to"),
+    ("/api/costs/turns", "query[window][range]=24h&query[limit]=x", "query.limit"),
+    (
+        "/api/costs/budgets/save",
+        "budget[name]=b&budget[scope]=global&budget[period]=daily&budget[limitUsd]=1&budget[warnPct]=lots",
+        "budget.warnPct",
+    ),
+    ("/api/costs/budgets/delete", "id=x", "id"),
+    (
+        "/api/costs/rules/save",
+        "rule[id]=0&rule[name]=r&rule[kind]=error_rate&rule[threshold]=high&rule[windowMinutes]=5&rule[enabled]=true",
+        "rule.threshold",
+    ),
+    ("/api/costs/rules/delete", "id=x", "id"),
+    ("/api/costs/alerts", "limit=x", "limit"),
+];
+
+/// The statuses a rule gives [anonymous, viewer, admin] when `admitted` is
+/// what an admitted caller gets.
+fn expected(rule: &Rule, admitted: u16) -> [u16; 3] {
+    let denied_anonymous = if matches!(rule.kind, Kind::Page) { 303 } else { 401 };
+    match rule.need {
+        Need::Anyone => [admitted; 3],
+        Need::SignedIn(Role::Viewer) | Need::SignedInOrReadKey(Role::Viewer) => [denied_anonymous, admitted, admitted],
+        Need::SignedIn(Role::Admin) | Need::SignedInOrReadKey(Role::Admin) => [denied_anonymous, 403, admitted],
+        // A session never stands in for a key.
+        Need::IngestKey | Need::AnyKey => [401; 3],
+    }
+}
+
+fn rule(path: &str) -> &'static Rule {
+    rules().iter().find(|r| r.path == path).unwrap_or_else(|| panic!("no rule for {path}"))
+}
+
+async fn call(t: &TestServer, rule: &Rule, path: &str, form: &str, cookie: Option<&str>) -> u16 {
+    match rule.kind {
+        Kind::ServerFn(_) => t.server_fn(path, form, cookie).await.0,
+        Kind::Page | Kind::Rest(_) => {
+            let mut req = match rule.kind {
+                Kind::Rest(m) if *m == Method::POST && path == "/api/events" => {
+                    t.client.post(t.url(path)).json(&event("c", "s"))
+                }
+                Kind::Rest(m) if *m == Method::POST => {
+                    t.client.post(t.url(path)).header("content-type", "application/json").body("{}")
+                }
+                _ => t.client.get(t.url(path)),
             };
             if let Some(c) = cookie {
                 req = req.header("cookie", c).header("origin", t.origin());
@@ -111,23 +170,88 @@ async fn call(t: &TestServer, method: &str, path: &str, form: &str, cookie: Opti
     }
 }
 
+/// The matrix comes from the rule table: every rule has a sample request,
+/// every page and every server function has a rule, and each is called as
+/// anonymous, viewer and admin.
 async fn every_route_and_server_function_checks_the_role(b: Backend) {
     let t = TestServer::start(b).await;
     t.post_ok(&event("c1", "intent")).await;
+    for r in rules() {
+        assert!(SAMPLES.iter().any(|(p, ..)| *p == r.path), "the rule for {} has no sample request here", r.path);
+    }
+    let normalize = |p: &str| {
+        p.split('/')
+            .map(|s| s.strip_prefix(':').map_or(s.to_string(), |n| format!("{{{n}}}")))
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for listing in leptos_axum::generate_route_list(app::App) {
+        let page = normalize(listing.path());
+        assert!(rules().iter().any(|r| matches!(r.kind, Kind::Page) && r.path == page), "page {page} has no rule");
+    }
+    for (path, _) in leptos::server_fn::axum::server_fn_paths() {
+        assert!(
+            rules().iter().any(|r| matches!(r.kind, Kind::ServerFn(_)) && r.path == path),
+            "server function {path} has no rule"
+        );
+    }
     let mut failures = Vec::new();
-    for (method, path, form, expected) in TABLE {
+    for (rule_path, path, form, admitted) in SAMPLES {
+        let r = rule(rule_path);
         let who = [("anonymous", None), ("viewer", Some(t.viewer.as_str())), ("admin", Some(t.admin.as_str()))];
-        for ((name, cookie), want) in who.into_iter().zip(expected) {
-            let got = call(&t, method, path, form, cookie).await;
-            if got != *want {
-                failures.push(format!("{method} {path} as {name}: {got}, expected {want}"));
+        for ((name, cookie), want) in who.into_iter().zip(expected(r, *admitted)) {
+            let got = call(&t, r, path, form, cookie).await;
+            if got != want {
+                failures.push(format!("{path} as {name}: {got}, expected {want}"));
             }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // The sign-in redirect keeps where the visitor wanted to go.
+    // A path without a rule is not served; the sign-in redirect keeps where
+    // the visitor wanted to go.
+    assert_eq!(t.get_as("/api/nope", Some(&t.admin)).await.0, 404);
     let resp = t.client.get(t.url("/admin")).send().await.unwrap();
     assert_eq!(resp.headers()["location"], "/login?next=/admin");
+    t.stop().await;
+}
+
+/// Role first (401/403, whatever the body), then a 400 in the REST API's
+/// JSON shape that names the argument — never a 500.
+async fn server_functions_check_the_role_before_their_arguments(b: Backend) {
+    let t = TestServer::start(b).await;
+    let mut failures = Vec::new();
+    for r in rules().iter().filter(|r| matches!(r.kind, Kind::ServerFn(_))) {
+        let Kind::ServerFn(check) = r.kind else { unreachable!() };
+        let wrong = WRONG_TYPES.iter().find(|(p, ..)| *p == r.path);
+        let mut bodies = vec![("empty", "", None), ("garbage", "%ZZ&&=[[x]", None)];
+        if let Some((_, body, arg)) = wrong {
+            bodies.push(("wrong types", body, Some(*arg)));
+        }
+        let who = [("anonymous", None), ("viewer", Some(t.viewer.as_str())), ("admin", Some(t.admin.as_str()))];
+        for ((name, cookie), admitted) in who.into_iter().zip(expected(r, 400)) {
+            for (kind, body, arg) in &bodies {
+                let (status, answer) = t.server_fn(r.path, body, cookie).await;
+                // Admitted: 400 where the arguments do not decode (a
+                // function without any takes whatever it is sent).
+                let want = match (admitted, check(body.as_bytes()).is_err()) {
+                    (400, false) => 200,
+                    (status, _) => status,
+                };
+                let error = answer["error"].as_str().unwrap_or("");
+                let named = arg.is_none_or(|a| error.contains(&format!("`{a}`")));
+                if status != want || (status == 400 && (error.is_empty() || !named)) {
+                    failures.push(format!("{} ({kind}) as {name}: {status} {answer}, expected {want}", r.path));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    for (path, ..) in WRONG_TYPES {
+        let Kind::ServerFn(check) = rule(path).kind else { panic!("{path} is not a server function") };
+        assert!(check(b"").is_err(), "{path} takes arguments");
+    }
+    // A server function without arguments answers as usual.
+    assert_eq!(t.server_fn("/api/admin/users", "", Some(&t.admin)).await.0, 200);
     t.stop().await;
 }
 
@@ -194,7 +318,7 @@ async fn sign_in_limits_disabled_accounts_and_sign_out(b: Backend) {
     assert!(body["error"].as_str().unwrap().contains("try again in"), "{body}");
 
     // Disabling a user ends their sessions at once.
-    let users = t.server.state.store.list_users().await.unwrap();
+    let users = t.server.state.service.store().list_users().await.unwrap();
     let viewer_id = users.iter().find(|u| u.email == VIEWER_EMAIL).unwrap().id;
     assert_eq!(t.get_as("/api/telemetry/history", Some(&t.viewer)).await.0, 200);
     let (status, _) =
@@ -238,7 +362,7 @@ async fn cross_site_state_changes_are_refused(b: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 403);
-    assert!(t.server.state.telemetry_enabled(), "nothing changed");
+    assert!(t.server.state.service.telemetry_enabled(), "nothing changed");
     // Ingest with an API key needs no Origin: it carries no cookie.
     t.post_ok(&event("c", "s")).await;
     t.stop().await;
@@ -255,10 +379,13 @@ async fn viewers_never_receive_cost_figures(b: Backend) {
         let text = body.to_string();
         assert!(!text.contains("costNanos") && !text.contains("pricingId"), "{path}: {text}");
     }
-    let (_, dash) = t.server_fn("/api/dashboard", "", Some(&t.viewer)).await;
-    assert!(dash["log"][0]["costNanos"].is_null(), "{dash}");
-    let (_, convo) = t.server_fn("/api/conversation", "chat_id=c1", Some(&t.viewer)).await;
-    assert_eq!(convo["costNanos"], 0);
+    let (status, dash) = t.server_fn("/api/dashboard", "", Some(&t.viewer)).await;
+    assert_eq!(status, 200, "{dash}");
+    assert!(dash["log"][0].get("costNanos").is_none() && dash["log"][0]["chatId"] == "c1", "{dash}");
+    let (status, convo) = t.server_fn("/api/conversation", "chat_id=c1", Some(&t.viewer)).await;
+    assert_eq!(status, 200, "{convo}");
+    let text = convo.to_string();
+    assert!(convo["chatId"] == "c1" && !text.contains("costNanos") && !text.contains("unpriced"), "{convo}");
     let mut viewer_sse = t.client.get(t.url("/api/telemetry/stream")).header("cookie", &t.viewer).send().await.unwrap();
     let mut seen = String::new();
     while !seen.contains("\nid:") && !seen.contains("\nid: ") {
@@ -283,7 +410,7 @@ async fn the_telemetry_switch_and_retention(b: Backend) {
     assert_eq!(status, 400);
     assert!(body.to_string().contains("days"), "{body}");
     assert_eq!(t.server_fn("/api/admin/settings/retention", "days=7", Some(&t.admin)).await.0, 200);
-    assert_eq!(t.server.state.store.setting("retention_days").await.unwrap().as_deref(), Some("7"));
+    assert_eq!(t.server.state.service.store().setting("retention_days").await.unwrap().as_deref(), Some("7"));
 
     // Retention removes whole days before the cut-off, and what hangs on them.
     let day = 86_400_000i64;
@@ -293,10 +420,10 @@ async fn the_telemetry_switch_and_retention(b: Backend) {
     t.post_ok(&Value::Array(old)).await;
     t.post_ok(&Value::Array(new)).await;
     let cutoff = server::tasks::retention::cutoff(now, 7);
-    let report = t.server.state.store.apply_retention(cutoff, now).await.unwrap();
+    let report = t.server.state.service.store().apply_retention(cutoff, now).await.unwrap();
     assert_eq!((report.events, report.conversations), (5, 1));
     assert!(report.rollup_rows > 0);
-    let store = &t.server.state.store;
+    let store = t.server.state.service.store();
     assert_eq!(store.active_conversations(0, now).await.unwrap(), 1, "`new` (`old` is gone, `c` is later)");
     assert_eq!(store.active_conversations(0, i64::MAX / 2).await.unwrap(), 2, "the counter follows the deletions");
     t.stop().await;

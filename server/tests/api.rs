@@ -157,7 +157,7 @@ async fn api_keys_are_required_and_stored_keys_work_until_revoked(b: Backend) {
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid API key")));
     assert_eq!(post(Some(KEY.into())).await.0, 202);
 
-    let store = &t.server.state.store;
+    let store = t.server.state.service.store();
     let minted = store.create_api_key("ci", pipeline::store::KeyScope::Ingest, 1).await.unwrap();
     assert!(minted.plaintext.starts_with(&minted.record.prefix));
     assert_eq!(post(Some(minted.plaintext.clone())).await.0, 202);
@@ -285,7 +285,7 @@ async fn ping_and_health_report_the_database(b: Backend) {
 
     // With the database gone, health says so instead of failing (sessions
     // cannot be checked then, so the answer is the public one).
-    t.server.state.store.close().await;
+    t.server.state.service.store().close().await;
     let (status, health) = t.get_json("/api/health").await;
     assert_eq!(status, 503);
     assert_eq!(health, json!({"status": "degraded"}));

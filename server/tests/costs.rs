@@ -4,10 +4,10 @@
 #[macro_use]
 mod common;
 
-use domain::alerts::{AlertRule, RuleKind};
-use domain::summary::SummaryQuery;
 use axum::routing::post;
 use common::{Backend, TestServer, KEY};
+use domain::alerts::{AlertRule, RuleKind};
+use domain::summary::SummaryQuery;
 use serde_json::{json, Value};
 use server::tasks::alerts::{AlertEngine, WebhookPolicy};
 use std::sync::{Arc, Mutex};
@@ -48,7 +48,10 @@ async fn receiver(status: u16) -> Receiver {
 }
 
 fn engine(t: &TestServer) -> AlertEngine {
-    AlertEngine::new(t.server.state.clone(), WebhookPolicy { attempts: 3, first_delay: Duration::from_millis(20) })
+    AlertEngine::new(
+        t.server.state.service.clone(),
+        WebhookPolicy { attempts: 3, first_delay: Duration::from_millis(20) },
+    )
 }
 
 /// An event costing `nanos` on gpt-4o-mini ($0.15 per 1M input tokens, so
@@ -111,7 +114,7 @@ async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
     e.flush().await;
     assert_eq!(hook.calls.lock().unwrap().len(), 2);
     assert_eq!(hook.calls.lock().unwrap()[1]["change"], "resolved");
-    let alerts = t.server.state.store.alerts(10).await.unwrap();
+    let alerts = t.server.state.service.store().alerts(10).await.unwrap();
     assert_eq!(alerts.len(), 1, "one crossing, one record");
     assert!(alerts[0].resolved_at.is_some());
     assert_eq!(alerts[0].webhook_status, "delivered");
@@ -132,7 +135,7 @@ async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
     assert_eq!(fired.iter().map(|n| n.alert.level.as_str()).collect::<Vec<_>>(), ["warn", "critical"]);
     e.flush().await;
     assert_eq!(hook.calls.lock().unwrap().len(), 6, "three attempts for each alert");
-    let alerts = t.server.state.store.alerts(10).await.unwrap();
+    let alerts = t.server.state.service.store().alerts(10).await.unwrap();
     for a in &alerts {
         assert_eq!((a.webhook_status.as_str(), a.webhook_attempts), ("failed", 3));
         assert_eq!(a.webhook_error.as_deref(), Some("HTTP 500 after 3 attempts"));
@@ -144,7 +147,7 @@ async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
 
 async fn error_rate_and_ingest_failure_rules(b: Backend) {
     let t = TestServer::start(b).await;
-    let store = &t.server.state.store;
+    let store = t.server.state.service.store();
     let rule = |kind, threshold, name: &str| AlertRule {
         id: 0,
         name: name.into(),
@@ -231,7 +234,7 @@ async fn csv_and_json_exports_match_the_summary(b: Backend) {
         .collect();
     t.post_ok(&Value::Array(events)).await;
     let summary = pipeline::summary::summarize(
-        &t.server.state.store,
+        t.server.state.service.store(),
         &SummaryQuery { range: Some("1h".into()), ..Default::default() },
         domain::time::now_ms(),
     )
@@ -302,7 +305,7 @@ async fn live_deltas_match_a_fresh_summary(b: Backend) {
     use domain::event::Event;
     let t = TestServer::start(b).await;
     let query = SummaryQuery { range: Some("1h".into()), ..Default::default() };
-    let summarize = || pipeline::summary::summarize(&t.server.state.store, &query, domain::time::now_ms());
+    let summarize = || pipeline::summary::summarize(t.server.state.service.store(), &query, domain::time::now_ms());
     t.post_ok(&json!([spend("a", 3), spend("b", 1)])).await;
     let before = summarize().await.unwrap();
 

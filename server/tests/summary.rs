@@ -6,12 +6,12 @@
 #[macro_use]
 mod common;
 
+use common::{Backend, TestServer};
 use domain::summary::{Summary, SummaryQuery, Trend};
 use domain::{Event, Status};
 use pipeline::rollup::histogram::{bin_of, percentile, BINS};
 use pipeline::rollup::Grain;
 use pipeline::summary::summarize;
-use common::{Backend, TestServer};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -173,7 +173,7 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
     let previous_cost = all
         .iter()
         .filter(|e| e.ts >= from - span && e.ts < from && dims_match(e) && chat_match(e))
-        .filter_map(|e| e.cost_nanos)
+        .filter_map(|e| e.cost())
         .sum();
 
     let mut first_of_turn: HashMap<(String, String), &Event> = HashMap::new();
@@ -196,10 +196,10 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
         errors: sel.iter().filter(|e| e.status == Status::Error).count() as i64,
         turns,
         active,
-        cost: sel.iter().filter_map(|e| e.cost_nanos).sum(),
+        cost: sel.iter().filter_map(|e| e.cost()).sum(),
         previous_cost,
-        unpriced_events: sel.iter().filter(|e| e.cost_nanos.is_none()).count() as i64,
-        unpriced_tokens: sel.iter().filter(|e| e.cost_nanos.is_none()).map(|e| e.usage.total()).sum(),
+        unpriced_events: sel.iter().filter(|e| e.cost().is_none()).count() as i64,
+        unpriced_tokens: sel.iter().filter(|e| e.cost().is_none()).map(|e| e.usage.total()).sum(),
         tokens: [0; 5],
         models: BTreeMap::new(),
         personas: BTreeMap::new(),
@@ -218,8 +218,8 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
         ]) {
             *slot += v;
         }
-        let cost = e.cost_nanos.unwrap_or(0);
-        let unpriced = i64::from(e.cost_nanos.is_none());
+        let cost = e.cost().unwrap_or(0);
+        let unpriced = i64::from(e.cost().is_none());
         if let Some(m) = &e.model {
             let r = b.models.entry(m.clone()).or_default();
             *r = (r.0 + 1, r.1 + cost, r.2 + unpriced, r.3 + u.total());
@@ -300,10 +300,10 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
         let mut rest = items.as_slice();
         while !rest.is_empty() {
             let n = (1 + rng.below(60) as usize).min(rest.len());
-            t.server.state.ingestor.ingest_values(rest[..n].to_vec(), base).await.unwrap();
+            t.server.state.service.ingestor().ingest_values(rest[..n].to_vec(), base).await.unwrap();
             rest = &rest[n..];
         }
-        let store = &t.server.state.store;
+        let store = t.server.state.service.store();
         let all = store.after(0, 100_000).await.unwrap();
         assert_eq!(all.len(), 500);
 
@@ -339,8 +339,8 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
                    "model": if i % 2 == 0 { "house-llm" } else { "gpt-4o" }, "usage": {"inputTokens": 1000, "outputTokens": 100}})
         })
         .collect();
-    t.server.state.ingestor.ingest_values(items, base).await.unwrap();
-    let store = &t.server.state.store;
+    t.server.state.service.ingestor().ingest_values(items, base).await.unwrap();
+    let store = t.server.state.service.store();
     let q = SummaryQuery { from: Some(base - H), to: Some(base + 2 * H), ..SummaryQuery::default() };
     let before = summarize(store, &q, base).await.unwrap();
     assert_eq!(before.cost.unpriced_events, 20);
@@ -354,8 +354,9 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
         effective_from: base + 20 * 60_000,
         ..Default::default()
     };
-    pipeline::price::update::apply(store, &t.server.state.pricing, &update, base).await.unwrap();
-    let report = store.reprice(&t.server.state.pricing.current(), base - H, base + 2 * H).await.unwrap();
+    let service = &t.server.state.service;
+    service.update_price(&update, base).await.unwrap();
+    let report = service.reprice(base - H, base + 2 * H).await.unwrap();
     assert_eq!((report.scanned, report.changed), (40, 10));
     // 10 events × (1000 × 1 + 100 × 2) per 1M = 10 × 1_200_000
     assert_eq!(report.delta_nanos, 12_000_000);
@@ -366,9 +367,9 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     assert_eq!(after.cost.unpriced_events, 10);
     let all = store.after(0, 1000).await.unwrap();
     check(&after, &brute(&all, &q, base - H, base + 2 * H, grain_of(&after)), "after reprice");
-    let again = store.reprice(&t.server.state.pricing.current(), base - H, base + 2 * H).await.unwrap();
+    let again = service.reprice(base - H, base + 2 * H).await.unwrap();
     assert_eq!(again.changed, 0, "a second reprice changes nothing");
-    let convo: i64 = store.latest_conversations(10).await.unwrap().iter().map(|c| c.cost_nanos).sum();
+    let convo: i64 = store.latest_conversations(10).await.unwrap().iter().filter_map(|c| c.cost_nanos.shown()).sum();
     assert_eq!(convo, after.cost.total_nanos, "conversation totals corrected too");
     t.stop().await;
 }

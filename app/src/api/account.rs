@@ -5,5 +5,5 @@ use leptos::prelude::*;
 
 #[server(endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, ServerFnError> {
-    Ok(crate::auth::current_user())
+    Ok(super::current_user())
 }

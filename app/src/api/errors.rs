@@ -1,46 +1,34 @@
 //! How server functions refuse: each error sets the HTTP status it stands
-//! for (a server function's error would otherwise answer 500), so bad input
-//! is a 4xx naming the field, and only a failing store is a 5xx.
+//! for (a server function's error would otherwise answer 500), so a refusal
+//! is a 4xx naming the field, and only a failing store is a 5xx (its cause
+//! logged, not shown).
 
 use leptos::prelude::ServerFnError;
 
+#[cfg(feature = "ssr")]
 fn with_status(status: u16, message: String) -> ServerFnError {
-    #[cfg(feature = "ssr")]
     if let (Some(resp), Ok(code)) =
         (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(status))
     {
         resp.set_status(code);
     }
-    #[cfg(not(feature = "ssr"))]
-    let _ = status;
     ServerFnError::new(message)
 }
 
-/// 400: a field's value is not acceptable; the message names the field.
-pub fn invalid(field: &str, message: impl std::fmt::Display) -> ServerFnError {
-    with_status(400, format!("invalid `{field}`: {message}"))
+/// A refusal of the service, with its status.
+#[cfg(feature = "ssr")]
+pub fn refused(e: pipeline::service::ServiceError) -> ServerFnError {
+    if let pipeline::service::ServiceError::Unavailable { source, .. } = &e {
+        tracing::error!(error = %source, "A server function failed in the store.");
+    }
+    with_status(e.status(), e.to_string())
 }
 
-/// 400 with a message that already names what is wrong.
-pub fn bad_request(message: impl std::fmt::Display) -> ServerFnError {
-    with_status(400, message.to_string())
-}
-
-/// 404: the thing named by `field` does not exist.
-pub fn not_found(field: &str, what: &str) -> ServerFnError {
-    with_status(404, format!("invalid `{field}`: no such {what}"))
-}
-
-/// 409: valid, but refused in the current state.
-pub fn conflict(message: impl std::fmt::Display) -> ServerFnError {
-    with_status(409, format!("refused: {message}"))
-}
-
-/// 503: the store failed; the cause is logged, not shown.
-pub fn unavailable(context: &str, cause: impl std::fmt::Display, message: &str) -> ServerFnError {
-    #[cfg(feature = "ssr")]
-    tracing::error!(error = %cause, "{context}");
-    #[cfg(not(feature = "ssr"))]
-    let _ = (context, cause);
-    with_status(503, message.to_string())
+/// A caller the access rules turn away: 401 or 403.
+#[cfg(feature = "ssr")]
+pub fn denied(d: crate::access::Denied) -> ServerFnError {
+    match d {
+        crate::access::Denied::Unauthorized(m) => with_status(401, m.to_string()),
+        crate::access::Denied::Forbidden(m) => with_status(403, m.to_string()),
+    }
 }

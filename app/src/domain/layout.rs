@@ -245,8 +245,8 @@ fn edge_path(m: &Metrics, o: Orientation, a: &NodeBox, b: &NodeBox, back: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::domain::testing::ev;
     use crate::domain::Status;
+    use ::domain::testing::ev;
 
     fn graph(turns: &[&[&str]]) -> FlowGraph {
         let mut g = FlowGraph::default();

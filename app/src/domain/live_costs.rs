@@ -28,7 +28,7 @@ impl From<&super::event::Event> for Tick {
             model: e.model.clone().unwrap_or_default(),
             persona: e.persona.clone().unwrap_or_default(),
             stage: e.stage.clone(),
-            cost_nanos: e.cost_nanos,
+            cost_nanos: e.cost(),
             input_tokens: e.usage.input_tokens,
             output_tokens: e.usage.output_tokens,
             cached_input_tokens: e.usage.cached_input_tokens,

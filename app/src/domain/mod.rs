@@ -4,9 +4,12 @@
 //! Pure data and pure functions only, so the server-rendered page and the
 //! hydrated one compute the same thing.
 
-pub use ::domain::{alerts, auth, conversation, costs, event, money, pricing, summary, time};
+pub use ::domain::{
+    alerts, auth, conversation, costs, event, money, pricing, rules, settings, summary, time, url, visibility,
+};
 pub use ::domain::{Event, Status, Usage};
 
+pub mod dashboard;
 pub mod flow;
 pub mod layout;
 pub mod live_costs;

@@ -151,8 +151,8 @@ pub fn pretty_meta(e: &Event) -> Option<String> {
 mod tests {
     use super::*;
     use crate::domain::conversation::detail;
-    use ::domain::testing::ev;
     use crate::domain::Status;
+    use ::domain::testing::ev;
 
     fn at(id: i64, turn: &str, stage: &str, ts: i64, dur: i64) -> Event {
         let mut e = ev(id, "c", turn, stage, Status::Success);

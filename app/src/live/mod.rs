@@ -6,18 +6,16 @@
 #[cfg(feature = "hydrate")]
 mod sse;
 
-use crate::api::dashboard::Dashboard;
 use crate::domain::alerts::AlertNotice;
-use crate::domain::live_costs::Tick;
+use crate::domain::dashboard::{Dashboard, LOG_ROWS};
 use crate::domain::flow::FlowGraph;
+use crate::domain::live_costs::Tick;
 use crate::domain::stats::RATE_WINDOW_MS;
 use crate::domain::time;
 use crate::domain::Event;
 use leptos::prelude::*;
 use std::collections::VecDeque;
 
-/// Rows kept for the log table.
-pub const LOG_ROWS: usize = 100;
 /// Live events kept for the cost monitor's running figures.
 pub const TAPE_EVENTS: usize = 20_000;
 /// Alert toasts kept.

@@ -1,28 +1,7 @@
 //! Links between views: one place builds them, so a chat id with `/`, `?`
 //! or spaces in it still opens its own replay.
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub fn encode(s: &str) -> String {
-    encode_keeping(s, b"")
-}
-
-/// Percent-encodes a local path (with its query) to carry in a query
-/// parameter such as `?next=`: `/` stays readable.
-pub fn encode_path(s: &str) -> String {
-    encode_keeping(s, b"/")
-}
-
-fn encode_keeping(s: &str, keep: &[u8]) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || keep.contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+use crate::domain::url::encode;
 
 /// The replay of one conversation.
 pub fn replay(chat_id: &str) -> String {
@@ -35,6 +14,5 @@ mod tests {
     fn chat_ids_are_one_path_segment() {
         assert_eq!(super::replay("chat 1/a?b"), "/replay/chat%201%2Fa%3Fb");
         assert_eq!(super::replay("c-1_x.y~"), "/replay/c-1_x.y~");
-        assert_eq!(super::encode_path("/replay/a b?x=1"), "/replay/a%20b%3Fx%3D1");
     }
 }

@@ -3,9 +3,9 @@
 //! summary module; the deciding is pure. (The server's alert task runs it
 //! on a timer and delivers what changes.)
 
-use domain::alerts::{Budget, BudgetScope, BudgetStatus, Period};
 use crate::store::{Filters, Store, StoreError};
 use chrono::{Datelike, TimeZone, Utc};
+use domain::alerts::{Budget, BudgetScope, BudgetStatus, Period};
 
 /// Start of the budget period holding `now_ms` (UTC day or month).
 pub fn period_start(period: Period, now_ms: i64) -> i64 {

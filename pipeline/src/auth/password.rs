@@ -1,12 +1,10 @@
 //! Password hashing with argon2id (the crate's recommended parameters) and
-//! a random salt per password; hashes are PHC strings.
+//! a random salt per password; hashes are PHC strings. (Which passwords are
+//! accepted is `domain::rules::password`.)
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-
-/// Shortest accepted password.
-pub const MIN_LEN: usize = 10;
 
 pub fn hash(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -15,11 +13,6 @@ pub fn hash(password: &str) -> Result<String, String> {
 
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// Why a new password is refused, if it is.
-pub fn weakness(password: &str) -> Option<String> {
-    (password.chars().count() < MIN_LEN).then(|| format!("must be at least {MIN_LEN} characters"))
 }
 
 /// A random password for generated accounts (the demo admin).
@@ -43,7 +36,6 @@ mod tests {
         assert!(verify("correct horse battery", &a));
         assert!(!verify("wrong", &a));
         assert!(!verify("x", "not a hash"));
-        assert!(weakness("short").is_some() && weakness("long enough!").is_none());
         assert_eq!(generate().len(), 16);
     }
 }

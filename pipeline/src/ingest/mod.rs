@@ -15,9 +15,9 @@ pub use error::{IngestError, ItemError};
 pub use parse::BodyFormat;
 
 use crate::bus::Bus;
-use domain::Event;
 use crate::price::{self, Pricing};
 use crate::store::Store;
+use domain::Event;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 

@@ -4,6 +4,7 @@
 
 use super::error::ItemError;
 use super::usage;
+use domain::visibility::Cost;
 use domain::{time, Event, Status, Usage};
 use serde_json::{Map, Value};
 
@@ -77,7 +78,8 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
         usage,
         error,
         meta,
-        cost_nanos: None,
+        // Priced next, before it is stored.
+        cost_nanos: Cost::Shown(None),
         pricing_id: None,
         received_at: now_ms,
     })

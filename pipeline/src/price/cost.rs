@@ -17,6 +17,7 @@
 //! nano-dollar and sums of costs are plain integer sums.
 
 use super::table::PriceTable;
+use domain::visibility::Cost;
 use domain::Event;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +63,7 @@ pub fn price(table: &PriceTable, e: &Event) -> Priced {
 /// Writes the price onto the event (`cost_nanos`, `pricing_id`).
 pub fn apply(table: &PriceTable, e: &mut Event) {
     let priced = price(table, e);
-    e.cost_nanos = priced.nanos();
+    e.cost_nanos = Cost::Shown(priced.nanos());
     e.pricing_id = match priced {
         Priced::Cost { entry_id, .. } => Some(entry_id),
         _ => None,
@@ -76,10 +77,10 @@ pub fn apply(table: &PriceTable, e: &mut Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::testing::ev;
-    use domain::pricing::{Origin, PriceEntry, Rates};
-    use domain::{Status, Usage};
     use crate::ingest::usage::normalise;
+    use domain::pricing::{Origin, PriceEntry, Rates};
+    use domain::testing::ev;
+    use domain::{Status, Usage};
     use serde_json::json;
 
     fn event(model: Option<&str>, usage: Usage, ts: i64) -> Event {
@@ -242,9 +243,9 @@ mod tests {
     fn apply_records_the_entry() {
         let mut e = event(Some("claude-3-5-haiku-20241022"), native(1_000_000, 0, 0, 0, 0), 0);
         apply(&bundled(), &mut e);
-        assert_eq!((e.cost_nanos, e.pricing_id.as_deref()), (Some(800_000_000), Some("claude-3-5-haiku")));
+        assert_eq!((e.cost(), e.pricing_id.as_deref()), (Some(800_000_000), Some("claude-3-5-haiku")));
         e.model = Some("nope".into());
         apply(&bundled(), &mut e);
-        assert_eq!((e.cost_nanos, e.pricing_id), (None, None));
+        assert_eq!((e.cost_nanos, e.pricing_id), (Cost::Shown(None), None));
     }
 }

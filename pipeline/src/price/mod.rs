@@ -4,16 +4,20 @@
 //!   and the admin's effective-dated overrides, merged into one [`PriceTable`]
 //!   that finds an entry for a model id.
 //! - [`cost`]: the pure function [`price`] — no I/O, exact integer money.
-//! - [`update`]: a change from the pricing editor, validated and applied.
+//! - [`update`]: a change from the pricing editor, checked and turned into
+//!   an override entry.
+//! - [`reprice`]: which stored events the current table prices differently.
 //!
 //! [`Pricing`] is the live handle the ingest pipeline reads and the pricing
 //! editor replaces.
 
 pub mod cost;
+pub mod reprice;
 pub mod table;
 pub mod update;
 
 pub use cost::{price, Priced};
+pub use reprice::reprice;
 pub use table::{PriceTable, PricingError};
 
 use std::sync::{Arc, RwLock};

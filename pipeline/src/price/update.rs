@@ -1,27 +1,24 @@
-//! Applying a change from the pricing editor: validate it (errors name the
-//! field), store it as an effective-dated override, and swap the live table.
+//! A change from the pricing editor, checked (errors name the field) and
+//! turned into the effective-dated override entry it describes. Pure: the
+//! service stores the entry and swaps the live table.
 
-use super::table::compile;
-use super::{Pricing, PricingError};
+use super::table::{compile, PriceTable};
 use domain::money::parse_decimal_nanos;
 use domain::pricing::{Origin, PriceEntry, PriceUpdate, Rates};
-use crate::store::{Store, StoreError};
 
-#[derive(Debug, thiserror::Error)]
-pub enum UpdateError {
-    #[error("invalid `{field}`: {message}")]
-    Invalid { field: &'static str, message: String },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Pricing(#[from] PricingError),
+/// A field of the change that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{field}`: {message}")]
+pub struct InvalidPrice {
+    pub field: &'static str,
+    pub message: String,
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> UpdateError {
-    UpdateError::Invalid { field, message: message.into() }
+fn invalid(field: &'static str, message: impl Into<String>) -> InvalidPrice {
+    InvalidPrice { field, message: message.into() }
 }
 
-fn rate(field: &'static str, text: &str) -> Result<i64, UpdateError> {
+fn rate(field: &'static str, text: &str) -> Result<i64, InvalidPrice> {
     let nanos = parse_decimal_nanos(text).map_err(|m| invalid(field, m))?;
     if nanos > 10_000 * 1_000_000_000 {
         return Err(invalid(field, "at most 10000 USD per 1M tokens"));
@@ -29,20 +26,19 @@ fn rate(field: &'static str, text: &str) -> Result<i64, UpdateError> {
     Ok(nanos)
 }
 
-fn optional_rate(field: &'static str, text: &Option<String>) -> Result<Option<i64>, UpdateError> {
+fn optional_rate(field: &'static str, text: &Option<String>) -> Result<Option<i64>, InvalidPrice> {
     match text.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => rate(field, t).map(Some),
     }
 }
 
-/// Builds the override entry a change describes, on top of the current table.
-pub fn entry_for(pricing: &Pricing, u: &PriceUpdate, now_ms: i64) -> Result<PriceEntry, UpdateError> {
+/// Builds the override entry a change describes, on top of `table`.
+pub fn entry_for(table: &PriceTable, u: &PriceUpdate, now_ms: i64) -> Result<PriceEntry, InvalidPrice> {
     let id = u.id.trim();
     if id.is_empty() || id.len() > 200 {
         return Err(invalid("id", "must be 1 to 200 characters"));
     }
-    let table = pricing.current();
     let existing = table.fixed_entries().iter().chain(table.admin_entries()).find(|e| e.id == id).cloned();
     let pattern = match (u.pattern.trim(), &existing) {
         ("", Some(e)) => e.pattern.clone(),
@@ -76,25 +72,9 @@ pub fn entry_for(pricing: &Pricing, u: &PriceUpdate, now_ms: i64) -> Result<Pric
     })
 }
 
-/// Validates, stores and applies a change; returns the new entry.
-pub async fn apply(store: &Store, pricing: &Pricing, u: &PriceUpdate, now_ms: i64) -> Result<PriceEntry, UpdateError> {
-    let entry = entry_for(pricing, u, now_ms)?;
-    store.add_price_override(&entry, u.effective_from, now_ms).await?;
-    reload(store, pricing).await?;
-    Ok(entry)
-}
-
-/// Rebuilds the live table from the stored overrides.
-pub async fn reload(store: &Store, pricing: &Pricing) -> Result<(), UpdateError> {
-    let table = pricing.current().with_admin_overrides(store.price_overrides().await?)?;
-    pricing.replace(table);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::price::PriceTable;
 
     fn update(id: &str, pattern: &str, input: &str) -> PriceUpdate {
         PriceUpdate {
@@ -109,14 +89,14 @@ mod tests {
 
     #[test]
     fn edits_keep_the_pattern_and_new_models_need_one() {
-        let pricing = Pricing::new(PriceTable::load(None).unwrap());
-        let e = entry_for(&pricing, &update("gpt-4o", "", "3.5"), 0).unwrap();
+        let table = PriceTable::load(None).unwrap();
+        let e = entry_for(&table, &update("gpt-4o", "", "3.5"), 0).unwrap();
         assert_eq!(e.rates.input, 3_500_000_000);
         assert!(e.pattern.contains("gpt-4o"));
         assert_eq!(e.provider.as_deref(), Some("openai"));
         assert!(matches!(e.origin, Origin::Admin { effective_from: 10, .. }));
-        let field = |u| match entry_for(&pricing, &u, 0) {
-            Err(UpdateError::Invalid { field, .. }) => field,
+        let field = |u| match entry_for(&table, &u, 0) {
+            Err(InvalidPrice { field, .. }) => field,
             other => panic!("expected invalid, got {other:?}"),
         };
         assert_eq!(field(update("house-llm", "", "1")), "pattern");

@@ -7,6 +7,11 @@ pub const BOUNDS_MS: [i64; 19] =
     [5, 10, 20, 35, 50, 75, 100, 150, 250, 400, 600, 1000, 1500, 2500, 4000, 6000, 10_000, 20_000, 40_000];
 pub const BINS: usize = BOUNDS_MS.len() + 1;
 
+/// The rollup column that counts bin `i`.
+pub fn column(i: usize) -> String {
+    format!("h{i:02}")
+}
+
 pub fn bin_of(ms: i64) -> usize {
     BOUNDS_MS.iter().position(|&b| ms < b).unwrap_or(BOUNDS_MS.len())
 }

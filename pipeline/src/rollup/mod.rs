@@ -2,8 +2,10 @@
 //! (model, stage, persona, status), so summaries read a few thousand rows
 //! instead of millions of events. This module is the arithmetic — what one
 //! event adds to a bucket, how buckets merge, how a latency histogram gives
-//! percentiles. The store applies it in the ingest transaction.
+//! percentiles, and what a batch adds to conversation and turn totals
+//! ([`deltas`]). The store applies it in the ingest transaction.
 
+pub mod deltas;
 pub mod histogram;
 
 use domain::{Event, Status, Usage};
@@ -85,34 +87,101 @@ impl Dims {
     }
 }
 
-/// What a set of events adds up to. Every field is a plain sum, so rollups
-/// merge by addition (and reprice corrections are signed additions).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Metrics {
-    pub events: i64,
-    pub errors: i64,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub cached_input_tokens: i64,
-    pub cache_write_tokens: i64,
-    pub reasoning_tokens: i64,
-    /// Sum of priced costs, nano-dollars.
-    pub cost_nanos: i64,
-    pub unpriced_events: i64,
-    pub unpriced_tokens: i64,
-    pub duration_count: i64,
-    pub duration_sum_ms: i64,
-    pub hist: [i64; BINS],
-    /// Turns (chats) whose first stored event this is.
-    pub turns_started: i64,
-    pub chats_started: i64,
+/// Declares the rollup metrics once. Each becomes an `i64` field of
+/// [`Metrics`] and, under the same name, a column of every rollup table;
+/// those under `totals` are also the columns of the per-bucket `*_total`
+/// tables. The latency histogram's bins (`h00` … `h19`) come after them.
+/// Inserts, upserts and by-name row reads all take their columns from here
+/// (a test holds both migrations to the same list).
+macro_rules! metrics {
+    (
+        totals { $( $(#[$tdoc:meta])* $total:ident ),* $(,)? }
+        others { $( $(#[$odoc:meta])* $other:ident ),* $(,)? }
+    ) => {
+        /// What a set of events adds up to. Every field is a plain sum, so
+        /// rollups merge by addition (and reprice corrections are signed
+        /// additions).
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct Metrics {
+            $( $(#[$tdoc])* pub $total: i64, )*
+            $( $(#[$odoc])* pub $other: i64, )*
+            /// Events per latency bin (see [`histogram`]).
+            pub hist: [i64; BINS],
+        }
+
+        impl Metrics {
+            /// The columns of the `*_total` tables, in [`Metrics::total_values`] order.
+            pub const TOTAL_COLUMNS: &'static [&'static str] = &[$( stringify!($total) ),*];
+
+            /// Every rollup column, in [`Metrics::values`] order.
+            pub fn columns() -> Vec<String> {
+                let named = [$( stringify!($total), )* $( stringify!($other), )*];
+                named.into_iter().map(String::from).chain((0..BINS).map(histogram::column)).collect()
+            }
+
+            pub fn values(&self) -> Vec<i64> {
+                [$( self.$total, )* $( self.$other, )*].into_iter().chain(self.hist).collect()
+            }
+
+            pub fn total_values(&self) -> Vec<i64> {
+                vec![$( self.$total ),*]
+            }
+
+            /// Reads every column by name (`get` returns a column's value).
+            pub fn read<E>(mut get: impl FnMut(&str) -> Result<i64, E>) -> Result<Metrics, E> {
+                let mut m = Metrics::read_totals(&mut get)?;
+                $( m.$other = get(stringify!($other))?; )*
+                for (i, bin) in m.hist.iter_mut().enumerate() {
+                    *bin = get(&histogram::column(i))?;
+                }
+                Ok(m)
+            }
+
+            /// Reads the `totals` columns by name; the others stay zero.
+            pub fn read_totals<E>(mut get: impl FnMut(&str) -> Result<i64, E>) -> Result<Metrics, E> {
+                Ok(Metrics { $( $total: get(stringify!($total))?, )* ..Metrics::default() })
+            }
+
+            pub fn add(&mut self, o: &Metrics) {
+                $( self.$total += o.$total; )*
+                $( self.$other += o.$other; )*
+                for (a, b) in self.hist.iter_mut().zip(o.hist.iter()) {
+                    *a += b;
+                }
+            }
+        }
+    };
+}
+
+metrics! {
+    totals {
+        events,
+        errors,
+        /// Sum of priced costs, nano-dollars.
+        cost_nanos,
+        unpriced_events,
+        input_tokens,
+        output_tokens,
+    }
+    others {
+        cached_input_tokens,
+        cache_write_tokens,
+        reasoning_tokens,
+        unpriced_tokens,
+        duration_count,
+        duration_sum_ms,
+        /// Turns whose first stored event this is.
+        turns_started,
+        /// Conversations whose first stored event this is.
+        chats_started,
+    }
 }
 
 impl Metrics {
     /// One event's contribution; `first_in_turn`/`first_in_chat` say whether
     /// it opened its turn or conversation.
     pub fn of_event(e: &Event, first_in_turn: bool, first_in_chat: bool) -> Metrics {
-        Metrics::of(&e.usage, e.status == Status::Error, e.cost_nanos, e.duration_ms, first_in_turn, first_in_chat)
+        Metrics::of(&e.usage, e.status == Status::Error, e.cost(), e.duration_ms, first_in_turn, first_in_chat)
     }
 
     /// One event's contribution, from its parts.
@@ -156,125 +225,12 @@ impl Metrics {
         }
     }
 
-    pub fn add(&mut self, o: &Metrics) {
-        self.events += o.events;
-        self.errors += o.errors;
-        self.input_tokens += o.input_tokens;
-        self.output_tokens += o.output_tokens;
-        self.cached_input_tokens += o.cached_input_tokens;
-        self.cache_write_tokens += o.cache_write_tokens;
-        self.reasoning_tokens += o.reasoning_tokens;
-        self.cost_nanos += o.cost_nanos;
-        self.unpriced_events += o.unpriced_events;
-        self.unpriced_tokens += o.unpriced_tokens;
-        self.duration_count += o.duration_count;
-        self.duration_sum_ms += o.duration_sum_ms;
-        for (a, b) in self.hist.iter_mut().zip(o.hist.iter()) {
-            *a += b;
-        }
-        self.turns_started += o.turns_started;
-        self.chats_started += o.chats_started;
-    }
-
     pub fn tokens(&self) -> i64 {
         self.input_tokens + self.output_tokens
     }
 
     pub fn is_zero(&self) -> bool {
         *self == Metrics::default()
-    }
-
-    /// The metrics as the ordered list of rollup columns' values.
-    pub fn values(&self) -> impl Iterator<Item = i64> + '_ {
-        [
-            self.events,
-            self.errors,
-            self.input_tokens,
-            self.output_tokens,
-            self.cached_input_tokens,
-            self.cache_write_tokens,
-            self.reasoning_tokens,
-            self.cost_nanos,
-            self.unpriced_events,
-            self.unpriced_tokens,
-            self.duration_count,
-            self.duration_sum_ms,
-            self.turns_started,
-            self.chats_started,
-        ]
-        .into_iter()
-        .chain(self.hist.iter().copied())
-    }
-
-    /// The inverse of [`Metrics::values`].
-    pub fn from_values(v: &[i64]) -> Metrics {
-        let mut hist = [0; BINS];
-        hist.copy_from_slice(&v[14..14 + BINS]);
-        Metrics {
-            events: v[0],
-            errors: v[1],
-            input_tokens: v[2],
-            output_tokens: v[3],
-            cached_input_tokens: v[4],
-            cache_write_tokens: v[5],
-            reasoning_tokens: v[6],
-            cost_nanos: v[7],
-            unpriced_events: v[8],
-            unpriced_tokens: v[9],
-            duration_count: v[10],
-            duration_sum_ms: v[11],
-            turns_started: v[12],
-            chats_started: v[13],
-            hist,
-        }
-    }
-}
-
-/// The rollup columns, in [`Metrics::values`] order.
-pub fn metric_columns() -> Vec<String> {
-    let mut cols: Vec<String> = [
-        "events",
-        "errors",
-        "input_tokens",
-        "output_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "reasoning_tokens",
-        "cost_nanos",
-        "unpriced_events",
-        "unpriced_tokens",
-        "duration_count",
-        "duration_sum_ms",
-        "turns_started",
-        "chats_started",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    cols.extend((0..BINS).map(|i| format!("h{i:02}")));
-    cols
-}
-
-/// The columns of the `*_total` tables, in [`Metrics::total_values`] order.
-pub const TOTAL_COLUMNS: [&str; 6] =
-    ["events", "errors", "cost_nanos", "unpriced_events", "input_tokens", "output_tokens"];
-
-impl Metrics {
-    pub fn total_values(&self) -> [i64; 6] {
-        [self.events, self.errors, self.cost_nanos, self.unpriced_events, self.input_tokens, self.output_tokens]
-    }
-
-    /// The inverse of [`Metrics::total_values`] (other fields zero).
-    pub fn from_total_values(v: [i64; 6]) -> Metrics {
-        Metrics {
-            events: v[0],
-            errors: v[1],
-            cost_nanos: v[2],
-            unpriced_events: v[3],
-            input_tokens: v[4],
-            output_tokens: v[5],
-            ..Metrics::default()
-        }
     }
 }
 
@@ -320,6 +276,7 @@ pub fn firsts(
 mod tests {
     use super::*;
     use domain::testing::ev;
+    use domain::visibility::Cost;
 
     #[test]
     fn buckets_align_to_utc() {
@@ -334,11 +291,11 @@ mod tests {
     fn folding_adds_per_bucket_and_grain() {
         let mut a = ev(1, "c", "t", "intent", Status::Error);
         a.ts = 61_000;
-        a.cost_nanos = Some(100);
+        a.cost_nanos = Cost::Shown(Some(100));
         a.usage.input_tokens = 10;
         let mut b = ev(2, "c", "t", "intent", Status::Error);
         b.ts = 119_000;
-        b.cost_nanos = None;
+        b.cost_nanos = Cost::Shown(None);
         b.usage.input_tokens = 7;
         let folded = fold([(&a, true, true), (&b, false, false)]);
         let minute = &folded[&(Grain::Minute, 60_000, Dims::of(&a))];
@@ -347,8 +304,13 @@ mod tests {
         assert_eq!((minute.turns_started, minute.chats_started), (1, 1));
         assert_eq!(minute.duration_count, 2);
         assert_eq!(folded.len(), 3, "one bucket per grain");
-        assert_eq!(Metrics::from_values(&minute.values().collect::<Vec<_>>()), *minute);
-        assert_eq!(metric_columns().len(), minute.values().count());
+        let by_name: std::collections::HashMap<String, i64> =
+            Metrics::columns().into_iter().zip(minute.values()).collect();
+        assert_eq!(Metrics::read(|c| by_name.get(c).copied().ok_or(c.to_string())).unwrap(), *minute, "read by name");
+        assert_eq!(Metrics::columns().len(), minute.values().len());
+        let totals = Metrics::read_totals(|c| by_name.get(c).copied().ok_or(c.to_string())).unwrap();
+        assert_eq!(totals.total_values(), minute.total_values());
+        assert_eq!(totals.cached_input_tokens, 0, "only the totals columns");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use super::events::{into_events, EventRow, COLUMNS};
 use super::{on_pool, Store, StoreError};
 use domain::conversation::{ConversationQuery, ConversationStatus, ConversationSummary, MAX_LIST_SIZE};
+use domain::visibility::Cost;
 use domain::Event;
 use sqlx::{FromRow, QueryBuilder};
 
@@ -36,8 +37,8 @@ impl From<ConversationRow> for ConversationSummary {
             errors: r.errors,
             input_tokens: r.input_tokens,
             output_tokens: r.output_tokens,
-            cost_nanos: r.cost_nanos,
-            unpriced_events: r.unpriced_events,
+            cost_nanos: Cost::Shown(r.cost_nanos),
+            unpriced_events: Cost::Shown(r.unpriced_events),
             last_persona: r.last_persona,
             last_model: r.last_model,
             last_status: r.last_status,

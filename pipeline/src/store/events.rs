@@ -2,6 +2,7 @@
 //! (Writing is `batch.rs`: one batch, one transaction.)
 
 use super::{on_pool, Store, StoreError};
+use domain::visibility::Cost;
 use domain::{Event, Status, Usage};
 use sqlx::{FromRow, QueryBuilder};
 
@@ -64,7 +65,7 @@ impl TryFrom<EventRow> for Event {
             },
             error: r.error,
             meta,
-            cost_nanos: r.cost_nanos,
+            cost_nanos: Cost::Shown(r.cost_nanos),
             pricing_id: r.pricing_id,
             received_at: r.received_at,
         })

@@ -18,6 +18,7 @@ mod pricing;
 mod reprice;
 mod retention;
 mod rollups;
+mod sql;
 mod turns;
 mod users;
 
@@ -26,7 +27,7 @@ pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
 pub use retention::RetentionReport;
 pub use rollups::{merge, Filters};
 pub use turns::TurnFilter;
-pub use users::{normalize_email, Credentials};
+pub use users::Credentials;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
@@ -46,6 +47,30 @@ pub enum StoreError {
     #[error("stored row is corrupt: {0}")]
     Corrupt(String),
 }
+
+/// A migration whose comments were corrected after it shipped.
+struct CommentEdit {
+    backend: &'static str,
+    version: i64,
+    /// SHA-384 (hex) of the text databases may have applied.
+    old_checksum: &'static str,
+}
+
+const COMMENT_EDITS: &[CommentEdit] = &[
+    // 0004: its `alert_rules.params` comment named a file that never existed.
+    CommentEdit {
+        backend: "sqlite",
+        version: 4,
+        old_checksum:
+            "03cea216eb09da991b3fbcd85c20676cb028551433193608216d5c83387ea3cd29f873a6b1e7179befca897af89643f4",
+    },
+    CommentEdit {
+        backend: "postgres",
+        version: 4,
+        old_checksum:
+            "821f315d3761af907018ca218e95255b17794d19cc944c31039673018a529b8d0a11c9a6a76bd1f98f80387bbe89343b",
+    },
+];
 
 /// A cheap, clonable handle to the connection pools.
 #[derive(Clone, Debug)]
@@ -117,9 +142,45 @@ impl Store {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        match self {
-            Store::Sqlite { writer, .. } => sqlx::migrate!("../migrations/sqlite").run(writer).await?,
-            Store::Postgres(pool) => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        let migrator = match self {
+            Store::Sqlite { .. } => sqlx::migrate!("../migrations/sqlite"),
+            Store::Postgres(_) => sqlx::migrate!("../migrations/postgres"),
+        };
+        self.accept_comment_edits(&migrator).await?;
+        on_writer!(self, pool => migrator.run(pool).await?);
+        Ok(())
+    }
+
+    /// sqlx refuses to start when an applied migration's text changed, even
+    /// in a comment. For the comment-only corrections listed in
+    /// [`COMMENT_EDITS`], a database that applied the earlier text is told
+    /// the new checksum; any other change is still refused.
+    async fn accept_comment_edits(&self, migrator: &sqlx::migrate::Migrator) -> Result<(), StoreError> {
+        let backend = self.backend();
+        for edit in COMMENT_EDITS.iter().filter(|e| e.backend == backend) {
+            let Some(current) = migrator.iter().find(|m| m.version == edit.version) else { continue };
+            let old = hex::decode(edit.old_checksum).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let sql = "UPDATE _sqlx_migrations SET checksum = $1 WHERE version = $2 AND checksum = $3";
+            let applied = on_writer!(self, pool => {
+                let table_exists = match backend {
+                    "sqlite" => "SELECT COUNT(*) FROM sqlite_master WHERE name = '_sqlx_migrations'",
+                    _ => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations'",
+                };
+                if sqlx::query_scalar::<_, i64>(table_exists).fetch_one(pool).await? == 0 {
+                    0
+                } else {
+                    sqlx::query(sql)
+                        .bind(current.checksum.to_vec())
+                        .bind(edit.version)
+                        .bind(old)
+                        .execute(pool)
+                        .await?
+                        .rows_affected()
+                }
+            });
+            if applied > 0 {
+                tracing::info!(version = edit.version, "Migration comment corrected; its checksum is updated.");
+            }
         }
         Ok(())
     }
@@ -145,5 +206,36 @@ impl Store {
             }
             Store::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database that applied 0004 before its comment was corrected still
+    /// opens; one whose migration really differs still does not.
+    #[tokio::test]
+    async fn comment_edits_are_accepted_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let set_checksum = |hex_sum: &'static str| {
+            let url = url.clone();
+            async move {
+                let store = Store::connect(&url).await.unwrap();
+                let Store::Sqlite { writer, .. } = &store else { unreachable!() };
+                sqlx::query("UPDATE _sqlx_migrations SET checksum = $1 WHERE version = 4")
+                    .bind(hex::decode(hex_sum).unwrap())
+                    .execute(writer)
+                    .await
+                    .unwrap();
+                store.close().await;
+            }
+        };
+        set_checksum(COMMENT_EDITS[0].old_checksum).await;
+        Store::connect(&url).await.expect("the earlier text of 0004 is accepted").close().await;
+        set_checksum("00").await;
+        let err = Store::connect(&url).await.expect_err("another text is refused");
+        assert!(matches!(err, StoreError::Migrate(sqlx::migrate::MigrateError::VersionMismatch(4))), "{err}");
     }
 }

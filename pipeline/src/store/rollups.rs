@@ -2,8 +2,8 @@
 //! for the partial edges, and the conversation counts.
 
 use super::{on_pool, Store, StoreError};
+use crate::rollup::{Dims, Grain, Metrics};
 use domain::Usage;
-use crate::rollup::{self, Dims, Grain, Metrics};
 use sqlx::{QueryBuilder, Row};
 use std::collections::BTreeMap;
 
@@ -44,10 +44,14 @@ where
     }
 }
 
-fn sums() -> String {
-    rollup::metric_columns()
+/// `SUM(c) AS c, …` over `columns`, as BIGINT on both backends.
+fn sums(columns: &[impl AsRef<str>]) -> String {
+    columns
         .iter()
-        .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
+        .map(|c| {
+            let c = c.as_ref();
+            format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -61,18 +65,20 @@ impl Store {
         to: i64,
         f: &Filters,
     ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
-        let n = rollup::metric_columns().len();
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT model, stage, persona, status, {} FROM {} WHERE bucket >= ", sums(), grain.table()));
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT model, stage, persona, status, {} FROM {} WHERE bucket >= ",
+                sums(&Metrics::columns()),
+                grain.table()
+            ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
             qb.push(" GROUP BY model, stage, persona, status");
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let dims = Dims { model: r.try_get(0)?, stage: r.try_get(1)?, persona: r.try_get(2)?, status: r.try_get(3)? };
-                let values = (4..4 + n).map(|i| r.try_get::<i64, _>(i)).collect::<Result<Vec<_>, _>>()?;
-                out.push((dims, Metrics::from_values(&values)));
+                let dims = Dims { model: r.try_get("model")?, stage: r.try_get("stage")?, persona: r.try_get("persona")?, status: r.try_get("status")? };
+                out.push((dims, Metrics::read(|c| r.try_get(c))?));
             }
             out
         }))
@@ -88,11 +94,10 @@ impl Store {
         to: i64,
         f: &Filters,
     ) -> Result<Vec<(i64, Metrics)>, StoreError> {
-        let cols = rollup::TOTAL_COLUMNS;
         let (table, select) = if f.has_dims() {
-            (grain.table(), cols.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", "))
+            (grain.table(), sums(Metrics::TOTAL_COLUMNS))
         } else {
-            (grain.total_table(), cols.join(", "))
+            (grain.total_table(), Metrics::TOTAL_COLUMNS.join(", "))
         };
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT bucket, {select} FROM {table} WHERE bucket >= "));
@@ -104,11 +109,7 @@ impl Store {
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let mut v = [0i64; 6];
-                for (i, slot) in v.iter_mut().enumerate() {
-                    *slot = r.try_get(i + 1)?;
-                }
-                out.push((r.try_get(0)?, Metrics::from_total_values(v)));
+                out.push((r.try_get("bucket")?, Metrics::read_totals(|c| r.try_get(c))?));
             }
             out
         }))
@@ -131,26 +132,26 @@ impl Store {
     pub async fn raw_rows(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(
-                "SELECT ts, COALESCE(model, ''), stage, COALESCE(persona, ''), status, duration_ms, input_tokens, \
-                 output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, first_in_turn, \
-                 first_in_chat FROM events WHERE ts >= ",
+                "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, duration_ms, \
+                 input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
+                 first_in_turn, first_in_chat FROM events WHERE ts >= ",
             );
             qb.push_bind(from).push(" AND ts < ").push_bind(to);
             push_dim_filters(&mut qb, f, true);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let dims = Dims { model: r.try_get(1)?, stage: r.try_get(2)?, persona: r.try_get(3)?, status: r.try_get(4)? };
+                let dims = Dims { model: r.try_get("model")?, stage: r.try_get("stage")?, persona: r.try_get("persona")?, status: r.try_get("status")? };
                 let usage = Usage {
-                    input_tokens: r.try_get(6)?,
-                    output_tokens: r.try_get(7)?,
-                    cached_input_tokens: r.try_get(8)?,
-                    cache_write_tokens: r.try_get(9)?,
-                    reasoning_tokens: r.try_get(10)?,
+                    input_tokens: r.try_get("input_tokens")?,
+                    output_tokens: r.try_get("output_tokens")?,
+                    cached_input_tokens: r.try_get("cached_input_tokens")?,
+                    cache_write_tokens: r.try_get("cache_write_tokens")?,
+                    reasoning_tokens: r.try_get("reasoning_tokens")?,
                 };
-                let (first_turn, first_chat): (i64, i64) = (r.try_get(12)?, r.try_get(13)?);
-                let m = Metrics::of(&usage, dims.status == "error", r.try_get(11)?, r.try_get(5)?, first_turn == 1, first_chat == 1);
-                out.push((r.try_get::<i64, _>(0)?, dims, m));
+                let (first_turn, first_chat): (i64, i64) = (r.try_get("first_in_turn")?, r.try_get("first_in_chat")?);
+                let m = Metrics::of(&usage, dims.status == "error", r.try_get("cost_nanos")?, r.try_get("duration_ms")?, first_turn == 1, first_chat == 1);
+                out.push((r.try_get::<i64, _>("ts")?, dims, m));
             }
             out
         }))
@@ -201,15 +202,10 @@ pub fn merge<K: Ord>(into: &mut BTreeMap<K, Metrics>, rows: impl IntoIterator<It
 impl Store {
     /// Sums over every day bucket kept (for `/metrics`).
     pub async fn retained_totals(&self) -> Result<Metrics, StoreError> {
-        let cols = rollup::TOTAL_COLUMNS.map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)")).join(", ");
-        let sql = format!("SELECT {cols} FROM rollup_day_total");
+        let sql = format!("SELECT {} FROM {}", sums(Metrics::TOTAL_COLUMNS), Grain::Day.total_table());
         Ok(on_pool!(self, pool => {
             let r = sqlx::query(&sql).fetch_one(pool).await?;
-            let mut v = [0i64; 6];
-            for (i, slot) in v.iter_mut().enumerate() {
-                *slot = r.try_get(i)?;
-            }
-            Metrics::from_total_values(v)
+            Metrics::read_totals(|c| r.try_get(c))?
         }))
     }
 }

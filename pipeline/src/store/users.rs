@@ -2,6 +2,7 @@
 
 use super::{on_pool, on_writer, Store, StoreError};
 use domain::auth::{Me, Role, UserView};
+use domain::rules::normalize_email;
 use sqlx::FromRow;
 
 #[derive(FromRow)]
@@ -36,10 +37,6 @@ pub struct Credentials {
 
 /// Don't write a session's `last_seen_at` more often than this.
 const TOUCH_EVERY_MS: i64 = 60_000;
-
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
 
 impl Store {
     /// Creates a user; `Ok(None)` when the email is taken.

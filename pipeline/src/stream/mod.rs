@@ -10,9 +10,9 @@
 //! lost either.
 
 use crate::bus::{Batch, Bus};
+use crate::store::{HistoryQuery, Store, StoreError};
 use domain::alerts::AlertNotice;
 use domain::Event;
-use crate::store::{HistoryQuery, Store, StoreError};
 use tokio::sync::{broadcast, mpsc};
 
 /// Events sent on a fresh connection.

@@ -2,12 +2,12 @@
 //! sums always give the same answer, so it is tested without a database.
 
 use super::window::Window;
+use crate::rollup::histogram::percentile;
+use crate::rollup::{Dims, Metrics};
 use domain::costs::{ModelSeries, ModelTrend};
 use domain::summary::{
     Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TokenSummary, Trend,
 };
-use crate::rollup::histogram::percentile;
-use crate::rollup::{Dims, Metrics};
 use std::collections::BTreeMap;
 
 /// A change smaller than this (percent) is "stable".

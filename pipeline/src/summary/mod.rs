@@ -10,11 +10,11 @@
 pub mod build;
 pub mod window;
 
-use domain::costs::ModelTrend;
-use domain::summary::{Summary, SummaryQuery};
 use crate::rollup::{Dims, Grain, Metrics};
 use crate::store::{merge, Filters, Store, StoreError};
 use build::Inputs;
+use domain::costs::ModelTrend;
+use domain::summary::{Summary, SummaryQuery};
 use std::collections::{BTreeMap, HashMap};
 use window::{plan, BadParam, Source, Window};
 
@@ -26,7 +26,8 @@ pub enum SummaryError {
     Store(#[from] StoreError),
 }
 
-fn filters(q: &SummaryQuery) -> Filters {
+/// The dimension filters of a query, blanks dropped.
+pub fn filters(q: &SummaryQuery) -> Filters {
     let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     Filters { model: clean(&q.model), persona: clean(&q.persona), stage: clean(&q.stage), chat_id: clean(&q.chat_id) }
 }

@@ -2,8 +2,8 @@
 //! window is cut into whole days, hours and minutes of rollups, plus raw
 //! events for the partial minutes at its edges.
 
-use domain::summary::{range_ms, SummaryQuery, RANGES};
 use crate::rollup::Grain;
+use domain::summary::{range_ms, SummaryQuery, RANGES};
 
 /// Where a piece of the window is read from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

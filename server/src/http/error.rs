@@ -1,13 +1,15 @@
-//! One error type for the REST API, always answered as JSON:
+//! One error type for the REST API (and for refusals of server functions
+//! before they run), always answered as JSON:
 //! `{ "error": "…", "items": [{ "index", "field", "message" }] }`.
 //! Client mistakes are 4xx and say what to fix; server faults are logged
 //! in full and answered with a short, detail-free 503.
 
-use pipeline::ingest::{IngestError, ItemError};
-use pipeline::summary::SummaryError;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use pipeline::ingest::{IngestError, ItemError};
+use pipeline::service::ServiceError;
+use pipeline::store::StoreError;
 use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,9 @@ pub enum ApiError {
     /// A query parameter or header the client got wrong.
     #[error("invalid `{field}`: {message}")]
     BadParam { field: &'static str, message: String },
+    /// A server function's arguments do not decode; the message names the one.
+    #[error("{0}")]
+    BadArguments(String),
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -34,9 +39,9 @@ pub enum ApiError {
     #[error("no conversation `{0}`")]
     NoSuchConversation(String),
     #[error(transparent)]
-    Summary(#[from] pipeline::summary::SummaryError),
+    Service(#[from] ServiceError),
     #[error("the event store is unavailable")]
-    Store(#[from] pipeline::store::StoreError),
+    Store(#[from] StoreError),
 }
 
 #[derive(Serialize)]
@@ -54,12 +59,11 @@ impl ApiError {
             ApiError::Ingest(IngestError::TooManyEvents { .. }) | ApiError::PayloadTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            ApiError::Ingest(IngestError::Store(_))
-            | ApiError::Store(_)
-            | ApiError::Unavailable(_)
-            | ApiError::Summary(SummaryError::Store(_)) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Summary(SummaryError::BadParam(_)) => StatusCode::BAD_REQUEST,
-            ApiError::BadParam { .. } | ApiError::BadBody => StatusCode::BAD_REQUEST,
+            ApiError::Ingest(IngestError::Store(_)) | ApiError::Store(_) | ApiError::Unavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::Service(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::BadParam { .. } | ApiError::BadArguments(_) | ApiError::BadBody => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::CrossSite => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoSuchConversation(_) => StatusCode::NOT_FOUND,
@@ -77,7 +81,7 @@ impl IntoResponse for ApiError {
         let error = match &self {
             ApiError::Ingest(IngestError::Store(e))
             | ApiError::Store(e)
-            | ApiError::Summary(SummaryError::Store(e)) => {
+            | ApiError::Service(ServiceError::Unavailable { source: e, .. }) => {
                 tracing::error!(error = %e, "Store failure answered with 503.");
                 "the event store is unavailable; nothing was stored, retry later".to_string()
             }

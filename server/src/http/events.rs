@@ -1,17 +1,16 @@
 //! `POST /api/events`: one event, a JSON array, or NDJSON. Answers 202
 //! with the stored ids only after the transaction committed.
 
-use super::auth::IngestKey;
 use super::error::ApiError;
-use domain::time;
-use pipeline::ingest::BodyFormat;
-use pipeline::ops::IngestOutcome;
-use app::state::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+use domain::time;
 use http_body_util::LengthLimitError;
+use pipeline::ingest::BodyFormat;
+use pipeline::ops::IngestOutcome;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -20,18 +19,15 @@ pub struct Ack {
     pub ids: Vec<i64>,
 }
 
+/// (The access layer has checked the ingest key; its refusals count as
+/// rejected requests there.)
 pub async fn post_events(
     State(state): State<AppState>,
-    key: Result<IngestKey, ApiError>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Ack>), ApiError> {
-    let result = async {
-        key?;
-        ingest(&state, &headers, body).await
-    }
-    .await;
-    state.ingest_counters.emit(match &result {
+    let result = ingest(&state, &headers, body).await;
+    state.service.counters().emit(match &result {
         Ok(ids) => IngestOutcome::Accepted { events: ids.len() },
         Err(e) if e.status().is_client_error() => IngestOutcome::Rejected { status: e.status().as_u16() },
         Err(e) => IngestOutcome::Failed { status: e.status().as_u16() },
@@ -41,12 +37,12 @@ pub async fn post_events(
 }
 
 async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<i64>, ApiError> {
-    if !state.telemetry_enabled() {
+    if !state.service.telemetry_enabled() {
         return Err(ApiError::Unavailable(
             "telemetry ingest is turned off on this server (TELEMETRY_ENABLED=false or the admin toggle); nothing was stored",
         ));
     }
-    let limit = state.settings.max_body_bytes;
+    let limit = state.http.max_body_bytes;
     let declared =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
@@ -62,5 +58,5 @@ async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec
             ApiError::BadBody
         }
     })?;
-    Ok(state.ingestor.ingest_body(&bytes, format, time::now_ms()).await?)
+    Ok(state.service.ingestor().ingest_body(&bytes, format, time::now_ms()).await?)
 }

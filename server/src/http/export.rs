@@ -3,18 +3,15 @@
 //! million rows never sit in memory. `X-Total-Count` says how many rows are
 //! coming, so a client can show progress.
 
-use super::auth::CanAdmin;
 use super::error::ApiError;
 use super::params::Params;
-use domain::money::usd_exact;
-use domain::{time, Event};
-use app::state::AppState;
-use pipeline::store::{Filters, Store};
-use pipeline::summary::window::Window;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use domain::money::usd_exact;
+use domain::{time, Event};
 use futures::StreamExt;
 use std::collections::HashMap;
 
@@ -60,15 +57,14 @@ fn csv_row(e: &Event) -> String {
         u.cached_input_tokens,
         u.cache_write_tokens,
         u.reasoning_tokens,
-        e.cost_nanos.map(|c| c.to_string()).unwrap_or_default(),
-        e.cost_nanos.map(usd_exact).unwrap_or_default(),
+        e.cost().map(|c| c.to_string()).unwrap_or_default(),
+        e.cost().map(usd_exact).unwrap_or_default(),
         opt(&e.error),
     )
 }
 
 pub async fn export(
     State(state): State<AppState>,
-    _who: CanAdmin,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let p = Params(&params);
@@ -79,25 +75,14 @@ pub async fn export(
             return Err(ApiError::BadParam { field: "format", message: format!("`{other}` must be csv or json") })
         }
     };
-    let query = p.summary_query()?;
-    let w = Window::resolve(&query, time::now_ms()).map_err(pipeline::summary::SummaryError::from)?;
-    let f = Filters { model: query.model, persona: query.persona, stage: query.stage, chat_id: query.chat_id };
-    let total = pipeline::summary::totals(&state.store, w.from, w.to, &f).await?.events;
-
-    let store = state.store.clone();
-    let (from, to) = (w.from, w.to);
-    // State: the id to continue after, or `None` when done.
-    let pages = futures::stream::unfold(Some(0i64), move |cursor| {
-        let (store, f) = (store.clone(), f.clone());
-        async move {
-            let after = cursor?;
-            match page(&store, from, to, &f, after, format).await {
-                Ok((bytes, next)) => Some((Ok::<_, std::io::Error>(bytes), next)),
-                Err(e) => {
-                    tracing::error!(error = %e, "Export stopped by a store error.");
-                    Some((Err(std::io::Error::other("the store failed during the export")), None))
-                }
-            }
+    let export = state.service.export(&p.summary_query()?, time::now_ms()).await?;
+    let (from, to, total) = (export.from, export.to, export.total);
+    let mut first = true;
+    let pages = export.pages(PAGE).map(move |page| match page {
+        Ok(events) => Ok(render(&events, format, std::mem::take(&mut first))),
+        Err(e) => {
+            tracing::error!(error = %e, "Export stopped by a store error.");
+            Err(std::io::Error::other("the store failed during the export"))
         }
     });
     let (open, close, ctype, ext) = match format {
@@ -123,29 +108,23 @@ pub async fn export(
         .into_response())
 }
 
-/// One page rendered, and the id to continue after (`None`: last page).
-async fn page(
-    store: &Store,
-    from: i64,
-    to: i64,
-    f: &Filters,
-    after: i64,
-    format: Format,
-) -> Result<(Vec<u8>, Option<i64>), pipeline::store::StoreError> {
-    let events = store.export_page(from, to, f, after, PAGE).await?;
-    let next = if events.len() as i64 == PAGE { events.last().map(|e| e.id) } else { None };
+/// One page rendered; `first` says whether it is the export's first page.
+fn render(events: &[Event], format: Format, first: bool) -> Vec<u8> {
     let mut out = String::new();
-    for e in &events {
+    for e in events {
         match format {
             Format::Csv => out.push_str(&csv_row(e)),
             Format::Json => {
                 // Every row but the very first one starts with a comma.
-                out.push_str(if after == 0 && out.is_empty() { "\n" } else { ",\n" });
-                out.push_str(&serde_json::to_string(e).unwrap_or_default());
+                out.push_str(if first && out.is_empty() { "\n" } else { ",\n" });
+                match serde_json::to_string(e) {
+                    Ok(json) => out.push_str(&json),
+                    Err(err) => tracing::error!(error = %err, id = e.id, "An event could not be encoded; left out."),
+                }
             }
         }
     }
-    Ok((out.into_bytes(), next))
+    out.into_bytes()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use super::session::MaybeUser;
-use app::state::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -38,17 +38,27 @@ pub struct DatabaseHealth {
     pub error: Option<String>,
 }
 
+/// What `/api/health` answers: the details for admins, the status alone
+/// for everyone else.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum HealthAnswer {
+    Details(Health),
+    Status { status: &'static str },
+}
+
 /// 200 when healthy, 503 when degraded (so load balancers can act on it).
 /// Only admins see the details; everyone else gets the status alone.
 pub async fn health(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<HealthAnswer>), ApiError> {
     let t0 = Instant::now();
-    let ping = state.store.ping().await;
+    let store = state.service.store();
+    let ping = store.ping().await;
     let latency_ms = (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0;
     let events_stored = match &ping {
-        Ok(()) => state.store.count_events().await.ok(),
+        Ok(()) => store.count_events().await.ok(),
         Err(_) => None,
     };
     let ok = ping.is_ok();
@@ -58,20 +68,22 @@ pub async fn health(
     let health = Health {
         status: if ok { "healthy" } else { "degraded" },
         database: DatabaseHealth {
-            backend: state.store.backend(),
+            backend: store.backend(),
             ok,
             latency_ms,
             error: ping.err().map(|_| "database unreachable".to_string()),
         },
         uptime_seconds: state.started_at.elapsed().as_secs(),
         events_stored,
-        stream_subscribers: state.bus.subscribers(),
-        telemetry_enabled: state.telemetry_enabled(),
+        stream_subscribers: state.service.bus().subscribers(),
+        telemetry_enabled: state.service.telemetry_enabled(),
         version: env!("CARGO_PKG_VERSION"),
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let admin = user.is_some_and(|u| u.is_admin());
-    let body =
-        if admin { serde_json::to_value(&health).unwrap_or_default() } else { json!({ "status": health.status }) };
-    Ok((code, Json(body)))
+    let answer = if user.is_some_and(|u| u.is_admin()) {
+        HealthAnswer::Details(health)
+    } else {
+        HealthAnswer::Status { status: health.status }
+    };
+    Ok((code, Json(answer)))
 }

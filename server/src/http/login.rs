@@ -5,13 +5,13 @@
 //! email and a wrong password take the same time and get the same answer.
 
 use super::error::ApiError;
-use pipeline::auth::{password, session};
-use domain::time;
-use app::state::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use domain::time;
+use pipeline::auth::{password, session};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -67,13 +67,12 @@ pub async fn login(
             (status, Json(serde_json::json!({ "error": message }))).into_response()
         } else {
             let wait = wait_s.map(|s| format!("&wait={s}")).unwrap_or_default();
-            Redirect::to(&format!("/login?error={code}{wait}&next={}", app::views::links::encode_path(&next)))
-                .into_response()
+            Redirect::to(&format!("/login?error={code}{wait}&next={}", domain::url::encode_path(&next))).into_response()
         }
     };
 
     let now = time::now_ms();
-    let account = pipeline::store::normalize_email(&form.email);
+    let account = domain::rules::normalize_email(&form.email);
     let address = peer.ip().to_string();
     let blocked =
         [state.login_per_account.blocked_for(&account, now), state.login_per_address.blocked_for(&address, now)]
@@ -90,7 +89,7 @@ pub async fn login(
         );
     }
 
-    let credentials = match state.store.credentials(&account).await {
+    let credentials = match state.service.store().credentials(&account).await {
         Ok(c) => c,
         Err(e) => return ApiError::Store(e).into_response(),
     };
@@ -109,12 +108,13 @@ pub async fn login(
 
     state.login_per_account.reset(&account);
     let token = session::new_token();
-    if let Err(e) = state.store.create_session(&session::token_hash(&token), user.id, now, now + session::TTL_MS).await
+    if let Err(e) =
+        state.service.store().create_session(&session::token_hash(&token), user.id, now, now + session::TTL_MS).await
     {
         return ApiError::Store(e).into_response();
     }
     tracing::info!(user_id = user.id, "Signed in.");
-    let cookie = session::set_cookie(&token, state.settings.secure_cookies);
+    let cookie = session::set_cookie(&token, state.http.secure_cookies);
     let mut resp = if json {
         Json(serde_json::json!({ "email": user.email, "role": user.role })).into_response()
     } else {
@@ -129,13 +129,13 @@ pub async fn login(
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let token = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::from_cookie_header);
     if let Some(token) = token {
-        if let Err(e) = state.store.revoke_session(&session::token_hash(token), time::now_ms()).await {
+        if let Err(e) = state.service.store().revoke_session(&session::token_hash(token), time::now_ms()).await {
             return ApiError::Store(e).into_response();
         }
     }
     let mut resp =
         if is_json(&headers) { StatusCode::NO_CONTENT.into_response() } else { Redirect::to("/login").into_response() };
-    if let Ok(v) = session::clear_cookie(state.settings.secure_cookies).parse() {
+    if let Ok(v) = session::clear_cookie(state.http.secure_cookies).parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp

@@ -1,15 +1,15 @@
 //! `GET /metrics`: Prometheus text format. Open (like `/api/ping`): it holds
 //! counts and sums, no user data.
 
-use pipeline::ops::IngestCounters;
-use app::state::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
+use pipeline::ops::IngestCounters;
 use std::fmt::Write;
 
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let c = &state.ingest_counters;
+    let c = state.service.counters();
     let mut out = String::new();
     let mut line = |name: &str, kind: &str, help: &str, samples: &[(&str, f64)]| {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -33,14 +33,19 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Events stored since start.",
         &[("", IngestCounters::get(&c.accepted_events) as f64)],
     );
-    line("flowmeter_stream_subscribers", "gauge", "Open live streams.", &[("", state.bus.subscribers() as f64)]);
+    line(
+        "flowmeter_stream_subscribers",
+        "gauge",
+        "Open live streams.",
+        &[("", state.service.bus().subscribers() as f64)],
+    );
     line(
         "flowmeter_telemetry_enabled",
         "gauge",
         "1 when ingest accepts events.",
-        &[("", f64::from(u8::from(state.telemetry_enabled())))],
+        &[("", f64::from(u8::from(state.service.telemetry_enabled())))],
     );
-    match state.store.retained_totals().await {
+    match state.service.store().retained_totals().await {
         Ok(t) => {
             line("flowmeter_retained_events", "gauge", "Events within retention.", &[("", t.events as f64)]);
             line(

@@ -2,16 +2,19 @@
 //! and server functions, static files. One module per resource; [`router`]
 //! is callable from tests.
 //!
-//! Every request first has its session resolved (`session::resolve`), then
-//! passes the CSRF check, then the page guard; each API route names who may
-//! call it with an extractor from [`auth`].
+//! Every request first has its session resolved ([`session::resolve`]),
+//! passes the CSRF check ([`session::csrf`]), then the access layer
+//! ([`access::guard`]), which holds it to its rule in `app::access` before
+//! anything else is parsed. Handlers then parse their input, ask the
+//! pipeline's service, and encode the answer.
 
-pub mod auth;
+pub mod access;
 pub mod budget;
 pub mod error;
 pub mod events;
 pub mod export;
 pub mod health;
+pub mod limiter;
 pub mod login;
 pub mod metrics;
 pub mod params;
@@ -19,7 +22,7 @@ pub mod session;
 pub mod summary;
 pub mod telemetry;
 
-use app::state::AppState;
+use crate::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
@@ -32,6 +35,7 @@ use tower_http::trace::TraceLayer;
 pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let service = state.service.clone();
     Router::new()
         .route("/api/ping", get(health::ping))
         .route("/api/health", get(health::health))
@@ -46,10 +50,16 @@ pub fn router(state: AppState) -> Router {
         .route("/api/telemetry/conversations", get(summary::conversations))
         .route("/api/telemetry/export", get(export::export))
         .route("/api/budget/check", get(budget::check))
-        .leptos_routes(&state, pages, move || shell(options.clone()))
+        // Server functions reach the service through the context.
+        .leptos_routes_with_context(
+            &state,
+            pages,
+            move || leptos::prelude::provide_context(service.clone()),
+            move || shell(options.clone()),
+        )
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(session::guard_pages))
+        .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn(session::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(TraceLayer::new_for_http())

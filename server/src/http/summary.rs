@@ -1,29 +1,26 @@
 //! `GET /api/telemetry/summary` and `GET /api/telemetry/conversations`.
 
-use super::auth::{redact_cost, CanAdmin, CanView};
+use super::access::Reader;
 use super::error::ApiError;
 use super::params::Params;
-use app::api::conversations::load_conversation;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use domain::conversation::{
     ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, MAX_LIST_SIZE,
 };
 use domain::summary::Summary;
 use domain::time;
-use app::state::AppState;
-use pipeline::summary::summarize;
-use axum::extract::{Query, State};
-use axum::Json;
 use serde::Serialize;
 use std::collections::HashMap;
 
 pub async fn summary(
     State(state): State<AppState>,
-    _admin: CanAdmin,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Summary>, ApiError> {
-    let p = Params(&params);
-    let query = p.summary_query()?;
-    Ok(Json(summarize(&state.store, &query, time::now_ms()).await?))
+    let query = Params(&params).summary_query()?;
+    Ok(Json(state.service.summary(&query, time::now_ms()).await?))
 }
 
 #[derive(Serialize)]
@@ -36,35 +33,30 @@ pub struct ConversationList {
 /// `search` (part of the chat id), `persona`, `model` and `status`.
 pub async fn conversations(
     State(state): State<AppState>,
-    CanView(reader): CanView,
+    Reader(viewer): Reader,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let p = Params(&params);
-    let mut body = if let Some(chat) = p.text("chatId") {
-        match load_conversation(&state.store, &chat).await? {
-            Some(detail) => serde_json::to_value(detail).unwrap_or_default(),
-            None => return Err(ApiError::NoSuchConversation(chat)),
-        }
-    } else {
-        let status = match p.text("status") {
-            None => None,
-            Some(s) => Some(ConversationStatus::parse(&s).ok_or(ApiError::BadParam {
-                field: "status",
-                message: format!("`{s}` must be error, running or success"),
-            })?),
+    if let Some(chat) = p.text("chatId") {
+        return match state.service.conversation(&viewer, &chat).await? {
+            Some(detail) => Ok(Json(detail).into_response()),
+            None => Err(ApiError::NoSuchConversation(chat)),
         };
-        let query = ConversationQuery {
-            limit: p.int("limit", 1, MAX_LIST_SIZE)?.unwrap_or(DEFAULT_LIST_SIZE),
-            search: p.text("search"),
-            persona: p.text("persona"),
-            model: p.text("model"),
-            status,
-        };
-        let conversations = state.store.find_conversations(&query).await?;
-        serde_json::to_value(ConversationList { conversations }).unwrap_or_default()
-    };
-    if !reader.sees_cost() {
-        redact_cost(&mut body);
     }
-    Ok(Json(body))
+    let status = match p.text("status") {
+        None => None,
+        Some(s) => Some(ConversationStatus::parse(&s).ok_or(ApiError::BadParam {
+            field: "status",
+            message: format!("`{s}` must be error, running or success"),
+        })?),
+    };
+    let query = ConversationQuery {
+        limit: p.int("limit", 1, MAX_LIST_SIZE)?.unwrap_or(DEFAULT_LIST_SIZE),
+        search: p.text("search"),
+        persona: p.text("persona"),
+        model: p.text("model"),
+        status,
+    };
+    let conversations = state.service.conversations(&viewer, &query).await?;
+    Ok(Json(ConversationList { conversations }).into_response())
 }

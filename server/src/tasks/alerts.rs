@@ -5,12 +5,13 @@
 //! rule's webhook (Slack- and Discord-compatible JSON) with retries and
 //! backoff. A webhook that still fails is recorded on the alert and shown.
 
-use pipeline::alerts::{self as rules, Change};
 use domain::alerts::{Alert, AlertNotice, AlertRule, Budget, RuleKind};
 use domain::money::usd_display;
+use pipeline::alerts::{self as rules, Change};
 use pipeline::ops::IngestCounters;
 use pipeline::rollup::histogram::percentile;
-use app::state::AppState;
+use pipeline::service::Service;
+use pipeline::store::Store;
 use pipeline::store::{Filters, StoreError};
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -32,7 +33,7 @@ impl Default for WebhookPolicy {
 }
 
 pub struct AlertEngine {
-    state: AppState,
+    service: Service,
     client: reqwest::Client,
     policy: WebhookPolicy,
     /// (time, rejected + failed ingest requests so far), for windowed counts.
@@ -53,29 +54,35 @@ struct Reading {
 }
 
 impl AlertEngine {
-    pub fn new(state: AppState, policy: WebhookPolicy) -> AlertEngine {
+    pub fn new(service: Service, policy: WebhookPolicy) -> AlertEngine {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
-        AlertEngine { state, client, policy, samples: Mutex::new(VecDeque::new()), deliveries: Mutex::new(Vec::new()) }
+        AlertEngine {
+            service,
+            client,
+            policy,
+            samples: Mutex::new(VecDeque::new()),
+            deliveries: Mutex::new(Vec::new()),
+        }
     }
 
     /// Measures everything once and acts on the crossings; returns them.
     pub async fn evaluate(&self, now_ms: i64) -> Result<Vec<AlertNotice>, StoreError> {
         self.sample(now_ms);
         let mut readings = Vec::new();
-        for b in self.state.store.budgets().await? {
+        for b in self.service.store().budgets().await? {
             readings.extend(self.budget_readings(&b, now_ms).await?);
         }
-        for r in self.state.store.alert_rules().await?.into_iter().filter(|r| r.enabled) {
+        for r in self.service.store().alert_rules().await?.into_iter().filter(|r| r.enabled) {
             readings.push(self.rule_reading(&r, now_ms).await?);
         }
         let mut notices = Vec::new();
         for r in readings {
-            let open = self.state.store.open_alert(r.source, r.source_id, r.level).await?;
+            let open = self.service.store().open_alert(r.source, r.source_id, r.level).await?;
             match rules::decide(r.value, r.threshold, open.is_some()) {
                 Change::Fire => {
                     let alert = self
-                        .state
-                        .store
+                        .service
+                        .store()
                         .insert_alert(Alert {
                             id: 0,
                             source: r.source.into(),
@@ -97,7 +104,7 @@ impl AlertEngine {
                 }
                 Change::Resolve => {
                     let Some(mut alert) = open else { continue };
-                    self.state.store.resolve_alert(alert.id, now_ms, r.value).await?;
+                    self.service.store().resolve_alert(alert.id, now_ms, r.value).await?;
                     alert.resolved_at = Some(now_ms);
                     alert.value = r.value;
                     tracing::info!(
@@ -125,17 +132,22 @@ impl AlertEngine {
 
     fn announce(&self, change: &str, alert: Alert, webhook: Option<String>) -> AlertNotice {
         let notice = AlertNotice { change: change.into(), alert };
-        self.state.bus.publish_alert(notice.clone());
+        self.service.bus().publish_alert(notice.clone());
         if let Some(url) = webhook {
-            let handle =
-                tokio::spawn(deliver(self.state.clone(), self.client.clone(), self.policy, url, notice.clone()));
+            let handle = tokio::spawn(deliver(
+                self.service.store().clone(),
+                self.client.clone(),
+                self.policy,
+                url,
+                notice.clone(),
+            ));
             self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
         }
         notice
     }
 
     fn sample(&self, now_ms: i64) {
-        let c = &self.state.ingest_counters;
+        let c = self.service.counters();
         let failures = IngestCounters::get(&c.rejected_requests) + IngestCounters::get(&c.failed_requests);
         let mut s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
         s.push_back((now_ms, failures));
@@ -153,7 +165,7 @@ impl AlertEngine {
     }
 
     async fn budget_readings(&self, b: &Budget, now_ms: i64) -> Result<Vec<Reading>, StoreError> {
-        let status = rules::status(&self.state.store, b, now_ms).await?;
+        let status = rules::status(self.service.store(), b, now_ms).await?;
         let scope = match b.scope {
             domain::alerts::BudgetScope::Global => "all models".to_string(),
             _ => format!("{} {}", b.scope.as_str(), b.scope_value),
@@ -188,7 +200,7 @@ impl AlertEngine {
         let from = now_ms - r.window_minutes * 60_000;
         let (value, message) = match r.kind {
             RuleKind::ErrorRate => {
-                let m = pipeline::summary::totals(&self.state.store, from, now_ms + 1, &Filters::default()).await?;
+                let m = pipeline::summary::totals(self.service.store(), from, now_ms + 1, &Filters::default()).await?;
                 let pct = if m.events >= r.min_events.max(1) { m.errors as f64 * 100.0 / m.events as f64 } else { 0.0 };
                 let pct = (pct * 10.0).round() / 10.0;
                 (
@@ -202,7 +214,7 @@ impl AlertEngine {
             RuleKind::P95Latency => {
                 let stage = r.stage.clone().unwrap_or_default();
                 let f = Filters { stage: Some(stage.clone()), ..Filters::default() };
-                let m = pipeline::summary::totals(&self.state.store, from, now_ms + 1, &f).await?;
+                let m = pipeline::summary::totals(self.service.store(), from, now_ms + 1, &f).await?;
                 let p95 = percentile(&m.hist, 0.95).unwrap_or(0) as f64;
                 (
                     p95,
@@ -238,7 +250,7 @@ impl AlertEngine {
 
 /// Posts the notice to a webhook, retrying with doubling delays; records
 /// the outcome on the alert.
-async fn deliver(state: AppState, client: reqwest::Client, policy: WebhookPolicy, url: String, notice: AlertNotice) {
+async fn deliver(store: Store, client: reqwest::Client, policy: WebhookPolicy, url: String, notice: AlertNotice) {
     let a = &notice.alert;
     let text = match notice.change.as_str() {
         "resolved" => format!("[Flowmeter] RESOLVED: {}", a.message),
@@ -252,7 +264,7 @@ async fn deliver(state: AppState, client: reqwest::Client, policy: WebhookPolicy
         match client.post(&url).json(&body).send().await {
             Ok(resp) if resp.status().is_success() => {
                 if notice.change == "fired" {
-                    let _ = state.store.record_webhook(a.id, "delivered", attempt as i64, None).await;
+                    let _ = store.record_webhook(a.id, "delivered", attempt as i64, None).await;
                 }
                 tracing::info!(alert_id = a.id, attempt, "Alert webhook delivered.");
                 return;
@@ -267,14 +279,14 @@ async fn deliver(state: AppState, client: reqwest::Client, policy: WebhookPolicy
         }
     }
     let error = format!("{last_error} after {} attempts", policy.attempts);
-    let _ = state.store.record_webhook(a.id, "failed", policy.attempts as i64, Some(&error)).await;
+    let _ = store.record_webhook(a.id, "failed", policy.attempts as i64, Some(&error)).await;
     tracing::error!(alert_id = a.id, error = %error, "Alert webhook failed.");
 }
 
 /// Runs the engine every `every` until the server stops.
-pub fn spawn(state: AppState, every: Duration) -> JoinHandle<()> {
+pub fn spawn(service: Service, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let engine = AlertEngine::new(state, WebhookPolicy::default());
+        let engine = AlertEngine::new(service, WebhookPolicy::default());
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;

@@ -3,7 +3,7 @@
 
 use domain::time;
 use pipeline::rollup::Grain;
-use app::state::AppState;
+use pipeline::service::Service;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -16,10 +16,10 @@ pub fn cutoff(now_ms: i64, days: i64) -> i64 {
     Grain::Day.floor(now_ms - days * Grain::Day.ms())
 }
 
-pub async fn run_once(state: &AppState) {
-    let days = state.retention_days();
+pub async fn run_once(service: &Service) {
+    let days = service.retention_days();
     let now = time::now_ms();
-    match state.store.apply_retention(cutoff(now, days), now).await {
+    match service.store().apply_retention(cutoff(now, days), now).await {
         Ok(r) => tracing::info!(
             days,
             events = r.events,
@@ -33,11 +33,11 @@ pub async fn run_once(state: &AppState) {
     }
 }
 
-pub fn spawn(state: AppState) -> JoinHandle<()> {
+pub fn spawn(service: Service) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::time::sleep(FIRST_AFTER).await;
         loop {
-            run_once(&state).await;
+            run_once(&service).await;
             tokio::time::sleep(EVERY).await;
         }
     })

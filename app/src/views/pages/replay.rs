@@ -128,9 +128,9 @@ pub fn ReplayPage() -> impl IntoView {
 fn ReplayHead(d: ConversationDetail, admin: bool, steps: RwSignal<Vec<Event>>) -> impl IntoView {
     let status = move || steps.with(|s| outcome(s).as_str());
     let started = steps.with_untracked(|s| s.first().map(|e| e.ts).unwrap_or(0));
-    let cost = (admin && d.events > 0).then(|| {
-        let unpriced = (d.unpriced_events > 0).then(|| format!(" + {} unpriced", d.unpriced_events));
-        view! { <span data-head="cost">{usd_display(d.cost_nanos)}{unpriced}</span> }
+    let cost = d.cost_nanos.shown().copied().filter(|_| admin && d.events > 0).map(|nanos| {
+        let unpriced = d.unpriced_events.shown().copied().filter(|n| *n > 0).map(|n| format!(" + {n} unpriced"));
+        view! { <span data-head="cost">{usd_display(nanos)}{unpriced}</span> }
     });
     view! {
         <header class="replay-head">

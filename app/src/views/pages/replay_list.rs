@@ -142,8 +142,9 @@ fn ConversationRow(c: ConversationSummary, admin: bool) -> impl IntoView {
             <td class="num cv-dur" data-label="duration">{format_ms(c.duration_ms())}</td>
             <td class="muted cv-who">{if who.is_empty() { "—".to_string() } else { who }}</td>
             {admin.then(|| {
-                let unpriced = (c.unpriced_events > 0).then(|| view! { <span class="unpriced">" +unpriced"</span> });
-                view! { <td class="num cv-cost" data-cost=c.cost_nanos>{usd_display(c.cost_nanos)}{unpriced}</td> }
+                let cost = c.cost_nanos.shown().copied();
+                let unpriced = c.unpriced_events.shown().is_some_and(|n| *n > 0).then(|| view! { <span class="unpriced">" +unpriced"</span> });
+                view! { <td class="num cv-cost" data-cost=cost>{cost.map(usd_display)}{unpriced}</td> }
             })}
         </tr>
     }

@@ -2,6 +2,7 @@
 
 use super::action_error;
 use crate::api::admin::{get_admin_settings, SetRetentionDays, SetTelemetry};
+use crate::domain::rules::RETENTION_DAYS;
 use leptos::prelude::*;
 
 #[component]
@@ -43,7 +44,7 @@ pub fn Settings() -> impl IntoView {
                             <fieldset class="plain" disabled=move || !ready.get()>
                                 <label>
                                     {format!("Keep data for (days, now {}): ", s.retention_days)}
-                                    <input type="number" min="1" max="3650" required bind:value=days aria-label="Retention days"/>
+                                    <input type="number" min={*RETENTION_DAYS.start()} max={*RETENTION_DAYS.end()} required bind:value=days aria-label="Retention days"/>
                                 </label>
                                 <button type="submit" class="button">"Save retention"</button>
                             </fieldset>

@@ -2,8 +2,9 @@
 //! alerts they raised — including webhooks that failed.
 
 use crate::api::costs::{
-    list_alert_rules, list_alerts, list_budgets, BudgetInput, DeleteAlertRule, DeleteBudget, SaveAlertRule, SaveBudget,
+    list_alert_rules, list_alerts, list_budgets, DeleteAlertRule, DeleteBudget, SaveAlertRule, SaveBudget,
 };
+use crate::domain::alerts::BudgetInput;
 use crate::domain::alerts::{AlertRule, BudgetStatus, RuleKind};
 use crate::domain::money::usd_display;
 use crate::domain::time;

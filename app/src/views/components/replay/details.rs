@@ -5,6 +5,7 @@
 use super::Player;
 use crate::domain::money::usd_display;
 use crate::domain::replay::pretty_meta;
+use crate::domain::visibility::Cost;
 use crate::domain::{time, Event};
 use crate::views::components::info_cards::format_ms;
 use leptos::prelude::*;
@@ -35,8 +36,9 @@ pub fn EventDetails(e: Event, admin: bool) -> impl IntoView {
         t
     };
     let cost = match e.cost_nanos {
-        Some(n) => usd_display(n),
-        None => "unpriced".to_string(),
+        Cost::Shown(Some(n)) => usd_display(n),
+        Cost::Shown(None) => "unpriced".to_string(),
+        Cost::Hidden => "—".to_string(),
     };
     let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let meta = pretty_meta(&e);

@@ -1,0 +1,107 @@
+//! Users and API keys: created, changed and listed in the admin area (and
+//! from the command line), and the check of a key a request carries.
+
+use super::error::Context;
+use super::{Service, ServiceError};
+use crate::auth::password;
+use crate::store::{hash_key, NewApiKey, Store};
+use domain::auth::{ApiKeyRecord, KeyScope, Role, UserView};
+use domain::rules;
+
+const NOT_CHANGED: &str = "the store is unavailable; nothing was changed";
+
+/// Creates an account (the admin area and `server create-user` both come
+/// here, so both apply the same rules).
+pub async fn create_user(
+    store: &Store,
+    email: &str,
+    password: &str,
+    role: Role,
+    now_ms: i64,
+) -> Result<UserView, ServiceError> {
+    let email = rules::email(email).map_err(|m| ServiceError::invalid("email", m))?;
+    rules::password(password).map_err(|m| ServiceError::invalid("password", m))?;
+    let typed = password.to_string();
+    // Hashing is deliberately slow: keep it off the async workers.
+    let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
+        .await
+        .map_err(|e| ServiceError::Conflict(format!("hashing the password failed: {e}")))?
+        .map_err(|e| ServiceError::Conflict(format!("hashing the password failed: {e}")))?;
+    let created = store.create_user(&email, &hash, role, now_ms).await.or_unavailable(NOT_CHANGED)?;
+    created.ok_or_else(|| ServiceError::Conflict(format!("{email} has an account already")))
+}
+
+impl Service {
+    /// The scope of `key`: a configured ingest key, or an active stored
+    /// one (its use noted); `None` when it is neither.
+    pub async fn verify_key(&self, key: &str, now_ms: i64) -> Result<Option<KeyScope>, ServiceError> {
+        let hash = hash_key(key.trim());
+        if self.config_key_hashes.contains(&hash) {
+            return Ok(Some(KeyScope::Ingest));
+        }
+        Ok(self.store.verify_api_key(&hash, now_ms).await?)
+    }
+
+    pub async fn users(&self) -> Result<Vec<UserView>, ServiceError> {
+        self.store.list_users().await.or_unavailable(NOT_CHANGED)
+    }
+
+    pub async fn create_user(
+        &self,
+        email: &str,
+        password: &str,
+        role: Role,
+        now_ms: i64,
+    ) -> Result<UserView, ServiceError> {
+        create_user(&self.store, email, password, role, now_ms).await
+    }
+
+    /// Refuses a change that would leave no admin able to sign in.
+    async fn keeps_an_admin(&self, user_id: i64) -> Result<(), ServiceError> {
+        let users = self.users().await?;
+        let others = users.iter().filter(|u| u.id != user_id && u.role == Role::Admin && !u.disabled).count();
+        if others == 0 {
+            return Err(ServiceError::Conflict("this is the last active admin".into()));
+        }
+        Ok(())
+    }
+
+    pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), ServiceError> {
+        if role != Role::Admin {
+            self.keeps_an_admin(user_id).await?;
+        }
+        match self.store.set_role(user_id, role).await.or_unavailable(NOT_CHANGED)? {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound { field: "userId", what: "user" }),
+        }
+    }
+
+    /// Disables a user (ending every session of theirs at once) or lets
+    /// them back in.
+    pub async fn set_disabled(&self, user_id: i64, disabled: bool, now_ms: i64) -> Result<(), ServiceError> {
+        if disabled {
+            self.keeps_an_admin(user_id).await?;
+        }
+        match self.store.set_disabled(user_id, disabled, now_ms).await.or_unavailable(NOT_CHANGED)? {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound { field: "userId", what: "user" }),
+        }
+    }
+
+    pub async fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, ServiceError> {
+        self.store.list_api_keys().await.or_unavailable(NOT_CHANGED)
+    }
+
+    /// Mints a key; its plaintext is in the answer and nowhere else.
+    pub async fn create_api_key(&self, name: &str, scope: KeyScope, now_ms: i64) -> Result<NewApiKey, ServiceError> {
+        let name = rules::name(name).map_err(|m| ServiceError::invalid("name", m))?;
+        self.store.create_api_key(&name, scope, now_ms).await.or_unavailable(NOT_CHANGED)
+    }
+
+    pub async fn revoke_api_key(&self, id: i64, now_ms: i64) -> Result<(), ServiceError> {
+        match self.store.revoke_api_key(id, now_ms).await.or_unavailable(NOT_CHANGED)? {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound { field: "keyId", what: "active key" }),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Reading events: the history API's pages, the latest events (the flow
+//! page's first paint) and the live stream — each shaped for its viewer.
+
+use super::error::Context;
+use super::{Service, ServiceError, Viewer};
+use crate::store::HistoryQuery;
+use crate::stream::{self, Resume, StreamItem};
+use domain::visibility::HideCost;
+use domain::Event;
+use futures::{Stream, StreamExt};
+use serde::Serialize;
+use tokio_stream::wrappers::ReceiverStream;
+
+/// One page of the history API, newest first.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub events: Vec<Event>,
+    /// Pass as `before` for the next (older) page; null on the last page.
+    pub next_before: Option<i64>,
+}
+
+impl HideCost for HistoryPage {
+    fn hide_cost(&mut self) {
+        self.events.hide_cost();
+    }
+}
+
+impl Service {
+    pub async fn history(&self, viewer: &Viewer, q: &HistoryQuery) -> Result<HistoryPage, ServiceError> {
+        let events = self.store.history(q).await?;
+        let next_before = (events.len() as i64 == q.limit).then(|| events.last().map(|e| e.id)).flatten();
+        Ok(viewer.shape(HistoryPage { events, next_before }))
+    }
+
+    /// The latest `limit` events, newest first.
+    pub async fn latest(&self, viewer: &Viewer, limit: i64) -> Result<Vec<Event>, ServiceError> {
+        let events = self.store.latest(limit).await.or_unavailable("the event store is unavailable")?;
+        Ok(viewer.shape(events))
+    }
+
+    /// The live stream from `resume` on (see [`stream`]): events shaped for
+    /// `viewer`, and alert notices when the viewer gets them. The bus
+    /// subscription is taken before this returns.
+    pub async fn stream(
+        &self,
+        viewer: Viewer,
+        resume: Resume,
+        now_ms: i64,
+    ) -> Result<impl Stream<Item = StreamItem> + Send + 'static, ServiceError> {
+        let items = stream::open(self.store.clone(), self.bus.clone(), resume, now_ms, viewer.sees_alerts()).await?;
+        Ok(ReceiverStream::new(items).map(move |item| match item {
+            StreamItem::Event(e) => StreamItem::Event(viewer.shape(e)),
+            other => other,
+        }))
+    }
+}

@@ -1,0 +1,100 @@
+//! The service layer: every question the REST API and the server functions
+//! ask, answered once. A REST handler or a server function parses its
+//! input, asks the [`Service`], and encodes the answer; the service checks
+//! values (errors name the field), reads and writes through the store, and
+//! returns records already shaped for the [`Viewer`] asking.
+//!
+//! Who may ask what is not decided here: the access rule table does that
+//! before anything is parsed. The service only applies what follows from
+//! who is asking (no cost for viewers).
+//!
+//! - [`events`]: history, the latest events, the live stream.
+//! - [`conversations`]: the replay list and one conversation.
+//! - [`costs`]: summaries, cost over time, turns, exports.
+//! - [`budgets`]: budgets, alert rules, alerts and the budget check.
+//! - [`pricing`]: the price table, price changes, repricing.
+//! - [`accounts`]: users, API keys and sign-in credentials.
+//! - [`settings`]: the telemetry switch and retention.
+
+pub mod accounts;
+pub mod budgets;
+pub mod conversations;
+pub mod costs;
+pub mod error;
+pub mod events;
+pub mod pricing;
+pub mod settings;
+pub mod viewer;
+
+pub use error::ServiceError;
+pub use viewer::Viewer;
+
+use crate::bus::Bus;
+use crate::ingest::Ingestor;
+use crate::ops::IngestCounters;
+use crate::price::Pricing;
+use crate::store::Store;
+use settings::Switches;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// What the service is built from (see the server's configuration).
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// SHA-256 hashes of the ingest keys from the configuration.
+    pub config_key_hashes: HashSet<String>,
+    /// `TELEMETRY_ENABLED`: where the admin switch starts.
+    pub telemetry_enabled: bool,
+    /// Days of data kept, as stored (or configured when nothing is stored).
+    pub retention_days: i64,
+}
+
+/// A cheap, clonable handle: every clone shares the same store, bus,
+/// price table and switches.
+#[derive(Clone, Debug)]
+pub struct Service {
+    store: Store,
+    bus: Bus,
+    ingestor: Ingestor,
+    pricing: Pricing,
+    config_key_hashes: Arc<HashSet<String>>,
+    switches: Arc<Switches>,
+    counters: Arc<IngestCounters>,
+}
+
+impl Service {
+    pub fn new(store: Store, pricing: Pricing, settings: Settings) -> Service {
+        let bus = Bus::default();
+        Service {
+            ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone()),
+            store,
+            bus,
+            pricing,
+            config_key_hashes: Arc::new(settings.config_key_hashes),
+            switches: Arc::new(Switches::new(settings.telemetry_enabled, settings.retention_days)),
+            counters: Arc::new(IngestCounters::default()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn bus(&self) -> &Bus {
+        &self.bus
+    }
+
+    /// The ingest pipeline (the simulator feeds it in-process).
+    pub fn ingestor(&self) -> &Ingestor {
+        &self.ingestor
+    }
+
+    pub fn pricing(&self) -> &Pricing {
+        &self.pricing
+    }
+
+    /// What ingest did since start (for `/metrics` and the alert rules).
+    pub fn counters(&self) -> &IngestCounters {
+        &self.counters
+    }
+}

@@ -1,0 +1,176 @@
+//! Statements the store writes once and runs on either backend.
+//!
+//! A [`Statement`] is SQL text with its values, bound as it is written
+//! (`$1`, `$2`, … work on SQLite and Postgres alike). [`Backend`] runs one on
+//! a connection of either database: the bounds sqlx needs for that are
+//! stated once, on its blanket implementation, so the helpers that write
+//! inside a transaction are plain generic `async fn`s over `DB: Backend`.
+
+use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Transaction, Type};
+use std::fmt::Write;
+
+/// One value to bind.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Value {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Value::OptInt(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        Value::OptText(v)
+    }
+}
+
+/// SQL text and the values its placeholders stand for, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct Statement {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl Statement {
+    pub fn new(sql: impl Into<String>) -> Statement {
+        Statement { sql: sql.into(), values: Vec::new() }
+    }
+
+    pub fn push(&mut self, sql: &str) -> &mut Statement {
+        self.sql.push_str(sql);
+        self
+    }
+
+    /// Writes the next placeholder and binds `v` to it.
+    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Statement {
+        self.values.push(v.into());
+        let _ = write!(self.sql, "${}", self.values.len());
+        self
+    }
+
+    /// `VALUES (…), (…)`: one tuple per row, its values bound by `row`.
+    pub fn values<T>(&mut self, rows: &[T], mut row: impl FnMut(&mut Tuple<'_>, &T)) -> &mut Statement {
+        self.sql.push_str("VALUES ");
+        for (i, r) in rows.iter().enumerate() {
+            self.sql.push_str(if i == 0 { "(" } else { ", (" });
+            row(&mut Tuple { st: self, first: true }, r);
+            self.sql.push(')');
+        }
+        self
+    }
+
+    #[cfg(test)]
+    fn sql(&self) -> &str {
+        &self.sql
+    }
+}
+
+/// The values of one `VALUES` tuple.
+pub(super) struct Tuple<'a> {
+    st: &'a mut Statement,
+    first: bool,
+}
+
+impl Tuple<'_> {
+    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
+        if !std::mem::take(&mut self.first) {
+            self.st.sql.push_str(", ");
+        }
+        self.st.bind(v);
+        self
+    }
+}
+
+/// A database the store's generic helpers run on: SQLite and Postgres.
+pub(super) trait Backend: Database {
+    /// Runs `st` in the transaction.
+    async fn execute(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<(), sqlx::Error>;
+
+    /// Runs `st` in the transaction and reads every row it returns.
+    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<Vec<O>, sqlx::Error>
+    where
+        O: Send + Unpin + for<'r> FromRow<'r, Self::Row>;
+}
+
+impl<DB> Backend for DB
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+{
+    async fn execute(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<(), sqlx::Error> {
+        let args = arguments::<DB>(&st.values)?;
+        sqlx::query_with(&st.sql, args).execute(&mut **tx).await.map(drop)
+    }
+
+    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<Vec<O>, sqlx::Error>
+    where
+        O: Send + Unpin + for<'r> FromRow<'r, Self::Row>,
+    {
+        let args = arguments::<DB>(&st.values)?;
+        sqlx::query_as_with(&st.sql, args).fetch_all(&mut **tx).await
+    }
+}
+
+fn arguments<'q, DB>(values: &[Value]) -> Result<DB::Arguments<'q>, sqlx::Error>
+where
+    DB: Database,
+    for<'a> i64: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+    for<'a> String: Encode<'a, DB> + Type<DB>,
+    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+{
+    use sqlx::Arguments;
+    let mut args = DB::Arguments::default();
+    for v in values {
+        match v {
+            Value::Int(i) => args.add(*i),
+            Value::OptInt(i) => args.add(*i),
+            Value::Text(s) => args.add(s.clone()),
+            Value::OptText(s) => args.add(s.clone()),
+        }
+        .map_err(sqlx::Error::Encode)?;
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_values() {
+        let mut st = Statement::new("INSERT INTO t (a, b) ");
+        st.values(&[(1i64, "x"), (2, "y")], |t, (a, b)| {
+            t.bind(*a).bind(*b);
+        });
+        st.push(" WHERE c = ").bind(Some(3i64));
+        assert_eq!(st.sql(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5");
+        assert_eq!(st.values[1], Value::Text("x".into()));
+        assert_eq!(st.values.len(), 5);
+    }
+}

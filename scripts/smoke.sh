@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Smoke test of the release binary — what `scripts/run.sh` serves: it
+# starts, answers /api/ping, renders /login, takes an event and shows it in
+# the history. Called by scripts/test.sh after `cargo leptos build --release`.
+# Runs on its own port with a throwaway SQLite file; stops the server on exit.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="${FLOWMETER_BIN:-target/release/server}"
+PORT="${FLOWMETER_SMOKE_PORT:-3917}"
+URL="http://127.0.0.1:$PORT"
+TMP="$(mktemp -d)"
+KEY="smoke-$(date +%s)-$RANDOM"
+EMAIL=smoke@flowmeter.local
+PASSWORD="smoke password $RANDOM"
+SERVER_PID=""
+
+stop() {
+  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap stop EXIT
+
+fail() {
+  echo "smoke: FAILED: $*" >&2
+  echo "--- server log" >&2
+  tail -n 40 "$TMP/server.log" >&2 || true
+  exit 1
+}
+
+# Prints a request's status; its body is in $TMP/body.
+request() {
+  curl -sS -o "$TMP/body" -w '%{http_code}' "$@" || fail "curl $*"
+}
+
+export FLOWMETER_CONFIG="$TMP/none.toml" DATABASE_URL="sqlite://$TMP/smoke.db" FLOWMETER_ADDRESS="127.0.0.1:$PORT"
+export INGEST_API_KEYS="$KEY" SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn
+
+echo "$PASSWORD" | "$BIN" create-admin --email "$EMAIL" >/dev/null || fail "create-admin"
+"$BIN" serve >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+
+# Up when /api/ping answers (a condition, not a fixed sleep), within 60 s.
+for _ in $(seq 1 600); do
+  curl -sf "$URL/api/ping" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited"
+  sleep 0.1
+done
+[[ "$(request "$URL/api/ping")" == 200 ]] || fail "/api/ping"
+grep -q '"ok"' "$TMP/body" || fail "/api/ping body: $(cat "$TMP/body")"
+
+[[ "$(request "$URL/login")" == 200 ]] || fail "/login status"
+grep -q 'name="password"' "$TMP/body" || fail "/login has no sign-in form"
+grep -q '/pkg/flowmeter' "$TMP/body" || fail "/login does not load the site's assets"
+
+CHAT="smoke-chat-$RANDOM"
+status="$(request -X POST "$URL/api/events" -H "X-API-Key: $KEY" -H 'Content-Type: application/json' \
+  -d "{\"chatId\":\"$CHAT\",\"stage\":\"intent\",\"model\":\"gpt-4o\",\"usage\":{\"inputTokens\":100}}")"
+[[ "$status" == 202 ]] || fail "POST /api/events: $status $(cat "$TMP/body")"
+
+status="$(request -X POST "$URL/api/auth/login" -H 'Content-Type: application/json' -c "$TMP/cookies" \
+  -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}")"
+[[ "$status" == 200 ]] || fail "sign-in: $status"
+[[ "$(request -b "$TMP/cookies" "$URL/api/telemetry/history?chatId=$CHAT")" == 200 ]] || fail "history status"
+grep -q "\"chatId\":\"$CHAT\"" "$TMP/body" || fail "the event is not in the history: $(cat "$TMP/body")"
+grep -q '"costNanos":250000' "$TMP/body" || fail "the event was not priced: $(cat "$TMP/body")"
+
+echo "    smoke: release binary serves /api/ping, /login, ingest and history"

@@ -1,0 +1,81 @@
+//! The two migrations cannot drift: every table has the same columns (and
+//! nullability) on SQLite and Postgres, and the rollup tables have exactly
+//! the columns `rollup::Metrics` declares.
+
+#[macro_use]
+mod common;
+
+use common::{Backend, TestServer};
+use pipeline::rollup::{Grain, Metrics};
+use pipeline::store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+
+both_backends!(rollup_tables_have_the_declared_columns);
+
+/// table → column → nullable, from the database's own catalogue.
+type Schema = BTreeMap<String, BTreeMap<String, bool>>;
+
+async fn schema(store: &Store) -> Schema {
+    let rows: Vec<(String, String, bool)> = match store {
+        Store::Sqlite { readers, .. } => sqlx::query_as(
+            "SELECT m.name, c.name, c.\"notnull\" = 0 AND c.pk = 0 FROM sqlite_master m, pragma_table_info(m.name) c \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+        )
+        .fetch_all(readers)
+        .await
+        .unwrap(),
+        Store::Postgres(pool) => sqlx::query_as(
+            "SELECT c.table_name::text, c.column_name::text, c.is_nullable = 'YES' AND k.column_name IS NULL \
+             FROM information_schema.columns c LEFT JOIN ( \
+                 SELECT u.table_name, u.column_name FROM information_schema.table_constraints t \
+                 JOIN information_schema.key_column_usage u ON u.constraint_name = t.constraint_name \
+                 WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = 'public') k \
+               ON k.table_name = c.table_name AND k.column_name = c.column_name \
+             WHERE c.table_schema = 'public' AND c.table_name <> '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    let mut out = Schema::new();
+    for (table, column, nullable) in rows {
+        out.entry(table).or_default().insert(column, nullable);
+    }
+    out
+}
+
+async fn rollup_tables_have_the_declared_columns(b: Backend) {
+    let t = TestServer::start(b).await;
+    let schema = schema(t.server.state.service.store()).await;
+    let names = |table: &str| schema[table].keys().cloned().collect::<BTreeSet<String>>();
+    let dims = ["bucket", "model", "stage", "persona", "status"].map(String::from);
+    for g in Grain::ALL {
+        let want: BTreeSet<String> = dims.iter().cloned().chain(Metrics::columns()).collect();
+        assert_eq!(names(g.table()), want, "{}", g.table());
+        let want: BTreeSet<String> =
+            std::iter::once("bucket".to_string()).chain(Metrics::TOTAL_COLUMNS.iter().map(|c| c.to_string())).collect();
+        assert_eq!(names(g.total_table()), want, "{}", g.total_table());
+    }
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_and_postgres_schemas_match() {
+    if common::postgres_admin_url().is_none() {
+        return;
+    }
+    let (lite, pg) = (TestServer::start(Backend::Sqlite).await, TestServer::start(Backend::Postgres).await);
+    let (a, b) = (schema(lite.server.state.service.store()).await, schema(pg.server.state.service.store()).await);
+    assert!(a.len() > 10, "every table is listed: {:?}", a.keys());
+    let tables: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut drift = Vec::new();
+    for table in tables {
+        match (a.get(table), b.get(table)) {
+            (Some(x), Some(y)) if x == y => {}
+            (x, y) => drift.push(format!("{table}:\n  sqlite   {x:?}\n  postgres {y:?}")),
+        }
+    }
+    assert!(drift.is_empty(), "the migrations differ:\n{}", drift.join("\n"));
+    lite.stop().await;
+    pg.stop().await;
+}
