@@ -5,7 +5,6 @@
 
 use leptos::prelude::ServerFnError;
 
-#[cfg(feature = "ssr")]
 fn with_status(status: u16, message: String) -> ServerFnError {
     if let (Some(resp), Ok(code)) =
         (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(status))
@@ -16,7 +15,6 @@ fn with_status(status: u16, message: String) -> ServerFnError {
 }
 
 /// A refusal of the service, with its status.
-#[cfg(feature = "ssr")]
 pub fn refused(e: pipeline::service::ServiceError) -> ServerFnError {
     if let pipeline::service::ServiceError::Unavailable { source, .. } = &e {
         tracing::error!(error = %source, "A server function failed in the store.");
@@ -25,7 +23,6 @@ pub fn refused(e: pipeline::service::ServiceError) -> ServerFnError {
 }
 
 /// A caller the access rules turn away: 401 or 403.
-#[cfg(feature = "ssr")]
 pub fn denied(d: crate::access::Denied) -> ServerFnError {
     match d {
         crate::access::Denied::Unauthorized(m) => with_status(401, m.to_string()),

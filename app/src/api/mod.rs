@@ -8,6 +8,7 @@ pub mod admin;
 pub mod conversations;
 pub mod costs;
 pub mod dashboard;
+#[cfg(feature = "ssr")]
 pub mod errors;
 pub mod pricing;
 pub mod summary;

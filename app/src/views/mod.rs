@@ -17,10 +17,6 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use pages::{admin::AdminPage, costs::CostsPage, home::HomePage, login::LoginPage, not_found::NotFound};
 use pages::{replay::ReplayPage, replay_list::ReplayListPage};
 
-/// Who is signed in (`None` on the sign-in page). Views read it to decide
-/// what to draw for admins; access itself is decided on the server.
-pub type MeResource = Resource<Result<Option<crate::domain::auth::Me>, ServerFnError>>;
-
 /// False until the page has hydrated. Forms handled in the browser keep
 /// their fields in a `<fieldset>` disabled until then: text typed earlier
 /// would reach the page but not the signals the submit reads, and an early
@@ -56,8 +52,10 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(LiveStore::new());
     // Who is signed in decides the navigation; the server decides access.
-    let me: MeResource = Resource::new_blocking(|| (), |_| get_me());
-    provide_context(me);
+    // Awaited in this one Suspense only: Leptos 0.8 can leave an SSR
+    // response hanging when one resource is awaited in two (leptos#4851).
+    // Pages tell an admin by the cost figures the server left in their data.
+    let me = Resource::new_blocking(|| (), |_| get_me());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/flowmeter.css"/>

@@ -42,6 +42,9 @@ pub enum ApiError {
     Service(#[from] ServiceError),
     #[error("the event store is unavailable")]
     Store(#[from] StoreError),
+    /// A handler panicked (a bug): answered rather than left hanging.
+    #[error("internal error; it was logged")]
+    Panicked,
 }
 
 #[derive(Serialize)]
@@ -67,6 +70,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::CrossSite => StatusCode::FORBIDDEN,
             ApiError::NotFound | ApiError::NoSuchConversation(_) => StatusCode::NOT_FOUND,
+            ApiError::Panicked => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -84,6 +88,10 @@ impl IntoResponse for ApiError {
             | ApiError::Service(ServiceError::Unavailable { source: e, .. }) => {
                 tracing::error!(error = %e, "Store failure answered with 503.");
                 "the event store is unavailable; nothing was stored, retry later".to_string()
+            }
+            ApiError::Panicked => {
+                tracing::error!("A request handler panicked; answered 500 (the panic is printed above).");
+                self.to_string()
             }
             other => other.to_string(),
         };

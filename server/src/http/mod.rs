@@ -30,6 +30,7 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use error::ApiError;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
@@ -62,6 +63,36 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn(session::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
+        .layer(answer_panics())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A panic in a handler, or in a page's server-side render, is answered
+/// with a 500 instead of leaving the client waiting on a dropped task.
+/// (Leptos 0.8 can, rarely, read a disposed value while streaming a page.)
+pub fn answer_panics() -> CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> axum::response::Response> {
+    fn answer(_: Box<dyn std::any::Any + Send>) -> axum::response::Response {
+        axum::response::IntoResponse::into_response(ApiError::Panicked)
+    }
+    CatchPanicLayer::custom(answer as fn(_) -> _)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_answered_500_not_left_hanging() {
+        let router = axum::Router::new()
+            .route("/boom", axum::routing::get(|| async { panic!("a bug") as &'static str }))
+            .layer(super::answer_panics());
+        let resp = router.oneshot(Request::get("/boom").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(resp.status(), 500);
+        let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"], "internal error; it was logged");
+    }
 }

@@ -96,7 +96,7 @@ pub fn CostsPage() -> impl IntoView {
     let models =
         Memo::new(move |_| summary.with(|s| s.model_usage.iter().map(|m| m.model.clone()).collect::<Vec<_>>()));
     let bucket = move || summary.with(|s| s.bucket.clone());
-    let opts = |f: fn(&Summary) -> charming::Chart| {
+    let opts = move |f: fn(&Summary) -> charming::Chart| {
         Signal::derive(move || good.with(Option::is_some).then(|| summary.with(f)))
     };
     let time_chart = Signal::derive(move || trend.with(|t| t.as_ref().map(|t| chart::cost_over_time(t, &bucket()))));
@@ -107,9 +107,11 @@ pub fn CostsPage() -> impl IntoView {
         <Script src="/vendor/echarts.min.js"/>
         <h1 class="page-title">"Cost monitor"</h1>
         <RangePicker view/>
-        // Figures read the answers, so they render once those are in (on the
-        // server too); a refresh keeps them until the new ones arrive, and
-        // live events move them in place meanwhile.
+        // Everything drawn from the answers sits in this one Transition: it
+        // renders once they are in (on the server too), a refresh keeps it
+        // until the new ones arrive, and live events move it in place
+        // meanwhile. One Transition, because Leptos 0.8 can leave an SSR
+        // response hanging when one resource is awaited in two (leptos#4851).
         <Transition fallback=|| view! { <div class="skeleton figures" aria-label="Loading"></div> }>
             {move || Suspend::new(async move {
                 let (s, t, m) = (summary_res.await, today_res.await, trend_res.await);
@@ -131,21 +133,14 @@ pub fn CostsPage() -> impl IntoView {
                     }>
                         <KeyFigures summary/>
                     </Show>
-                }
-            })}
-        </Transition>
-        // Charts draw in the browser only; their boxes do not depend on data.
-        <div class="charts">
-            <EChart id="chart-cost-time" title="Cost over time by model" options=time_chart/>
-            <EChart id="chart-cost-model" title="Cost per model" options=opts(chart::cost_per_model)/>
-            <EChart id="chart-tokens-model" title="Tokens per model" options=opts(chart::tokens_per_model)/>
-            <EChart id="chart-cost-persona" title="Cost by persona" options=opts(chart::cost_by_persona)/>
-            <EChart id="chart-cost-stage" title="Cost by stage" options=opts(chart::cost_by_stage)/>
-        </div>
-        <Transition fallback=|| view! { <div class="skeleton rows"></div> }>
-            {move || Suspend::new(async move {
-                let _ = summary_res.await;
-                view! {
+                    // Charts draw in the browser only.
+                    <div class="charts">
+                        <EChart id="chart-cost-time" title="Cost over time by model" options=time_chart/>
+                        <EChart id="chart-cost-model" title="Cost per model" options=opts(chart::cost_per_model)/>
+                        <EChart id="chart-tokens-model" title="Tokens per model" options=opts(chart::tokens_per_model)/>
+                        <EChart id="chart-cost-persona" title="Cost by persona" options=opts(chart::cost_by_persona)/>
+                        <EChart id="chart-cost-stage" title="Cost by stage" options=opts(chart::cost_by_stage)/>
+                    </div>
                     <datalist id="model-names">
                         {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
                     </datalist>

@@ -18,7 +18,6 @@ use crate::views::components::replay::controls::Controls;
 use crate::views::components::replay::details::StepDetails;
 use crate::views::components::replay::waterfall::Waterfall;
 use crate::views::components::replay::Player;
-use crate::views::MeResource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -26,11 +25,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[component]
 pub fn ReplayPage() -> impl IntoView {
     let live = expect_context::<LiveStore>();
-    let me = expect_context::<MeResource>();
     let params = use_params_map();
     let query = use_query_map();
     let chat = Memo::new(move |_| params.with(|p| p.get("chat").unwrap_or_default()));
     let detail = Resource::new(move || chat.get(), get_conversation);
+    // The server reads the title after the page's owner may be gone: a
+    // disposed `chat` falls back to the chat it opened with, never panics.
+    let opened = chat.get_untracked();
+    let title = move || format!("Replay {}", chat.try_get().unwrap_or_else(|| opened.clone()));
     let start = query
         .with_untracked(|q| q.get("step").and_then(|s| s.parse::<usize>().ok()).map_or(0, |s| s.saturating_sub(1)));
     let steps = RwSignal::new(Vec::<Event>::new());
@@ -74,11 +76,10 @@ pub fn ReplayPage() -> impl IntoView {
     let canvas_open = RwSignal::new(false);
 
     view! {
-        <Title text=move || format!("Replay {}", chat.get())/>
+        <Title text=title/>
         <p class="crumbs"><a href="/replay">"← Conversations"</a></p>
         <Suspense fallback=|| view! { <div class="skeleton figures" aria-label="Loading"></div> }>
             {move || Suspend::new(async move {
-                let admin = me.await.ok().flatten().is_some_and(|m| m.is_admin());
                 match detail.await {
                     Err(e) => view! { <p class="panel error-banner" role="alert">{e.to_string()}</p> }.into_any(),
                     Ok(None) => {
@@ -96,13 +97,17 @@ pub fn ReplayPage() -> impl IntoView {
                         .into_any()
                     }
                     Ok(Some(d)) => {
+                        // The server shaped the answer for this reader: cost
+                        // shown means an admin (never await `me` here: one
+                        // resource awaited in two Suspense hangs some SSR).
+                        let admin = d.cost_nanos.shown().is_some();
                         let loaded = replay_steps(&d);
                         player.pos.set(start.min(loaded.len().saturating_sub(1)));
                         merged_up_to.set_value(loaded.iter().map(|e| e.id).max().unwrap_or(0));
                         steps.set(loaded);
                         view! {
                             <div class="replay" data-playing=move || player.playing.get().to_string()>
-                                <ReplayHead d admin steps/>
+                                <ReplayHead d steps/>
                                 <Controls player/>
                                 <div class="replay-canvas" class:open=move || canvas_open.get()>
                                     <button class="button ghost canvas-toggle" aria-expanded=move || canvas_open.get().to_string() on:click=move |_| canvas_open.update(|o| *o = !*o)>
@@ -125,10 +130,10 @@ pub fn ReplayPage() -> impl IntoView {
 }
 
 #[component]
-fn ReplayHead(d: ConversationDetail, admin: bool, steps: RwSignal<Vec<Event>>) -> impl IntoView {
+fn ReplayHead(d: ConversationDetail, steps: RwSignal<Vec<Event>>) -> impl IntoView {
     let status = move || steps.with(|s| outcome(s).as_str());
     let started = steps.with_untracked(|s| s.first().map(|e| e.ts).unwrap_or(0));
-    let cost = d.cost_nanos.shown().copied().filter(|_| admin && d.events > 0).map(|nanos| {
+    let cost = d.cost_nanos.shown().copied().filter(|_| d.events > 0).map(|nanos| {
         let unpriced = d.unpriced_events.shown().copied().filter(|n| *n > 0).map(|n| format!(" + {n} unpriced"));
         view! { <span data-head="cost">{usd_display(nanos)}{unpriced}</span> }
     });

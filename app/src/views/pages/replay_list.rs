@@ -9,7 +9,7 @@ use crate::domain::conversation::{
 use crate::domain::money::usd_display;
 use crate::domain::time;
 use crate::views::components::info_cards::format_ms;
-use crate::views::{links, MeResource};
+use crate::views::links;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -32,7 +32,6 @@ pub fn ReplayListPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(list_query));
     let list = Resource::new(move || query.get(), get_conversations);
-    let me = expect_context::<MeResource>();
     let live = expect_context::<crate::live::LiveStore>();
     Effect::new(move |_| live.start());
 
@@ -47,14 +46,17 @@ pub fn ReplayListPage() -> impl IntoView {
             <ListFilters query/>
             <Transition fallback=|| view! { <div class="skeleton rows" aria-label="Loading"></div> }>
                 {move || Suspend::new(async move {
-                    let admin = me.await.ok().flatten().is_some_and(|m| m.is_admin());
                     match list.await {
                         Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                         Ok(rows) if rows.is_empty() => view! {
                             <p class="empty" data-empty>"No conversations match. Clear the filters, or send events with a chatId."</p>
                         }
                         .into_any(),
-                        Ok(rows) => view! { <ConversationTable rows admin/> }.into_any(),
+                        Ok(rows) => {
+                            // Cost shown means an admin: the server shaped the rows.
+                            let admin = rows.iter().any(|c| c.cost_nanos.shown().is_some());
+                            view! { <ConversationTable rows admin/> }.into_any()
+                        }
                     }
                 })}
             </Transition>

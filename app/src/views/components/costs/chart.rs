@@ -146,8 +146,24 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
                     WasmRenderer::update(e, &chart)
                 }
             });
+        } else if let Some(e) = existing(id) {
+            // A refresh re-ran this component over the same element: keep
+            // its chart rather than start a second one on it.
+            WasmRenderer::update(&e, &chart);
+            instance.set_value(Some(SendWrapper::new(e)));
         } else if let Ok(e) = WasmRenderer::new_opt(None, None).render(id, &chart) {
             instance.set_value(Some(SendWrapper::new(e)));
         }
     });
+}
+
+/// The chart ECharts already drew on element `id`, if any.
+#[cfg(feature = "hydrate")]
+fn existing(id: &str) -> Option<charming::Echarts> {
+    use wasm_bindgen::JsCast;
+    let el = web_sys::window()?.document()?.get_element_by_id(id)?;
+    let echarts = js_sys::Reflect::get(&js_sys::global(), &"echarts".into()).ok()?;
+    let get: js_sys::Function = js_sys::Reflect::get(&echarts, &"getInstanceByDom".into()).ok()?.dyn_into().ok()?;
+    let found = get.call1(&echarts, &el).ok()?;
+    (!found.is_undefined() && !found.is_null()).then(|| found.unchecked_into())
 }
