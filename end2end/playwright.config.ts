@@ -6,11 +6,18 @@ import { defineConfig } from '@playwright/test';
 export const KEY = 'e2e-ingest-key';
 export const ADMIN = { email: 'admin@e2e.test', password: 'e2e-admin-password' };
 export const VIEWER = { email: 'viewer@e2e.test', password: 'e2e-viewer-password' };
-export const SERVERS = {
+export const SERVERS: Record<string, string> = {
   live: 'http://127.0.0.1:3310',
   snapDesktop: 'http://127.0.0.2:3311',
   snapMobile: 'http://127.0.0.3:3312',
 };
+
+// Two replicas on Postgres and Redis behind nginx (end2end/cluster.sh), when
+// scripts/test.sh provides Postgres and Redis; cluster.spec.ts skips without.
+export const CLUSTER = process.env.FLOWMETER_TEST_REDIS_URL && process.env.FLOWMETER_TEST_POSTGRES_URL
+  ? { balancer: 'http://127.0.0.4:3320', replicas: ['http://127.0.0.4:3321', 'http://127.0.0.4:3322'] }
+  : null;
+if (CLUSTER) SERVERS.cluster = CLUSTER.balancer;
 
 const server = (name: string, base: string) => {
   const addr = base.replace('http://', '');
@@ -83,5 +90,17 @@ export default defineConfig({
     server('live', SERVERS.live),
     server('snap-desktop', SERVERS.snapDesktop),
     server('snap-mobile', SERVERS.snapMobile),
+    ...(CLUSTER
+      ? [{
+          command: 'end2end/cluster.sh',
+          cwd: '..',
+          url: `${CLUSTER.balancer}/api/ping`,
+          reuseExistingServer: false,
+          timeout: 90_000,
+          stdout: 'ignore' as const,
+          stderr: 'pipe' as const,
+          env: { E2E_KEY: KEY, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password },
+        }]
+      : []),
   ],
 });

@@ -4,7 +4,7 @@
 # GitHub; everything comes from the cargo, npm and Debian registries.
 #
 #   scripts/setup.sh          tools to build and run the dashboard
-#   scripts/setup.sh --test   also Chromium and PostgreSQL for the tests
+#   scripts/setup.sh --test   also Chromium, PostgreSQL, Redis and nginx for the tests
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -97,8 +97,10 @@ apt_packages() {
   local missing=()
   command -v chromium >/dev/null || missing+=(chromium)
   [[ -x /usr/lib/postgresql/15/bin/postgres ]] || missing+=(postgresql)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   if ((${#missing[@]} == 0)); then
-    echo "    chromium and postgresql present"
+    echo "    chromium, postgresql, redis-server and nginx present"
     return
   fi
   local sudo=""
@@ -121,7 +123,7 @@ step "cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)" cargo_leptos
 step "wasm-bindgen-cli $(wasm_bindgen_version)" wasm_bindgen_cli
 step "npm packages (echarts, binaryen)" npm_packages
 if ((WITH_TEST)); then
-  step "debian packages (chromium, postgresql)" apt_packages
+  step "debian packages (chromium, postgresql, redis-server, nginx)" apt_packages
   step "end2end npm packages (@playwright/test)" playwright
 fi
 echo "==> setup: all done in $((SECONDS - T0)) s"

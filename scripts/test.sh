@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit and integration tests (on
-# SQLite and on a real PostgreSQL this script starts and stops), Playwright
-# against real servers in Debian's Chromium, and the release build users run
+# SQLite and on a real PostgreSQL and Redis this script starts and stops),
+# Playwright against real servers in Debian's Chromium (one of them two
+# replicas behind nginx), and the release build users run
 # (scripts/run.sh) with a smoke test of its binary. Installs whatever is
 # missing first (scripts/setup.sh).
 set -euo pipefail
@@ -24,8 +25,10 @@ scripts/setup.sh --test
 step "formatting (cargo fmt --check)" cargo fmt --all --check
 
 source scripts/postgres.sh
-trap pg_stop EXIT
+source scripts/redis.sh
+trap 'pg_stop; redis_stop' EXIT
 step "start postgres" pg_start
+step "start redis" redis_start
 
 # cargo-leptos builds debug servers with `--cfg erase_components`; the same
 # flag here lets the tests, the lints and the site share compiled artifacts.

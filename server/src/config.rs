@@ -15,6 +15,10 @@
 //! | `secure_cookies` | `SECURE_COOKIES` | `false` (set when served over TLS) |
 //! | `retention_days` | `RETENTION_DAYS` | `30` |
 //! | `alert_interval_secs` | `ALERT_INTERVAL_SECS` | `15` |
+//! | `trust_forwarded_for` | `TRUST_FORWARDED_FOR` | `false` (set behind a proxy) |
+//! | `redis_url` | `REDIS_URL` | none: the in-process bus |
+//! | `redis_stream` | `REDIS_STREAM` | `telemetry:events` |
+//! | `redis_stream_maxlen` | `REDIS_STREAM_MAXLEN` | `500` |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -40,6 +44,15 @@ pub struct Config {
     pub retention_days: i64,
     /// How often budgets and alert rules are evaluated.
     pub alert_interval_secs: u64,
+    /// Behind a proxy (nginx): take the client's address from the last
+    /// `X-Forwarded-For` entry, for the sign-in limits.
+    pub trust_forwarded_for: bool,
+    /// Redis for the bus, so several replicas on one Postgres share it.
+    pub redis_url: Option<String>,
+    /// The Redis Stream the bus writes.
+    pub redis_stream: String,
+    /// About how many entries the stream keeps (`MAXLEN ~`).
+    pub redis_stream_maxlen: usize,
 }
 
 impl Default for Config {
@@ -56,6 +69,10 @@ impl Default for Config {
             secure_cookies: false,
             retention_days: 30,
             alert_interval_secs: 15,
+            trust_forwarded_for: false,
+            redis_url: None,
+            redis_stream: "telemetry:events".into(),
+            redis_stream_maxlen: 500,
         }
     }
 }
@@ -68,6 +85,8 @@ pub enum ConfigError {
     Parse { path: String, source: toml::de::Error },
     #[error("environment variable {var}=`{value}` is not valid: {message}")]
     Env { var: &'static str, value: String, message: String },
+    #[error("REDIS_URL is set but DATABASE_URL is SQLite: replicas need a shared database, so the Redis bus needs postgres://… (or unset REDIS_URL for one process)")]
+    RedisNeedsPostgres,
 }
 
 impl Config {
@@ -145,6 +164,18 @@ impl Config {
                 message: format!("must be {message} days"),
             });
         }
+        if let Some(v) = get("TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = flag("TRUST_FORWARDED_FOR", v)?;
+        }
+        if let Some(v) = get("REDIS_URL") {
+            self.redis_url = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("REDIS_STREAM").filter(|v| !v.trim().is_empty()) {
+            self.redis_stream = v.trim().to_string();
+        }
+        if let Some(v) = get("REDIS_STREAM_MAXLEN") {
+            self.redis_stream_maxlen = parse("REDIS_STREAM_MAXLEN", v)?;
+        }
         if !(self.simulator_rate > 0.0 && self.simulator_rate <= 1000.0) {
             return Err(ConfigError::Env {
                 var: "SIMULATOR_RATE",
@@ -152,7 +183,16 @@ impl Config {
                 message: "must be above 0 and at most 1000 turns per second".into(),
             });
         }
+        self.check()?;
         Ok(self)
+    }
+
+    /// What must hold between keys, however the configuration was made.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.redis_url.is_some() && !self.database_url.starts_with("postgres") {
+            return Err(ConfigError::RedisNeedsPostgres);
+        }
+        Ok(())
     }
 }
 
@@ -188,6 +228,10 @@ mod tests {
                 ("MAX_BODY_BYTES", "1024"),
                 ("SECURE_COOKIES", "true"),
                 ("RETENTION_DAYS", "7"),
+                ("TRUST_FORWARDED_FOR", "yes"),
+                ("REDIS_URL", "redis://127.0.0.1:6390"),
+                ("REDIS_STREAM", "fm:events"),
+                ("REDIS_STREAM_MAXLEN", "1000"),
             ]))
             .unwrap();
         assert_eq!(c.address.to_string(), "0.0.0.0:8080");
@@ -197,6 +241,16 @@ mod tests {
         assert_eq!((c.simulator_rate, c.max_body_bytes), (3.0, 1024));
         assert!(c.secure_cookies);
         assert_eq!(c.retention_days, 7);
+        assert!(c.trust_forwarded_for);
+        assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6390"));
+        assert_eq!((c.redis_stream.as_str(), c.redis_stream_maxlen), ("fm:events", 1000));
+    }
+
+    #[test]
+    fn redis_needs_a_shared_database() {
+        let e = Config::default().with_env(env(&[("REDIS_URL", "redis://127.0.0.1:6379")])).unwrap_err();
+        assert!(matches!(e, ConfigError::RedisNeedsPostgres), "{e}");
+        assert!(e.to_string().contains("shared database"), "{e}");
     }
 
     #[test]

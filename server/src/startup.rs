@@ -10,8 +10,10 @@ use domain::auth::{KeyScope, Role};
 use domain::time;
 use leptos::config::LeptosOptions;
 use pipeline::auth::password;
+use pipeline::bus::redis::{RedisConfig, RedisLink};
+use pipeline::bus::Bus;
 use pipeline::price::{PriceTable, Pricing};
-use pipeline::service::settings::stored_retention;
+use pipeline::service::settings::{stored_retention, stored_telemetry};
 use pipeline::service::{Service, Settings};
 use pipeline::store::{hash_key, Store};
 use std::net::SocketAddr;
@@ -34,6 +36,8 @@ impl Server {
     /// (port 0 picks a free one) until [`Server::stop`].
     pub async fn start(config: Config) -> anyhow::Result<Server> {
         let state = build_state(&config).await?;
+        // Where the Redis relay starts: before anything is served.
+        let relay_from = state.service.store().last_event_id().await?;
         let listener = tokio::net::TcpListener::bind(config.address)
             .await
             .with_context(|| format!("binding {}", config.address))?;
@@ -57,10 +61,19 @@ impl Server {
                 }
             })
         });
-        let background = vec![
-            crate::tasks::retention::spawn(state.service.clone()),
-            crate::tasks::alerts::spawn(state.service.clone(), Duration::from_secs(config.alert_interval_secs)),
+        let service = state.service.clone();
+        let mut background = vec![
+            crate::tasks::retention::spawn(service.clone()),
+            crate::tasks::alerts::spawn(service.clone(), Duration::from_secs(config.alert_interval_secs)),
+            tokio::spawn({
+                let service = service.clone();
+                async move { service.follow_changes().await }
+            }),
         ];
+        if service.bus().redis().is_some() {
+            let (bus, store) = (service.bus().clone(), service.store().clone());
+            background.push(tokio::spawn(pipeline::bus::redis::relay(bus, store, relay_from)));
+        }
         Ok(Server { addr, state, stop, task, simulator, background })
     }
 
@@ -95,6 +108,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn build_state(config: &Config) -> anyhow::Result<AppState> {
+    config.check()?;
     // Pricing first: a malformed MODEL_PRICING_OVERRIDES stops the start.
     let table = PriceTable::load(config.pricing_overrides.as_deref()).context("loading the pricing table")?;
     let store = Store::connect(&config.database_url)
@@ -105,11 +119,28 @@ async fn build_state(config: &Config) -> anyhow::Result<AppState> {
     bootstrap_admin(&store).await?;
     let settings = Settings {
         config_key_hashes: config.ingest_api_keys.iter().map(|k| hash_key(k)).collect(),
-        telemetry_enabled: config.telemetry_enabled,
+        telemetry_default: config.telemetry_enabled,
+        telemetry_enabled: stored_telemetry(&store, config.telemetry_enabled).await?,
         retention_days: stored_retention(&store, config.retention_days).await?,
     };
-    let service = Service::new(store, Pricing::new(table), settings);
-    let http = HttpSettings { max_body_bytes: config.max_body_bytes, secure_cookies: config.secure_cookies };
+    let bus = match &config.redis_url {
+        None => Bus::default(),
+        Some(url) => {
+            let redis = RedisConfig {
+                url: url.clone(),
+                stream: config.redis_stream.clone(),
+                maxlen: config.redis_stream_maxlen,
+            };
+            tracing::info!(stream = %redis.stream, "The bus runs over Redis Streams.");
+            Bus::over_redis(RedisLink::new(redis)?)
+        }
+    };
+    let service = Service::new(store, bus, Pricing::new(table), settings);
+    let http = HttpSettings {
+        max_body_bytes: config.max_body_bytes,
+        secure_cookies: config.secure_cookies,
+        trust_forwarded_for: config.trust_forwarded_for,
+    };
     Ok(AppState::new(leptos_options(config)?, service, http))
 }
 
@@ -124,7 +155,9 @@ async fn bootstrap_admin(store: &Store) -> anyhow::Result<()> {
     }
     let password = password::generate();
     let hash = password::hash(&password).map_err(anyhow::Error::msg)?;
-    store.create_user(DEMO_ADMIN_EMAIL, &hash, Role::Admin, time::now_ms()).await?;
+    if store.create_user(DEMO_ADMIN_EMAIL, &hash, Role::Admin, time::now_ms()).await?.is_none() {
+        return Ok(()); // Another replica starting at the same moment made it.
+    }
     // Printed, not logged: log pipelines must never carry a secret.
     eprintln!(
         "\n  Flowmeter created the first admin account. Its password is shown only this once:\n\n      email:    {DEMO_ADMIN_EMAIL}\n      password: {password}\n\n  Sign in at /login; add your own admin with `server create-admin --email you@example.com`.\n"

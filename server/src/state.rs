@@ -1,25 +1,19 @@
-//! The server's shared state: one clonable handle per resource, reachable
-//! from axum handlers (`State`) and, for the pipeline's service, from server
-//! functions (`expect_context`).
+//! The server's shared state: the pipeline's service (also reachable from
+//! server functions, through the context) and what HTTP adds to it.
 
-use crate::http::limiter::Limiter;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use pipeline::service::Service;
-use std::sync::Arc;
 use std::time::Instant;
 
-/// Failed sign-ins allowed per window, per account and per client address.
-pub const LOGIN_FAILURES_PER_ACCOUNT: usize = 5;
-pub const LOGIN_FAILURES_PER_ADDRESS: usize = 20;
-pub const LOGIN_WINDOW_MS: i64 = 15 * 60_000;
-
-/// What HTTP adds to the service: limits and settings of its own.
+/// What HTTP adds to the service: settings of its own.
 #[derive(Clone, Copy, Debug)]
 pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Mark session cookies `Secure` (the server is reached over TLS).
     pub secure_cookies: bool,
+    /// Take the client's address from `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -27,21 +21,12 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub service: Service,
     pub http: HttpSettings,
-    pub login_per_account: Arc<Limiter>,
-    pub login_per_address: Arc<Limiter>,
     pub started_at: Instant,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, service: Service, http: HttpSettings) -> AppState {
-        AppState {
-            leptos_options,
-            service,
-            http,
-            login_per_account: Arc::new(Limiter::new(LOGIN_FAILURES_PER_ACCOUNT, LOGIN_WINDOW_MS)),
-            login_per_address: Arc::new(Limiter::new(LOGIN_FAILURES_PER_ADDRESS, LOGIN_WINDOW_MS)),
-            started_at: Instant::now(),
-        }
+        AppState { leptos_options, service, http, started_at: Instant::now() }
     }
 }
 

@@ -71,7 +71,7 @@ pub async fn get_admin_settings() -> Result<AdminSettings, ServerFnError> {
 #[server(endpoint = "admin/settings/telemetry")]
 pub async fn set_telemetry(enabled: bool) -> Result<(), ServerFnError> {
     let (service, viewer) = super::enter::<SetTelemetry>()?;
-    service.set_telemetry(enabled);
+    service.set_telemetry(enabled).await.map_err(refused)?;
     tracing::warn!(by = viewer.user_id(), enabled, "Telemetry ingest switched.");
     Ok(())
 }

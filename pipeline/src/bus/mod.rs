@@ -1,10 +1,26 @@
 //! The live bus: every committed batch of events, in commit order, to every
-//! subscriber in this process (the SSE streams) — and alert notices. In-process by default; a
-//! subscriber that falls behind is told so (`Lagged`) and catches up from the
-//! store, so a slow browser never blocks ingest and never misses an event.
+//! subscriber in this process (the SSE streams), plus alert notices and
+//! notices that a shared setting changed.
+//!
+//! Two ways to carry it:
+//! - **in-process** (the default): a publish goes straight to this
+//!   process's subscribers;
+//! - **Redis Streams** (`REDIS_URL`, several replicas): a publish is
+//!   appended to one Redis Stream, and every replica's relay ([`redis`])
+//!   reads the stream and feeds its own subscribers. The database stays the
+//!   source of truth: the relay fills any hole from it, and reads it while
+//!   Redis is down.
+//!
+//! Either way subscribers see the same thing: batches with increasing ids.
+//! A subscriber that falls behind is told so (`Lagged`) and catches up from
+//! the store, so a slow browser never blocks ingest and never misses an
+//! event.
+
+pub mod redis;
 
 use domain::alerts::AlertNotice;
 use domain::Event;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
 
@@ -13,56 +29,122 @@ const CAPACITY: usize = 1024;
 
 pub type Batch = Arc<[Event]>;
 
+/// A shared setting some replica changed: every replica reloads it from the
+/// database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Telemetry,
+    Retention,
+    Pricing,
+}
+
 #[derive(Clone, Debug)]
 pub struct Bus {
-    tx: broadcast::Sender<Batch>,
-    /// Alerts firing and resolving, for open admin dashboards.
+    local: Local,
+    /// Set when the bus runs over Redis.
+    redis: Option<Arc<redis::RedisLink>>,
+}
+
+/// This process's subscribers.
+#[derive(Clone, Debug)]
+struct Local {
+    events: broadcast::Sender<Batch>,
     alerts: broadcast::Sender<Arc<AlertNotice>>,
+    changes: broadcast::Sender<Change>,
     /// Set once at shutdown, so long-lived subscribers (SSE) end cleanly.
     closed: Arc<watch::Sender<bool>>,
 }
 
 impl Default for Bus {
+    /// The in-process bus.
     fn default() -> Self {
         Bus {
-            tx: broadcast::channel(CAPACITY).0,
-            alerts: broadcast::channel(64).0,
-            closed: Arc::new(watch::channel(false).0),
+            local: Local {
+                events: broadcast::channel(CAPACITY).0,
+                alerts: broadcast::channel(64).0,
+                changes: broadcast::channel(64).0,
+                closed: Arc::new(watch::channel(false).0),
+            },
+            redis: None,
         }
     }
 }
 
 impl Bus {
-    /// Publishes a committed batch. Callers publish in commit order.
-    pub fn publish(&self, events: Batch) {
+    /// A bus over the Redis Stream `link` writes to. Its relay
+    /// ([`redis::relay`]) must run for subscribers to hear anything.
+    pub fn over_redis(link: redis::RedisLink) -> Bus {
+        Bus { redis: Some(Arc::new(link)), ..Bus::default() }
+    }
+
+    pub fn redis(&self) -> Option<&redis::RedisLink> {
+        self.redis.as_deref()
+    }
+
+    /// Publishes a committed batch; `after` is the id of the newest event
+    /// committed before it (so a reader can tell a hole). Callers publish
+    /// in commit order, after the commit. Never fails: with Redis down the
+    /// events are still in the database, where the relays find them.
+    pub async fn publish(&self, after: i64, events: Batch) {
+        match &self.redis {
+            None => self.deliver(events),
+            Some(link) => link.append_events(after, &events).await,
+        }
+    }
+
+    pub async fn publish_alert(&self, notice: AlertNotice) {
+        match &self.redis {
+            None => self.deliver_alert(notice),
+            Some(link) => link.append_alert(&notice).await,
+        }
+    }
+
+    pub async fn publish_change(&self, change: Change) {
+        match &self.redis {
+            None => self.deliver_change(change),
+            Some(link) => link.append_change(change).await,
+        }
+    }
+
+    /// Hands a batch to this process's subscribers.
+    pub(crate) fn deliver(&self, events: Batch) {
         // No subscribers is fine: nobody is watching.
-        let _ = self.tx.send(events);
+        let _ = self.local.events.send(events);
+    }
+
+    fn deliver_alert(&self, notice: AlertNotice) {
+        let _ = self.local.alerts.send(Arc::new(notice));
+    }
+
+    fn deliver_change(&self, change: Change) {
+        let _ = self.local.changes.send(change);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Batch> {
-        self.tx.subscribe()
+        self.local.events.subscribe()
     }
 
     pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
-    }
-
-    pub fn publish_alert(&self, notice: AlertNotice) {
-        let _ = self.alerts.send(Arc::new(notice));
+        self.local.events.receiver_count()
     }
 
     pub fn subscribe_alerts(&self) -> broadcast::Receiver<Arc<AlertNotice>> {
-        self.alerts.subscribe()
+        self.local.alerts.subscribe()
     }
 
-    /// Tells every subscriber to finish (server shutdown).
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<Change> {
+        self.local.changes.subscribe()
+    }
+
+    /// Tells every subscriber (and the relay) to finish (server shutdown).
     pub fn close(&self) {
-        self.closed.send_replace(true);
+        self.local.closed.send_replace(true);
     }
 
     /// Resolves once [`Bus::close`] has been called.
     pub async fn closed(&self) {
-        let mut rx = self.closed.subscribe();
+        let mut rx = self.local.closed.subscribe();
         let _ = rx.wait_for(|closed| *closed).await;
     }
 }

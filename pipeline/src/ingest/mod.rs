@@ -71,8 +71,9 @@ impl Ingestor {
     /// Stores validated events, then publishes them in id order.
     async fn store_and_publish(&self, events: Vec<Event>) -> Result<Arc<[Event]>, IngestError> {
         let _in_order = self.order.lock().await;
-        let stored: Arc<[Event]> = self.store.insert_events(events).await?.into();
-        self.bus.publish(stored.clone());
+        let inserted = self.store.insert_events(events).await?;
+        let stored: Arc<[Event]> = inserted.events.into();
+        self.bus.publish(inserted.after, stored.clone()).await;
         Ok(stored)
     }
 }

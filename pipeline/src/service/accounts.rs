@@ -10,6 +10,19 @@ use domain::rules;
 
 const NOT_CHANGED: &str = "the store is unavailable; nothing was changed";
 
+/// Failed sign-ins allowed per window, per account and per client address,
+/// counted across every replica (they are stored).
+pub const LOGIN_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const LOGIN_FAILURES_PER_ADDRESS: i64 = 20;
+pub const LOGIN_WINDOW_MS: i64 = 15 * 60_000;
+
+fn limits<'a>(account: &'a str, address: &'a str) -> [(String, i64); 2] {
+    [
+        (format!("account:{account}"), LOGIN_FAILURES_PER_ACCOUNT),
+        (format!("address:{address}"), LOGIN_FAILURES_PER_ADDRESS),
+    ]
+}
+
 /// Creates an account (the admin area and `server create-user` both come
 /// here, so both apply the same rules).
 pub async fn create_user(
@@ -40,6 +53,38 @@ impl Service {
             return Ok(Some(KeyScope::Ingest));
         }
         Ok(self.store.verify_api_key(&hash, now_ms).await?)
+    }
+
+    /// `Some(ms)` to wait when the account or the client address has used
+    /// up its failed sign-ins for now.
+    pub async fn sign_in_blocked(
+        &self,
+        account: &str,
+        address: &str,
+        now_ms: i64,
+    ) -> Result<Option<i64>, ServiceError> {
+        let mut wait = None;
+        for (key, max) in limits(account, address) {
+            let (count, oldest) = self.store.login_failures(&key, now_ms - LOGIN_WINDOW_MS).await?;
+            if count >= max {
+                let ms = oldest.map_or(0, |t| t + LOGIN_WINDOW_MS - now_ms).max(1);
+                wait = Some(wait.map_or(ms, |w: i64| w.max(ms)));
+            }
+        }
+        Ok(wait)
+    }
+
+    pub async fn sign_in_failed(&self, account: &str, address: &str, now_ms: i64) -> Result<(), ServiceError> {
+        for (key, _) in limits(account, address) {
+            self.store.add_login_failure(&key, now_ms, now_ms - LOGIN_WINDOW_MS).await?;
+        }
+        Ok(())
+    }
+
+    /// A good password forgives the account's failures (not the address's).
+    pub async fn sign_in_succeeded(&self, account: &str) -> Result<(), ServiceError> {
+        let [(key, _), _] = limits(account, "");
+        Ok(self.store.clear_login_failures(&key).await?)
     }
 
     pub async fn users(&self) -> Result<Vec<UserView>, ServiceError> {

@@ -43,7 +43,9 @@ use std::sync::Arc;
 pub struct Settings {
     /// SHA-256 hashes of the ingest keys from the configuration.
     pub config_key_hashes: HashSet<String>,
-    /// `TELEMETRY_ENABLED`: where the admin switch starts.
+    /// `TELEMETRY_ENABLED`: the switch until an admin first uses it.
+    pub telemetry_default: bool,
+    /// The switch as stored (see `settings::stored_telemetry`).
     pub telemetry_enabled: bool,
     /// Days of data kept, as stored (or configured when nothing is stored).
     pub retention_days: i64,
@@ -60,19 +62,27 @@ pub struct Service {
     config_key_hashes: Arc<HashSet<String>>,
     switches: Arc<Switches>,
     counters: Arc<IngestCounters>,
+    /// This process among the replicas (random per start), for leases.
+    replica: Arc<str>,
 }
 
 impl Service {
-    pub fn new(store: Store, pricing: Pricing, settings: Settings) -> Service {
-        let bus = Bus::default();
+    /// A service over `store`, publishing on `bus` (in-process, or Redis
+    /// Streams when several replicas share the store).
+    pub fn new(store: Store, bus: Bus, pricing: Pricing, settings: Settings) -> Service {
         Service {
             ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone()),
             store,
             bus,
             pricing,
             config_key_hashes: Arc::new(settings.config_key_hashes),
-            switches: Arc::new(Switches::new(settings.telemetry_enabled, settings.retention_days)),
+            switches: Arc::new(Switches::new(
+                settings.telemetry_default,
+                settings.telemetry_enabled,
+                settings.retention_days,
+            )),
             counters: Arc::new(IngestCounters::default()),
+            replica: crate::auth::session::new_token()[..16].into(),
         }
     }
 
@@ -96,5 +106,18 @@ impl Service {
     /// What ingest did since start (for `/metrics` and the alert rules).
     pub fn counters(&self) -> &IngestCounters {
         &self.counters
+    }
+
+    /// This process's name among the replicas.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// Whether this replica runs the once-per-cluster task `name` now: it
+    /// takes or renews the task's lease for `ttl_ms`. With one process the
+    /// answer is always yes.
+    pub async fn leads(&self, name: &str, ttl_ms: i64) -> Result<bool, crate::store::StoreError> {
+        let now = domain::time::now_ms();
+        self.store.try_lease(name, &self.replica, now, now + ttl_ms).await
     }
 }

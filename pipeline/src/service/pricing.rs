@@ -4,6 +4,7 @@
 
 use super::error::Context;
 use super::{Service, ServiceError};
+use crate::bus::Change;
 use crate::price::{self, update, PriceTable};
 use crate::rollup::deltas;
 use domain::pricing::{Origin, PriceEntry, PriceUpdate, PricingView, RepriceReport};
@@ -38,6 +39,7 @@ impl Service {
             ServiceError::Conflict("the stored price overrides are invalid; see the server log".into())
         })?;
         self.pricing.replace(table);
+        self.bus.publish_change(Change::Pricing).await;
         Ok(entry)
     }
 

@@ -30,12 +30,22 @@ const ROLLUP_CHUNK: usize = 200;
 /// can never miss a late commit of a smaller id).
 pub(super) const WRITE_LOCK_KEY: i64 = 0x666c_6f77; // "flow"
 
+/// A committed batch.
+#[derive(Clone, Debug)]
+pub struct Inserted {
+    /// The newest event id committed before this batch (so a reader of the
+    /// bus can tell when it missed one).
+    pub after: i64,
+    /// The events with their ids, in input order (which is id order).
+    pub events: Vec<Event>,
+}
+
 impl Store {
     /// Stores `events` (already priced) in one transaction and returns them
     /// with their ids, in input order.
-    pub async fn insert_events(&self, mut events: Vec<Event>) -> Result<Vec<Event>, StoreError> {
+    pub async fn insert_events(&self, mut events: Vec<Event>) -> Result<Inserted, StoreError> {
         if events.is_empty() {
-            return Ok(events);
+            return Ok(Inserted { after: self.last_event_id().await?, events });
         }
         let postgres = matches!(self, Store::Postgres(_));
         on_writer!(self, pool => {
@@ -43,6 +53,9 @@ impl Store {
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await?;
             }
+            // Writes are serialized (the lock, or SQLite's one writer): this
+            // is the batch committed just before this one.
+            let after: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events").fetch_one(&mut *tx).await?;
             let (new_turns, new_chats) = claim_keys(&mut tx, &events).await?;
             let firsts = rollup::firsts(&events, &new_turns, &new_chats);
             let ids = insert_rows(&mut tx, &events, &firsts).await?;
@@ -55,8 +68,8 @@ impl Store {
             let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
             upsert_rollups(&mut tx, &folded).await?;
             tx.commit().await?;
-        });
-        Ok(events)
+            Ok(Inserted { after, events })
+        })
     }
 }
 

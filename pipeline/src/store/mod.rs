@@ -11,6 +11,7 @@
 
 mod alerts;
 mod batch;
+mod cluster;
 mod conversations;
 mod events;
 mod keys;
@@ -22,6 +23,7 @@ mod sql;
 mod turns;
 mod users;
 
+pub use batch::Inserted;
 pub use events::HistoryQuery;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
 pub use retention::RetentionReport;

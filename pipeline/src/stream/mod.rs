@@ -183,15 +183,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
         let bus = Bus::default();
-        let first = store.insert_events(vec![event(0)]).await.unwrap();
+        let first = store.insert_events(vec![event(0)]).await.unwrap().events;
         let mut rx = open(store.clone(), bus.clone(), Resume::After(0), 0, false).await.unwrap();
         assert_eq!(next_event(&mut rx).await, first[0].id);
 
         // Store 3000 events, then publish them one batch each with no await
         // in between: the stream task cannot run, so its receiver lags.
-        let stored = store.insert_events((1..=3000).map(event).collect()).await.unwrap();
+        let stored = store.insert_events((1..=3000).map(event).collect()).await.unwrap().events;
         for e in stored.iter() {
-            bus.publish(vec![e.clone()].into());
+            bus.publish(e.id - 1, vec![e.clone()].into()).await;
         }
         let mut got = Vec::with_capacity(stored.len());
         while got.len() < stored.len() {
@@ -201,7 +201,8 @@ mod tests {
         assert_eq!(got, want);
 
         let more = store.insert_events(vec![event(9999)]).await.unwrap();
-        bus.publish(more.clone().into());
+        bus.publish(more.after, more.events.clone().into()).await;
+        let more = more.events;
         assert_eq!(next_event(&mut rx).await, more[0].id, "live again, no duplicates before it");
         bus.close();
         assert!(rx.recv().await.is_none(), "closing the bus ends the stream");

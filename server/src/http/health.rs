@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pipeline::bus::redis::RedisHealth;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -18,9 +19,16 @@ pub async fn ping() -> Json<Value> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
-    /// `healthy`, or `degraded` when the database does not answer.
+    /// `healthy`, or `degraded` when the database or Redis does not answer.
     pub status: &'static str,
+    /// What does not answer (`database`, `redis`); empty when healthy.
+    pub failing: Vec<&'static str>,
     pub database: DatabaseHealth,
+    /// The Redis bus, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisHealth>,
+    /// This process among the replicas.
+    pub replica: String,
     pub uptime_seconds: u64,
     pub events_stored: Option<i64>,
     pub stream_subscribers: usize,
@@ -43,12 +51,16 @@ pub struct DatabaseHealth {
 #[derive(Serialize)]
 #[serde(untagged)]
 pub enum HealthAnswer {
-    Details(Health),
+    Details(Box<Health>),
     Status { status: &'static str },
 }
 
-/// 200 when healthy, 503 when degraded (so load balancers can act on it).
-/// Only admins see the details; everyone else gets the status alone.
+/// 503 when the database does not answer (so a load balancer takes this
+/// replica out); 200 otherwise — also when only Redis is down, which every
+/// replica shares and which ingest does not need: that is `degraded`, named
+/// in `failing`, but taking every replica out would stop the service.
+/// Only admins see the details (what fails among them); everyone else gets
+/// the status alone.
 pub async fn health(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -65,8 +77,16 @@ pub async fn health(
     if let Err(e) = &ping {
         tracing::warn!(error = %e, "Health check: database unreachable.");
     }
+    let redis = state.service.bus().redis().map(|r| r.health());
+    let failing: Vec<&'static str> = [(!ok).then_some("database"), redis.as_ref().filter(|r| !r.ok).map(|_| "redis")]
+        .into_iter()
+        .flatten()
+        .collect();
     let health = Health {
-        status: if ok { "healthy" } else { "degraded" },
+        status: if failing.is_empty() { "healthy" } else { "degraded" },
+        failing,
+        redis,
+        replica: state.service.replica().to_string(),
         database: DatabaseHealth {
             backend: store.backend(),
             ok,
@@ -81,7 +101,7 @@ pub async fn health(
     };
     let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let answer = if user.is_some_and(|u| u.is_admin()) {
-        HealthAnswer::Details(health)
+        HealthAnswer::Details(Box::new(health))
     } else {
         HealthAnswer::Status { status: health.status }
     };

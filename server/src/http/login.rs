@@ -31,6 +31,21 @@ fn safe_next(next: Option<&str>) -> &str {
     }
 }
 
+/// The client's address: the connection's, or behind a trusted proxy the
+/// last `X-Forwarded-For` entry (the one that proxy added).
+fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_forwarded_for: bool) -> String {
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
+    match forwarded {
+        Some(a) if trust_forwarded_for => a.to_string(),
+        _ => peer.ip().to_string(),
+    }
+}
+
 fn is_json(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| ct.starts_with("application/json"))
 }
@@ -73,12 +88,11 @@ pub async fn login(
 
     let now = time::now_ms();
     let account = domain::rules::normalize_email(&form.email);
-    let address = peer.ip().to_string();
-    let blocked =
-        [state.login_per_account.blocked_for(&account, now), state.login_per_address.blocked_for(&address, now)]
-            .into_iter()
-            .flatten()
-            .max();
+    let address = client_address(&headers, peer, state.http.trust_forwarded_for);
+    let blocked = match state.service.sign_in_blocked(&account, &address, now).await {
+        Ok(b) => b,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     if let Some(ms) = blocked {
         let wait_s = (ms + 999) / 1000;
         tracing::warn!(%address, "Sign-in refused: too many failed attempts.");
@@ -100,13 +114,16 @@ pub async fn login(
     let typed = form.password.clone();
     let ok = tokio::task::spawn_blocking(move || password::verify(&typed, &hash)).await.unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
-        state.login_per_account.fail(&account, now);
-        state.login_per_address.fail(&address, now);
+        if let Err(e) = state.service.sign_in_failed(&account, &address, now).await {
+            return ApiError::from(e).into_response();
+        }
         tracing::info!(%address, "Sign-in failed.");
         return refuse("invalid", "wrong email or password".into(), None);
     };
 
-    state.login_per_account.reset(&account);
+    if let Err(e) = state.service.sign_in_succeeded(&account).await {
+        return ApiError::from(e).into_response();
+    }
     let token = session::new_token();
     if let Err(e) =
         state.service.store().create_session(&session::token_hash(&token), user.id, now, now + session::TTL_MS).await
@@ -143,6 +160,16 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_forwarded_address_counts_only_behind_a_trusted_proxy() {
+        let mut h = super::HeaderMap::new();
+        h.insert("x-forwarded-for", "203.0.113.9, 198.51.100.7".parse().unwrap());
+        let peer: super::SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        assert_eq!(super::client_address(&h, peer, true), "198.51.100.7");
+        assert_eq!(super::client_address(&h, peer, false), "127.0.0.1");
+        assert_eq!(super::client_address(&super::HeaderMap::new(), peer, true), "127.0.0.1");
+    }
+
     #[test]
     fn only_local_paths_after_sign_in() {
         use super::safe_next;

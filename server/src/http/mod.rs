@@ -14,7 +14,6 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod health;
-pub mod limiter;
 pub mod login;
 pub mod metrics;
 pub mod params;

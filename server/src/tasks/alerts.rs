@@ -14,6 +14,7 @@ use pipeline::service::Service;
 use pipeline::store::Store;
 use pipeline::store::{Filters, StoreError};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -32,12 +33,17 @@ impl Default for WebhookPolicy {
     }
 }
 
+/// The shared count of rejected and failed ingest requests.
+const INGEST_FAILURES: &str = "ingest_failures";
+
 pub struct AlertEngine {
     service: Service,
     client: reqwest::Client,
     policy: WebhookPolicy,
     /// (time, rejected + failed ingest requests so far), for windowed counts.
     samples: Mutex<VecDeque<(i64, u64)>>,
+    /// This replica's failures already added to the shared count.
+    reported: AtomicU64,
     deliveries: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -61,13 +67,29 @@ impl AlertEngine {
             client,
             policy,
             samples: Mutex::new(VecDeque::new()),
+            reported: AtomicU64::new(0),
             deliveries: Mutex::new(Vec::new()),
         }
     }
 
+    /// Adds this replica's ingest failures since the last report to the
+    /// shared count (every replica reports; the leader reads the sum).
+    pub async fn report_failures(&self) -> Result<(), StoreError> {
+        let c = self.service.counters();
+        let total = IngestCounters::get(&c.rejected_requests) + IngestCounters::get(&c.failed_requests);
+        let delta = total.saturating_sub(self.reported.load(Ordering::Relaxed));
+        if delta > 0 {
+            self.service.store().add_to_counter(INGEST_FAILURES, delta as i64).await?;
+            self.reported.fetch_add(delta, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     /// Measures everything once and acts on the crossings; returns them.
+    /// (Run by one replica at a time: see [`spawn`].)
     pub async fn evaluate(&self, now_ms: i64) -> Result<Vec<AlertNotice>, StoreError> {
-        self.sample(now_ms);
+        self.report_failures().await?;
+        self.sample(now_ms).await?;
         let mut readings = Vec::new();
         for b in self.service.store().budgets().await? {
             readings.extend(self.budget_readings(&b, now_ms).await?);
@@ -100,7 +122,7 @@ impl AlertEngine {
                         })
                         .await?;
                     tracing::warn!(alert_id = alert.id, source = r.source, level = r.level, value = r.value, threshold = r.threshold, message = %r.message, "Alert fired.");
-                    notices.push(self.announce("fired", alert, r.webhook));
+                    notices.push(self.announce("fired", alert, r.webhook).await);
                 }
                 Change::Resolve => {
                     let Some(mut alert) = open else { continue };
@@ -114,7 +136,7 @@ impl AlertEngine {
                         value = r.value,
                         "Alert resolved."
                     );
-                    notices.push(self.announce("resolved", alert, r.webhook));
+                    notices.push(self.announce("resolved", alert, r.webhook).await);
                 }
                 Change::Stay => {}
             }
@@ -130,9 +152,9 @@ impl AlertEngine {
         }
     }
 
-    fn announce(&self, change: &str, alert: Alert, webhook: Option<String>) -> AlertNotice {
+    async fn announce(&self, change: &str, alert: Alert, webhook: Option<String>) -> AlertNotice {
         let notice = AlertNotice { change: change.into(), alert };
-        self.service.bus().publish_alert(notice.clone());
+        self.service.bus().publish_alert(notice.clone()).await;
         if let Some(url) = webhook {
             let handle = tokio::spawn(deliver(
                 self.service.store().clone(),
@@ -146,14 +168,15 @@ impl AlertEngine {
         notice
     }
 
-    fn sample(&self, now_ms: i64) {
-        let c = self.service.counters();
-        let failures = IngestCounters::get(&c.rejected_requests) + IngestCounters::get(&c.failed_requests);
+    /// Notes the cluster's ingest failures so far.
+    async fn sample(&self, now_ms: i64) -> Result<(), StoreError> {
+        let failures = self.service.store().counter(INGEST_FAILURES).await?.max(0) as u64;
         let mut s = self.samples.lock().unwrap_or_else(|p| p.into_inner());
         s.push_back((now_ms, failures));
         while s.len() > 2 && s.front().is_some_and(|(t, _)| now_ms - t > 6 * 3_600_000) {
             s.pop_front();
         }
+        Ok(())
     }
 
     /// Ingest failures since the last sample at or before `since`.
@@ -283,14 +306,25 @@ async fn deliver(store: Store, client: reqwest::Client, policy: WebhookPolicy, u
     tracing::error!(alert_id = a.id, error = %error, "Alert webhook failed.");
 }
 
-/// Runs the engine every `every` until the server stops.
+/// Every `every` until the server stops: reports this replica's ingest
+/// failures, and — on the one replica holding the `alerts` lease —
+/// evaluates, so one crossing sends one alert and one webhook however many
+/// replicas run. A leader that stops is replaced once its lease runs out.
 pub fn spawn(service: Service, every: Duration) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let engine = AlertEngine::new(service, WebhookPolicy::default());
+        let lease_ms = 3 * every.as_millis() as i64;
+        let engine = AlertEngine::new(service.clone(), WebhookPolicy::default());
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = engine.evaluate(domain::time::now_ms()).await {
+            let run = async {
+                engine.report_failures().await?;
+                if service.leads("alerts", lease_ms).await? {
+                    engine.evaluate(domain::time::now_ms()).await?;
+                }
+                Ok::<_, StoreError>(())
+            };
+            if let Err(e) = run.await {
                 tracing::error!(error = %e, "Alert evaluation failed; will retry.");
             }
         }

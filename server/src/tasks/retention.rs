@@ -33,11 +33,18 @@ pub async fn run_once(service: &Service) {
     }
 }
 
+/// Runs hourly on one replica: the one that holds the `retention` lease
+/// (taken for a little under the hour, so it passes on if that one stops).
 pub fn spawn(service: Service) -> JoinHandle<()> {
     tokio::spawn(async move {
         tokio::time::sleep(FIRST_AFTER).await;
+        let lease_ms = (EVERY - FIRST_AFTER).as_millis() as i64;
         loop {
-            run_once(&service).await;
+            match service.leads("retention", lease_ms).await {
+                Ok(true) => run_once(&service).await,
+                Ok(false) => tracing::debug!("Retention runs on another replica."),
+                Err(e) => tracing::error!(error = %e, "Retention lease unavailable; will retry."),
+            }
             tokio::time::sleep(EVERY).await;
         }
     })

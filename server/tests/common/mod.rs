@@ -1,7 +1,7 @@
 //! A real server on a free port, on SQLite (a temporary file) or on a fresh
 //! Postgres database (from `FLOWMETER_TEST_POSTGRES_URL`), plus a small SSE
 //! client. Nothing is mocked.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use domain::auth::Role;
 use futures::StreamExt;
@@ -52,6 +52,84 @@ pub const ADMIN_EMAIL: &str = "admin@test.local";
 pub const VIEWER_EMAIL: &str = "viewer@test.local";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// A new, empty Postgres database: its URL, and (admin URL, name) to drop it.
+pub async fn fresh_postgres_database() -> (String, (String, String)) {
+    let admin = postgres_admin_url().expect("a test Postgres (see `both_backends!`)");
+    let name = format!("fm_test_{}", rand_suffix());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test Postgres");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+    let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+    (format!("{base}/{name}"), (admin, name))
+}
+
+/// A Redis server of the test's own (Debian's `redis-server`, no disk), on
+/// a free port, which a test may stop and start again.
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl RedisServer {
+    /// `None`, with a notice, when `redis-server` is not installed.
+    pub async fn start() -> Option<RedisServer> {
+        if std::process::Command::new("redis-server").arg("--version").output().is_err() {
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(b"notice: redis-server is not installed, so the Redis tests are skipped (scripts/test.sh installs it)\n");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut r = RedisServer { port, child: None };
+        r.resume().await;
+        Some(r)
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts it (again, empty) and waits until it answers.
+    pub async fn resume(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server starts");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "redis-server did not start");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Kills it (as a crash would).
+    pub fn halt(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// Polls `check` every 50 ms until it holds, for up to `within`.
+pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "not within {within:?}: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The admin URL of the test Postgres (`scripts/test.sh` starts one and
 /// sets `FLOWMETER_TEST_POSTGRES_URL`); without it the Postgres half of the
 /// tests is skipped, and says so.
@@ -78,17 +156,27 @@ impl TestServer {
 
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let (database_url, pg_db) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}", dir.path().join("test.db").display()), None),
-            Backend::Postgres => {
-                let admin = postgres_admin_url().expect("a test Postgres (see `both_backends!`)");
-                let name = format!("fm_test_{}", rand_suffix());
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to the test Postgres");
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-                (format!("{base}/{name}"), Some((admin, name)))
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                TestServer::start_on(url, dir, None, tweak).await
             }
-        };
+            Backend::Postgres => {
+                let (url, db) = fresh_postgres_database().await;
+                TestServer::start_on(url, dir, Some(db), tweak).await
+            }
+        }
+    }
+
+    /// A server on `database_url` (another replica may share it); `owned`
+    /// is a Postgres database to drop when this server stops.
+    pub async fn start_on(
+        database_url: String,
+        dir: tempfile::TempDir,
+        owned: Option<(String, String)>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        let pg_db = owned;
         let mut config = Config {
             address: "127.0.0.1:0".parse().unwrap(),
             database_url,
@@ -100,9 +188,16 @@ impl TestServer {
         let server = Server::start(config).await.expect("server starts");
         let hash = pipeline::auth::password::hash(PASSWORD).unwrap();
         let store = &server.state.service.store();
+        // (A second replica on the same database finds them made.)
         store.create_user(ADMIN_EMAIL, &hash, Role::Admin, 0).await.unwrap();
         store.create_user(VIEWER_EMAIL, &hash, Role::Viewer, 0).await.unwrap();
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        // A request that hangs fails the test (naming its URL) instead of
+        // hanging it.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
         let mut t = TestServer { server, client, admin: String::new(), viewer: String::new(), _dir: dir, pg_db };
         t.admin = t.login(ADMIN_EMAIL, PASSWORD).await.expect("admin signs in");
         t.viewer = t.login(VIEWER_EMAIL, PASSWORD).await.expect("viewer signs in");
