@@ -19,15 +19,72 @@
 pub mod redis;
 
 use domain::alerts::AlertNotice;
+use domain::visibility::HideCost;
 use domain::Event;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use tokio::sync::{broadcast, watch};
 
 /// Batches held for slow subscribers before they lag.
 const CAPACITY: usize = 1024;
 
-pub type Batch = Arc<[Event]>;
+pub type Batch = Arc<Committed>;
+
+/// A committed batch as subscribers get it: the events, and their JSON as
+/// each kind of reader sees it. The JSON is encoded by the first stream
+/// that needs it and shared by the rest: a hundred open dashboards cost one
+/// encoding per event, not a hundred.
+#[derive(Debug)]
+pub struct Committed {
+    events: Vec<Event>,
+    /// `[cost hidden, cost shown]`.
+    json: [OnceLock<Vec<Encoded>>; 2],
+}
+
+/// One event's id and its JSON (one line: JSON escapes newlines).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Encoded {
+    pub id: i64,
+    pub json: Arc<str>,
+}
+
+impl Encoded {
+    /// `event` as a reader who does (or does not) see cost gets it; `None`
+    /// (logged) if it cannot be encoded.
+    pub fn of(event: &Event, sees_cost: bool) -> Option<Encoded> {
+        let encoded = if sees_cost {
+            serde_json::to_string(event)
+        } else {
+            let mut hidden = event.clone();
+            hidden.hide_cost();
+            serde_json::to_string(&hidden)
+        };
+        match encoded {
+            Ok(json) => Some(Encoded { id: event.id, json: json.into() }),
+            Err(e) => {
+                tracing::error!(error = %e, id = event.id, "An event could not be encoded for streams; skipped.");
+                None
+            }
+        }
+    }
+}
+
+impl Committed {
+    pub fn new(events: Vec<Event>) -> Batch {
+        Arc::new(Committed { events, json: Default::default() })
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The events' JSON for readers who do (or do not) see cost, encoded
+    /// once per batch.
+    pub fn json(&self, sees_cost: bool) -> &[Encoded] {
+        self.json[usize::from(sees_cost)]
+            .get_or_init(|| self.events.iter().filter_map(|e| Encoded::of(e, sees_cost)).collect())
+    }
+}
 
 /// A shared setting some replica changed: every replica reloads it from the
 /// database.
@@ -89,7 +146,7 @@ impl Bus {
     pub async fn publish(&self, after: i64, events: Batch) {
         match &self.redis {
             None => self.deliver(events),
-            Some(link) => link.append_events(after, &events).await,
+            Some(link) => link.append_events(after, events.events()).await,
         }
     }
 

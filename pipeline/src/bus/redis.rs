@@ -19,7 +19,7 @@
 //! Redis is never the only copy of anything: ingest acknowledges after the
 //! database commit, whatever Redis does.
 
-use super::{Batch, Bus, Change};
+use super::{Bus, Change, Committed};
 use crate::store::{Store, StoreError};
 use domain::alerts::AlertNotice;
 use domain::time;
@@ -287,10 +287,10 @@ impl Relay {
                     if after > self.cursor {
                         self.catch_up().await?; // a hole: the database has it
                     }
-                    let fresh: Batch = events.into_iter().filter(|e| e.id > self.cursor).collect();
+                    let fresh: Vec<_> = events.into_iter().filter(|e| e.id > self.cursor).collect();
                     if let Some(last) = fresh.last() {
                         self.cursor = last.id;
-                        self.bus.deliver(fresh);
+                        self.bus.deliver(Committed::new(fresh));
                     }
                 }
                 Some(Entry::Alert(notice)) => self.bus.deliver_alert(notice),
@@ -308,7 +308,7 @@ impl Relay {
             let full = page.len() as i64 == PAGE;
             if let Some(last) = page.last() {
                 self.cursor = last.id;
-                self.bus.deliver(page.into());
+                self.bus.deliver(Committed::new(page));
             }
             if !full {
                 return Ok(());

@@ -14,7 +14,7 @@ pub mod validate;
 pub use error::{IngestError, ItemError};
 pub use parse::BodyFormat;
 
-use crate::bus::Bus;
+use crate::bus::{Batch, Bus, Committed};
 use crate::price::{self, Pricing};
 use crate::store::Store;
 use domain::Event;
@@ -65,14 +65,14 @@ impl Ingestor {
             price::cost::apply(&table, e);
         }
         let stored = self.store_and_publish(events).await?;
-        Ok(stored.iter().map(|e| e.id).collect())
+        Ok(stored.events().iter().map(|e| e.id).collect())
     }
 
     /// Stores validated events, then publishes them in id order.
-    async fn store_and_publish(&self, events: Vec<Event>) -> Result<Arc<[Event]>, IngestError> {
+    async fn store_and_publish(&self, events: Vec<Event>) -> Result<Batch, IngestError> {
         let _in_order = self.order.lock().await;
         let inserted = self.store.insert_events(events).await?;
-        let stored: Arc<[Event]> = inserted.events.into();
+        let stored = Committed::new(inserted.events);
         self.bus.publish(inserted.after, stored.clone()).await;
         Ok(stored)
     }

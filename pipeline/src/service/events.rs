@@ -4,10 +4,10 @@
 use super::error::Context;
 use super::{Service, ServiceError, Viewer};
 use crate::store::HistoryQuery;
-use crate::stream::{self, Resume, StreamItem};
+use crate::stream::{self, Audience, Resume, StreamItem};
 use domain::visibility::HideCost;
 use domain::Event;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use serde::Serialize;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -40,18 +40,17 @@ impl Service {
     }
 
     /// The live stream from `resume` on (see [`stream`]): events shaped for
-    /// `viewer`, and alert notices when the viewer gets them. The bus
-    /// subscription is taken before this returns.
+    /// `viewer` (encoded once per batch for every stream alike), and alert
+    /// notices when the viewer gets them. The bus subscription is taken
+    /// before this returns.
     pub async fn stream(
         &self,
         viewer: Viewer,
         resume: Resume,
         now_ms: i64,
     ) -> Result<impl Stream<Item = StreamItem> + Send + 'static, ServiceError> {
-        let items = stream::open(self.store.clone(), self.bus.clone(), resume, now_ms, viewer.sees_alerts()).await?;
-        Ok(ReceiverStream::new(items).map(move |item| match item {
-            StreamItem::Event(e) => StreamItem::Event(viewer.shape(e)),
-            other => other,
-        }))
+        let audience = Audience { sees_cost: viewer.sees_cost(), sees_alerts: viewer.sees_alerts() };
+        let items = stream::open(self.store.clone(), self.bus.clone(), resume, now_ms, audience).await?;
+        Ok(ReceiverStream::new(items))
     }
 }

@@ -8,8 +8,12 @@
 //! arrive on the bus and are kept; ones already in the backlog are dropped. A
 //! subscriber that lags behind the bus refills from the store, so nothing is
 //! lost either.
+//!
+//! Events leave as JSON shaped for the reader (cost hidden unless they see
+//! it). Live ones use the encoding their batch shares with every other
+//! stream; only a stream's own backlog is encoded for it alone.
 
-use crate::bus::{Batch, Bus};
+use crate::bus::{Batch, Bus, Encoded};
 use crate::store::{HistoryQuery, Store, StoreError};
 use domain::alerts::AlertNotice;
 use domain::Event;
@@ -37,9 +41,17 @@ pub enum StreamItem {
         last_event_id: i64,
         server_time: i64,
     },
-    Event(Event),
+    /// An event, encoded for this stream's reader.
+    Event(Encoded),
     /// An alert fired or resolved (admins' streams only).
     Alert(std::sync::Arc<AlertNotice>),
+}
+
+/// Who a stream is for: what its events show, and whether alerts reach it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Audience {
+    pub sees_cost: bool,
+    pub sees_alerts: bool,
 }
 
 /// Opens a stream; it ends when the receiver is dropped or the bus closes.
@@ -52,14 +64,15 @@ pub async fn open(
     bus: Bus,
     resume: Resume,
     now_ms: i64,
-    with_alerts: bool,
+    audience: Audience,
 ) -> Result<mpsc::Receiver<StreamItem>, StoreError> {
-    let subs = Subscriptions { live: bus.subscribe(), alerts: with_alerts.then(|| bus.subscribe_alerts()) };
+    let subs = Subscriptions { live: bus.subscribe(), alerts: audience.sees_alerts.then(|| bus.subscribe_alerts()) };
     let last_event_id = store.last_event_id().await?;
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
         let greeting = StreamItem::Connected { last_event_id, server_time: now_ms };
-        if let Err(e) = run(&store, &bus, subs, resume, last_event_id, greeting, &tx).await {
+        let out = Out { tx: &tx, sees_cost: audience.sees_cost };
+        if let Err(e) = run(&store, &bus, subs, resume, last_event_id, greeting, out).await {
             tracing::warn!(error = %e, "Telemetry stream ended by a store error.");
         }
     });
@@ -73,6 +86,13 @@ struct Subscriptions {
     alerts: Option<broadcast::Receiver<std::sync::Arc<AlertNotice>>>,
 }
 
+/// Where a stream's items go, and how its events are shaped.
+#[derive(Clone, Copy)]
+struct Out<'a> {
+    tx: &'a mpsc::Sender<StreamItem>,
+    sees_cost: bool,
+}
+
 /// Ends quietly (Ok) when the client has gone away.
 async fn run(
     store: &Store,
@@ -81,8 +101,9 @@ async fn run(
     resume: Resume,
     last_event_id: i64,
     greeting: StreamItem,
-    tx: &mpsc::Sender<StreamItem>,
+    out: Out<'_>,
 ) -> Result<(), StoreError> {
+    let tx = out.tx;
     if tx.send(greeting).await.is_err() {
         return Ok(());
     }
@@ -93,13 +114,13 @@ async fn run(
             let query = HistoryQuery { limit: INITIAL_BACKLOG, before: Some(last_event_id + 1), chat_id: None };
             let mut recent = store.history(&query).await?;
             recent.reverse();
-            if send_all(tx, recent, last_event_id).await.is_none() {
+            if send_stored(out, recent, last_event_id).await.is_none() {
                 return Ok(());
             }
             last_event_id
         }
     };
-    let Some(c) = catch_up(store, tx, cursor).await? else { return Ok(()) };
+    let Some(c) = catch_up(store, out, cursor).await? else { return Ok(()) };
     cursor = c;
     let Subscriptions { mut live, mut alerts } = subs;
     let closed = bus.closed();
@@ -116,14 +137,11 @@ async fn run(
             _ = &mut closed => return Ok(()),
         };
         match next {
-            Ok(batch) => {
-                let fresh = batch.iter().filter(|e| e.id > cursor).cloned().collect();
-                match send_all(tx, fresh, cursor).await {
-                    Some(c) => cursor = c,
-                    None => return Ok(()),
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => match catch_up(store, tx, cursor).await? {
+            Ok(batch) => match send_live(out, &batch, cursor).await {
+                Some(c) => cursor = c,
+                None => return Ok(()),
+            },
+            Err(broadcast::error::RecvError::Lagged(_)) => match catch_up(store, out, cursor).await? {
                 Some(c) => cursor = c,
                 None => return Ok(()),
             },
@@ -134,11 +152,11 @@ async fn run(
 
 /// Sends everything stored after `cursor`; returns the new cursor, or
 /// `None` when the client went away.
-async fn catch_up(store: &Store, tx: &mpsc::Sender<StreamItem>, mut cursor: i64) -> Result<Option<i64>, StoreError> {
+async fn catch_up(store: &Store, out: Out<'_>, mut cursor: i64) -> Result<Option<i64>, StoreError> {
     loop {
         let page = store.after(cursor, PAGE).await?;
         let full = page.len() as i64 == PAGE;
-        match send_all(tx, page, cursor).await {
+        match send_stored(out, page, cursor).await {
             Some(c) => cursor = c,
             None => return Ok(None),
         }
@@ -148,32 +166,83 @@ async fn catch_up(store: &Store, tx: &mpsc::Sender<StreamItem>, mut cursor: i64)
     }
 }
 
-async fn send_all(tx: &mpsc::Sender<StreamItem>, events: Vec<Event>, mut cursor: i64) -> Option<i64> {
-    for e in events {
+/// Sends events read from the store, encoding them for this reader;
+/// returns the new cursor, or `None` when the client went away.
+async fn send_stored(out: Out<'_>, events: Vec<Event>, mut cursor: i64) -> Option<i64> {
+    for e in &events {
         cursor = e.id;
-        tx.send(StreamItem::Event(e)).await.ok()?;
+        if let Some(encoded) = Encoded::of(e, out.sees_cost) {
+            out.tx.send(StreamItem::Event(encoded)).await.ok()?;
+        }
     }
     Some(cursor)
+}
+
+/// Sends a live batch's events above `cursor`, in the encoding the batch
+/// shares with every stream.
+async fn send_live(out: Out<'_>, batch: &Batch, mut cursor: i64) -> Option<i64> {
+    let from = cursor;
+    for e in batch.json(out.sees_cost).iter().filter(|e| e.id > from) {
+        cursor = e.id;
+        out.tx.send(StreamItem::Event(e.clone())).await.ok()?;
+    }
+    // Past any event that could not be encoded, too.
+    Some(batch.events().last().map_or(cursor, |e| e.id.max(cursor)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bus::Committed;
     use domain::testing::ev;
+    use domain::visibility::Cost;
     use domain::{Event, Status};
+    use std::sync::Arc;
 
     /// An event to store (the store assigns the id).
     fn event(i: i64) -> Event {
         ev(i, &format!("c{}", i % 7), "t", "s", Status::Success)
     }
 
-    async fn next_event(rx: &mut mpsc::Receiver<StreamItem>) -> i64 {
+    const ADMIN: Audience = Audience { sees_cost: true, sees_alerts: false };
+    const VIEWER: Audience = Audience { sees_cost: false, sees_alerts: false };
+
+    async fn next_encoded(rx: &mut mpsc::Receiver<StreamItem>) -> Encoded {
         loop {
             match rx.recv().await.expect("stream open") {
-                StreamItem::Event(e) => return e.id,
+                StreamItem::Event(e) => return e,
                 StreamItem::Connected { .. } | StreamItem::Alert(_) => continue,
             }
         }
+    }
+
+    async fn next_event(rx: &mut mpsc::Receiver<StreamItem>) -> i64 {
+        next_encoded(rx).await.id
+    }
+
+    /// Live events are encoded once per kind of reader and shared by every
+    /// stream; a viewer's copy has no cost in it, an admin's has.
+    #[tokio::test(flavor = "current_thread")]
+    async fn live_events_are_encoded_once_per_audience() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let bus = Bus::default();
+        let mut streams = Vec::new();
+        for audience in [ADMIN, ADMIN, VIEWER, VIEWER] {
+            streams.push(open(store.clone(), bus.clone(), Resume::After(0), 0, audience).await.unwrap());
+        }
+        let mut priced = event(1);
+        priced.cost_nanos = Cost::Shown(Some(1_250));
+        let stored = store.insert_events(vec![priced]).await.unwrap();
+        bus.publish(stored.after, Committed::new(stored.events)).await;
+        let mut got = Vec::new();
+        for rx in streams.iter_mut() {
+            got.push(next_encoded(rx).await);
+        }
+        assert!(got[0].json.contains("\"costNanos\":1250"), "{}", got[0].json);
+        assert!(!got[2].json.contains("costNanos"), "{}", got[2].json);
+        assert!(Arc::ptr_eq(&got[0].json, &got[1].json), "admins share one encoding");
+        assert!(Arc::ptr_eq(&got[2].json, &got[3].json), "viewers share one encoding");
     }
 
     /// A subscriber that falls more than the bus capacity behind refills
@@ -184,14 +253,14 @@ mod tests {
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
         let bus = Bus::default();
         let first = store.insert_events(vec![event(0)]).await.unwrap().events;
-        let mut rx = open(store.clone(), bus.clone(), Resume::After(0), 0, false).await.unwrap();
+        let mut rx = open(store.clone(), bus.clone(), Resume::After(0), 0, ADMIN).await.unwrap();
         assert_eq!(next_event(&mut rx).await, first[0].id);
 
         // Store 3000 events, then publish them one batch each with no await
         // in between: the stream task cannot run, so its receiver lags.
         let stored = store.insert_events((1..=3000).map(event).collect()).await.unwrap().events;
         for e in stored.iter() {
-            bus.publish(e.id - 1, vec![e.clone()].into()).await;
+            bus.publish(e.id - 1, Committed::new(vec![e.clone()])).await;
         }
         let mut got = Vec::with_capacity(stored.len());
         while got.len() < stored.len() {
@@ -201,7 +270,7 @@ mod tests {
         assert_eq!(got, want);
 
         let more = store.insert_events(vec![event(9999)]).await.unwrap();
-        bus.publish(more.after, more.events.clone().into()).await;
+        bus.publish(more.after, Committed::new(more.events.clone())).await;
         let more = more.events;
         assert_eq!(next_event(&mut rx).await, more[0].id, "live again, no duplicates before it");
         bus.close();

@@ -81,7 +81,8 @@ fn sse_events(items: impl Stream<Item = StreamItem>) -> impl Stream<Item = Resul
                     serde_json::json!({ "lastEventId": last_event_id, "serverTime": time::to_rfc3339(server_time) }),
                 )
             }
-            StreamItem::Event(e) => SseEvent::default().id(e.id.to_string()).json_data(&e),
+            // Encoded once for every stream of this kind of reader.
+            StreamItem::Event(e) => Ok(SseEvent::default().id(e.id.to_string()).data(&*e.json)),
             StreamItem::Alert(notice) => SseEvent::default().event("alert").json_data(&*notice),
         };
         match encoded {
