@@ -6,11 +6,11 @@
 
 mod common;
 
-use axum::routing::post;
-use common::{eventually, fresh_postgres_database, postgres_admin_url, RedisServer, Sse, TestServer, KEY};
+use common::{
+    eventually, fresh_postgres_database, postgres_admin_url, receiver, Receiver, RedisServer, Sse, TestServer, KEY,
+};
 use serde_json::{json, Value};
 use server::config::Config;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Two replicas on one fresh database and one Redis of their own; `a`
@@ -140,18 +140,7 @@ async fn failed_sign_ins_count_across_replicas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_crossing_on_two_replicas_sends_one_alert_and_one_webhook() {
-    let calls: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let seen = calls.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        post(move |axum::Json(body): axum::Json<Value>| {
-            let seen = seen.clone();
-            async move { seen.lock().unwrap().push(body) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let Receiver { url: hook, calls } = receiver(200).await;
 
     let Some((a, b, _redis)) = pair(|c| c.alert_interval_secs = 1).await else { return };
     let form = format!(

@@ -4,13 +4,11 @@
 #[macro_use]
 mod common;
 
-use axum::routing::post;
-use common::{Backend, TestServer, KEY};
+use common::{receiver, Backend, TestServer, KEY};
 use domain::alerts::{AlertRule, RuleKind};
 use domain::summary::SummaryQuery;
 use serde_json::{json, Value};
 use server::tasks::alerts::{AlertEngine, WebhookPolicy};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 both_backends!(
@@ -21,31 +19,6 @@ both_backends!(
     csv_and_json_exports_match_the_summary,
     live_deltas_match_a_fresh_summary,
 );
-
-/// A webhook receiver on a free port: records bodies, answers `status`.
-struct Receiver {
-    url: String,
-    calls: Arc<Mutex<Vec<Value>>>,
-}
-
-async fn receiver(status: u16) -> Receiver {
-    let calls: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let seen = calls.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        post(move |axum::Json(body): axum::Json<Value>| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().push(body);
-                axum::http::StatusCode::from_u16(status).unwrap()
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Receiver { url, calls }
-}
 
 fn engine(t: &TestServer) -> AlertEngine {
     AlertEngine::new(

@@ -3,12 +3,14 @@
 //! client. Nothing is mocked.
 #![allow(dead_code, unused_macros)]
 
+use axum::routing::post;
 use domain::auth::Role;
 use futures::StreamExt;
 use serde_json::Value;
 use server::config::Config;
 use server::Server;
 use sqlx::Connection;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const KEY: &str = "test-ingest-key";
@@ -396,4 +398,29 @@ impl Sse {
 /// A valid event for chat `chat` and stage `stage`.
 pub fn event(chat: &str, stage: &str) -> Value {
     serde_json::json!({ "chatId": chat, "turnId": format!("{chat}-t1"), "stage": stage, "durationMs": 12 })
+}
+
+/// A webhook receiver on a free port: records bodies, answers `status`.
+pub struct Receiver {
+    pub url: String,
+    pub calls: Arc<Mutex<Vec<Value>>>,
+}
+
+pub async fn receiver(status: u16) -> Receiver {
+    let calls: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = calls.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        post(move |axum::Json(body): axum::Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(body);
+                axum::http::StatusCode::from_u16(status).unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Receiver { url, calls }
 }
