@@ -1,5 +1,6 @@
 //! Why an ingest request was refused. Every variant is the client's to fix
-//! (4xx) except `Store`, which the HTTP layer reports as 503 without details.
+//! (4xx) except `Store`, `Busy` and `Unavailable`, which the HTTP layer
+//! reports as 503 without details (`Busy` with `Retry-After`).
 
 use crate::store::StoreError;
 use serde::Serialize;
@@ -31,6 +32,13 @@ pub enum IngestError {
     TooManyEvents { limit: usize, count: usize },
     #[error("storing the events failed")]
     Store(#[from] StoreError),
+    /// The writer's queue is full: nothing was stored; retry after a while.
+    #[error("ingest is busy; nothing was stored, retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
+    /// The group this request was in could not be stored (the cause is
+    /// logged once for the group), or the writer has stopped.
+    #[error("the event store is unavailable; nothing was stored, retry later")]
+    Unavailable,
 }
 
 impl IngestError {

@@ -1,41 +1,38 @@
 //! Ingest: the front of the pipeline. A request body is parsed into items,
-//! each item validated into an [`Event`] and priced, the batch stored in one
-//! transaction and only then published on the bus and acknowledged.
+//! each item validated into an [`Event`] and priced, the batch stored whole
+//! (in the writer's next group commit, [`writer`]) and only then published
+//! on the bus and acknowledged.
 //!
 //! ```text
-//! body ─► parse ─► validate ─► price ─► store (atomic) ─► bus ─► ack (ids)
+//! body ─► parse ─► validate ─► price ─► writer: group commit ─► bus ─► ack (ids)
 //! ```
 
 pub mod error;
 pub mod parse;
 pub mod usage;
 pub mod validate;
+pub mod writer;
 
 pub use error::{IngestError, ItemError};
 pub use parse::BodyFormat;
 
-use crate::bus::{Batch, Bus, Committed};
+use crate::bus::Bus;
 use crate::price::{self, Pricing};
 use crate::store::Store;
-use domain::Event;
-use std::sync::Arc;
-use tokio::sync::Mutex;
+use writer::Writer;
 
 /// Most events one request may carry.
 pub const MAX_EVENTS_PER_REQUEST: usize = 10_000;
 
 #[derive(Clone, Debug)]
 pub struct Ingestor {
-    store: Store,
-    bus: Bus,
     pricing: Pricing,
-    /// Held from insert to publish so the bus carries batches in id order.
-    order: Arc<Mutex<()>>,
+    writer: Writer,
 }
 
 impl Ingestor {
     pub fn new(store: Store, bus: Bus, pricing: Pricing) -> Ingestor {
-        Ingestor { store, bus, pricing, order: Arc::new(Mutex::new(())) }
+        Ingestor { pricing, writer: Writer::start(store, bus) }
     }
 
     /// Parses, validates and stores a request body; returns the stored ids.
@@ -64,17 +61,7 @@ impl Ingestor {
         for e in &mut events {
             price::cost::apply(&table, e);
         }
-        let stored = self.store_and_publish(events).await?;
-        Ok(stored.events().iter().map(|e| e.id).collect())
-    }
-
-    /// Stores validated events, then publishes them in id order.
-    async fn store_and_publish(&self, events: Vec<Event>) -> Result<Batch, IngestError> {
-        let _in_order = self.order.lock().await;
-        let inserted = self.store.insert_events(events).await?;
-        let stored = Committed::new(inserted.events);
-        self.bus.publish(inserted.after, stored.clone()).await;
-        Ok(stored)
+        self.writer.store(events).await
     }
 }
 

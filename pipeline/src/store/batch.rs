@@ -1,10 +1,11 @@
-//! The ingest transaction: one batch of priced events, stored with
-//! everything derived from them — all of it or none of it.
+//! The ingest transaction: a group of batches of priced events (one batch
+//! per request, see `ingest::writer`), stored with everything derived from
+//! them. Each batch is all or nothing; the group shares one commit.
 //!
 //! 1. note which turns and conversations are new (`turns`, `conversations`);
 //! 2. insert the events, ids in input order;
-//! 3. add the batch to each conversation's and each turn's totals;
-//! 4. add the batch to the minute, hour and day rollups.
+//! 3. add the group to each conversation's and each turn's totals;
+//! 4. add the group to the minute, hour and day rollups.
 //!
 //! Every derived row is updated by *adding* the batch's sums (an upsert), so
 //! a batch never reads what it is about to change, and a correction (reprice)
@@ -40,37 +41,128 @@ pub struct Inserted {
     pub events: Vec<Event>,
 }
 
+/// A committed group of batches (one per request, see `ingest::writer`).
+#[derive(Debug)]
+pub struct GroupInserted {
+    /// The newest event id committed before the group.
+    pub after: i64,
+    /// Each batch, in the order given: its events with their ids, or why
+    /// it alone stored nothing.
+    pub batches: Vec<Result<Vec<Event>, StoreError>>,
+}
+
 impl Store {
     /// Stores `events` (already priced) in one transaction and returns them
     /// with their ids, in input order.
-    pub async fn insert_events(&self, mut events: Vec<Event>) -> Result<Inserted, StoreError> {
+    pub async fn insert_events(&self, events: Vec<Event>) -> Result<Inserted, StoreError> {
+        let group = self.insert_group(vec![events]).await?;
+        let events = group.batches.into_iter().next().unwrap_or(Ok(Vec::new()))?;
+        Ok(Inserted { after: group.after, events })
+    }
+
+    /// Stores several batches (already priced) in one transaction: each
+    /// batch whole or not at all, ids in the order given, and the derived
+    /// rows summed over the group and written once per key. A batch the
+    /// database refuses fails alone; an error for the group (the commit
+    /// itself) stores nothing.
+    pub async fn insert_group(&self, batches: Vec<Vec<Event>>) -> Result<GroupInserted, StoreError> {
+        let lens: Vec<usize> = batches.iter().map(Vec::len).collect();
+        let mut events: Vec<Event> = batches.into_iter().flatten().collect();
         if events.is_empty() {
-            return Ok(Inserted { after: self.last_event_id().await?, events });
+            let after = self.last_event_id().await?;
+            return Ok(GroupInserted { after, batches: lens.iter().map(|_| Ok(Vec::new())).collect() });
         }
+        // Optimistically the whole group at once. If the database refuses
+        // it, once more with each batch in a savepoint, to fail only the
+        // batch at fault (the common case goes without savepoints, which
+        // cost SQLite a statement journal).
+        let (after, refused) = match self.commit_group(&mut events, &lens, false).await {
+            Ok(done) => done,
+            Err(_) => self.commit_group(&mut events, &lens, true).await?,
+        };
+        // Back into batches, in the order given.
+        let mut rest = events.into_iter();
+        let batches = lens
+            .iter()
+            .zip(refused)
+            .map(|(len, refusal)| match refusal {
+                Some(e) => Err(e),
+                None => Ok(rest.by_ref().take(*len).collect()),
+            })
+            .collect();
+        Ok(GroupInserted { after, batches })
+    }
+
+    /// One attempt at a group commit of `events` (the batches, `lens` long,
+    /// one after another). With `isolate`, each batch goes in a savepoint
+    /// and those the database refuses are taken out of `events`. Returns
+    /// the id committed before the group and each batch's refusal.
+    async fn commit_group(
+        &self,
+        events: &mut Vec<Event>,
+        lens: &[usize],
+        isolate: bool,
+    ) -> Result<(i64, Vec<Option<StoreError>>), StoreError> {
         let postgres = matches!(self, Store::Postgres(_));
         on_writer!(self, pool => {
-            let mut tx = pool.begin().await?;
+            // SQLite: take the write lock up front, so another writer (a CLI
+            // command) makes this wait its busy timeout instead of failing
+            // when a read would have to become a write.
+            let mut tx = pool.begin_with(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).await?;
             if postgres {
+                // Held once per group: ids commit in the order assigned.
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await?;
             }
             // Writes are serialized (the lock, or SQLite's one writer): this
-            // is the batch committed just before this one.
+            // is the batch committed just before this group.
             let after: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events").fetch_one(&mut *tx).await?;
-            let (new_turns, new_chats) = claim_keys(&mut tx, &events).await?;
-            let firsts = rollup::firsts(&events, &new_turns, &new_chats);
-            let ids = insert_rows(&mut tx, &events, &firsts).await?;
-            for (e, id) in events.iter_mut().zip(ids) {
-                e.id = id;
-            }
+            let mut refused: Vec<Option<StoreError>> = lens.iter().map(|_| None).collect();
+            let firsts = if isolate {
+                let mut rest = std::mem::take(events).into_iter();
+                let mut firsts = Vec::new();
+                for (len, refusal) in lens.iter().zip(refused.iter_mut()) {
+                    let mut batch: Vec<Event> = rest.by_ref().take(*len).collect();
+                    let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+                    match rows(&mut sp, &mut batch).await {
+                        Ok(f) => {
+                            sp.commit().await?;
+                            events.extend(batch);
+                            firsts.extend(f);
+                        }
+                        Err(e) => *refusal = Some(e.into()), // dropped: rolled back
+                    }
+                }
+                firsts
+            } else {
+                rows(&mut tx, events).await?
+            };
             let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
-            upsert_chats(&mut tx, &deltas::chats(&events, &first_in_turn)).await?;
-            upsert_turns(&mut tx, &deltas::turns(&events)).await?;
+            upsert_chats(&mut tx, &deltas::chats(events, &first_in_turn)).await?;
+            upsert_turns(&mut tx, &deltas::turns(events)).await?;
             let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
             upsert_rollups(&mut tx, &folded).await?;
             tx.commit().await?;
-            Ok(Inserted { after, events })
+            Ok((after, refused))
         })
     }
+}
+
+/// The events' own rows: their turns and conversations claimed and the
+/// events inserted. Sets their ids; returns which of them open a turn or a
+/// conversation.
+async fn rows<DB: Backend>(tx: &mut Transaction<'_, DB>, events: &mut [Event]) -> Result<Vec<(bool, bool)>, sqlx::Error>
+where
+    for<'r> (String, String): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+{
+    let (new_turns, new_chats) = claim_keys(tx, events).await?;
+    let firsts = rollup::firsts(events, &new_turns, &new_chats);
+    let ids = insert_rows(tx, events, &firsts).await?;
+    for (e, id) in events.iter_mut().zip(ids) {
+        e.id = id;
+    }
+    Ok(firsts)
 }
 
 /// Inserts the batch's turns and conversations that do not exist yet and

@@ -62,9 +62,9 @@ impl ApiError {
             ApiError::Ingest(IngestError::TooManyEvents { .. }) | ApiError::PayloadTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
-            ApiError::Ingest(IngestError::Store(_)) | ApiError::Store(_) | ApiError::Unavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Ingest(IngestError::Store(_) | IngestError::Busy { .. } | IngestError::Unavailable)
+            | ApiError::Store(_)
+            | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Service(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::BadParam { .. } | ApiError::BadArguments(_) | ApiError::BadBody => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -98,6 +98,26 @@ impl IntoResponse for ApiError {
         if status.is_client_error() {
             tracing::debug!(%status, %error, "Request refused.");
         }
-        (status, Json(Body { error, items })).into_response()
+        let mut resp = (status, Json(Body { error, items })).into_response();
+        if let ApiError::Ingest(IngestError::Busy { retry_after_secs }) = &self {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A full ingest queue is a 503 that says when to come back.
+    #[tokio::test]
+    async fn a_busy_writer_answers_503_with_retry_after() {
+        let resp = ApiError::Ingest(IngestError::Busy { retry_after_secs: 1 }).into_response();
+        assert_eq!(resp.status(), 503);
+        assert_eq!(resp.headers()["retry-after"], "1");
+        let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["error"], "ingest is busy; nothing was stored, retry in 1 s");
     }
 }
