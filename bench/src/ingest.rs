@@ -1,6 +1,7 @@
 //! `bench/ingest`: how fast events are stored through the real HTTP path
 //! (parse → validate → SQLite commit → bus → 202), for batches of 1, 100
-//! and 1000 events. Prints events/s and request latency percentiles; it
+//! and 1000 events. Prints events/s and request latency percentiles, then
+//! the process's memory and the database's bytes per stored event; it
 //! asserts nothing (timings on shared machines are for reading, not gating).
 //!
 //! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--database-url URL]`
@@ -145,7 +146,40 @@ async fn main() -> anyhow::Result<()> {
     if let Some(server) = server {
         let total = server.state.service.store().count_events().await?;
         println!("stored in all: {total} events");
+        println!("process memory (client and server): {}", memory());
         server.stop().await;
+        if let Some(bytes) = disk_bytes(&database_url).await? {
+            println!(
+                "on disk: {:.1} MiB, {:.0} bytes per event (events, indexes, conversations, turns, rollups)",
+                bytes as f64 / 1_048_576.0,
+                bytes as f64 / total.max(1) as f64
+            );
+        }
     }
     Ok(())
+}
+
+/// `VmRSS` now and `VmHWM` (the peak) of this process, from /proc.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!("RSS {} MiB, peak {} MiB", rss / 1024, peak / 1024),
+        _ => "unknown (no /proc)".into(),
+    }
+}
+
+/// The database's size once the server has stopped: the SQLite file (its
+/// WAL checkpointed on close) or `pg_database_size`.
+async fn disk_bytes(database_url: &str) -> anyhow::Result<Option<u64>> {
+    use sqlx::Connection;
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+        return Ok(Some(std::fs::metadata(path)?.len() + wal));
+    }
+    let mut conn = sqlx::PgConnection::connect(database_url).await?;
+    let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
+    Ok(Some(bytes as u64))
 }
