@@ -8,6 +8,10 @@
 //!    2,000 per second (batches of 20 every 10 ms) — p50, p99 and max over
 //!    every delivery.
 //!
+//! With `--one-node`, the time-to-visible of one server as `scripts/run.sh`
+//! runs it (SQLite, in-process bus) instead, posting to and streaming from
+//! the same server.
+//!
 //! It asserts nothing: timings on a shared machine are for reading.
 //!
 //! Run (Postgres, Redis and nginx from Debian's packages; scripts/test.sh's
@@ -33,11 +37,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 #[derive(Parser)]
 struct Args {
     /// A Postgres the bench may create a database on (its admin URL).
-    #[arg(long)]
-    database_url: String,
+    #[arg(long, required_unless_present = "one_node")]
+    database_url: Option<String>,
     /// The Redis the replicas share.
+    #[arg(long, required_unless_present = "one_node")]
+    redis_url: Option<String>,
+    /// Instead: one node as `scripts/run.sh` runs it (SQLite, in-process
+    /// bus), posting to it and streaming from it.
     #[arg(long)]
-    redis_url: String,
+    one_node: bool,
     /// SSE clients on replica B.
     #[arg(long, default_value_t = 100)]
     clients: usize,
@@ -86,23 +94,48 @@ fn percentile(sorted: &[u128], p: f64) -> f64 {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let (Some(pg), Some(redis_url)) = (&args.database_url, &args.redis_url) else {
+        return one_node(&args).await;
+    };
     let name = format!("fm_bench_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&args.database_url).await.context("connecting to Postgres")?;
+    let mut admin = sqlx::PgConnection::connect(pg).await.context("connecting to Postgres")?;
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
-    let database_url = format!("{}/{name}", args.database_url.rsplit_once('/').map_or("", |(b, _)| b));
-    let result = run(&args, &database_url).await;
+    let database_url = format!("{}/{name}", pg.rsplit_once('/').map_or("", |(b, _)| b));
+    let result = run(&args, &database_url, redis_url).await;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await?;
     result
 }
 
-async fn run(args: &Args, database_url: &str) -> anyhow::Result<()> {
+/// One server on a fresh SQLite file: the time from a POST to its arrival
+/// at the same server's SSE clients.
+async fn one_node(args: &Args) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = Config {
+        address: "127.0.0.1:0".parse()?,
+        database_url: format!("sqlite://{}", dir.path().join("bench.db").display()),
+        ingest_api_keys: vec![KEY.into()],
+        simulator: false,
+        ..Config::default()
+    };
+    let server = Server::start(config).await.context("starting the server")?;
+    let read_key =
+        server.state.service.create_api_key("bench", KeyScope::Read, domain::time::now_ms()).await?.plaintext;
+    println!("one node on SQLite, in-process bus ({} cores)", std::thread::available_parallelism()?);
+    let after = server.state.service.store().last_event_id().await?;
+    let url = server.url();
+    let outcome = time_to_visible(&reqwest::Client::new(), &url, &url, &read_key, after, args).await;
+    server.stop().await;
+    outcome
+}
+
+async fn run(args: &Args, database_url: &str, redis_url: &str) -> anyhow::Result<()> {
     let config = Config {
         address: "127.0.0.1:0".parse()?,
         database_url: database_url.to_string(),
         ingest_api_keys: vec![KEY.into()],
         simulator: false,
         max_body_bytes: 64 * 1024 * 1024,
-        redis_url: Some(args.redis_url.clone()),
+        redis_url: Some(redis_url.to_string()),
         redis_stream: format!("bench:{}", std::process::id()),
         ..Config::default()
     };
@@ -247,7 +280,7 @@ async fn time_to_visible(
     all.sort_unstable();
     anyhow::ensure!(!all.is_empty(), "no event reached a stream");
     println!(
-        "  time-to-visible, POST on A → SSE on B, {} clients, {} events/s for {} s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries)",
+        "  time-to-visible, POST → SSE, {} clients, {} events/s for {} s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries)",
         args.clients,
         per_tick * 100,
         args.seconds,
