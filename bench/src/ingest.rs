@@ -13,9 +13,9 @@
 //! "rows before" column says how large the table was for each phase.
 
 use anyhow::Context;
+use bench::KEY;
 use clap::Parser;
 use serde_json::{json, Value};
-use server::config::Config;
 use server::Server;
 use std::time::{Duration, Instant};
 
@@ -36,22 +36,17 @@ struct Args {
     scale: f64,
 }
 
-const KEY: &str = "bench-key";
-
-const STAGES: [&str; 6] = ["buffer", "intent", "persona", "tools", "response", "send"];
-
+/// Event number `i`, priced (usage in OpenAI's shape, half of it cached).
 fn event(i: usize) -> Value {
-    json!({
-        "chatId": format!("chat-{}", i % 997),
-        "turnId": format!("t-{}", i / 6),
-        "stage": STAGES[i % 6],
-        "durationMs": 100 + (i % 900),
-        "persona": "sage",
-        "model": "gpt-4o-mini",
-        "provider": "openai",
-        "usage": {"prompt_tokens": 1200, "completion_tokens": 180, "prompt_tokens_details": {"cached_tokens": 600}},
-        "meta": {"bench": true}
-    })
+    bench::event(
+        i,
+        json!({
+            "persona": "sage",
+            "provider": "openai",
+            "usage": {"prompt_tokens": 1200, "completion_tokens": 180, "prompt_tokens_details": {"cached_tokens": 600}},
+            "meta": {"bench": true}
+        }),
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -64,14 +59,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let database_url =
         args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let config = Config {
-        address: "127.0.0.1:0".parse()?,
-        database_url: database_url.clone(),
-        ingest_api_keys: vec![KEY.into()],
-        simulator: false,
-        max_body_bytes: 64 * 1024 * 1024,
-        ..Config::default()
-    };
+    let config = bench::config(database_url.clone());
     let (server, base, key) = match &args.url {
         Some(url) => (None, url.trim_end_matches('/').to_string(), std::env::var("FLOWMETER_API_KEY")?),
         None => {

@@ -23,6 +23,7 @@
 //! ```
 
 use anyhow::Context;
+use bench::KEY;
 use clap::Parser;
 use domain::auth::KeyScope;
 use futures::StreamExt;
@@ -57,24 +58,16 @@ struct Args {
     seconds: u64,
 }
 
-const KEY: &str = "bench-key";
-
 fn now_ns() -> u128 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos()
 }
 
-const STAGES: [&str; 6] = ["buffer", "intent", "persona", "tools", "response", "send"];
-
+/// Event number `i`, stamped with when it was sent.
 fn event(i: usize, sent_ns: u128) -> Value {
-    json!({
-        "chatId": format!("chat-{}", i % 997),
-        "turnId": format!("t-{}", i / 6),
-        "stage": STAGES[i % 6],
-        "durationMs": 100 + (i % 900),
-        "model": "gpt-4o-mini",
-        "usage": {"inputTokens": 1200, "outputTokens": 180},
-        "meta": {"sentNs": sent_ns.to_string()}
-    })
+    bench::event(
+        i,
+        json!({"usage": {"inputTokens": 1200, "outputTokens": 180}, "meta": {"sentNs": sent_ns.to_string()}}),
+    )
 }
 
 fn free_port() -> anyhow::Result<u16> {
@@ -110,13 +103,7 @@ async fn main() -> anyhow::Result<()> {
 /// at the same server's SSE clients.
 async fn one_node(args: &Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        address: "127.0.0.1:0".parse()?,
-        database_url: format!("sqlite://{}", dir.path().join("bench.db").display()),
-        ingest_api_keys: vec![KEY.into()],
-        simulator: false,
-        ..Config::default()
-    };
+    let config = bench::config(format!("sqlite://{}", dir.path().join("bench.db").display()));
     let server = Server::start(config).await.context("starting the server")?;
     let read_key =
         server.state.service.create_api_key("bench", KeyScope::Read, domain::time::now_ms()).await?.plaintext;
@@ -130,14 +117,9 @@ async fn one_node(args: &Args) -> anyhow::Result<()> {
 
 async fn run(args: &Args, database_url: &str, redis_url: &str) -> anyhow::Result<()> {
     let config = Config {
-        address: "127.0.0.1:0".parse()?,
-        database_url: database_url.to_string(),
-        ingest_api_keys: vec![KEY.into()],
-        simulator: false,
-        max_body_bytes: 64 * 1024 * 1024,
         redis_url: Some(redis_url.to_string()),
         redis_stream: format!("bench:{}", std::process::id()),
-        ..Config::default()
+        ..bench::config(database_url.to_string())
     };
     let a = Server::start(config.clone()).await.context("starting replica A")?;
     let b = Server::start(config).await.context("starting replica B")?;
