@@ -4,7 +4,7 @@
 //! the process's memory and the database's bytes per stored event; it
 //! asserts nothing (timings on shared machines are for reading, not gating).
 //!
-//! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--database-url URL]`
+//! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--database-url URL] [--preload 1000000]`
 //! (or `--url http://host:port` with `FLOWMETER_API_KEY` to measure a running server).
 //!
 //! Events spread over ~1000 conversations, so every batch inserts into many
@@ -34,6 +34,10 @@ struct Args {
     /// Scale the number of events per run (1.0 ≈ 20–40 s in all).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
+    /// Store this many events first (straight into the store, not timed),
+    /// to measure on a table that is already large.
+    #[arg(long, default_value_t = 0)]
+    preload: usize,
 }
 
 /// Event number `i`, priced (usage in OpenAI's shape, half of it cached).
@@ -68,6 +72,9 @@ async fn main() -> anyhow::Result<()> {
             (Some(server), base, KEY.to_string())
         }
     };
+    if let Some(server) = &server {
+        preload(server, args.preload).await?;
+    }
     let url = format!("{base}/api/events");
     let client = reqwest::Client::new();
     let backend = server.as_ref().map_or("external server", |s| s.state.service.store().backend());
@@ -143,6 +150,28 @@ async fn main() -> anyhow::Result<()> {
                 bytes as f64 / total.max(1) as f64
             );
         }
+    }
+    Ok(())
+}
+
+/// Stores `n` events through the store in batches of 10,000 (untimed).
+async fn preload(server: &Server, n: usize) -> anyhow::Result<()> {
+    let store = server.state.service.store();
+    let now = domain::time::now_ms();
+    let mut done = 0;
+    while done < n {
+        let batch: Vec<domain::Event> = (done..(done + 10_000).min(n))
+            .map(|i| {
+                let (chat, turn) = (format!("pre-{}", i % 997), format!("pre-t-{}", i / 6));
+                let mut e = domain::testing::ev(0, &chat, &turn, "response", domain::Status::Success);
+                e.ts = now - (n - i) as i64; // one a millisecond, up to now
+                e.received_at = e.ts;
+                e.model = Some("gpt-4o-mini".into());
+                e
+            })
+            .collect();
+        done += batch.len();
+        store.insert_events(batch).await?;
     }
     Ok(())
 }
