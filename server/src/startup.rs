@@ -65,14 +65,12 @@ impl Server {
         let mut background = vec![
             crate::tasks::retention::spawn(service.clone()),
             crate::tasks::alerts::spawn(service.clone(), Duration::from_secs(config.alert_interval_secs)),
-            tokio::spawn({
-                let service = service.clone();
-                async move { service.follow_changes().await }
-            }),
         ];
+        // Only replicas share settings: alone, every change is made here.
         if service.bus().redis().is_some() {
             let (bus, store) = (service.bus().clone(), service.store().clone());
             background.push(tokio::spawn(pipeline::bus::redis::relay(bus, store, relay_from)));
+            background.push(tokio::spawn(async move { service.follow_changes().await }));
         }
         Ok(Server { addr, state, stop, task, simulator, background })
     }

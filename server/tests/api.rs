@@ -4,7 +4,7 @@
 #[macro_use]
 mod common;
 
-use common::{event, Backend, TestServer, KEY};
+use common::{event, post_ids, Backend, TestServer, KEY};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -241,10 +241,9 @@ async fn sse_sees_concurrent_batches_in_id_order_without_gaps(b: Backend) {
                 for round in 0..5 {
                     let batch: Vec<Value> =
                         (0..10).map(|i| event(&format!("p{p}"), &format!("r{round}-{i}"))).collect();
-                    let resp = client.post(&url).header("x-api-key", KEY).json(&batch).send().await.unwrap();
-                    assert_eq!(resp.status(), 202);
-                    let ack: Value = resp.json().await.unwrap();
-                    ids.extend(ack["ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()));
+                    let (status, got) = post_ids(&client, &url, &Value::Array(batch)).await;
+                    assert_eq!(status, 202);
+                    ids.extend(got);
                 }
                 ids
             })

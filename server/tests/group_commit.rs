@@ -6,7 +6,7 @@
 #[macro_use]
 mod common;
 
-use common::{event, Backend, TestServer, KEY};
+use common::{event, post_ids, Backend, TestServer};
 use domain::summary::SummaryQuery;
 use pipeline::store::Store;
 use pipeline::summary::summarize;
@@ -18,15 +18,6 @@ both_backends!(
     a_request_the_database_refuses_fails_alone,
     a_stream_resumed_during_heavy_ingest_gets_every_id_once,
 );
-
-/// Posts `body` with the test key; returns the status and the ids (if any).
-async fn post(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Vec<i64>) {
-    let resp = client.post(url).header("x-api-key", KEY).json(body).send().await.unwrap();
-    let status = resp.status().as_u16();
-    let json: Value = resp.json().await.unwrap();
-    let ids = json["ids"].as_array().map(|a| a.iter().map(|v| v.as_i64().unwrap()).collect()).unwrap_or_default();
-    (status, ids)
-}
 
 /// The ids stored for `chat`, oldest first.
 async fn stored_ids(t: &TestServer, chat: &str) -> Vec<i64> {
@@ -54,7 +45,7 @@ async fn concurrent_requests_are_stored_whole_or_not_at_all(b: Backend) {
             if r % 4 == 0 {
                 batch[2]["durationMs"] = json!("slow"); // invalid
             }
-            tokio::spawn(async move { (r, post(&client, &url, &Value::Array(batch)).await) })
+            tokio::spawn(async move { (r, post_ids(&client, &url, &Value::Array(batch)).await) })
         })
         .collect();
     let mut acked = BTreeSet::new();
@@ -123,7 +114,7 @@ async fn a_request_the_database_refuses_fails_alone(b: Backend) {
             let (client, url) = (t.client.clone(), t.url("/api/events"));
             let chat = if r % 8 == 3 { "poison".to_string() } else { format!("ok{r}") };
             let batch: Vec<Value> = (0..3).map(|i| event(&chat, &format!("s{i}"))).collect();
-            tokio::spawn(async move { (chat, post(&client, &url, &Value::Array(batch)).await) })
+            tokio::spawn(async move { (chat, post_ids(&client, &url, &Value::Array(batch)).await) })
         })
         .collect();
     let mut stored = 0;
@@ -157,7 +148,7 @@ async fn a_stream_resumed_during_heavy_ingest_gets_every_id_once(b: Backend) {
                 let mut ids = Vec::new();
                 for round in 0..25 {
                     let batch: Vec<Value> = (0..4).map(|i| event(&format!("p{p}"), &format!("r{round}-{i}"))).collect();
-                    let (status, got) = post(&client, &url, &Value::Array(batch)).await;
+                    let (status, got) = post_ids(&client, &url, &Value::Array(batch)).await;
                     assert_eq!(status, 202);
                     ids.extend(got);
                 }

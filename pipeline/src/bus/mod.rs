@@ -96,6 +96,10 @@ pub enum Change {
     Pricing,
 }
 
+impl Change {
+    pub const ALL: [Change; 3] = [Change::Telemetry, Change::Retention, Change::Pricing];
+}
+
 #[derive(Clone, Debug)]
 pub struct Bus {
     local: Local,

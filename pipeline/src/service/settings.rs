@@ -120,10 +120,10 @@ impl Service {
         loop {
             let changes = tokio::select! {
                 _ = &mut closed => return,
-                _ = every.tick() => vec![Change::Telemetry, Change::Retention, Change::Pricing],
+                _ = every.tick() => Change::ALL.to_vec(),
                 notice = notices.recv() => match notice {
                     Ok(change) => vec![change],
-                    Err(_) => vec![Change::Telemetry, Change::Retention, Change::Pricing],
+                    Err(_) => Change::ALL.to_vec(), // missed some: reload them all
                 },
             };
             for change in changes {

@@ -317,12 +317,13 @@ pub fn spawn(service: Service, every: Duration) -> JoinHandle<()> {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
+            // The leader's report is part of its evaluation.
             let run = async {
-                engine.report_failures().await?;
                 if service.leads("alerts", lease_ms).await? {
-                    engine.evaluate(domain::time::now_ms()).await?;
+                    engine.evaluate(domain::time::now_ms()).await.map(drop)
+                } else {
+                    engine.report_failures().await
                 }
-                Ok::<_, StoreError>(())
             };
             if let Err(e) = run.await {
                 tracing::error!(error = %e, "Alert evaluation failed; will retry.");

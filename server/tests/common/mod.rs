@@ -170,15 +170,14 @@ impl TestServer {
         }
     }
 
-    /// A server on `database_url` (another replica may share it); `owned`
+    /// A server on `database_url` (another replica may share it); `pg_db`
     /// is a Postgres database to drop when this server stops.
     pub async fn start_on(
         database_url: String,
         dir: tempfile::TempDir,
-        owned: Option<(String, String)>,
+        pg_db: Option<(String, String)>,
         tweak: impl FnOnce(&mut Config),
     ) -> TestServer {
-        let pg_db = owned;
         let mut config = Config {
             address: "127.0.0.1:0".parse().unwrap(),
             database_url,
@@ -398,6 +397,16 @@ impl Sse {
 /// A valid event for chat `chat` and stage `stage`.
 pub fn event(chat: &str, stage: &str) -> Value {
     serde_json::json!({ "chatId": chat, "turnId": format!("{chat}-t1"), "stage": stage, "durationMs": 12 })
+}
+
+/// Posts `body` with the test key (from any task: no `TestServer` needed);
+/// returns the status and the ids (none when refused).
+pub async fn post_ids(client: &reqwest::Client, url: &str, body: &Value) -> (u16, Vec<i64>) {
+    let resp = client.post(url).header("x-api-key", KEY).json(body).send().await.unwrap();
+    let status = resp.status().as_u16();
+    let json: Value = resp.json().await.unwrap();
+    let ids = json["ids"].as_array().map(|a| a.iter().map(|v| v.as_i64().unwrap()).collect()).unwrap_or_default();
+    (status, ids)
 }
 
 /// A webhook receiver on a free port: records bodies, answers `status`.
