@@ -4,7 +4,7 @@
 //! the process's memory and the database's bytes per stored event; it
 //! asserts nothing (timings on shared machines are for reading, not gating).
 //!
-//! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--database-url URL] [--preload 1000000]`
+//! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--batches 1,100,1000] [--database-url URL] [--preload 1000000]`
 //! (or `--url http://host:port` with `FLOWMETER_API_KEY` to measure a running server).
 //!
 //! Events spread over ~1000 conversations, so every batch inserts into many
@@ -38,6 +38,9 @@ struct Args {
     /// to measure on a table that is already large.
     #[arg(long, default_value_t = 0)]
     preload: usize,
+    /// Which phases to run, by events per request.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 100, 1000])]
+    batches: Vec<usize>,
 }
 
 /// Event number `i`, priced (usage in OpenAI's shape, half of it cached).
@@ -84,7 +87,8 @@ async fn main() -> anyhow::Result<()> {
         "batch", "events", "events/s", "p50 ms", "p99 ms", "rows before"
     );
 
-    for (batch, base_events) in [(1usize, 3_000usize), (100, 200_000), (1000, 400_000)] {
+    let phases = [(1usize, 3_000usize), (100, 200_000), (1000, 400_000)];
+    for (batch, base_events) in phases.into_iter().filter(|(b, _)| args.batches.contains(b)) {
         let events = ((base_events as f64 * args.scale) as usize).max(batch * args.concurrency);
         let requests = events / batch;
         // Bodies are built before the clock starts: we time the server.

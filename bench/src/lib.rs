@@ -9,11 +9,12 @@ pub const KEY: &str = "bench-key";
 
 const STAGES: [&str; 6] = ["buffer", "intent", "persona", "tools", "response", "send"];
 
-/// Event number `i`: spread over ~1000 conversations, six stages a turn,
-/// on gpt-4o-mini; `extra`'s fields are added (or replace these).
+/// Event number `i`: turn `i / 6`, whose six stages come one after another
+/// in one conversation, the turns spread over ~1000 conversations, on
+/// gpt-4o-mini; `extra`'s fields are added (or replace these).
 pub fn event(i: usize, extra: Value) -> Value {
     let mut e = json!({
-        "chatId": format!("chat-{}", i % 997),
+        "chatId": format!("chat-{}", (i / 6) % 997),
         "turnId": format!("t-{}", i / 6),
         "stage": STAGES[i % 6],
         "durationMs": 100 + (i % 900),
