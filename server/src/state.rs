@@ -4,6 +4,7 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use pipeline::service::Service;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// What HTTP adds to the service: settings of its own.
@@ -16,8 +17,14 @@ pub struct HttpSettings {
     pub trust_forwarded_for: bool,
 }
 
+/// Handlers and layers clone the state for every request: a clone is one
+/// reference count.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What every clone of the [`AppState`] shares.
+#[derive(Debug)]
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub service: Service,
     pub http: HttpSettings,
@@ -26,7 +33,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, service: Service, http: HttpSettings) -> AppState {
-        AppState { leptos_options, service, http, started_at: Instant::now() }
+        AppState(Arc::new(Shared { leptos_options, service, http, started_at: Instant::now() }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

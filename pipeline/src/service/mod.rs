@@ -51,10 +51,15 @@ pub struct Settings {
     pub retention_days: i64,
 }
 
-/// A cheap, clonable handle: every clone shares the same store, bus,
-/// price table and switches.
+/// A cheap, clonable handle (one reference count: handlers clone it for
+/// every request): every clone shares the same store, bus, price table and
+/// switches.
 #[derive(Clone, Debug)]
-pub struct Service {
+pub struct Service(Arc<Shared>);
+
+/// What every clone of a [`Service`] shares.
+#[derive(Debug)]
+pub struct Shared {
     store: Store,
     bus: Bus,
     ingestor: Ingestor,
@@ -66,11 +71,19 @@ pub struct Service {
     replica: Arc<str>,
 }
 
+impl std::ops::Deref for Service {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl Service {
     /// A service over `store`, publishing on `bus` (in-process, or Redis
     /// Streams when several replicas share the store).
     pub fn new(store: Store, bus: Bus, pricing: Pricing, settings: Settings) -> Service {
-        Service {
+        Service(Arc::new(Shared {
             ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone()),
             store,
             bus,
@@ -83,7 +96,7 @@ impl Service {
             )),
             counters: Arc::new(IngestCounters::default()),
             replica: crate::auth::session::new_token()[..16].into(),
-        }
+        }))
     }
 
     pub fn store(&self) -> &Store {

@@ -191,7 +191,7 @@ where
             t.bind(*chat).bind(*turn).bind(**ts);
         });
         st.push(" ON CONFLICT DO NOTHING RETURNING chat_id, turn_id");
-        new_turns.extend(DB::fetch_all::<(String, String)>(tx, &st).await?);
+        new_turns.extend(DB::fetch_all::<(String, String)>(tx, st).await?);
     }
     let mut new_chats = HashSet::new();
     for chunk in chat_keys.iter().collect::<Vec<_>>().chunks(CHUNK) {
@@ -200,12 +200,12 @@ where
             t.bind(**chat).bind(**ts).bind(**ts);
         });
         st.push(" ON CONFLICT DO NOTHING RETURNING chat_id");
-        new_chats.extend(DB::fetch_all::<(String,)>(tx, &st).await?.into_iter().map(|(c,)| c));
+        new_chats.extend(DB::fetch_all::<(String,)>(tx, st).await?.into_iter().map(|(c,)| c));
     }
     if !new_chats.is_empty() {
         let mut st = Statement::new("UPDATE counters SET value = value + ");
         st.bind(new_chats.len() as i64).push(" WHERE name = 'conversations'");
-        DB::execute(tx, &st).await?;
+        DB::execute(tx, st).await?;
     }
     Ok((new_turns, new_chats))
 }
@@ -250,12 +250,7 @@ where
                 .bind(i64::from(*first_turn))
                 .bind(i64::from(*first_chat));
         });
-        st.push(" RETURNING id");
-        let mut chunk_ids: Vec<i64> = DB::fetch_all::<(i64,)>(tx, &st).await?.into_iter().map(|(id,)| id).collect();
-        // Ids are assigned in VALUES order; RETURNING's order is not
-        // promised, so sort to pair them back up.
-        chunk_ids.sort_unstable();
-        ids.extend(chunk_ids);
+        ids.extend(DB::insert_ids(tx, st, chunk.len()).await?);
     }
     Ok(ids)
 }
@@ -307,7 +302,7 @@ async fn upsert_chats<DB: Backend>(
                 .bind(d.last_status.clone());
         });
         st.push(CONVERSATION_UPSERT);
-        DB::execute(tx, &st).await?;
+        DB::execute(tx, st).await?;
     }
     Ok(())
 }
@@ -355,7 +350,7 @@ async fn upsert_turns<DB: Backend>(
                 .bind(d.status.as_str());
         });
         st.push(TURN_UPSERT);
-        DB::execute(tx, &st).await?;
+        DB::execute(tx, st).await?;
     }
     Ok(())
 }
@@ -392,7 +387,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
             });
             st.push(" ON CONFLICT (bucket, model, stage, persona, status) DO UPDATE SET ");
             st.push(&adding(table, &columns));
-            DB::execute(tx, &st).await?;
+            DB::execute(tx, st).await?;
         }
         // The same sums per bucket over all dimensions.
         let mut totals: BTreeMap<i64, Metrics> = BTreeMap::new();
@@ -412,7 +407,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
             });
             st.push(" ON CONFLICT (bucket) DO UPDATE SET ");
             st.push(&adding(total_table, Metrics::TOTAL_COLUMNS));
-            DB::execute(tx, &st).await?;
+            DB::execute(tx, st).await?;
         }
     }
     Ok(())

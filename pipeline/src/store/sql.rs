@@ -86,15 +86,6 @@ impl Statement {
         }
         self
     }
-
-    /// The text for database `DB`.
-    fn sql<DB: Database>(&self) -> &str {
-        if DB::NAME == "SQLite" {
-            &self.anonymous
-        } else {
-            &self.numbered
-        }
-    }
 }
 
 /// The values of one `VALUES` tuple.
@@ -116,12 +107,40 @@ impl Tuple<'_> {
 /// A database the store's generic helpers run on: SQLite and Postgres.
 pub(super) trait Backend: Database {
     /// Runs `st` in the transaction.
-    async fn execute(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<(), sqlx::Error>;
+    async fn execute(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<(), sqlx::Error>;
 
     /// Runs `st` in the transaction and reads every row it returns.
-    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<Vec<O>, sqlx::Error>
+    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<Vec<O>, sqlx::Error>
     where
         O: Send + Unpin + for<'r> FromRow<'r, Self::Row>;
+
+    /// Runs `st`, an `INSERT … VALUES` of `rows` rows into a table whose
+    /// `id` the database assigns, and returns the new ids in `VALUES` order.
+    async fn insert_ids(tx: &mut Transaction<'_, Self>, st: Statement, rows: usize) -> Result<Vec<i64>, sqlx::Error>
+    where
+        for<'r> (i64,): FromRow<'r, Self::Row>,
+    {
+        if Self::NAME == "SQLite" {
+            // One INSERT holding the write lock takes consecutive rowids
+            // (AUTOINCREMENT: each one above every id ever used), so the
+            // last one says them all. Reading them back with RETURNING
+            // costs the driver a message between threads per row.
+            Self::execute(tx, st).await?;
+            let (last,): (i64,) = Self::fetch_all(tx, Statement::new("SELECT last_insert_rowid()"))
+                .await?
+                .pop()
+                .ok_or(sqlx::Error::RowNotFound)?;
+            Ok((last + 1 - rows as i64..=last).collect())
+        } else {
+            let mut st = st;
+            st.push(" RETURNING id");
+            let mut ids: Vec<i64> = Self::fetch_all::<(i64,)>(tx, st).await?.into_iter().map(|(id,)| id).collect();
+            // A sequence gives ids in VALUES order; RETURNING's order is not
+            // promised, so sort to pair them back up.
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
 }
 
 impl<DB> Backend for DB
@@ -134,40 +153,46 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
 {
-    async fn execute(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<(), sqlx::Error> {
-        let args = arguments::<DB>(&st.values)?;
-        sqlx::query_with(st.sql::<DB>(), args).execute(&mut **tx).await.map(drop)
+    async fn execute(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<(), sqlx::Error> {
+        let (sql, args) = st.into_parts::<DB>()?;
+        sqlx::query_with(&sql, args).execute(&mut **tx).await.map(drop)
     }
 
-    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: &Statement) -> Result<Vec<O>, sqlx::Error>
+    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<Vec<O>, sqlx::Error>
     where
         O: Send + Unpin + for<'r> FromRow<'r, Self::Row>,
     {
-        let args = arguments::<DB>(&st.values)?;
-        sqlx::query_as_with(st.sql::<DB>(), args).fetch_all(&mut **tx).await
+        let (sql, args) = st.into_parts::<DB>()?;
+        sqlx::query_as_with(&sql, args).fetch_all(&mut **tx).await
     }
 }
 
-fn arguments<'q, DB>(values: &[Value]) -> Result<DB::Arguments<'q>, sqlx::Error>
-where
-    DB: Database,
-    for<'a> i64: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
-    for<'a> String: Encode<'a, DB> + Type<DB>,
-    for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
-{
-    use sqlx::Arguments;
-    let mut args = DB::Arguments::default();
-    for v in values {
-        match v {
-            Value::Int(i) => args.add(*i),
-            Value::OptInt(i) => args.add(*i),
-            Value::Text(s) => args.add(s.clone()),
-            Value::OptText(s) => args.add(s.clone()),
+impl Statement {
+    /// The text for database `DB` and the values bound (moved, not copied:
+    /// a batch insert binds thousands of strings).
+    fn into_parts<'q, DB>(self) -> Result<(String, DB::Arguments<'q>), sqlx::Error>
+    where
+        DB: Database,
+        for<'a> i64: Encode<'a, DB> + Type<DB>,
+        for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
+        for<'a> String: Encode<'a, DB> + Type<DB>,
+        for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
+    {
+        use sqlx::Arguments;
+        let sql = if DB::NAME == "SQLite" { self.anonymous } else { self.numbered };
+        let mut args = DB::Arguments::default();
+        args.reserve(self.values.len(), 0);
+        for v in self.values {
+            match v {
+                Value::Int(i) => args.add(i),
+                Value::OptInt(i) => args.add(i),
+                Value::Text(s) => args.add(s),
+                Value::OptText(s) => args.add(s),
+            }
+            .map_err(sqlx::Error::Encode)?;
         }
-        .map_err(sqlx::Error::Encode)?;
+        Ok((sql, args))
     }
-    Ok(args)
 }
 
 #[cfg(test)]
@@ -181,9 +206,11 @@ mod tests {
             t.bind(*a).bind(*b);
         });
         st.push(" WHERE c = ").bind(Some(3i64));
-        assert_eq!(st.sql::<sqlx::Postgres>(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5");
-        assert_eq!(st.sql::<sqlx::Sqlite>(), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) WHERE c = ?");
         assert_eq!(st.values[1], Value::Text("x".into()));
         assert_eq!(st.values.len(), 5);
+        let (postgres, _) = st.clone().into_parts::<sqlx::Postgres>().unwrap();
+        assert_eq!(postgres, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5");
+        let (sqlite, _) = st.into_parts::<sqlx::Sqlite>().unwrap();
+        assert_eq!(sqlite, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) WHERE c = ?");
     }
 }
