@@ -26,6 +26,7 @@ pub struct ModelSeries {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TurnSort {
+    /// Newest first, by when the turn started.
     #[default]
     Recent,
     Cost,

@@ -58,7 +58,10 @@ impl Store {
         limit: i64,
     ) -> Result<(Vec<TurnRow>, i64), StoreError> {
         let order = match sort {
-            TurnSort::Recent => "last_event_id",
+            // By start: the window selects turns by start too, so one index
+            // range, read from its newest end, gives the first page without
+            // sorting every turn in the window.
+            TurnSort::Recent => "first_ts",
             TurnSort::Cost => "cost_nanos",
             TurnSort::Duration => "(last_ts - first_ts)",
             TurnSort::Tokens => "(input_tokens + output_tokens)",
