@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the release binary — what `scripts/run.sh` serves: it
-# starts, answers /api/ping, renders /login, takes an event and shows it in
-# the history. Called by scripts/test.sh after `cargo leptos build --release`.
+# starts, answers /api/ping, renders /login, serves its WASM compressed,
+# takes an event and shows it in the history. Called by scripts/test.sh after `cargo leptos build --release`.
 # Runs on its own port with a throwaway SQLite file; stops the server on exit.
 set -euo pipefail
 
@@ -54,6 +54,20 @@ grep -q '"ok"' "$TMP/body" || fail "/api/ping body: $(cat "$TMP/body")"
 grep -q 'name="password"' "$TMP/body" || fail "/login has no sign-in form"
 grep -q '/pkg/flowmeter' "$TMP/body" || fail "/login does not load the site's assets"
 
+# The WASM is compressed once, in the background, after the start: served
+# with brotli once that is done, decoding to the very file built.
+WASM="$LEPTOS_SITE_ROOT/pkg/flowmeter.wasm"
+encoding=""
+for _ in $(seq 1 600); do
+  encoding="$(curl -sS -o /dev/null -D - -H 'Accept-Encoding: br' "$URL/pkg/flowmeter.wasm" |
+    tr -d '\r' | awk -F': ' 'tolower($1) == "content-encoding" { print $2 }')"
+  [[ "$encoding" == br ]] && break
+  sleep 0.1
+done
+[[ "$encoding" == br ]] || fail "the WASM is not served compressed (Content-Encoding: '$encoding')"
+curl -sS --compressed -H 'Accept-Encoding: br' "$URL/pkg/flowmeter.wasm" -o "$TMP/wasm" || fail "fetching the WASM"
+cmp -s "$TMP/wasm" "$WASM" || fail "the WASM served does not decode to $WASM"
+
 CHAT="smoke-chat-$RANDOM"
 status="$(request -X POST "$URL/api/events" -H "X-API-Key: $KEY" -H 'Content-Type: application/json' \
   -d "{\"chatId\":\"$CHAT\",\"stage\":\"intent\",\"model\":\"gpt-4o\",\"usage\":{\"inputTokens\":100}}")"
@@ -66,4 +80,4 @@ status="$(request -X POST "$URL/api/auth/login" -H 'Content-Type: application/js
 grep -q "\"chatId\":\"$CHAT\"" "$TMP/body" || fail "the event is not in the history: $(cat "$TMP/body")"
 grep -q '"costNanos":250000' "$TMP/body" || fail "the event was not priced: $(cat "$TMP/body")"
 
-echo "    smoke: release binary serves /api/ping, /login, ingest and history"
+echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest and history"

@@ -1,6 +1,7 @@
 //! The server's shared state: the pipeline's service (also reachable from
 //! server functions, through the context) and what HTTP adds to it.
 
+use crate::http::assets::Assets;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use pipeline::service::Service;
@@ -26,6 +27,8 @@ pub struct AppState(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     pub leptos_options: LeptosOptions,
+    /// The site's WASM, scripts and styles, compressed once.
+    pub assets: Assets,
     pub service: Service,
     pub http: HttpSettings,
     pub started_at: Instant,
@@ -33,7 +36,9 @@ pub struct Shared {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, service: Service, http: HttpSettings) -> AppState {
-        AppState(Arc::new(Shared { leptos_options, service, http, started_at: Instant::now() }))
+        let production = leptos_options.env == leptos::config::Env::PROD;
+        let assets = Assets::new(std::path::PathBuf::from(&*leptos_options.site_root), production);
+        AppState(Arc::new(Shared { leptos_options, assets, service, http, started_at: Instant::now() }))
     }
 }
 

@@ -9,6 +9,7 @@
 //! pipeline's service, and encode the answer.
 
 pub mod access;
+pub mod assets;
 pub mod budget;
 pub mod error;
 pub mod events;
@@ -58,6 +59,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
+        .route("/pkg/{*name}", get(asset))
+        .route("/vendor/{*name}", get(asset))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn(session::csrf))
@@ -65,6 +68,15 @@ pub fn router(state: AppState) -> Router {
         .layer(answer_panics())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The site's WASM, scripts and styles, compressed (see [`assets`]).
+async fn asset(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    state.assets.serve(uri.path().trim_start_matches('/'), &headers).await
 }
 
 /// A panic in a handler, or in a page's server-side render, is answered

@@ -104,7 +104,9 @@ pub fn CostsPage() -> impl IntoView {
 
     view! {
         <Title text="Costs"/>
-        <Script src="/vendor/echarts.min.js"/>
+        // async: ECharts (1.1 MB raw) must not hold up the first paint; the
+        // charts wait for it (see `chart::draw`).
+        <Script src="/vendor/echarts.min.js" async_="async"/>
         <h1 class="page-title">"Cost monitor"</h1>
         <RangePicker view/>
         // Everything drawn from the answers sits in this one Transition: it
