@@ -147,7 +147,7 @@ async fn main() -> anyhow::Result<()> {
         println!("stored in all: {total} events");
         println!("process memory (client and server): {}", memory());
         server.stop().await;
-        if let Some(bytes) = disk_bytes(&database_url).await? {
+        if let Some(bytes) = bench::disk_bytes(&database_url).await? {
             println!(
                 "on disk: {:.1} MiB, {:.0} bytes per event (events, indexes, conversations, turns, rollups)",
                 bytes as f64 / 1_048_576.0,
@@ -190,17 +190,4 @@ fn memory() -> String {
         (Some(rss), Some(peak)) => format!("RSS {} MiB, peak {} MiB", rss / 1024, peak / 1024),
         _ => "unknown (no /proc)".into(),
     }
-}
-
-/// The database's size once the server has stopped: the SQLite file (its
-/// WAL checkpointed on close) or `pg_database_size`.
-async fn disk_bytes(database_url: &str) -> anyhow::Result<Option<u64>> {
-    use sqlx::Connection;
-    if let Some(path) = database_url.strip_prefix("sqlite://") {
-        let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
-        return Ok(Some(std::fs::metadata(path)?.len() + wal));
-    }
-    let mut conn = sqlx::PgConnection::connect(database_url).await?;
-    let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
-    Ok(Some(bytes as u64))
 }

@@ -1,5 +1,9 @@
 //! What the benchmarks share: the key their servers accept, a server
-//! configuration, and the shape of a simulated event.
+//! configuration, the shape of a simulated event, a month of simulated
+//! history ([`history`]) and the time-to-visible measurement ([`live`]).
+
+pub mod history;
+pub mod live;
 
 use serde_json::{json, Value};
 use server::config::Config;
@@ -37,4 +41,27 @@ pub fn config(database_url: String) -> Config {
         max_body_bytes: 64 * 1024 * 1024,
         ..Config::default()
     }
+}
+
+/// A free loopback port.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The `p` quantile of nanoseconds (sorted), in milliseconds.
+pub fn percentile_ms(sorted: &[u128], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize] as f64 / 1e6
+}
+
+/// The database's size once the server has stopped: the SQLite file (its
+/// WAL checkpointed on close) or `pg_database_size`.
+pub async fn disk_bytes(database_url: &str) -> anyhow::Result<Option<u64>> {
+    use sqlx::Connection;
+    if let Some(path) = database_url.strip_prefix("sqlite://") {
+        let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+        return Ok(Some(std::fs::metadata(path)?.len() + wal));
+    }
+    let mut conn = sqlx::PgConnection::connect(database_url).await?;
+    let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
+    Ok(Some(bytes as u64))
 }

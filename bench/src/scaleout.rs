@@ -23,17 +23,17 @@
 //! ```
 
 use anyhow::Context;
+use bench::live::{self, time_to_visible, Load};
 use bench::KEY;
 use clap::Parser;
 use domain::auth::KeyScope;
-use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::config::Config;
 use server::Server;
 use sqlx::Connection;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 #[derive(Parser)]
 struct Args {
@@ -58,30 +58,10 @@ struct Args {
     seconds: u64,
 }
 
-fn now_ns() -> u128 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos()
-}
-
-/// Event number `i`, stamped with when it was sent.
-fn event(i: usize, sent_ns: u128) -> Value {
-    bench::event(
-        i,
-        json!({"usage": {"inputTokens": 1200, "outputTokens": 180}, "meta": {"sentNs": sent_ns.to_string()}}),
-    )
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// The `sentNs` stamp in an event's JSON, without parsing all of it.
-fn sent_ns(data: &str) -> Option<u128> {
-    let rest = &data[data.find("\"sentNs\":\"")? + 10..];
-    rest[..rest.find('"')?].parse().ok()
-}
-
-fn percentile(sorted: &[u128], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize] as f64 / 1e6
+impl Args {
+    fn load(&self) -> Load {
+        Load { clients: self.clients, rate: self.rate, seconds: self.seconds }
+    }
 }
 
 #[tokio::main]
@@ -110,7 +90,8 @@ async fn one_node(args: &Args) -> anyhow::Result<()> {
     println!("one node on SQLite, in-process bus ({} cores)", std::thread::available_parallelism()?);
     let after = server.state.service.store().last_event_id().await?;
     let url = server.url();
-    let outcome = time_to_visible(&reqwest::Client::new(), &url, &url, &read_key, after, args).await;
+    let outcome =
+        time_to_visible(&reqwest::Client::new(), &url, &url, ("x-api-key", &read_key), after, &args.load()).await;
     server.stop().await;
     outcome
 }
@@ -127,7 +108,7 @@ async fn run(args: &Args, database_url: &str, redis_url: &str) -> anyhow::Result
 
     // nginx in front of both, with the shipped configuration.
     let dir = tempfile::tempdir()?;
-    let port = free_port()?;
+    let port = bench::free_port()?;
     let conf = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf"))?
         .replace("127.0.0.1:3001", &a.addr.to_string())
         .replace("127.0.0.1:3002", &b.addr.to_string())
@@ -157,7 +138,7 @@ async fn run(args: &Args, database_url: &str, redis_url: &str) -> anyhow::Result
     let outcome = async {
         throughput(&client, &balancer, args.seconds).await?;
         let after = a.state.service.store().last_event_id().await?;
-        time_to_visible(&client, &a.url(), &b.url(), &read_key, after, args).await
+        time_to_visible(&client, &a.url(), &b.url(), ("x-api-key", &read_key), after, &args.load()).await
     }
     .await;
     let _ = nginx.kill();
@@ -178,7 +159,7 @@ async fn throughput(client: &reqwest::Client, balancer: &str, seconds: u64) -> a
         workers.push(tokio::spawn(async move {
             let mut i = w * 1_000_000;
             while Instant::now() < end {
-                let batch: Vec<Value> = (0..100).map(|k| event(i + k, 0)).collect();
+                let batch: Vec<Value> = (0..100).map(|k| live::event(i + k, 0)).collect();
                 i += 100;
                 let resp = client.post(&url).header("x-api-key", KEY).json(&batch).send().await?;
                 anyhow::ensure!(resp.status() == 202, "ingest answered {}", resp.status());
@@ -195,82 +176,6 @@ async fn throughput(client: &reqwest::Client, balancer: &str, seconds: u64) -> a
         "  stored through nginx: {n} events in {:.1} s = {:.0} events/s (batches of 100, 8 in flight)",
         started.elapsed().as_secs_f64(),
         n as f64 / started.elapsed().as_secs_f64()
-    );
-    Ok(())
-}
-
-/// `clients` streams on B; events posted to A at `rate`.
-async fn time_to_visible(
-    client: &reqwest::Client,
-    a: &str,
-    b: &str,
-    read_key: &str,
-    after: i64,
-    args: &Args,
-) -> anyhow::Result<()> {
-    let latencies: Arc<Mutex<Vec<u128>>> = Arc::default();
-    let mut listeners = Vec::new();
-    for _ in 0..args.clients {
-        let resp =
-            client.get(format!("{b}/api/telemetry/stream?after={after}")).header("x-api-key", read_key).send().await?;
-        anyhow::ensure!(resp.status() == 200, "stream answered {}", resp.status());
-        // Answered 200: subscribed to the bus already.
-        let latencies = latencies.clone();
-        listeners.push(tokio::spawn(async move {
-            let mut body = resp.bytes_stream();
-            let mut buf = String::new();
-            while let Some(Ok(chunk)) = body.next().await {
-                let arrived = now_ns();
-                buf.push_str(&String::from_utf8_lossy(&chunk));
-                let mut mine = Vec::new();
-                while let Some(end) = buf.find("\n\n") {
-                    let block: String = buf.drain(..end + 2).collect();
-                    if let Some(sent) = block.lines().find_map(|l| l.strip_prefix("data:")).and_then(sent_ns) {
-                        mine.push(arrived.saturating_sub(sent));
-                    }
-                }
-                latencies.lock().unwrap_or_else(|p| p.into_inner()).extend(mine);
-            }
-        }));
-    }
-    // The streams start after the newest stored event: only what is sent
-    // from here on.
-    let per_tick = (args.rate / 100).max(1);
-    let mut tick = tokio::time::interval(Duration::from_millis(10));
-    let end = Instant::now() + Duration::from_secs(args.seconds);
-    let mut sent = 0usize;
-    let mut inflight = Vec::new();
-    while Instant::now() < end {
-        tick.tick().await;
-        let stamp = now_ns();
-        let batch: Vec<Value> = (0..per_tick).map(|k| event(sent + k, stamp)).collect();
-        sent += per_tick;
-        let req = client.post(format!("{a}/api/events")).header("x-api-key", KEY).json(&batch);
-        inflight.push(tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) }));
-    }
-    for r in inflight {
-        anyhow::ensure!(r.await?? == 202, "ingest refused a batch");
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await; // the last deliveries
-    for l in &listeners {
-        l.abort();
-    }
-    for l in listeners {
-        let _ = l.await;
-    }
-    let mut all = std::mem::take(&mut *latencies.lock().unwrap_or_else(|p| p.into_inner()));
-    all.sort_unstable();
-    anyhow::ensure!(!all.is_empty(), "no event reached a stream");
-    println!(
-        "  time-to-visible, POST → SSE, {} clients, {} events/s for {} s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries)",
-        args.clients,
-        per_tick * 100,
-        args.seconds,
-        percentile(&all, 0.5),
-        percentile(&all, 0.99),
-        percentile(&all, 1.0),
-        all.len(),
-        sent * args.clients,
     );
     Ok(())
 }

@@ -9,7 +9,6 @@
 
 use anyhow::Context;
 use clap::Parser;
-use server::simulate::generator::Generator;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -28,8 +27,6 @@ struct Args {
     reuse: bool,
 }
 
-const DAY: i64 = 86_400_000;
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -46,25 +43,12 @@ async fn main() -> anyhow::Result<()> {
     let now = domain::time::now_ms();
 
     if !args.reuse {
-        let mut generator = Generator::new(42);
-        let mut batch = Vec::with_capacity(5_000);
-        let mut loaded = 0usize;
         let t0 = Instant::now();
-        let mut step = 0u64;
-        while loaded < args.events {
-            // Turn starts spread evenly (with jitter) over the last 30 days.
-            step += 1;
-            let start = now - 30 * DAY + ((step as i64 * 7_919_993) % (30 * DAY));
-            for planned in generator.next_turn() {
-                let mut body = planned.body;
-                body["ts"] = serde_json::json!(start + planned.start_ms as i64);
-                batch.push(body);
-                loaded += 1;
-            }
-            if batch.len() >= 5_000 || loaded >= args.events {
-                ingestor.ingest_values(std::mem::take(&mut batch), now).await?;
-            }
-            if loaded % 500_000 < 6 {
+        let mut loaded = 0usize;
+        for batch in bench::history::batches(args.events, 5_000, now) {
+            loaded += batch.len();
+            ingestor.ingest_values(batch, now).await?;
+            if loaded % 500_000 < 5_000 {
                 eprintln!("  loaded {loaded} events ({:.0}/s)", loaded as f64 / t0.elapsed().as_secs_f64());
             }
         }
