@@ -51,6 +51,10 @@ struct EntrySpec {
     as_of: Option<String>,
     #[serde(default)]
     note: Option<String>,
+    /// Ids as the vendor publishes them, which this entry must price
+    /// (checked by the tests, not used at run time).
+    #[serde(default, rename = "examples")]
+    _examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -300,6 +304,70 @@ mod tests {
         }
         for unknown in ["gpt-4o-2024", "my-finetune", "gpt-4ox", "xgpt-4o", ""] {
             assert_eq!(id_of(&t, unknown), None, "{unknown}");
+        }
+    }
+
+    /// Every entry prices the ids its vendor publishes (dated, prefixed,
+    /// `-latest`), and no other entry claims them.
+    #[test]
+    fn every_entry_matches_its_own_published_ids() {
+        let t = PriceTable::load(None).unwrap();
+        let json: serde_json::Value = serde_json::from_str(BUNDLED_JSON).unwrap();
+        for entry in json["models"].as_array().unwrap() {
+            let id = entry["id"].as_str().unwrap();
+            let examples = entry["examples"].as_array().map_or(&[][..], |a| a.as_slice());
+            assert!(!examples.is_empty(), "{id} lists the ids it prices");
+            for example in examples {
+                let example = example.as_str().unwrap();
+                assert_eq!(id_of(&t, example), Some(id), "{example}");
+                assert_eq!(t.fixed_set.matches(example).iter().count(), 1, "{example} matches one entry");
+            }
+        }
+    }
+
+    /// The bundled rates are the vendors' published list prices (USD per
+    /// 1M tokens: input, cached input, output), checked at `asOf`.
+    #[test]
+    fn rates_are_the_published_list_prices() {
+        let t = PriceTable::load(None).unwrap();
+        let published: &[(&str, f64, Option<f64>, f64)] = &[
+            ("gpt-4", 30.0, None, 60.0),
+            ("gpt-4-0613", 30.0, None, 60.0),
+            ("gpt-4-32k", 60.0, None, 120.0),
+            ("gpt-3.5-turbo-0125", 0.5, None, 1.5),
+            ("gpt-4-turbo-2024-04-09", 10.0, None, 30.0),
+            ("gpt-4o-2024-08-06", 2.5, Some(1.25), 10.0),
+            ("gpt-4o-mini", 0.15, Some(0.075), 0.6),
+            ("gpt-4.1", 2.0, Some(0.5), 8.0),
+            ("gpt-5", 1.25, Some(0.125), 10.0),
+            ("gpt-5.1", 1.25, Some(0.125), 10.0),
+            ("gpt-5-mini", 0.25, Some(0.025), 2.0),
+            ("o3", 2.0, Some(0.5), 8.0),
+            ("o1-pro", 150.0, None, 600.0),
+            ("claude-opus-4-5-20251101", 5.0, Some(0.5), 25.0),
+            ("claude-sonnet-4-5-20250929", 3.0, Some(0.3), 15.0),
+            ("claude-haiku-4-5", 1.0, Some(0.1), 5.0),
+            ("claude-3-5-haiku-20241022", 0.8, Some(0.08), 4.0),
+            ("gemini-2.5-pro", 1.25, Some(0.31), 10.0),
+            ("gemini-2.5-flash", 0.3, Some(0.075), 2.5),
+            ("gemini-2.0-flash", 0.1, Some(0.025), 0.4),
+            ("llama-3.3-70b-versatile", 0.59, None, 0.79),
+            ("llama-3.1-8b-instant", 0.05, None, 0.08),
+            ("openai/gpt-oss-120b", 0.15, None, 0.75),
+            ("mistral-large-latest", 2.0, None, 6.0),
+            ("mistral-small-latest", 0.1, None, 0.3),
+            ("deepseek-chat", 0.28, Some(0.028), 0.42),
+            ("grok-4", 3.0, Some(0.75), 15.0),
+            ("grok-4-fast-reasoning", 0.2, Some(0.05), 0.5),
+        ];
+        let nanos = |usd: f64| (usd * 1e9).round() as i64;
+        for (model, input, cached, output) in published {
+            let e = t.fixed_entries().iter().find(|e| Some(e.id.as_str()) == id_of(&t, model)).expect(model);
+            assert_eq!(e.rates.input, nanos(*input), "{model} input");
+            assert_eq!(e.rates.output, nanos(*output), "{model} output");
+            if let Some(cached) = cached {
+                assert_eq!(e.rates.cached_input, Some(nanos(*cached)), "{model} cached input");
+            }
         }
     }
 
