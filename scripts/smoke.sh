@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the release binary — what `scripts/run.sh` serves: it
 # starts, answers /api/ping, renders /login, serves its WASM compressed,
-# takes an event and shows it in the history. Called by scripts/test.sh after `cargo leptos build --release`.
+# takes an event and shows it in the history, and takes the OpenTelemetry
+# Python example's spans (examples/otel_python.py) over OTLP. Called by scripts/test.sh after `cargo leptos build --release`.
 # Runs on its own port with a throwaway SQLite file; stops the server on exit.
 set -euo pipefail
 
@@ -80,4 +81,14 @@ status="$(request -X POST "$URL/api/auth/login" -H 'Content-Type: application/js
 grep -q "\"chatId\":\"$CHAT\"" "$TMP/body" || fail "the event is not in the history: $(cat "$TMP/body")"
 grep -q '"costNanos":250000' "$TMP/body" || fail "the event was not priced: $(cat "$TMP/body")"
 
-echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest and history"
+# The OpenTelemetry example a user would copy: the Python SDK's OTLP/HTTP
+# exporter, its spans mapped and priced like native events.
+OTEL_CHAT="smoke-otel-$RANDOM"
+FLOWMETER_URL="$URL" FLOWMETER_KEY="$KEY" .venv/bin/python examples/otel_python.py "$OTEL_CHAT" >/dev/null ||
+  fail "examples/otel_python.py"
+[[ "$(request -b "$TMP/cookies" "$URL/api/telemetry/conversations?chatId=$OTEL_CHAT")" == 200 ]] ||
+  fail "the OTLP conversation is not there: $(cat "$TMP/body")"
+grep -q '"costNanos":4000000' "$TMP/body" || fail "the OTLP turn was not priced: $(cat "$TMP/body")"
+grep -q '"stage":"tools"' "$TMP/body" || fail "the tool span is not a stage: $(cat "$TMP/body")"
+
+echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest, OTLP and history"

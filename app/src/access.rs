@@ -34,7 +34,7 @@ pub enum Need {
 }
 
 impl Need {
-    /// Whether an `X-API-Key` header can count (so it is worth checking).
+    /// Whether an API key (`X-API-Key` or a bearer token) can count (so it is worth checking).
     pub fn takes_keys(self) -> bool {
         matches!(self, Need::SignedInOrReadKey(_) | Need::IngestKey | Need::AnyKey)
     }
@@ -105,6 +105,7 @@ pub fn rules() -> &'static [Rule] {
             rest(&Method::POST, "/api/auth/login", Anyone),
             rest(&Method::POST, "/api/auth/logout", Anyone),
             rest(&Method::POST, "/api/events", IngestKey),
+            rest(&Method::POST, "/v1/traces", IngestKey),
             rest(&Method::GET, "/api/telemetry/history", SignedInOrReadKey(Viewer)),
             rest(&Method::GET, "/api/telemetry/stream", SignedInOrReadKey(Viewer)),
             rest(&Method::GET, "/api/telemetry/conversations", SignedInOrReadKey(Viewer)),
@@ -179,7 +180,7 @@ pub fn target(path: &str) -> Target {
         .map_or(Target::Unknown, |(_, r)| Target::Rule(r))
 }
 
-/// The `X-API-Key` a request carried, once checked.
+/// The API key a request carried, once checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
     Valid(KeyScope),
@@ -224,12 +225,12 @@ pub fn decide(need: Need, user: Option<&Me>, key: Option<Key>) -> Result<Option<
                 Err(Denied::Unauthorized("this API key is read-only; ingest needs an ingest key"))
             }
             Some(Key::Invalid) => Err(Denied::Unauthorized("invalid API key")),
-            None => Err(Denied::Unauthorized("missing X-API-Key header")),
+            None => Err(Denied::Unauthorized("missing API key: send X-API-Key or Authorization: Bearer")),
         },
         Need::AnyKey => match key {
             Some(Key::Valid(_)) => Ok(None),
             Some(Key::Invalid) => Err(Denied::Unauthorized("invalid API key")),
-            None => Err(Denied::Unauthorized("missing X-API-Key header")),
+            None => Err(Denied::Unauthorized("missing API key: send X-API-Key or Authorization: Bearer")),
         },
     }
 }
@@ -280,7 +281,7 @@ mod tests {
         assert!(matches!(decide(reads, None, Some(Key::Invalid)), Err(Denied::Unauthorized("invalid API key"))));
         assert_eq!(
             decide(Need::IngestKey, Some(&admin), None),
-            Err(Denied::Unauthorized("missing X-API-Key header")),
+            Err(Denied::Unauthorized("missing API key: send X-API-Key or Authorization: Bearer")),
             "sessions do not ingest"
         );
         assert_eq!(decide(Need::IngestKey, None, Some(Key::Valid(KeyScope::Ingest))), Ok(None));

@@ -180,13 +180,7 @@ async fn main() -> anyhow::Result<()> {
     let (_, peak) = server.memory();
     println!("  RSS under live load (100 SSE clients, 2,000 events/s): up to {under_load:.0} MiB; peak of the whole run {peak:.0} MiB");
     drop(server);
-    if let Some(bytes) = bench::disk_bytes(&database_url).await? {
-        println!(
-            "  on disk: {:.0} MiB, {:.0} bytes per event (events, indexes, conversations, turns, rollups)",
-            bytes as f64 / 1_048_576.0,
-            bytes as f64 / stored.max(1) as f64
-        );
-    }
+    bench::print_disk(&database_url, stored as usize).await?;
     Ok(())
 }
 

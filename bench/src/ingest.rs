@@ -1,10 +1,12 @@
 //! `bench/ingest`: how fast events are stored through the real HTTP path
 //! (parse → validate → SQLite commit → bus → 202), for batches of 1, 100
-//! and 1000 events. Prints events/s and request latency percentiles, then
-//! the process's memory and the database's bytes per stored event; it
-//! asserts nothing (timings on shared machines are for reading, not gating).
+//! and 1000 events, then OTLP protobuf spans in batches of 512 (what the
+//! SDKs' batch processors send) through `POST /v1/traces`. Prints events/s
+//! and request latency percentiles, then the process's memory and the
+//! database's bytes per stored event; it asserts nothing (timings on
+//! shared machines are for reading, not gating).
 //!
-//! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--batches 1,100,1000] [--database-url URL] [--preload 1000000]`
+//! Run: `cargo run --release -p bench --bin ingest -- [--concurrency 4] [--batches 1,100,1000] [--otlp-batch 512] [--database-url URL] [--preload 1000000]`
 //! (or `--url http://host:port` with `FLOWMETER_API_KEY` to measure a running server).
 //!
 //! Events spread over ~1000 conversations, so every batch inserts into many
@@ -41,6 +43,16 @@ struct Args {
     /// Which phases to run, by events per request.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 100, 1000])]
     batches: Vec<usize>,
+    /// Spans per OTLP request in the OTLP phase (0: no OTLP phase).
+    #[arg(long, default_value_t = 512)]
+    otlp_batch: usize,
+}
+
+/// How a phase sends its events.
+#[derive(Clone, Copy, PartialEq)]
+enum Wire {
+    Native,
+    Otlp,
 }
 
 /// Event number `i`, priced (usage in OpenAI's shape, half of it cached).
@@ -78,7 +90,6 @@ async fn main() -> anyhow::Result<()> {
     if let Some(server) = &server {
         preload(server, args.preload).await?;
     }
-    let url = format!("{base}/api/events");
     let client = reqwest::Client::new();
     let backend = server.as_ref().map_or("external server", |s| s.state.service.store().backend());
     println!("bench/ingest: {backend}, concurrency {}, HTTP on loopback", args.concurrency);
@@ -87,17 +98,31 @@ async fn main() -> anyhow::Result<()> {
         "batch", "events", "events/s", "p50 ms", "p99 ms", "rows before"
     );
 
-    let phases = [(1usize, 3_000usize), (100, 200_000), (1000, 400_000)];
-    for (batch, base_events) in phases.into_iter().filter(|(b, _)| args.batches.contains(b)) {
+    let mut phases: Vec<(Wire, usize, usize)> = [(1usize, 3_000usize), (100, 200_000), (1000, 400_000)]
+        .into_iter()
+        .filter(|(b, _)| args.batches.contains(b))
+        .map(|(b, n)| (Wire::Native, b, n))
+        .collect();
+    if args.otlp_batch > 0 {
+        phases.push((Wire::Otlp, args.otlp_batch, 200_000));
+    }
+    for (wire, batch, base_events) in phases {
         let events = ((base_events as f64 * args.scale) as usize).max(batch * args.concurrency);
         let requests = events / batch;
         // Bodies are built before the clock starts: we time the server.
-        let bodies: Vec<String> = (0..requests)
-            .map(|r| {
-                let items: Vec<Value> = (0..batch).map(|i| event(r * batch + i)).collect();
-                Value::Array(items).to_string()
+        let bodies: Vec<Vec<u8>> = (0..requests)
+            .map(|r| match wire {
+                Wire::Native => {
+                    let items: Vec<Value> = (0..batch).map(|i| event(r * batch + i)).collect();
+                    Value::Array(items).to_string().into_bytes()
+                }
+                Wire::Otlp => bench::otlp::request(r * batch, batch),
             })
             .collect();
+        let (url, content_type, ok) = match wire {
+            Wire::Native => (format!("{base}/api/events"), "application/json", 202),
+            Wire::Otlp => (format!("{base}/v1/traces"), "application/x-protobuf", 200),
+        };
         let rows_before = match &server {
             Some(s) => s.state.service.store().count_events().await?.to_string(),
             None => "?".into(),
@@ -105,7 +130,7 @@ async fn main() -> anyhow::Result<()> {
         let per_worker = bodies.len().div_ceil(args.concurrency);
         let t0 = Instant::now();
         let mut workers = Vec::new();
-        for chunk in bodies.chunks(per_worker).map(<[String]>::to_vec) {
+        for chunk in bodies.chunks(per_worker).map(<[Vec<u8>]>::to_vec) {
             let (client, url, key) = (client.clone(), url.clone(), key.clone());
             workers.push(tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(chunk.len());
@@ -114,11 +139,11 @@ async fn main() -> anyhow::Result<()> {
                     let resp = client
                         .post(&url)
                         .header("x-api-key", &key)
-                        .header("content-type", "application/json")
+                        .header("content-type", content_type)
                         .body(body)
                         .send()
                         .await?;
-                    anyhow::ensure!(resp.status() == 202, "status {}", resp.status());
+                    anyhow::ensure!(resp.status() == ok, "status {}", resp.status());
                     resp.bytes().await?;
                     latencies.push(start.elapsed());
                 }
@@ -134,7 +159,10 @@ async fn main() -> anyhow::Result<()> {
         let stored = requests * batch;
         println!(
             "{:>6} {:>9} {:>12.0} {:>10.2} {:>10.2} {:>12}",
-            batch,
+            match wire {
+                Wire::Native => batch.to_string(),
+                Wire::Otlp => format!("otlp {batch}"),
+            },
             stored,
             stored as f64 / elapsed.as_secs_f64(),
             percentile(&latencies, 0.50).as_secs_f64() * 1e3,
@@ -147,13 +175,7 @@ async fn main() -> anyhow::Result<()> {
         println!("stored in all: {total} events");
         println!("process memory (client and server): {}", memory());
         server.stop().await;
-        if let Some(bytes) = bench::disk_bytes(&database_url).await? {
-            println!(
-                "on disk: {:.1} MiB, {:.0} bytes per event (events, indexes, conversations, turns, rollups)",
-                bytes as f64 / 1_048_576.0,
-                bytes as f64 / total.max(1) as f64
-            );
-        }
+        bench::print_disk(&database_url, total as usize).await?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod history;
 pub mod live;
+pub mod otlp;
 
 use serde_json::{json, Value};
 use server::config::Config;
@@ -64,4 +65,17 @@ pub async fn disk_bytes(database_url: &str) -> anyhow::Result<Option<u64>> {
     let mut conn = sqlx::PgConnection::connect(database_url).await?;
     let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())").fetch_one(&mut conn).await?;
     Ok(Some(bytes as u64))
+}
+
+/// Prints the database's size once the server has stopped, and what that
+/// is per stored event (events, indexes, conversations, turns, rollups).
+pub async fn print_disk(database_url: &str, events: usize) -> anyhow::Result<()> {
+    if let Some(bytes) = disk_bytes(database_url).await? {
+        println!(
+            "on disk: {:.1} MiB, {:.0} bytes per event (events, indexes, conversations, turns, rollups)",
+            bytes as f64 / 1_048_576.0,
+            bytes as f64 / events.max(1) as f64
+        );
+    }
+    Ok(())
 }

@@ -38,6 +38,7 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/metrics", "/metrics", "", 200),
     ("/api/auth/login", "/api/auth/login", "", 400),
     ("/api/events", "/api/events", "", 202),
+    ("/v1/traces", "/v1/traces", "", 200),
     ("/api/telemetry/history", "/api/telemetry/history", "", 200),
     ("/api/telemetry/stream", "/api/telemetry/stream", "", 200),
     ("/api/telemetry/conversations", "/api/telemetry/conversations", "", 200),

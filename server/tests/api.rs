@@ -152,7 +152,10 @@ async fn api_keys_are_required_and_stored_keys_work_until_revoked(b: Backend) {
         }
     };
     let (status, body) = post(None).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("missing X-API-Key header")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("missing API key: send X-API-Key or Authorization: Bearer"))
+    );
     let (status, body) = post(Some("fm_wrong".into())).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid API key")));
     assert_eq!(post(Some(KEY.into())).await.0, 202);

@@ -26,8 +26,8 @@ pub enum IngestError {
     /// Nothing was stored; `items` says what to fix.
     #[error("{message}")]
     Invalid { message: String, items: Vec<ItemError> },
-    #[error("unsupported content type `{0}`: send application/json or application/x-ndjson")]
-    UnsupportedMediaType(String),
+    #[error("unsupported content type `{got}`: send {accepted}")]
+    UnsupportedMediaType { got: String, accepted: &'static str },
     #[error("a request may hold at most {limit} events; this one holds {count}")]
     TooManyEvents { limit: usize, count: usize },
     #[error("storing the events failed")]

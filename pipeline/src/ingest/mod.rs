@@ -5,20 +5,24 @@
 //!
 //! ```text
 //! body ─► parse ─► validate ─► price ─► writer: group commit ─► bus ─► ack (ids)
+//! OTLP ─► otlp ─┘
 //! ```
 
 pub mod error;
+pub mod otlp;
 pub mod parse;
 pub mod usage;
 pub mod validate;
 pub mod writer;
 
 pub use error::{IngestError, ItemError};
+pub use otlp::{OtlpAck, OtlpFormat};
 pub use parse::BodyFormat;
 
 use crate::bus::Bus;
 use crate::price::{self, Pricing};
 use crate::store::Store;
+use domain::Event;
 use writer::Writer;
 
 /// Most events one request may carry.
@@ -42,26 +46,64 @@ impl Ingestor {
 
     /// Validates and stores parsed items, all or none.
     pub async fn ingest_values(&self, items: Vec<serde_json::Value>, now_ms: i64) -> Result<Vec<i64>, IngestError> {
-        if items.len() > MAX_EVENTS_PER_REQUEST {
-            return Err(IngestError::TooManyEvents { limit: MAX_EVENTS_PER_REQUEST, count: items.len() });
-        }
-        let total = items.len();
-        let mut events = Vec::with_capacity(total);
-        let mut errors = Vec::new();
-        for (index, item) in items.iter().enumerate() {
-            match validate::validate(index, item, now_ms) {
-                Ok(e) => events.push(e),
-                Err(mut errs) => errors.append(&mut errs),
-            }
-        }
+        check_count(items.len())?;
+        let events = validate_all(&items, now_ms).map_err(|errors| IngestError::invalid(errors, items.len()))?;
+        self.price_and_store(events).await
+    }
+
+    /// Decodes, maps and stores an OTLP traces request, all or none: one
+    /// event per stage span; other spans are skipped and counted.
+    pub async fn ingest_otlp(&self, body: &[u8], format: OtlpFormat, now_ms: i64) -> Result<OtlpAck, IngestError> {
+        let mapped = otlp::map::map_request(&otlp::decode(body, format)?);
+        check_count(mapped.items.len())?;
+        let values: Vec<_> = mapped.items.iter().map(|i| &i.event).collect();
+        let (events, invalid) = match validate_all(values, now_ms) {
+            Ok(events) => (events, Vec::new()),
+            Err(errors) => (Vec::new(), otlp::rename_errors(&mapped.items, errors)),
+        };
+        let mut errors = mapped.errors;
+        errors.extend(invalid);
         if !errors.is_empty() {
-            return Err(IngestError::invalid(errors, total));
+            errors.sort_by_key(|e| e.index);
+            return Err(IngestError::invalid(errors, mapped.items.len() + mapped.skipped));
         }
+        let ids = if events.is_empty() { Vec::new() } else { self.price_and_store(events).await? };
+        Ok(OtlpAck { ids, skipped: mapped.skipped })
+    }
+
+    async fn price_and_store(&self, mut events: Vec<Event>) -> Result<Vec<i64>, IngestError> {
         let table = self.pricing.current();
         for e in &mut events {
             price::cost::apply(&table, e);
         }
         self.writer.store(events).await
+    }
+}
+
+fn check_count(count: usize) -> Result<(), IngestError> {
+    if count > MAX_EVENTS_PER_REQUEST {
+        return Err(IngestError::TooManyEvents { limit: MAX_EVENTS_PER_REQUEST, count });
+    }
+    Ok(())
+}
+
+/// Every item validated, or every problem of every item.
+fn validate_all<'a>(
+    items: impl IntoIterator<Item = &'a serde_json::Value>,
+    now_ms: i64,
+) -> Result<Vec<Event>, Vec<ItemError>> {
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match validate::validate(index, item, now_ms) {
+            Ok(e) => events.push(e),
+            Err(mut errs) => errors.append(&mut errs),
+        }
+    }
+    if errors.is_empty() {
+        Ok(events)
+    } else {
+        Err(errors)
     }
 }
 
@@ -139,6 +181,56 @@ mod tests {
             let cut = (g.next() as usize) % (bytes.len() + 1);
             let _ = parse::parse_body(&bytes[..cut], BodyFormat::Json);
             let _ = parse::parse_body(&bytes[..cut], BodyFormat::Ndjson);
+        }
+    }
+
+    /// Whatever an OTLP body holds — cut, bytes flipped, any JSON — the
+    /// decoder, the span mapping and validation answer without panicking.
+    #[test]
+    fn arbitrary_otlp_bodies_are_answered_never_panicked_on() {
+        use prost::Message;
+        let span = json!({
+            "traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "chat",
+            "startTimeUnixNano": "1795000000000000000", "endTimeUnixNano": "1795000001000000000",
+            "status": {"code": 2, "message": "boom"},
+            "events": [{"name": "exception", "attributes": [{"key": "exception.type", "value": {"stringValue": "E"}}]}],
+            "attributes": [
+                {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+                {"key": "gen_ai.conversation.id", "value": {"intValue": "7"}},
+                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "12"}},
+                {"key": "gen_ai.usage.cache_read.input_tokens", "value": {"doubleValue": 20.0}},
+                {"key": "list", "value": {"arrayValue": {"values": [{"boolValue": true}]}}},
+                {"key": "map", "value": {"kvlistValue": {"values": [{"key": "k", "value": {"bytesValue": "AAE="}}]}}}
+            ]
+        });
+        let body = json!({"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "s"}}]},
+            "scopeSpans": [{"scope": {"name": "x"}, "spans": [span.clone(), span]}]}]});
+        let request = otlp::decode(body.to_string().as_bytes(), OtlpFormat::Json).expect("the seed decodes");
+        assert_eq!(otlp::map::map_request(&request).items.len(), 2);
+        let proto = request.encode_to_vec();
+        let mut g = Gen(0x2545_f491_4f6c_dd1d);
+        let check = |bytes: &[u8], format: OtlpFormat| {
+            if let Ok(req) = otlp::decode(bytes, format) {
+                let mapped = otlp::map::map_request(&req);
+                if let Err(errors) = validate_all(mapped.items.iter().map(|i| &i.event), 1) {
+                    let renamed = otlp::rename_errors(&mapped.items, errors);
+                    assert!(renamed.iter().all(|e| e.field.starts_with("resourceSpans[")), "{renamed:?}");
+                }
+            }
+        };
+        for _ in 0..20_000 {
+            let mut bytes = proto.clone();
+            for _ in 0..1 + g.next() % 4 {
+                let at = (g.next() as usize) % bytes.len();
+                bytes[at] = g.next() as u8;
+            }
+            let cut = (g.next() as usize) % (bytes.len() + 1);
+            check(&bytes[..cut], OtlpFormat::Protobuf);
+            let v = g.value(0);
+            check(v.to_string().as_bytes(), OtlpFormat::Json);
+            let mut doc = body.clone();
+            doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"][0]["value"] = v;
+            check(doc.to_string().as_bytes(), OtlpFormat::Json);
         }
     }
 }

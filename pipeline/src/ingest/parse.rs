@@ -14,6 +14,8 @@ pub enum BodyFormat {
 }
 
 impl BodyFormat {
+    pub const ACCEPTED: &'static str = "application/json or application/x-ndjson";
+
     /// Picks the format from a `Content-Type` header value (JSON if absent).
     pub fn from_content_type(ct: Option<&str>) -> Result<BodyFormat, IngestError> {
         let Some(ct) = ct else { return Ok(BodyFormat::Json) };
@@ -23,7 +25,7 @@ impl BodyFormat {
             "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/x-jsonlines" => {
                 Ok(BodyFormat::Ndjson)
             }
-            other => Err(IngestError::UnsupportedMediaType(other.to_string())),
+            other => Err(IngestError::UnsupportedMediaType { got: other.to_string(), accepted: BodyFormat::ACCEPTED }),
         }
     }
 }

@@ -15,7 +15,7 @@ use app::access::{self, Denied, Key, Kind, Need, Target};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::auth::Me;
@@ -25,6 +25,21 @@ use pipeline::service::Viewer;
 
 /// The header machine clients send their key in.
 pub const KEY_HEADER: &str = "x-api-key";
+/// The API key a request carries: `X-API-Key`, or `Authorization: Bearer`
+/// (OpenTelemetry exporters set either through `OTEL_EXPORTER_OTLP_HEADERS`).
+/// `Some(None)`: a key header that is not valid text.
+fn api_key(headers: &HeaderMap) -> Option<Option<&str>> {
+    if let Some(v) = headers.get(KEY_HEADER) {
+        return Some(v.to_str().ok());
+    }
+    let auth = headers.get(header::AUTHORIZATION)?;
+    let bearer = auth.to_str().ok().and_then(|a| {
+        let (scheme, key) = a.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then_some(key.trim())
+    });
+    Some(bearer)
+}
+
 /// Largest server-function request read to check its arguments.
 const MAX_ARGS_BYTES: usize = 2 * 1024 * 1024;
 
@@ -36,17 +51,17 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let user = req.extensions().get::<Me>().cloned();
     // A session wins over a key; only look a key up where it can count.
-    let key = match req.headers().get(KEY_HEADER) {
+    let key = match api_key(req.headers()) {
         Some(value)
             if rule.need.takes_keys() && !(user.is_some() && matches!(rule.need, Need::SignedInOrReadKey(_))) =>
         {
-            match value.to_str() {
-                Ok(k) => match state.service.verify_key(k, time::now_ms()).await {
+            match value {
+                Some(k) => match state.service.verify_key(k, time::now_ms()).await {
                     Ok(Some(scope)) => Some(Key::Valid(scope)),
                     Ok(None) => Some(Key::Invalid),
                     Err(e) => return ApiError::from(e).into_response(),
                 },
-                Err(_) => Some(Key::Invalid),
+                None => Some(Key::Invalid),
             }
         }
         _ => None,

@@ -47,6 +47,9 @@ pub enum ApiError {
     Panicked,
 }
 
+/// When to retry after a 503 other than a busy writer (which says itself).
+const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
 #[derive(Serialize)]
 struct Body<'a> {
     error: String,
@@ -58,7 +61,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Ingest(IngestError::Invalid { .. }) => StatusCode::BAD_REQUEST,
-            ApiError::Ingest(IngestError::UnsupportedMediaType(_)) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Ingest(IngestError::UnsupportedMediaType { .. }) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Ingest(IngestError::TooManyEvents { .. }) | ApiError::PayloadTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -99,8 +102,14 @@ impl IntoResponse for ApiError {
             tracing::debug!(%status, %error, "Request refused.");
         }
         let mut resp = (status, Json(Body { error, items })).into_response();
-        if let ApiError::Ingest(IngestError::Busy { retry_after_secs }) = &self {
-            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+        // Every 503 is worth retrying (exporters do, when told when).
+        let retry_after = match &self {
+            ApiError::Ingest(IngestError::Busy { retry_after_secs }) => Some(*retry_after_secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(UNAVAILABLE_RETRY_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         resp
     }

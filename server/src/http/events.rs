@@ -3,7 +3,7 @@
 
 use super::error::ApiError;
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
@@ -37,6 +37,14 @@ pub async fn post_events(
 }
 
 async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<i64>, ApiError> {
+    let format = BodyFormat::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
+    let bytes = read_body(state, headers, body).await?;
+    Ok(state.service.ingestor().ingest_body(&bytes, format, time::now_ms()).await?)
+}
+
+/// An ingest request's body, up to the body limit, once ingest is known
+/// to be on (OTLP shares it).
+pub(super) async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     if !state.service.telemetry_enabled() {
         return Err(ApiError::Unavailable(
             "telemetry ingest is turned off on this server (TELEMETRY_ENABLED=false or the admin toggle); nothing was stored",
@@ -48,15 +56,12 @@ async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec
     if declared.is_some_and(|len| len > limit) {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let format = BodyFormat::from_content_type(ct)?;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
         let over_limit = std::error::Error::source(&e).is_some_and(|s| s.is::<LengthLimitError>());
         if over_limit {
             ApiError::PayloadTooLarge(limit)
         } else {
             ApiError::BadBody
         }
-    })?;
-    Ok(state.service.ingestor().ingest_body(&bytes, format, time::now_ms()).await?)
+    })
 }

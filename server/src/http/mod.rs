@@ -17,6 +17,7 @@ pub mod export;
 pub mod health;
 pub mod login;
 pub mod metrics;
+pub mod otlp;
 pub mod params;
 pub mod session;
 pub mod summary;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/auth/logout", post(login::logout))
         // The handler enforces the configured limit itself, with a JSON error.
         .route("/api/events", post(events::post_events).layer(DefaultBodyLimit::disable()))
+        .route("/v1/traces", post(otlp::post_traces).layer(DefaultBodyLimit::disable()))
         .route("/api/telemetry/history", get(telemetry::history))
         .route("/api/telemetry/stream", get(telemetry::stream))
         .route("/api/telemetry/summary", get(summary::summary))
