@@ -94,8 +94,7 @@ fn rss_of(pid: u32) -> (f64, f64) {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let database_url =
-        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let database_url = bench::database_url(args.database_url.clone(), &dir);
     let binary = match &args.server {
         Some(path) => path.clone(),
         None => std::env::current_exe()?.with_file_name("server"),

@@ -76,8 +76,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let database_url =
-        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let database_url = bench::database_url(args.database_url.clone(), &dir);
     let config = bench::config(database_url.clone());
     let (server, base, key) = match &args.url {
         Some(url) => (None, url.trim_end_matches('/').to_string(), std::env::var("FLOWMETER_API_KEY")?),

@@ -54,6 +54,11 @@ pub fn percentile_ms(sorted: &[u128], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize] as f64 / 1e6
 }
 
+/// The database to use: the one given, else a fresh SQLite file in `dir`.
+pub fn database_url(given: Option<String>, dir: &tempfile::TempDir) -> String {
+    given.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()))
+}
+
 /// The database's size once the server has stopped: the SQLite file (its
 /// WAL checkpointed on close) or `pg_database_size`.
 pub async fn disk_bytes(database_url: &str) -> anyhow::Result<Option<u64>> {

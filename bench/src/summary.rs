@@ -35,8 +35,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let url =
-        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("bench.db").display()));
+    let url = bench::database_url(args.database_url.clone(), &dir);
     let store = pipeline::store::Store::connect(&url).await.context("opening the database")?;
     let pricing = pipeline::price::Pricing::new(pipeline::price::PriceTable::load(None)?);
     let ingestor = pipeline::ingest::Ingestor::new(store.clone(), pipeline::bus::Bus::default(), pricing);
