@@ -2,7 +2,8 @@
 # Smoke test of the release binary — what `scripts/run.sh` serves: it
 # starts, answers /api/ping, renders /login, serves its WASM compressed,
 # takes an event and shows it in the history, and takes the OpenTelemetry
-# Python example's spans (examples/otel_python.py) over OTLP. Called by scripts/test.sh after `cargo leptos build --release`.
+# Python example's spans (examples/otel_python.py) over OTLP; logs JSON
+# lines (LOG_FORMAT=json). Called by scripts/test.sh after `cargo leptos build --release`.
 # Runs on its own port with a throwaway SQLite file; stops the server on exit.
 set -euo pipefail
 
@@ -26,7 +27,7 @@ trap stop EXIT
 fail() {
   echo "smoke: FAILED: $*" >&2
   echo "--- server log" >&2
-  tail -n 40 "$TMP/server.log" >&2 || true
+  tail -n 40 "$TMP/server.log" "$TMP/server.err" >&2 || true
   exit 1
 }
 
@@ -36,10 +37,12 @@ request() {
 }
 
 export FLOWMETER_CONFIG="$TMP/none.toml" DATABASE_URL="sqlite://$TMP/smoke.db" FLOWMETER_ADDRESS="127.0.0.1:$PORT"
-export INGEST_API_KEYS="$KEY" SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD RUST_LOG=warn
+export INGEST_API_KEYS="$KEY" SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD
+# The log as a shipper reads it: JSON lines on stdout (checked at the end).
+export LOG_FORMAT=json RUST_LOG=info
 
 echo "$PASSWORD" | "$BIN" create-admin --email "$EMAIL" >/dev/null || fail "create-admin"
-"$BIN" serve >"$TMP/server.log" 2>&1 &
+"$BIN" serve >"$TMP/server.log" 2>"$TMP/server.err" &
 SERVER_PID=$!
 
 # Up when /api/ping answers (a condition, not a fixed sleep), within 60 s.
@@ -91,4 +94,15 @@ FLOWMETER_URL="$URL" FLOWMETER_KEY="$KEY" .venv/bin/python examples/otel_python.
 grep -q '"costNanos":4000000' "$TMP/body" || fail "the OTLP turn was not priced: $(cat "$TMP/body")"
 grep -q '"stage":"tools"' "$TMP/body" || fail "the tool span is not a stage: $(cat "$TMP/body")"
 
-echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest, OTLP and history"
+# Every log line is one JSON object with a level and a message.
+python3 - "$TMP/server.log" <<'PY' || fail "the JSON log does not parse line by line"
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, "no log lines"
+for n, line in enumerate(lines, 1):
+    entry = json.loads(line)
+    assert entry.get("level") and entry.get("message") and entry.get("timestamp"), f"line {n}: {line}"
+assert any(json.loads(l)["message"] == "Flowmeter is listening." for l in lines), "no start line"
+PY
+
+echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest, OTLP, history and JSON logs"

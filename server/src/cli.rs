@@ -1,7 +1,7 @@
 //! The command line: `server [serve]` runs the dashboard; `server simulate`
 //! sends realistic traffic to any Flowmeter.
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::simulate::{self, SimOptions, Sink};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -54,27 +54,34 @@ struct SimulateArgs {
 
 impl Cli {
     pub fn run(self) -> anyhow::Result<()> {
-        init_tracing();
+        let command = self.command.unwrap_or(Command::Serve);
+        // The simulator needs no server configuration; the log's shape it
+        // still takes from the environment.
+        let config = match command {
+            Command::Simulate(_) => None,
+            _ => Some(Config::load(&self.config)?),
+        };
+        let log_format = match &config {
+            Some(c) => c.log_format,
+            None => Config::default().with_env(|v| std::env::var(v).ok()).map(|c| c.log_format).unwrap_or_default(),
+        };
+        init_tracing(log_format);
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        match self.command.unwrap_or(Command::Serve) {
-            Command::Serve => {
-                let config = Config::load(&self.config)?;
-                runtime.block_on(crate::serve(config))
-            }
-            Command::CreateAdmin { email } => {
-                let config = Config::load(&self.config)?;
+        match (command, config) {
+            (Command::Serve, Some(config)) => runtime.block_on(crate::serve(config)),
+            (Command::CreateAdmin { email }, Some(config)) => {
                 runtime.block_on(create_user(&config, &email, Role::Admin))
             }
-            Command::CreateUser { email, role } => {
-                let config = Config::load(&self.config)?;
+            (Command::CreateUser { email, role }, Some(config)) => {
                 runtime.block_on(create_user(&config, &email, Role::parse(&role).unwrap_or(Role::Viewer)))
             }
-            Command::Simulate(args) => runtime.block_on(async move {
+            (Command::Simulate(args), _) => runtime.block_on(async move {
                 let sink = Sink::http(&args.base_url, &args.api_key)?;
                 let sent = simulate::run(sink, args.sim, shutdown_signal()).await?;
                 tracing::info!(events = sent, "Simulation finished.");
                 Ok(())
             }),
+            (_, None) => unreachable!("every command but simulate loaded the configuration"),
         }
     }
 }
@@ -106,10 +113,16 @@ async fn create_user(config: &Config, email: &str, role: Role) -> anyhow::Result
     Ok(())
 }
 
-fn init_tracing() {
+/// The log: `RUST_LOG` filters it; `log_format` picks lines for people or
+/// JSON objects for log shippers (one per line, fields flattened).
+fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).try_init(),
+    };
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -19,6 +19,7 @@
 //! | `redis_url` | `REDIS_URL` | none: the in-process bus |
 //! | `redis_stream` | `REDIS_STREAM` | `telemetry:events` |
 //! | `redis_stream_maxlen` | `REDIS_STREAM_MAXLEN` | `500` |
+//! | `log_format` | `LOG_FORMAT` (`text` or `json`) | `text` |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -53,6 +54,31 @@ pub struct Config {
     pub redis_stream: String,
     /// About how many entries the stream keeps (`MAXLEN ~`).
     pub redis_stream_maxlen: usize,
+    /// How the log is written: lines for a terminal, or JSON for shippers.
+    pub log_format: LogFormat,
+}
+
+/// The log's shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (Loki, Vector, Fluent Bit read it as is).
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<LogFormat, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("expected text or json".into()),
+        }
+    }
 }
 
 impl Default for Config {
@@ -73,6 +99,7 @@ impl Default for Config {
             redis_url: None,
             redis_stream: "telemetry:events".into(),
             redis_stream_maxlen: 500,
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -176,6 +203,9 @@ impl Config {
         if let Some(v) = get("REDIS_STREAM_MAXLEN") {
             self.redis_stream_maxlen = parse("REDIS_STREAM_MAXLEN", v)?;
         }
+        if let Some(v) = get("LOG_FORMAT") {
+            self.log_format = parse("LOG_FORMAT", v)?;
+        }
         if !(self.simulator_rate > 0.0 && self.simulator_rate <= 1000.0) {
             return Err(ConfigError::Env {
                 var: "SIMULATOR_RATE",
@@ -232,6 +262,7 @@ mod tests {
                 ("REDIS_URL", "redis://127.0.0.1:6390"),
                 ("REDIS_STREAM", "fm:events"),
                 ("REDIS_STREAM_MAXLEN", "1000"),
+                ("LOG_FORMAT", "JSON"),
             ]))
             .unwrap();
         assert_eq!(c.address.to_string(), "0.0.0.0:8080");
@@ -244,6 +275,9 @@ mod tests {
         assert!(c.trust_forwarded_for);
         assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6390"));
         assert_eq!((c.redis_stream.as_str(), c.redis_stream_maxlen), ("fm:events", 1000));
+        assert_eq!(c.log_format, LogFormat::Json);
+        let file: Config = toml::from_str("log_format = \"json\"").unwrap();
+        assert_eq!(file.log_format, LogFormat::Json);
     }
 
     #[test]
@@ -261,6 +295,8 @@ mod tests {
         assert!(e.to_string().contains("MAX_BODY_BYTES"), "{e}");
         let e = Config::default().with_env(env(&[("SIMULATOR_RATE", "0")])).unwrap_err();
         assert!(e.to_string().contains("SIMULATOR_RATE"), "{e}");
+        let e = Config::default().with_env(env(&[("LOG_FORMAT", "xml")])).unwrap_err();
+        assert!(e.to_string().contains("LOG_FORMAT") && e.to_string().contains("text or json"), "{e}");
     }
 
     #[test]
