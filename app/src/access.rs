@@ -22,6 +22,10 @@ use std::sync::LazyLock;
 pub enum Need {
     /// Nothing: anyone may call it.
     Anyone,
+    /// Anyone may call it; a signed-in user or a read API key is
+    /// recognised, so the answer can hold more for them (a key that does
+    /// not check out is refused, so a misconfigured monitor finds out).
+    AnyoneOrReader,
     /// A signed-in user with at least this role.
     SignedIn(Role),
     /// A signed-in user with at least this role, or a read API key
@@ -36,7 +40,7 @@ pub enum Need {
 impl Need {
     /// Whether an API key (`X-API-Key` or a bearer token) can count (so it is worth checking).
     pub fn takes_keys(self) -> bool {
-        matches!(self, Need::SignedInOrReadKey(_) | Need::IngestKey | Need::AnyKey)
+        matches!(self, Need::AnyoneOrReader | Need::SignedInOrReadKey(_) | Need::IngestKey | Need::AnyKey)
     }
 }
 
@@ -100,7 +104,7 @@ pub fn rules() -> &'static [Rule] {
             page("/costs", SignedIn(Admin)),
             page("/admin", SignedIn(Admin)),
             rest(&Method::GET, "/api/ping", Anyone),
-            rest(&Method::GET, "/api/health", Anyone),
+            rest(&Method::GET, "/api/health", AnyoneOrReader),
             rest(&Method::GET, "/metrics", Anyone),
             rest(&Method::POST, "/api/auth/login", Anyone),
             rest(&Method::POST, "/api/auth/logout", Anyone),
@@ -209,6 +213,12 @@ pub fn decide(need: Need, user: Option<&Me>, key: Option<Key>) -> Result<Option<
     };
     match need {
         Need::Anyone => Ok(user.map(Viewer::user)),
+        Need::AnyoneOrReader => match (user, key) {
+            (Some(me), _) => Ok(Some(Viewer::user(me))),
+            (None, Some(Key::Valid(KeyScope::Read))) => Ok(Some(Viewer::read_key())),
+            (None, Some(Key::Valid(KeyScope::Ingest)) | None) => Ok(None),
+            (None, Some(Key::Invalid)) => Err(Denied::Unauthorized("invalid API key")),
+        },
         Need::SignedIn(role) => signed_in(role),
         Need::SignedInOrReadKey(role) => match (user, key) {
             (Some(_), _) => signed_in(role),
@@ -287,6 +297,12 @@ mod tests {
         assert_eq!(decide(Need::IngestKey, None, Some(Key::Valid(KeyScope::Ingest))), Ok(None));
         assert_eq!(decide(Need::AnyKey, None, Some(Key::Valid(KeyScope::Read))), Ok(None));
         assert_eq!(decide(Need::Anyone, None, None), Ok(None));
+        let open = Need::AnyoneOrReader;
+        assert_eq!(decide(open, None, None), Ok(None));
+        assert_eq!(decide(open, None, Some(Key::Valid(KeyScope::Ingest))), Ok(None));
+        assert_eq!(decide(open, None, Some(Key::Valid(KeyScope::Read))).unwrap().unwrap().role(), Role::Admin);
+        assert_eq!(decide(open, Some(&viewer), None).unwrap().unwrap().role(), Role::Viewer);
+        assert_eq!(decide(open, None, Some(Key::Invalid)), Err(Denied::Unauthorized("invalid API key")));
     }
 
     #[test]

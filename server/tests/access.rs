@@ -137,7 +137,7 @@ const WRONG_TYPES: &[(&str, &str, &str)] = &[
 fn expected(rule: &Rule, admitted: u16) -> [u16; 3] {
     let denied_anonymous = if matches!(rule.kind, Kind::Page) { 303 } else { 401 };
     match rule.need {
-        Need::Anyone => [admitted; 3],
+        Need::Anyone | Need::AnyoneOrReader => [admitted; 3],
         Need::SignedIn(Role::Viewer) | Need::SignedInOrReadKey(Role::Viewer) => [denied_anonymous, admitted, admitted],
         Need::SignedIn(Role::Admin) | Need::SignedInOrReadKey(Role::Admin) => [denied_anonymous, 403, admitted],
         // A session never stands in for a key.

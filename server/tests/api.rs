@@ -268,22 +268,43 @@ async fn ping_and_health_report_the_database(b: Backend) {
     assert_eq!(t.get_json("/api/ping").await, (200, json!({"status": "ok"})));
     t.post_ok(&json!([event("h", "a"), event("h", "b")])).await;
     let (status, health) = t.get_json("/api/health").await;
-    assert_eq!(status, 200);
-    assert_eq!(health["status"], "healthy");
-    assert_eq!(health["database"]["ok"], true);
+    assert_eq!(status, 200, "{health}");
+    assert_eq!((health["status"].as_str(), health["reasons"].as_array().map(Vec::len)), (Some("healthy"), Some(0)));
+    let database = &health["services"]["database"];
+    assert_eq!(database["status"], "up");
+    assert!(database["latencyMs"].is_f64(), "{database}");
     assert_eq!(
-        health["database"]["backend"],
+        database["detail"],
         match b {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         }
     );
-    assert_eq!(health["eventsStored"], 2);
+    assert!(health["services"].get("redis").is_none(), "no Redis here");
+    let stats = &health["statistics"];
+    assert_eq!((stats["eventsStored"].as_i64(), stats["eventsLastMinute"].as_i64()), (Some(2), Some(2)), "{stats}");
+    assert!(stats["lastEventAgeSeconds"].as_f64().is_some_and(|age| (0.0..60.0).contains(&age)), "{stats}");
+    assert_eq!(stats["pendingWebhookDeliveries"], 0);
     assert!(health["uptimeSeconds"].is_u64());
 
-    // Details are for admins; everyone else sees the status alone.
+    // Monitoring bots: a read key gets the details too.
+    let (_, created) = t.server_fn("/api/admin/keys/create", "name=monitor&scope=read", Some(&t.admin)).await;
+    let read_key = created[1].as_str().unwrap().to_string();
+    let as_key = |key: &str| {
+        let req = t.client.get(t.url("/api/health")).header("authorization", format!("Bearer {key}"));
+        async move {
+            let resp = req.send().await.unwrap();
+            (resp.status().as_u16(), resp.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, by_key) = as_key(&read_key).await;
+    assert_eq!(status, 200, "{by_key}");
+    assert_eq!(by_key["statistics"]["eventsStored"], 2, "{by_key}");
+    assert_eq!(as_key("not-a-key").await.0, 401, "a wrong key is told so");
+    // Everyone else sees the status alone: anonymous, viewers, ingest keys.
     assert_eq!(t.get_as("/api/health", None).await, (200, json!({"status": "healthy"})));
     assert_eq!(t.get_as("/api/health", Some(&t.viewer)).await, (200, json!({"status": "healthy"})));
+    assert_eq!(as_key(KEY).await, (200, json!({"status": "healthy"})));
 
     // With the database gone, health says so instead of failing (sessions
     // cannot be checked then, so the answer is the public one).

@@ -222,6 +222,13 @@ impl Store {
         Ok(())
     }
 
+    /// Alerts whose webhook has not been delivered or given up on yet.
+    pub async fn pending_webhooks(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM alerts WHERE webhook_status = 'pending'")
+            .fetch_one(pool)
+            .await?))
+    }
+
     pub async fn record_webhook(
         &self,
         id: i64,

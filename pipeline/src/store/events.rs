@@ -6,6 +6,9 @@ use domain::visibility::Cost;
 use domain::{Event, Status, Usage};
 use sqlx::{FromRow, QueryBuilder};
 
+/// How many of the newest events a health check looks at, at most.
+pub const RECENT_SCAN: i64 = 500_000;
+
 pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
     cost_nanos, pricing_id";
@@ -117,6 +120,22 @@ impl Store {
 
     pub async fn count_events(&self) -> Result<i64, StoreError> {
         Ok(on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(pool).await?))
+    }
+
+    /// Recent activity for health checks: events received since `since_ms`
+    /// (counted back along the id index over at most the newest
+    /// [`RECENT_SCAN`] events, so the check stays cheap on any store) and
+    /// when the newest event was received.
+    pub async fn recent_activity(&self, since_ms: i64) -> Result<(i64, Option<i64>), StoreError> {
+        let (count, last): (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE received_at >= $1), MAX(received_at) FROM events \
+             WHERE id > (SELECT COALESCE(MAX(id), 0) FROM events) - $2",
+        )
+        .bind(since_ms)
+        .bind(RECENT_SCAN)
+        .fetch_one(pool)
+        .await?);
+        Ok((count, last))
     }
 
     /// The id of the newest event, 0 when there is none.

@@ -53,7 +53,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     // A session wins over a key; only look a key up where it can count.
     let key = match api_key(req.headers()) {
         Some(value)
-            if rule.need.takes_keys() && !(user.is_some() && matches!(rule.need, Need::SignedInOrReadKey(_))) =>
+            if rule.need.takes_keys()
+                && !(user.is_some() && matches!(rule.need, Need::SignedInOrReadKey(_) | Need::AnyoneOrReader)) =>
         {
             match value {
                 Some(k) => match state.service.verify_key(k, time::now_ms()).await {

@@ -1,13 +1,18 @@
 //! `GET /api/ping` (is the process up) and `GET /api/health` (can it do its
-//! job: database round trip, events stored, uptime).
+//! job, and what is it doing): the status for anyone — load balancers —
+//! and the services and statistics for admins and read keys — monitoring
+//! bots.
 
 use super::error::ApiError;
-use super::session::MaybeUser;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Extension;
 use axum::Json;
+use domain::auth::Role;
+use domain::time;
 use pipeline::bus::redis::RedisHealth;
+use pipeline::service::Viewer;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -16,38 +21,66 @@ pub async fn ping() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
+/// The full answer, for admins and read keys (monitoring bots).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
-    /// `healthy`, or `degraded` when the database or Redis does not answer.
+    /// `healthy`, or `degraded` when a service does not answer.
     pub status: &'static str,
-    /// What does not answer (`database`, `redis`); empty when healthy.
-    pub failing: Vec<&'static str>,
-    pub database: DatabaseHealth,
-    /// The Redis bus, when there is one.
+    /// Why it is degraded, one line per service; empty when healthy.
+    pub reasons: Vec<String>,
+    pub services: Services,
+    /// What the pipeline is doing; absent while the database is down.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redis: Option<RedisHealth>,
+    pub statistics: Option<Statistics>,
     /// This process among the replicas.
     pub replica: String,
     pub uptime_seconds: u64,
-    pub events_stored: Option<i64>,
-    pub stream_subscribers: usize,
     pub telemetry_enabled: bool,
     pub version: &'static str,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DatabaseHealth {
-    pub backend: &'static str,
-    pub ok: bool,
-    pub latency_ms: f64,
+pub struct Services {
+    pub database: Service,
+    /// The Redis bus, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redis: Option<Service>,
+}
+
+/// One service: `up` or `down`, how long it took to answer, and what it is.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub status: &'static str,
+    /// The database's round trip; Redis' relay lag behind its newest entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_ms: Option<i64>,
+    /// `sqlite` / `postgres`, or the Redis stream's name.
+    pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
-/// What `/api/health` answers: the details for admins, the status alone
-/// for everyone else.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Statistics {
+    /// Events received in the last 60 s (all replicas).
+    pub events_last_minute: i64,
+    /// Seconds since the newest event was received; `null` with none.
+    pub last_event_age_seconds: Option<f64>,
+    /// Live streams open on this replica.
+    pub open_streams: usize,
+    /// Alert webhooks not yet delivered (or given up on).
+    pub pending_webhook_deliveries: i64,
+    pub events_stored: i64,
+}
+
+/// What `/api/health` answers: the details for admins and read keys, the
+/// status alone for everyone else.
 #[derive(Serialize)]
 #[serde(untagged)]
 pub enum HealthAnswer {
@@ -57,53 +90,73 @@ pub enum HealthAnswer {
 
 /// 503 when the database does not answer (so a load balancer takes this
 /// replica out); 200 otherwise — also when only Redis is down, which every
-/// replica shares and which ingest does not need: that is `degraded`, named
-/// in `failing`, but taking every replica out would stop the service.
-/// Only admins see the details (what fails among them); everyone else gets
-/// the status alone.
+/// replica shares and which ingest does not need: that is `degraded`, with
+/// the reason, but taking every replica out would stop the service.
 pub async fn health(
     State(state): State<AppState>,
-    MaybeUser(user): MaybeUser,
+    viewer: Option<Extension<Viewer>>,
 ) -> Result<(StatusCode, Json<HealthAnswer>), ApiError> {
     let t0 = Instant::now();
     let store = state.service.store();
     let ping = store.ping().await;
     let latency_ms = (t0.elapsed().as_secs_f64() * 1e4).round() / 10.0;
-    let events_stored = match &ping {
-        Ok(()) => store.count_events().await.ok(),
-        Err(_) => None,
-    };
-    let ok = ping.is_ok();
+    let mut reasons = Vec::new();
     if let Err(e) = &ping {
         tracing::warn!(error = %e, "Health check: database unreachable.");
+        reasons.push("database: unreachable".to_string());
     }
-    let redis = state.service.bus().redis().map(|r| r.health());
-    let failing: Vec<&'static str> = [(!ok).then_some("database"), redis.as_ref().filter(|r| !r.ok).map(|_| "redis")]
-        .into_iter()
-        .flatten()
-        .collect();
+    let redis = state.service.bus().redis().map(|r| r.health()).map(|r: RedisHealth| {
+        if !r.ok {
+            reasons.push(format!("redis: {}", r.error.as_deref().unwrap_or("unreachable")));
+        }
+        Service {
+            status: if r.ok { "up" } else { "down" },
+            latency_ms: None,
+            lag_ms: Some(r.lag_ms),
+            detail: r.stream,
+            error: r.error,
+        }
+    });
+    let status = if reasons.is_empty() { "healthy" } else { "degraded" };
+    let code = if ping.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    if viewer.is_none_or(|Extension(v)| v.role() != Role::Admin) {
+        return Ok((code, Json(HealthAnswer::Status { status })));
+    }
+    let statistics = match &ping {
+        Ok(()) => statistics(&state).await.ok(),
+        Err(_) => None,
+    };
     let health = Health {
-        status: if failing.is_empty() { "healthy" } else { "degraded" },
-        failing,
-        redis,
-        replica: state.service.replica().to_string(),
-        database: DatabaseHealth {
-            backend: store.backend(),
-            ok,
-            latency_ms,
-            error: ping.err().map(|_| "database unreachable".to_string()),
+        status,
+        reasons,
+        services: Services {
+            database: Service {
+                status: if ping.is_ok() { "up" } else { "down" },
+                latency_ms: Some(latency_ms),
+                lag_ms: None,
+                detail: store.backend().to_string(),
+                error: ping.err().map(|_| "unreachable".to_string()),
+            },
+            redis,
         },
+        statistics,
+        replica: state.service.replica().to_string(),
         uptime_seconds: state.started_at.elapsed().as_secs(),
-        events_stored,
-        stream_subscribers: state.service.bus().subscribers(),
         telemetry_enabled: state.service.telemetry_enabled(),
         version: env!("CARGO_PKG_VERSION"),
     };
-    let code = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let answer = if user.is_some_and(|u| u.is_admin()) {
-        HealthAnswer::Details(Box::new(health))
-    } else {
-        HealthAnswer::Status { status: health.status }
-    };
-    Ok((code, Json(answer)))
+    Ok((code, Json(HealthAnswer::Details(Box::new(health)))))
+}
+
+async fn statistics(state: &AppState) -> Result<Statistics, pipeline::store::StoreError> {
+    let store = state.service.store();
+    let now = time::now_ms();
+    let (events_last_minute, last) = store.recent_activity(now - 60_000).await?;
+    Ok(Statistics {
+        events_last_minute,
+        last_event_age_seconds: last.map(|at| (now - at).max(0) as f64 / 1000.0),
+        open_streams: state.service.bus().subscribers(),
+        pending_webhook_deliveries: store.pending_webhooks().await?,
+        events_stored: store.count_events().await?,
+    })
 }
