@@ -4,7 +4,7 @@
 # GitHub; everything comes from the cargo, npm and Debian registries.
 #
 #   scripts/setup.sh          tools to build and run the dashboard
-#   scripts/setup.sh --test   also Chromium, PostgreSQL, Redis and nginx for the tests
+#   scripts/setup.sh --test   also Chromium, PostgreSQL, Redis, nginx and promtool for the tests
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -99,8 +99,9 @@ apt_packages() {
   [[ -x /usr/lib/postgresql/15/bin/postgres ]] || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  command -v promtool >/dev/null || missing+=(prometheus)
   if ((${#missing[@]} == 0)); then
-    echo "    chromium, postgresql, redis-server and nginx present"
+    echo "    chromium, postgresql, redis-server, nginx and prometheus (promtool) present"
     return
   fi
   local sudo=""
@@ -136,7 +137,7 @@ step "cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)" cargo_leptos
 step "wasm-bindgen-cli $(wasm_bindgen_version)" wasm_bindgen_cli
 step "npm packages (echarts, binaryen)" npm_packages
 if ((WITH_TEST)); then
-  step "debian packages (chromium, postgresql, redis-server, nginx)" apt_packages
+  step "debian packages (chromium, postgresql, redis-server, nginx, prometheus)" apt_packages
   step "end2end npm packages (@playwright/test)" playwright
   step "python virtualenv (.venv: OpenTelemetry SDK)" python_venv
 fi

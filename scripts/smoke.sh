@@ -40,6 +40,8 @@ export FLOWMETER_CONFIG="$TMP/none.toml" DATABASE_URL="sqlite://$TMP/smoke.db" F
 export INGEST_API_KEYS="$KEY" SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD
 # The log as a shipper reads it: JSON lines on stdout (checked at the end).
 export LOG_FORMAT=json RUST_LOG=info
+# Budgets evaluated every second, so their gauge shows up in /metrics.
+export ALERT_INTERVAL_SECS=1
 
 echo "$PASSWORD" | "$BIN" create-admin --email "$EMAIL" >/dev/null || fail "create-admin"
 "$BIN" serve >"$TMP/server.log" 2>"$TMP/server.err" &
@@ -94,6 +96,24 @@ FLOWMETER_URL="$URL" FLOWMETER_KEY="$KEY" .venv/bin/python examples/otel_python.
 grep -q '"costNanos":4000000' "$TMP/body" || fail "the OTLP turn was not priced: $(cat "$TMP/body")"
 grep -q '"stage":"tools"' "$TMP/body" || fail "the tool span is not a stage: $(cat "$TMP/body")"
 
+# /metrics after that traffic: valid for promtool, and exposing every
+# metric the Grafana dashboard and the alert rules query (a budget first,
+# so its gauge has a series).
+status="$(request -X POST "$URL/api/costs/budgets/save" -b "$TMP/cookies" -H "Origin: $URL" \
+  -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data 'budget[name]=smoke&budget[scope]=global&budget[period]=daily&budget[limitUsd]=1')"
+[[ "$status" == 200 ]] || fail "saving a budget: $status $(cat "$TMP/body")"
+for _ in $(seq 1 100); do
+  request "$URL/metrics" >/dev/null
+  grep -q '^flowmeter_budget_used_ratio{budget="smoke"}' "$TMP/body" && break
+  sleep 0.1
+done
+[[ "$(request "$URL/metrics")" == 200 ]] || fail "/metrics status"
+promtool check metrics <"$TMP/body" || fail "promtool check metrics: $(promtool check metrics <"$TMP/body" 2>&1)"
+python3 scripts/check-metric-names.py <"$TMP/body" >/dev/null || fail "the dashboard or the rules query metrics /metrics lacks"
+grep -q '^flowmeter_cost_usd_total{model="gpt-4o",provider="none"} 0.00025$' "$TMP/body" ||
+  fail "the cost counter does not hold the event's cost: $(grep flowmeter_cost "$TMP/body")"
+
 # Every log line is one JSON object with a level and a message.
 python3 - "$TMP/server.log" <<'PY' || fail "the JSON log does not parse line by line"
 import json, sys
@@ -105,4 +125,4 @@ for n, line in enumerate(lines, 1):
 assert any(json.loads(l)["message"] == "Flowmeter is listening." for l in lines), "no start line"
 PY
 
-echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest, OTLP, history and JSON logs"
+echo "    smoke: release binary serves /api/ping, /login, the WASM compressed, ingest, OTLP, history, /metrics and JSON logs"

@@ -23,6 +23,9 @@ T0=$SECONDS
 scripts/setup.sh --test
 
 step "formatting (cargo fmt --check)" cargo fmt --all --check
+step "alert rules (promtool check rules, test rules)" bash -c \
+  'cd deploy/prometheus && promtool check rules alerts.yml && promtool test rules alerts_test.yml'
+
 
 source scripts/postgres.sh
 source scripts/redis.sh

@@ -38,7 +38,8 @@ async fn main() -> anyhow::Result<()> {
     let url = bench::database_url(args.database_url.clone(), &dir);
     let store = pipeline::store::Store::connect(&url).await.context("opening the database")?;
     let pricing = pipeline::price::Pricing::new(pipeline::price::PriceTable::load(None)?);
-    let ingestor = pipeline::ingest::Ingestor::new(store.clone(), pipeline::bus::Bus::default(), pricing);
+    let ingestor =
+        pipeline::ingest::Ingestor::new(store.clone(), pipeline::bus::Bus::default(), pricing, Default::default());
     let now = domain::time::now_ms();
 
     if !args.reuse {

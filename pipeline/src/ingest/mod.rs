@@ -20,9 +20,11 @@ pub use otlp::{OtlpAck, OtlpFormat};
 pub use parse::BodyFormat;
 
 use crate::bus::Bus;
+use crate::ops::Metrics;
 use crate::price::{self, Pricing};
 use crate::store::Store;
 use domain::Event;
+use std::sync::Arc;
 use writer::Writer;
 
 /// Most events one request may carry.
@@ -35,8 +37,9 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    pub fn new(store: Store, bus: Bus, pricing: Pricing) -> Ingestor {
-        Ingestor { pricing, writer: Writer::start(store, bus) }
+    /// Committed events are counted in `metrics`.
+    pub fn new(store: Store, bus: Bus, pricing: Pricing, metrics: Arc<Metrics>) -> Ingestor {
+        Ingestor { pricing, writer: Writer::start(store, bus, metrics) }
     }
 
     /// Parses, validates and stores a request body; returns the stored ids.

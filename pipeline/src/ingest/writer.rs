@@ -17,6 +17,7 @@
 
 use super::IngestError;
 use crate::bus::{Bus, Committed};
+use crate::ops::Metrics;
 use crate::store::Store;
 use domain::Event;
 use std::sync::Arc;
@@ -47,14 +48,14 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer task on the current runtime.
-    pub fn start(store: Store, bus: Bus) -> Writer {
-        Writer::with_queue(store, bus, QUEUE_EVENTS)
+    pub fn start(store: Store, bus: Bus, metrics: Arc<Metrics>) -> Writer {
+        Writer::with_queue(store, bus, metrics, QUEUE_EVENTS)
     }
 
     /// A writer whose queue holds at most `events` events.
-    pub fn with_queue(store: Store, bus: Bus, events: usize) -> Writer {
+    pub fn with_queue(store: Store, bus: Bus, metrics: Arc<Metrics>, events: usize) -> Writer {
         let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, bus, rx));
+        tokio::spawn(run(store, bus, metrics, rx));
         Writer { jobs, room: Arc::new(Semaphore::new(events)) }
     }
 
@@ -73,7 +74,7 @@ impl Writer {
     }
 }
 
-async fn run(store: Store, bus: Bus, mut rx: mpsc::UnboundedReceiver<Job>) {
+async fn run(store: Store, bus: Bus, metrics: Arc<Metrics>, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut size = first.events.len();
         let mut jobs = vec![first];
@@ -86,12 +87,13 @@ async fn run(store: Store, bus: Bus, mut rx: mpsc::UnboundedReceiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit(&store, &bus, jobs).await;
+        commit(&store, &bus, &metrics, jobs).await;
     }
 }
 
-/// Commits one group, publishes what was stored, answers every request.
-async fn commit(store: &Store, bus: &Bus, mut jobs: Vec<Job>) {
+/// Commits one group, counts and publishes what was stored, answers every
+/// request.
+async fn commit(store: &Store, bus: &Bus, metrics: &Metrics, mut jobs: Vec<Job>) {
     let batches = jobs.iter_mut().map(|j| std::mem::take(&mut j.events)).collect();
     match store.insert_group(batches).await {
         Ok(group) => {
@@ -107,6 +109,7 @@ async fn commit(store: &Store, bus: &Bus, mut jobs: Vec<Job>) {
                 })
                 .collect();
             if !stored.is_empty() {
+                metrics.stored(&stored);
                 bus.publish(group.after, Committed::new(stored)).await;
             }
             for (job, answer) in jobs.into_iter().zip(answers) {
@@ -151,7 +154,7 @@ mod tests {
     async fn a_full_queue_refuses_and_stores_exactly_what_it_acknowledged() {
         let (_dir, store, mut blocker) = locked_store().await;
 
-        let writer = Writer::with_queue(store.clone(), Bus::default(), 10);
+        let writer = Writer::with_queue(store.clone(), Bus::default(), Arc::default(), 10);
         let room = writer.room.available_permits();
         let first = tokio::spawn({
             let w = writer.clone();
@@ -183,7 +186,7 @@ mod tests {
         let (_dir, store, mut blocker) = locked_store().await;
         let bus = Bus::default();
         let mut live = bus.subscribe();
-        let writer = Writer::start(store.clone(), bus.clone());
+        let writer = Writer::start(store.clone(), bus.clone(), Arc::default());
         // The first waits on the lock; the next five queue behind it.
         let mut pending = Vec::new();
         for r in 0..6 {

@@ -31,7 +31,7 @@ pub use viewer::Viewer;
 
 use crate::bus::Bus;
 use crate::ingest::Ingestor;
-use crate::ops::IngestCounters;
+use crate::ops::Metrics;
 use crate::price::Pricing;
 use crate::store::Store;
 use settings::Switches;
@@ -66,7 +66,7 @@ pub struct Shared {
     pricing: Pricing,
     config_key_hashes: Arc<HashSet<String>>,
     switches: Arc<Switches>,
-    counters: Arc<IngestCounters>,
+    metrics: Arc<Metrics>,
     /// This process among the replicas (random per start), for leases.
     replica: Arc<str>,
 }
@@ -83,8 +83,9 @@ impl Service {
     /// A service over `store`, publishing on `bus` (in-process, or Redis
     /// Streams when several replicas share the store).
     pub fn new(store: Store, bus: Bus, pricing: Pricing, settings: Settings) -> Service {
+        let metrics = Arc::new(Metrics::new());
         Service(Arc::new(Shared {
-            ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone()),
+            ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone(), metrics.clone()),
             store,
             bus,
             pricing,
@@ -94,7 +95,7 @@ impl Service {
                 settings.telemetry_enabled,
                 settings.retention_days,
             )),
-            counters: Arc::new(IngestCounters::default()),
+            metrics,
             replica: crate::auth::session::new_token()[..16].into(),
         }))
     }
@@ -116,9 +117,9 @@ impl Service {
         &self.pricing
     }
 
-    /// What ingest did since start (for `/metrics` and the alert rules).
-    pub fn counters(&self) -> &IngestCounters {
-        &self.counters
+    /// Flowmeter's own metrics (for `/metrics` and the alert rules).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// This process's name among the replicas.

@@ -77,7 +77,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
             };
             if rule.need == Need::IngestKey {
                 // Ingest refused at the door still counts as a rejected request.
-                state.service.counters().emit(IngestOutcome::Rejected { status: refusal.status().as_u16() });
+                state.service.metrics().ingest(IngestOutcome::Rejected { status: refusal.status().as_u16() });
             }
             return refusal.into_response();
         }

@@ -27,7 +27,7 @@ pub async fn post_events(
     body: Body,
 ) -> Result<(StatusCode, Json<Ack>), ApiError> {
     let result = ingest(&state, &headers, body).await;
-    state.service.counters().emit(match &result {
+    state.service.metrics().ingest(match &result {
         Ok(ids) => IngestOutcome::Accepted { events: ids.len() },
         Err(e) if e.status().is_client_error() => IngestOutcome::Rejected { status: e.status().as_u16() },
         Err(e) => IngestOutcome::Failed { status: e.status().as_u16() },

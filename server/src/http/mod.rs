@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(answer_panics())
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
         .with_state(state)
 }
 

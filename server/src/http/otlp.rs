@@ -25,7 +25,7 @@ pub async fn post_traces(State(state): State<AppState>, headers: HeaderMap, body
         Ok(format) => (ingest(&state, &headers, body, format).await, format),
         Err(e) => (Err(e.into()), OtlpFormat::Json),
     };
-    state.service.counters().emit(match &result {
+    state.service.metrics().ingest(match &result {
         Ok(ack) => IngestOutcome::Accepted { events: ack.ids.len() },
         Err(e) if e.status().is_client_error() => IngestOutcome::Rejected { status: e.status().as_u16() },
         Err(e) => IngestOutcome::Failed { status: e.status().as_u16() },

@@ -8,10 +8,8 @@
 use domain::alerts::{Alert, AlertNotice, AlertRule, Budget, RuleKind};
 use domain::money::usd_display;
 use pipeline::alerts::{self as rules, Change};
-use pipeline::ops::IngestCounters;
 use pipeline::rollup::histogram::percentile;
 use pipeline::service::Service;
-use pipeline::store::Store;
 use pipeline::store::{Filters, StoreError};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -75,8 +73,7 @@ impl AlertEngine {
     /// Adds this replica's ingest failures since the last report to the
     /// shared count (every replica reports; the leader reads the sum).
     pub async fn report_failures(&self) -> Result<(), StoreError> {
-        let c = self.service.counters();
-        let total = IngestCounters::get(&c.rejected_requests) + IngestCounters::get(&c.failed_requests);
+        let total = self.service.metrics().ingest_failures();
         let delta = total.saturating_sub(self.reported.load(Ordering::Relaxed));
         if delta > 0 {
             self.service.store().add_to_counter(INGEST_FAILURES, delta as i64).await?;
@@ -156,13 +153,8 @@ impl AlertEngine {
         let notice = AlertNotice { change: change.into(), alert };
         self.service.bus().publish_alert(notice.clone()).await;
         if let Some(url) = webhook {
-            let handle = tokio::spawn(deliver(
-                self.service.store().clone(),
-                self.client.clone(),
-                self.policy,
-                url,
-                notice.clone(),
-            ));
+            let handle =
+                tokio::spawn(deliver(self.service.clone(), self.client.clone(), self.policy, url, notice.clone()));
             self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
         }
         notice
@@ -189,6 +181,9 @@ impl AlertEngine {
 
     async fn budget_readings(&self, b: &Budget, now_ms: i64) -> Result<Vec<Reading>, StoreError> {
         let status = rules::status(self.service.store(), b, now_ms).await?;
+        if b.limit_nanos > 0 {
+            self.service.metrics().budget_used(&b.name, status.spent_nanos as f64 / b.limit_nanos as f64);
+        }
         let scope = match b.scope {
             domain::alerts::BudgetScope::Global => "all models".to_string(),
             _ => format!("{} {}", b.scope.as_str(), b.scope_value),
@@ -273,7 +268,8 @@ impl AlertEngine {
 
 /// Posts the notice to a webhook, retrying with doubling delays; records
 /// the outcome on the alert.
-async fn deliver(store: Store, client: reqwest::Client, policy: WebhookPolicy, url: String, notice: AlertNotice) {
+async fn deliver(service: Service, client: reqwest::Client, policy: WebhookPolicy, url: String, notice: AlertNotice) {
+    let (store, metrics) = (service.store(), service.metrics());
     let a = &notice.alert;
     let text = match notice.change.as_str() {
         "resolved" => format!("[Flowmeter] RESOLVED: {}", a.message),
@@ -290,6 +286,7 @@ async fn deliver(store: Store, client: reqwest::Client, policy: WebhookPolicy, u
                     let _ = store.record_webhook(a.id, "delivered", attempt as i64, None).await;
                 }
                 tracing::info!(alert_id = a.id, attempt, "Alert webhook delivered.");
+                metrics.webhook("delivered");
                 return;
             }
             Ok(resp) => last_error = format!("HTTP {}", resp.status().as_u16()),
@@ -297,6 +294,7 @@ async fn deliver(store: Store, client: reqwest::Client, policy: WebhookPolicy, u
         }
         tracing::warn!(alert_id = a.id, attempt, error = %last_error, "Alert webhook attempt failed.");
         if attempt < policy.attempts {
+            metrics.webhook("retried");
             tokio::time::sleep(delay).await;
             delay *= 2;
         }
@@ -304,6 +302,7 @@ async fn deliver(store: Store, client: reqwest::Client, policy: WebhookPolicy, u
     let error = format!("{last_error} after {} attempts", policy.attempts);
     let _ = store.record_webhook(a.id, "failed", policy.attempts as i64, Some(&error)).await;
     tracing::error!(alert_id = a.id, error = %error, "Alert webhook failed.");
+    metrics.webhook("failed");
 }
 
 /// Every `every` until the server stops: reports this replica's ingest
