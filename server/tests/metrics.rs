@@ -5,9 +5,10 @@
 #[macro_use]
 mod common;
 
-use common::{Backend, TestServer};
+use common::{eventually, Backend, TestServer};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 
 both_backends!(the_counters_count_what_was_stored, label_values_are_capped);
 
@@ -48,6 +49,11 @@ async fn the_counters_count_what_was_stored(b: Backend) {
         stage("m2", "send", "my-finetune", 10, "success"),
     ]))
     .await;
+    // Counted beside the writer: a moment after the answer.
+    eventually(Duration::from_secs(5), "the 4 events are counted", || async {
+        samples(&t, "flowmeter_events_total").await.iter().map(|(_, v)| v).sum::<f64>() == 4.0
+    })
+    .await;
 
     // Money: the counter's USD, back in nano-dollars, is the summary's total.
     let (status, summary) = t.get_json("/api/telemetry/summary?range=1h").await;
@@ -87,6 +93,10 @@ async fn label_values_are_capped(b: Backend) {
     let t = TestServer::start(b).await;
     let flood: Vec<Value> = (0..60).map(|i| stage("flood", "s", &format!("made-up-{i}"), 10, "success")).collect();
     t.post_ok(&Value::Array(flood)).await;
+    eventually(Duration::from_secs(5), "the 60 events are counted", || async {
+        samples(&t, "flowmeter_events_total").await.iter().map(|(_, v)| v).sum::<f64>() == 60.0
+    })
+    .await;
     let tokens = samples(&t, "flowmeter_tokens_total").await;
     let models: BTreeSet<&str> = tokens.iter().map(|(l, _)| l["model"].as_str()).collect();
     assert_eq!(models.len(), 51, "50 names and `other`: {models:?}");

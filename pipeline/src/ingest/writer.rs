@@ -93,7 +93,7 @@ async fn run(store: Store, bus: Bus, metrics: Arc<Metrics>, mut rx: mpsc::Unboun
 
 /// Commits one group, counts and publishes what was stored, answers every
 /// request.
-async fn commit(store: &Store, bus: &Bus, metrics: &Metrics, mut jobs: Vec<Job>) {
+async fn commit(store: &Store, bus: &Bus, metrics: &Arc<Metrics>, mut jobs: Vec<Job>) {
     let batches = jobs.iter_mut().map(|j| std::mem::take(&mut j.events)).collect();
     match store.insert_group(batches).await {
         Ok(group) => {
@@ -109,8 +109,12 @@ async fn commit(store: &Store, bus: &Bus, metrics: &Metrics, mut jobs: Vec<Job>)
                 })
                 .collect();
             if !stored.is_empty() {
-                metrics.stored(&stored);
-                bus.publish(group.after, Committed::new(stored)).await;
+                let batch = Committed::new(stored);
+                bus.publish(group.after, batch.clone()).await;
+                // Counted beside the writer, not on it: the next group's
+                // commit does not wait for the counting.
+                let metrics = metrics.clone();
+                tokio::spawn(async move { metrics.stored(batch.events()) });
             }
             for (job, answer) in jobs.into_iter().zip(answers) {
                 let _ = job.reply.send(answer);

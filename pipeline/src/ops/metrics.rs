@@ -243,7 +243,8 @@ impl Metrics {
         &self.registry
     }
 
-    /// Counts committed events (called once their transaction committed).
+    /// Counts committed events (called once their transaction committed,
+    /// beside the writer: a scrape right after an answer may miss them).
     /// A group is summed by label set first, so each series is touched
     /// once per group, not once per event (this runs on the writer).
     pub fn stored(&self, events: &[Event]) {
