@@ -18,9 +18,7 @@ impl BodyFormat {
 
     /// Picks the format from a `Content-Type` header value (JSON if absent).
     pub fn from_content_type(ct: Option<&str>) -> Result<BodyFormat, IngestError> {
-        let Some(ct) = ct else { return Ok(BodyFormat::Json) };
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        match mime.as_str() {
+        match media_type(ct).as_str() {
             "" | "application/json" | "text/json" => Ok(BodyFormat::Json),
             "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/x-jsonlines" => {
                 Ok(BodyFormat::Ndjson)
@@ -28,6 +26,12 @@ impl BodyFormat {
             other => Err(IngestError::UnsupportedMediaType { got: other.to_string(), accepted: BodyFormat::ACCEPTED }),
         }
     }
+}
+
+/// A `Content-Type` value's media type, lower-cased, without parameters
+/// (`""` when absent).
+pub(super) fn media_type(ct: Option<&str>) -> String {
+    ct.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// Parses the body into its event items (not yet validated).

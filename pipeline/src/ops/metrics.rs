@@ -246,7 +246,7 @@ impl Metrics {
     /// Counts committed events (called once their transaction committed,
     /// beside the writer: a scrape right after an answer may miss them).
     /// A group is summed by label set first, so each series is touched
-    /// once per group, not once per event (this runs on the writer).
+    /// once per group, not once per event.
     pub fn stored(&self, events: &[Event]) {
         let mut cost: HashMap<(&str, &str), u64> = HashMap::new();
         let mut tokens: HashMap<(&str, &'static str), u64> = HashMap::new();

@@ -78,14 +78,11 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let items: &[ItemError] = match &self {
-            ApiError::Ingest(IngestError::Invalid { items, .. }) => items,
-            _ => &[],
-        };
-        let error = match &self {
+impl ApiError {
+    /// What the client is told, logged once here: a server fault in full
+    /// (the client gets a short, detail-free message), a refusal at debug.
+    pub fn public_message(&self) -> String {
+        let message = match self {
             ApiError::Ingest(IngestError::Store(e))
             | ApiError::Store(e)
             | ApiError::Service(ServiceError::Unavailable { source: e, .. }) => {
@@ -98,17 +95,37 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
+        let status = self.status();
         if status.is_client_error() {
-            tracing::debug!(%status, %error, "Request refused.");
+            tracing::debug!(%status, error = %message, "Request refused.");
         }
-        let mut resp = (status, Json(Body { error, items })).into_response();
-        // Every 503 is worth retrying (exporters do, when told when).
-        let retry_after = match &self {
+        message
+    }
+
+    /// The invalid items, each with its index and field.
+    pub fn items(&self) -> &[ItemError] {
+        match self {
+            ApiError::Ingest(IngestError::Invalid { items, .. }) => items,
+            _ => &[],
+        }
+    }
+
+    /// Seconds to wait before retrying: every 503 is worth retrying
+    /// (exporters do, when told when).
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
             ApiError::Ingest(IngestError::Busy { retry_after_secs }) => Some(*retry_after_secs),
-            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(UNAVAILABLE_RETRY_SECS),
+            _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => Some(UNAVAILABLE_RETRY_SECS),
             _ => None,
-        };
-        if let Some(secs) = retry_after {
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body { error: self.public_message(), items: self.items() };
+        let mut resp = (self.status(), Json(body)).into_response();
+        if let Some(secs) = self.retry_after() {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
         }
         resp

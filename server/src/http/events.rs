@@ -27,13 +27,19 @@ pub async fn post_events(
     body: Body,
 ) -> Result<(StatusCode, Json<Ack>), ApiError> {
     let result = ingest(&state, &headers, body).await;
-    state.service.metrics().ingest(match &result {
-        Ok(ids) => IngestOutcome::Accepted { events: ids.len() },
+    count_outcome(&state, result.as_ref().map(Vec::len));
+    let ids = result?;
+    Ok((StatusCode::ACCEPTED, Json(Ack { accepted: ids.len(), ids })))
+}
+
+/// Counts how an ingest request (native or OTLP) ended: the events it
+/// stored, or its refusal by status.
+pub(super) fn count_outcome(state: &AppState, stored: Result<usize, &ApiError>) {
+    state.service.metrics().ingest(match stored {
+        Ok(events) => IngestOutcome::Accepted { events },
         Err(e) if e.status().is_client_error() => IngestOutcome::Rejected { status: e.status().as_u16() },
         Err(e) => IngestOutcome::Failed { status: e.status().as_u16() },
     });
-    let ids = result?;
-    Ok((StatusCode::ACCEPTED, Json(Ack { accepted: ids.len(), ids })))
 }
 
 async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<i64>, ApiError> {

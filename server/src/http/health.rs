@@ -74,7 +74,7 @@ pub struct Statistics {
     pub last_event_age_seconds: Option<f64>,
     /// Live streams open on this replica.
     pub open_streams: usize,
-    /// Alert webhooks not yet delivered (or given up on).
+    /// Alert webhooks still being delivered (neither delivered nor given up on).
     pub pending_webhook_deliveries: i64,
     pub events_stored: i64,
 }

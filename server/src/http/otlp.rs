@@ -5,7 +5,7 @@
 //! `google.rpc.Status`, each encoded the way the request was.
 
 use super::error::ApiError;
-use super::events::read_body;
+use super::events::{count_outcome, read_body};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use domain::time;
 use pipeline::ingest::otlp::{self, OtlpFormat};
 use pipeline::ingest::{IngestError, OtlpAck};
-use pipeline::ops::IngestOutcome;
 use std::io::Read;
 
 /// (The access layer has checked the ingest key.)
@@ -25,14 +24,10 @@ pub async fn post_traces(State(state): State<AppState>, headers: HeaderMap, body
         Ok(format) => (ingest(&state, &headers, body, format).await, format),
         Err(e) => (Err(e.into()), OtlpFormat::Json),
     };
-    state.service.metrics().ingest(match &result {
-        Ok(ack) => IngestOutcome::Accepted { events: ack.ids.len() },
-        Err(e) if e.status().is_client_error() => IngestOutcome::Rejected { status: e.status().as_u16() },
-        Err(e) => IngestOutcome::Failed { status: e.status().as_u16() },
-    });
+    count_outcome(&state, result.as_ref().map(|ack| ack.ids.len()));
     match result {
         Ok(ack) => encoded(StatusCode::OK, otlp::encode(&ack.response(), format), format),
-        Err(e) => refusal(e, format).await,
+        Err(e) => refusal(e, format),
     }
 }
 
@@ -73,28 +68,19 @@ fn encoded(status: StatusCode, body: Vec<u8>, format: OtlpFormat) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()))], body).into_response()
 }
 
-/// The REST refusal (status, `Retry-After`, logging) with its body
-/// re-encoded as the `google.rpc.Status` OTLP clients expect.
-async fn refusal(e: ApiError, format: OtlpFormat) -> Response {
-    let (mut parts, body) = e.into_response().into_parts();
-    let json: serde_json::Value = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let mut message = json["error"].as_str().unwrap_or("refused").to_string();
-    for item in json["items"].as_array().into_iter().flatten() {
-        message.push_str(&format!(
-            "; span {}: `{}` {}",
-            item["index"],
-            item["field"].as_str().unwrap_or(""),
-            item["message"].as_str().unwrap_or("")
-        ));
+/// The REST refusal (status, message, `Retry-After`) as the
+/// `google.rpc.Status` OTLP clients expect.
+fn refusal(e: ApiError, format: OtlpFormat) -> Response {
+    let mut message = e.public_message();
+    for item in e.items() {
+        message.push_str(&format!("; span {}: `{}` {}", item.index, item.field, item.message));
     }
-    let body = otlp::encode_status(parts.status.as_u16(), message, format);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body))
+    let status = e.status();
+    let mut resp = encoded(status, otlp::encode_status(status.as_u16(), message, format), format);
+    if let Some(secs) = e.retry_after() {
+        resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+    }
+    resp
 }
 
 #[cfg(test)]

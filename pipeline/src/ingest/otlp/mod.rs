@@ -29,7 +29,7 @@ impl OtlpFormat {
 
     /// Picks the format from the `Content-Type` header; OTLP has no default.
     pub fn from_content_type(ct: Option<&str>) -> Result<OtlpFormat, IngestError> {
-        let mime = ct.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = super::parse::media_type(ct);
         match mime.as_str() {
             "application/x-protobuf" | "application/protobuf" => Ok(OtlpFormat::Protobuf),
             "application/json" => Ok(OtlpFormat::Json),
