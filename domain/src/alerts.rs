@@ -54,7 +54,9 @@ pub struct Budget {
     pub limit_nanos: i64,
     pub warn_pct: i64,
     pub critical_pct: i64,
-    pub webhook_url: Option<String>,
+    /// Where its alerts go, if anywhere.
+    #[serde(default)]
+    pub notify: Option<Notify>,
 }
 
 /// A budget with what has been spent in its current period.
@@ -88,8 +90,9 @@ pub struct BudgetInput {
     pub warn_pct: i64,
     #[serde(default = "default_critical")]
     pub critical_pct: i64,
+    /// Where alerts go; an empty URL (or token and chat) means nowhere.
     #[serde(default)]
-    pub webhook_url: String,
+    pub notify: Notify,
 }
 
 fn default_warn() -> i64 {
@@ -108,6 +111,9 @@ pub enum RuleKind {
     P95Latency,
     /// Ingest requests rejected or failed over the last `window_minutes`.
     IngestFailures,
+    /// Minutes since the last event was received (the window is unused):
+    /// the "telemetry push not received" alert.
+    NoEvents,
 }
 
 impl RuleKind {
@@ -116,10 +122,96 @@ impl RuleKind {
             RuleKind::ErrorRate => "error_rate",
             RuleKind::P95Latency => "p95_latency",
             RuleKind::IngestFailures => "ingest_failures",
+            RuleKind::NoEvents => "no_events",
         }
     }
+    pub const ALL: [RuleKind; 4] =
+        [RuleKind::ErrorRate, RuleKind::P95Latency, RuleKind::IngestFailures, RuleKind::NoEvents];
     pub fn parse(s: &str) -> Option<RuleKind> {
-        [RuleKind::ErrorRate, RuleKind::P95Latency, RuleKind::IngestFailures].into_iter().find(|v| v.as_str() == s)
+        RuleKind::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// How loud an alert is: shown on the page, in the log line and in every
+/// channel's message (Discord colours its embed by it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    #[default]
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Critical];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The kinds of place an alert can be sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Any URL: a JSON body with a readable `text` and the whole alert.
+    #[default]
+    Webhook,
+    /// A Slack incoming webhook.
+    Slack,
+    /// A Discord webhook: an embed coloured by severity.
+    Discord,
+    /// A Telegram bot: an HTML message to one chat.
+    Telegram,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [Channel::Webhook, Channel::Slack, Channel::Discord, Channel::Telegram];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webhook => "webhook",
+            Channel::Slack => "slack",
+            Channel::Discord => "discord",
+            Channel::Telegram => "telegram",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// Where a budget's or rule's alerts are sent. Webhook, Slack and Discord
+/// use `url`; Telegram uses `bot_token` and `chat_id`. These are secrets
+/// (anyone holding them can post there): only admins see them, and they
+/// are never logged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notify {
+    #[serde(default)]
+    pub channel: Channel,
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub bot_token: String,
+    #[serde(default)]
+    pub chat_id: String,
+}
+
+impl Notify {
+    /// A plain webhook to `url`.
+    pub fn webhook(url: &str) -> Notify {
+        Notify { url: url.into(), ..Notify::default() }
+    }
+    /// True when nothing was filled in: no channel.
+    pub fn is_empty(&self) -> bool {
+        self.url.trim().is_empty() && self.bot_token.trim().is_empty() && self.chat_id.trim().is_empty()
     }
 }
 
@@ -133,13 +225,16 @@ pub struct AlertRule {
     /// Percent (error rate), ms (latency) or a count (ingest failures).
     pub threshold: f64,
     pub window_minutes: i64,
-    /// The stage, for latency rules.
+    /// The stage, for latency rules (none: all stages).
     #[serde(default)]
     pub stage: Option<String>,
     /// Fewest events in the window before an error rate counts.
     #[serde(default)]
     pub min_events: i64,
-    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub severity: Severity,
+    #[serde(default)]
+    pub notify: Option<Notify>,
     pub enabled: bool,
 }
 
@@ -153,6 +248,10 @@ pub struct Alert {
     pub source_id: i64,
     /// `warn` or `critical` (budgets), `firing` (rules).
     pub level: String,
+    /// Critical for a budget's critical level, warning for its warn level,
+    /// the rule's own for rules.
+    #[serde(default)]
+    pub severity: Severity,
     pub name: String,
     pub message: String,
     pub value: f64,

@@ -107,3 +107,28 @@ test('an admin sets a budget and sees it as a gauge', async ({ page }) => {
   await expect(gauge).toHaveAttribute('data-level', 'ok');
   await expect(gauge.locator('[role=meter]')).toHaveAttribute('aria-valuenow', /^\d+(\.\d)?$/);
 });
+
+test('an admin adds a Telegram rule with a severity, and turns it off', async ({ page }) => {
+  await page.goto('/costs?range=24h');
+  await waitLive(page);
+  // The brief's default rules are there from the start, off.
+  await expect(page.locator('.rule-list li[data-rule="High error rate"]')).toHaveAttribute('data-enabled', /on|off/);
+  const name = uniq('quiet');
+  await page.fill('input[aria-label="Rule name"]', name);
+  await page.selectOption('select[aria-label="Rule kind"]', 'no_events');
+  await page.selectOption('select[aria-label="Severity"]', 'critical');
+  await page.fill('input[aria-label="Threshold"]', '10080');
+  await page.selectOption('select[aria-label="Rule alert channel"]', 'telegram');
+  await page.fill('input[aria-label="Rule Telegram bot token"]', '123456:e2e-token');
+  await page.fill('input[aria-label="Rule Telegram chat id"]', '-100123');
+  await page.click('text=Add rule');
+  const rule = page.locator(`.rule-list li[data-rule="${name}"]`);
+  await expect(rule).toHaveAttribute('data-enabled', 'on');
+  await expect(rule.locator('.severity')).toHaveText('critical');
+  await expect(rule).toContainText('no events for ≥ 10080 min');
+  await expect(rule).toContainText('Telegram · on');
+  await rule.getByRole('button', { name: `Turn off rule ${name}` }).click();
+  await expect(rule).toHaveAttribute('data-enabled', 'off');
+  await rule.getByRole('button', { name: `Delete rule ${name}` }).click();
+  await expect(rule).toHaveCount(0);
+});

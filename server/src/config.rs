@@ -20,6 +20,7 @@
 //! | `redis_stream` | `REDIS_STREAM` | `telemetry:events` |
 //! | `redis_stream_maxlen` | `REDIS_STREAM_MAXLEN` | `500` |
 //! | `log_format` | `LOG_FORMAT` (`text` or `json`) | `text` |
+//! | `telegram_api_url` | `TELEGRAM_API_URL` | `https://api.telegram.org` |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -56,6 +57,9 @@ pub struct Config {
     pub redis_stream_maxlen: usize,
     /// How the log is written: lines for a terminal, or JSON for shippers.
     pub log_format: LogFormat,
+    /// Where Telegram alerts are sent (a self-hosted Bot API server, or a
+    /// test's receiver).
+    pub telegram_api_url: String,
 }
 
 /// The log's shape.
@@ -100,6 +104,7 @@ impl Default for Config {
             redis_stream: "telemetry:events".into(),
             redis_stream_maxlen: 500,
             log_format: LogFormat::Text,
+            telegram_api_url: "https://api.telegram.org".into(),
         }
     }
 }
@@ -170,6 +175,16 @@ impl Config {
         }
         if let Some(v) = get("SECURE_COOKIES") {
             self.secure_cookies = flag("SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("TELEGRAM_API_URL") {
+            self.telegram_api_url = v.trim().to_string();
+        }
+        if !(self.telegram_api_url.starts_with("https://") || self.telegram_api_url.starts_with("http://")) {
+            return Err(ConfigError::Env {
+                var: "TELEGRAM_API_URL",
+                value: self.telegram_api_url.clone(),
+                message: "must be an http(s) URL".into(),
+            });
         }
         if let Some(v) = get("ALERT_INTERVAL_SECS") {
             self.alert_interval_secs = parse("ALERT_INTERVAL_SECS", v)?;

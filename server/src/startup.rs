@@ -64,7 +64,14 @@ impl Server {
         let service = state.service.clone();
         let mut background = vec![
             crate::tasks::retention::spawn(service.clone()),
-            crate::tasks::alerts::spawn(service.clone(), Duration::from_secs(config.alert_interval_secs)),
+            crate::tasks::alerts::spawn(
+                service.clone(),
+                Duration::from_secs(config.alert_interval_secs),
+                crate::tasks::alerts::DeliveryPolicy {
+                    telegram_api: config.telegram_api_url.clone(),
+                    ..Default::default()
+                },
+            ),
         ];
         // Only replicas share settings: alone, every change is made here.
         if service.bus().redis().is_some() {

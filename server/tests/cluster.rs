@@ -142,11 +142,11 @@ async fn failed_sign_ins_count_across_replicas() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_crossing_on_two_replicas_sends_one_alert_and_one_webhook() {
-    let Receiver { url: hook, calls } = receiver(200).await;
+    let Receiver { url: hook, calls, .. } = receiver(200).await;
 
     let Some((a, b, _redis)) = pair(|c| c.alert_interval_secs = 1).await else { return };
     let form = format!(
-        "budget[name]=tiny&budget[scope]=global&budget[period]=daily&budget[limitUsd]=0.001&budget[warnPct]=100&budget[criticalPct]=1000&budget[webhookUrl]={}",
+        "budget[name]=tiny&budget[scope]=global&budget[period]=daily&budget[limitUsd]=0.001&budget[warnPct]=100&budget[criticalPct]=1000&budget[notify][url]={}",
         domain::url::encode(&hook)
     );
     assert_eq!(a.server_fn("/api/costs/budgets/save", &form, Some(&a.admin)).await.0, 200);

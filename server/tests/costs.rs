@@ -4,27 +4,59 @@
 #[macro_use]
 mod common;
 
-use common::{receiver, Backend, TestServer, KEY};
-use domain::alerts::{AlertRule, RuleKind};
+use common::{receiver, receiver_answering, Backend, TestServer, KEY};
+use domain::alerts::{AlertRule, Channel, Notify, RuleKind, Severity};
 use domain::summary::SummaryQuery;
 use serde_json::{json, Value};
-use server::tasks::alerts::{AlertEngine, WebhookPolicy};
+use server::tasks::alerts::{AlertEngine, DeliveryPolicy};
 use std::time::Duration;
 
 both_backends!(
     a_budget_crossing_fires_once_and_resolves_once,
     a_failing_webhook_is_retried_and_recorded,
     error_rate_and_ingest_failure_rules,
+    the_no_events_rule_fires_once_and_resolves_once,
+    p95_over_all_stages_and_default_rules,
+    discord_and_telegram_deliveries_reach_their_receivers,
+    rules_are_saved_with_severity_and_channel,
     the_budget_check_tells_agents_whether_to_spend,
     csv_and_json_exports_match_the_summary,
     live_deltas_match_a_fresh_summary,
 );
 
 fn engine(t: &TestServer) -> AlertEngine {
+    engine_with_telegram(t, "http://127.0.0.1:9")
+}
+
+fn engine_with_telegram(t: &TestServer, telegram_api: &str) -> AlertEngine {
     AlertEngine::new(
         t.server.state.service.clone(),
-        WebhookPolicy { attempts: 3, first_delay: Duration::from_millis(20) },
+        DeliveryPolicy { attempts: 3, first_delay: Duration::from_millis(20), telegram_api: telegram_api.into() },
     )
+}
+
+/// An enabled rule with no channel.
+fn rule(kind: RuleKind, threshold: f64, name: &str) -> AlertRule {
+    AlertRule {
+        id: 0,
+        name: name.into(),
+        kind,
+        threshold,
+        window_minutes: 5,
+        stage: None,
+        min_events: 5,
+        severity: Severity::Warning,
+        notify: None,
+        enabled: true,
+    }
+}
+
+/// Turns off the default rules a new install starts with, so a test sees
+/// only its own.
+async fn without_default_rules(t: &TestServer) {
+    for r in t.server.state.service.store().alert_rules().await.unwrap() {
+        t.server.state.service.store().delete_alert_rule(r.id).await.unwrap();
+    }
 }
 
 /// An event costing `nanos` on gpt-4o-mini ($0.15 per 1M input tokens, so
@@ -44,7 +76,7 @@ async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
     let hook = receiver(200).await;
     // $0.0015 a day: 10 000 tokens of gpt-4o-mini.
     let form = format!(
-        "budget[name]=daily&budget[scope]=global&budget[period]=daily&budget[limitUsd]=0.0015&budget[webhookUrl]={}",
+        "budget[name]=daily&budget[scope]=global&budget[period]=daily&budget[limitUsd]=0.0015&budget[notify][url]={}",
         hook.url
     );
     let id = save_budget(&t, &form).await;
@@ -66,7 +98,8 @@ async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
         let calls = hook.calls.lock().unwrap();
         assert_eq!(calls.len(), 1, "one webhook call per crossing");
         assert_eq!(calls[0]["change"], "fired");
-        assert!(calls[0]["text"].as_str().unwrap().starts_with("[Flowmeter] WARN: Budget “daily”"), "{}", calls[0]);
+        assert!(calls[0]["text"].as_str().unwrap().starts_with("[Flowmeter] WARNING: Budget “daily”"), "{}", calls[0]);
+        assert_eq!(calls[0]["severity"], "warning");
         assert_eq!(calls[0]["content"], calls[0]["text"], "Discord reads `content`");
     }
     // Admin dashboards get it live.
@@ -76,7 +109,7 @@ async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
             break m.json();
         }
     };
-    assert_eq!(toast["alert"]["level"], "warn");
+    assert_eq!((&toast["alert"]["level"], &toast["alert"]["severity"]), (&json!("warn"), &json!("warning")));
 
     // Raising the limit brings it back under: one resolve, one call.
     save_budget(&t, &format!("{form}&budget[id]={id}").replace("0.0015", "0.01")).await;
@@ -98,7 +131,7 @@ async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
     let t = TestServer::start(b).await;
     let hook = receiver(500).await;
     let form = format!(
-        "budget[name]=tiny&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=monthly&budget[limitUsd]=0.0001&budget[webhookUrl]={}",
+        "budget[name]=tiny&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=monthly&budget[limitUsd]=0.0001&budget[notify][url]={}",
         hook.url
     );
     save_budget(&t, &form).await;
@@ -106,6 +139,7 @@ async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
     let e = engine(&t);
     let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.iter().map(|n| n.alert.level.as_str()).collect::<Vec<_>>(), ["warn", "critical"]);
+    assert_eq!(fired.iter().map(|n| n.alert.severity).collect::<Vec<_>>(), [Severity::Warning, Severity::Critical]);
     e.flush().await;
     assert_eq!(hook.calls.lock().unwrap().len(), 6, "three attempts for each alert");
     let alerts = t.server.state.service.store().alerts(10).await.unwrap();
@@ -121,17 +155,6 @@ async fn a_failing_webhook_is_retried_and_recorded(b: Backend) {
 async fn error_rate_and_ingest_failure_rules(b: Backend) {
     let t = TestServer::start(b).await;
     let store = t.server.state.service.store();
-    let rule = |kind, threshold, name: &str| AlertRule {
-        id: 0,
-        name: name.into(),
-        kind,
-        threshold,
-        window_minutes: 5,
-        stage: None,
-        min_events: 5,
-        webhook_url: None,
-        enabled: true,
-    };
     store.save_alert_rule(&rule(RuleKind::ErrorRate, 20.0, "errors"), 0).await.unwrap();
     store.save_alert_rule(&rule(RuleKind::IngestFailures, 3.0, "ingest"), 0).await.unwrap();
     let e = engine(&t);
@@ -158,6 +181,187 @@ async fn error_rate_and_ingest_failure_rules(b: Backend) {
     let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
     assert_eq!(fired.iter().map(|n| n.alert.name.as_str()).collect::<Vec<_>>(), ["ingest"]);
     assert_eq!(fired[0].alert.value, 3.0);
+    t.stop().await;
+}
+
+async fn the_no_events_rule_fires_once_and_resolves_once(b: Backend) {
+    let t = TestServer::start(b).await;
+    let hook = receiver(200).await;
+    let store = t.server.state.service.store();
+    let quiet = AlertRule {
+        severity: Severity::Critical,
+        notify: Some(Notify::webhook(&hook.url)),
+        ..rule(RuleKind::NoEvents, 10.0, "telemetry push not received")
+    };
+    store.save_alert_rule(&quiet, 0).await.unwrap();
+    let e = engine(&t);
+    t.post_ok(&json!({"chatId": "c", "stage": "s"})).await;
+    let now = domain::time::now_ms();
+    // The clock is injected: nine minutes of silence is fine, ten fire.
+    assert!(e.evaluate(now + 9 * 60_000).await.unwrap().is_empty());
+    let fired = e.evaluate(now + 10 * 60_000 + 5_000).await.unwrap();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!((fired[0].change.as_str(), fired[0].alert.severity), ("fired", Severity::Critical));
+    assert!(fired[0].alert.message.starts_with("No events received for 10."), "{}", fired[0].alert.message);
+    // Still silent: nothing more.
+    assert!(e.evaluate(now + 11 * 60_000).await.unwrap().is_empty());
+    assert!(e.evaluate(now + 30 * 60_000).await.unwrap().is_empty());
+    // An event arrives: resolved once (evaluated at the real time, as the
+    // event's receipt time is).
+    t.post_ok(&json!({"chatId": "c", "stage": "s"})).await;
+    let resolved = e.evaluate(domain::time::now_ms()).await.unwrap();
+    assert_eq!(resolved.iter().map(|n| n.change.as_str()).collect::<Vec<_>>(), ["resolved"]);
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty());
+    e.flush().await;
+    let calls = hook.calls.lock().unwrap().clone();
+    assert_eq!(calls.iter().map(|c| c["change"].as_str().unwrap()).collect::<Vec<_>>(), ["fired", "resolved"]);
+    assert!(calls[0]["text"].as_str().unwrap().starts_with("[Flowmeter] CRITICAL: No events received"), "{}", calls[0]);
+    let alerts = store.alerts(10).await.unwrap();
+    assert_eq!(alerts.len(), 1, "one silence, one record");
+    assert!(alerts[0].resolved_at.is_some());
+    t.stop().await;
+}
+
+async fn p95_over_all_stages_and_default_rules(b: Backend) {
+    let t = TestServer::start(b).await;
+    let service = &t.server.state.service;
+    // A new install has the brief's two rules, switched off.
+    let defaults = service.alert_rules().await.unwrap();
+    let shape: Vec<_> =
+        defaults.iter().map(|r| (r.kind, r.threshold, r.severity, r.stage.clone(), r.enabled)).collect();
+    assert_eq!(
+        shape,
+        [
+            (RuleKind::ErrorRate, 5.0, Severity::Critical, None, false),
+            (RuleKind::P95Latency, 2500.0, Severity::Warning, None, false),
+        ]
+    );
+    // 20 errors out of 20 events would fire the first if it were on.
+    let errors: Vec<Value> =
+        (0..20).map(|_| json!({"chatId": "c", "stage": "tools", "status": "error", "durationMs": 4000})).collect();
+    t.post_ok(&Value::Array(errors)).await;
+    let e = engine(&t);
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty(), "off until an admin turns them on");
+
+    // Turned on (as the page's button does: the rule saved back enabled),
+    // the latency rule watches every stage: 4 s in `tools` is over 2.5 s.
+    let p95 = defaults.iter().find(|r| r.kind == RuleKind::P95Latency).unwrap().clone();
+    let (status, _) = t
+        .server_fn(
+            "/api/costs/rules/save",
+            &format!(
+                "rule[id]={}&rule[name]=slow&rule[kind]=p95_latency&rule[threshold]=2500&rule[windowMinutes]=5&rule[minEvents]=0&rule[severity]=warning&rule[enabled]=true",
+                p95.id
+            ),
+            Some(&t.admin),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    // (Percentiles come from the rollups' log-scale buckets: 4 s reads as
+    // its bucket's bound, 5.9 s.)
+    assert!(fired[0].alert.message.starts_with("p95 of all stages is "), "{}", fired[0].alert.message);
+    assert!(fired[0].alert.value >= 4000.0, "{}", fired[0].alert.value);
+    assert_eq!(fired[0].alert.severity, Severity::Warning);
+    t.stop().await;
+}
+
+async fn discord_and_telegram_deliveries_reach_their_receivers(b: Backend) {
+    let t = TestServer::start(b).await;
+    without_default_rules(&t).await;
+    let store = t.server.state.service.store();
+    // Discord answers 503 twice, then takes it; Telegram takes it at once.
+    let discord = receiver_answering(vec![503, 503, 204]).await;
+    let telegram = receiver(200).await;
+    let refusing = receiver(400).await;
+    let to_discord = Notify { channel: Channel::Discord, url: discord.url.clone(), ..Notify::default() };
+    let to_telegram = Notify {
+        channel: Channel::Telegram,
+        bot_token: "123456:TEST-token_x".into(),
+        chat_id: "-1001234".into(),
+        ..Notify::default()
+    };
+    let to_refusing = Notify { channel: Channel::Slack, url: refusing.url.clone(), ..Notify::default() };
+    for (name, severity, to) in [
+        ("errors <discord>", Severity::Critical, to_discord),
+        ("errors & telegram", Severity::Info, to_telegram),
+        ("errors slack", Severity::Warning, to_refusing),
+    ] {
+        let r = AlertRule { severity, notify: Some(to), ..rule(RuleKind::ErrorRate, 20.0, name) };
+        store.save_alert_rule(&r, 0).await.unwrap();
+    }
+    let batch: Vec<Value> = (0..10).map(|_| json!({"chatId": "c", "stage": "s", "status": "error"})).collect();
+    t.post_ok(&Value::Array(batch)).await;
+    let e = engine_with_telegram(&t, &telegram.base);
+    assert_eq!(e.evaluate(domain::time::now_ms()).await.unwrap().len(), 3);
+    e.flush().await;
+
+    let d = discord.calls.lock().unwrap().clone();
+    assert_eq!(d.len(), 3, "two 503s retried, the third delivered");
+    let embed = &d[2]["embeds"][0];
+    assert_eq!(
+        (embed["title"].as_str(), embed["color"].as_u64()),
+        (Some("CRITICAL: errors <discord>"), Some(0xD32F2F))
+    );
+    assert!(embed["description"].as_str().unwrap().starts_with("Error rate 100.0 %"));
+    assert_eq!(d[2]["allowed_mentions"]["parse"], json!([]));
+
+    let tg = telegram.calls.lock().unwrap().clone();
+    assert_eq!(tg.len(), 1);
+    assert_eq!(telegram.paths.lock().unwrap()[0], "/bot123456:TEST-token_x/sendMessage");
+    assert_eq!((tg[0]["chat_id"].as_str(), tg[0]["parse_mode"].as_str()), (Some("-1001234"), Some("HTML")));
+    let text = tg[0]["text"].as_str().unwrap();
+    assert!(text.starts_with("ℹ️ <b>INFO</b> · <b>errors &amp; telegram</b>\nError rate 100.0 %"), "{text}");
+
+    assert_eq!(refusing.calls.lock().unwrap().len(), 1, "a 400 is final: not retried");
+
+    let recorded: Vec<_> = store
+        .alerts(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.name, a.webhook_status, a.webhook_attempts, a.webhook_error))
+        .collect();
+    assert!(recorded.contains(&("errors <discord>".into(), "delivered".into(), 3, None)), "{recorded:?}");
+    assert!(recorded.contains(&("errors & telegram".into(), "delivered".into(), 1, None)), "{recorded:?}");
+    assert!(
+        recorded.contains(&("errors slack".into(), "failed".into(), 1, Some("HTTP 400, not retried".into()))),
+        "{recorded:?}"
+    );
+    t.stop().await;
+}
+
+async fn rules_are_saved_with_severity_and_channel(b: Backend) {
+    let t = TestServer::start(b).await;
+    without_default_rules(&t).await;
+    let save = |form: String| {
+        let t = &t;
+        async move { t.server_fn("/api/costs/rules/save", &form, Some(&t.admin)).await }
+    };
+    let base = "rule[id]=0&rule[name]=quiet&rule[kind]=no_events&rule[threshold]=15&rule[windowMinutes]=5&rule[minEvents]=0&rule[enabled]=true";
+    let (status, body) = save(format!("{base}&rule[severity]=critical&rule[notify][channel]=telegram&rule[notify][botToken]=42:abc&rule[notify][chatId]=@ops_room")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = save(format!(
+        "{base}&rule[notify][channel]=telegram&rule[notify][botToken]=not-a-token&rule[notify][chatId]=1"
+    ))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("notify.botToken"), "{body}");
+    let (status, body) = save(format!("{base}&rule[severity]=loud")).await;
+    assert_eq!(status, 400, "an unknown severity is refused: {body}");
+    let (status, listed) = t.server_fn("/api/costs/rules", "", Some(&t.admin)).await;
+    assert_eq!(status, 200);
+    let rules = listed.as_array().unwrap();
+    assert_eq!(rules.len(), 1, "nothing half-stored: {listed}");
+    assert_eq!(rules[0]["severity"], "critical");
+    assert_eq!(
+        rules[0]["notify"],
+        json!({"channel": "telegram", "url": "", "botToken": "42:abc", "chatId": "@ops_room"})
+    );
+    // Viewers never see a rule (or its bot token).
+    let (status, _) = t.server_fn("/api/costs/rules", "", Some(&t.viewer)).await;
+    assert_eq!(status, 403);
     t.stop().await;
 }
 

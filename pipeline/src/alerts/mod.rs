@@ -1,7 +1,10 @@
 //! Budgets and alert rules: what is measured, against what threshold, and
 //! when a crossing starts or ends. The measuring reads rollups through the
 //! summary module; the deciding is pure. (The server's alert task runs it
-//! on a timer and delivers what changes.)
+//! on a timer and delivers what changes; [`channels`] says what each
+//! channel is sent.)
+
+pub mod channels;
 
 use crate::store::{Filters, Store, StoreError};
 use chrono::{Datelike, TimeZone, Utc};
@@ -116,7 +119,7 @@ mod tests {
             limit_nanos: 100,
             warn_pct: 80,
             critical_pct: 100,
-            webhook_url: None,
+            notify: None,
         };
         assert_eq!((level(&b, 79.0), level(&b, 80.0), level(&b, 100.0)), ("ok", "warn", "critical"));
         assert!(applies(&b, Some("gpt-4o"), None) && !applies(&b, Some("o3"), None) && !applies(&b, None, Some("x")));

@@ -194,7 +194,7 @@ impl RedisLink {
 #[derive(Debug)]
 enum Entry {
     Events { after: i64, events: Vec<Event> },
-    Alert(AlertNotice),
+    Alert(Box<AlertNotice>),
     Change(Change),
 }
 
@@ -293,7 +293,7 @@ impl Relay {
                         self.bus.deliver(Committed::new(fresh));
                     }
                 }
-                Some(Entry::Alert(notice)) => self.bus.deliver_alert(notice),
+                Some(Entry::Alert(notice)) => self.bus.deliver_alert(*notice),
                 Some(Entry::Change(change)) => self.bus.deliver_change(change),
                 None => tracing::warn!(entry = %entry.id, "An unreadable bus entry was skipped."),
             }

@@ -5,7 +5,9 @@
 use super::error::Context;
 use super::{Service, ServiceError};
 use crate::alerts;
-use domain::alerts::{Alert, AlertRule, Budget, BudgetInput, BudgetScope, BudgetStatus, Period, RuleKind};
+use domain::alerts::{
+    Alert, AlertRule, Budget, BudgetInput, BudgetScope, BudgetStatus, Channel, Notify, Period, RuleKind,
+};
 use domain::money::parse_decimal_nanos;
 use domain::rules;
 use serde::Serialize;
@@ -17,19 +19,55 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::invalid(field, message)
 }
 
-/// A webhook must be an http(s) URL (or empty for none).
-pub fn webhook(url: &str) -> Result<Option<String>, ServiceError> {
-    let url = url.trim();
-    if url.is_empty() {
+/// Checks where alerts go: nothing filled in is no channel; webhook, Slack
+/// and Discord need an http(s) URL; Telegram a bot token (`123456:ABC…`)
+/// and a chat id (a number, or `@channel`). Fields the channel does not use
+/// are dropped.
+pub fn notify(n: &Notify) -> Result<Option<Notify>, ServiceError> {
+    if n.is_empty() {
         return Ok(None);
     }
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.len() > 2000
-        || url.contains(char::is_whitespace)
-    {
-        return Err(invalid("webhookUrl", "must be an http(s) URL"));
+    let (url, token, chat) = (n.url.trim(), n.bot_token.trim(), n.chat_id.trim());
+    match n.channel {
+        Channel::Webhook | Channel::Slack | Channel::Discord => {
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() > 2000
+                || url.contains(char::is_whitespace)
+            {
+                return Err(invalid("notify.url", "must be an http(s) URL"));
+            }
+            Ok(Some(Notify { channel: n.channel, url: url.into(), ..Notify::default() }))
+        }
+        Channel::Telegram => {
+            let token_ok = token.split_once(':').is_some_and(|(bot, secret)| {
+                (1..=20).contains(&bot.len())
+                    && bot.bytes().all(|b| b.is_ascii_digit())
+                    && (1..=200).contains(&secret.len())
+                    && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+            if !token_ok {
+                return Err(invalid("notify.botToken", "a Telegram bot token, like 123456:ABC-DEF…"));
+            }
+            let chat_ok = match chat.strip_prefix('@') {
+                Some(name) => {
+                    (5..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                }
+                None => {
+                    let digits = chat.strip_prefix('-').unwrap_or(chat);
+                    (1..=20).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+                }
+            };
+            if !chat_ok {
+                return Err(invalid("notify.chatId", "a chat id (a number) or an @channel name"));
+            }
+            Ok(Some(Notify {
+                channel: Channel::Telegram,
+                bot_token: token.into(),
+                chat_id: chat.into(),
+                ..Notify::default()
+            }))
+        }
     }
-    Ok(Some(url.to_string()))
 }
 
 /// Checks a budget form and turns it into a budget.
@@ -60,7 +98,7 @@ pub fn budget_from(input: &BudgetInput) -> Result<Budget, ServiceError> {
         limit_nanos,
         warn_pct: input.warn_pct,
         critical_pct: input.critical_pct,
-        webhook_url: webhook(&input.webhook_url)?,
+        notify: notify(&input.notify)?,
     })
 }
 
@@ -73,11 +111,19 @@ pub fn rule_checked(mut r: AlertRule) -> Result<AlertRule, ServiceError> {
     if !(1..=1440).contains(&r.window_minutes) {
         return Err(invalid("windowMinutes", "1 to 1440 minutes"));
     }
-    if r.kind == RuleKind::P95Latency && r.stage.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        return Err(invalid("stage", "a latency rule watches one stage"));
+    if r.kind == RuleKind::NoEvents && r.threshold > 10_080.0 {
+        return Err(invalid("threshold", "at most 10080 minutes (a week)"));
+    }
+    // Only latency rules watch a stage; none (or blank) means all stages.
+    r.stage = r.stage.filter(|s| r.kind == RuleKind::P95Latency && !s.trim().is_empty()).map(|s| s.trim().to_string());
+    if r.stage.as_ref().is_some_and(|s| s.chars().count() > crate::ingest::validate::MAX_NAME_CHARS) {
+        return Err(invalid("stage", format!("at most {} characters", crate::ingest::validate::MAX_NAME_CHARS)));
     }
     r.min_events = r.min_events.max(0);
-    r.webhook_url = webhook(r.webhook_url.as_deref().unwrap_or(""))?;
+    r.notify = match &r.notify {
+        Some(n) => notify(n)?,
+        None => None,
+    };
     Ok(r)
 }
 
@@ -183,7 +229,62 @@ mod tests {
         assert!(field(BudgetInput { limit_usd: "lots".into(), ..ok.clone() }).contains("`limitUsd`"));
         assert!(field(BudgetInput { limit_usd: "0".into(), ..ok.clone() }).contains("`limitUsd`"));
         assert!(field(BudgetInput { warn_pct: 120, ..ok.clone() }).contains("`warnPct`"));
-        assert!(field(BudgetInput { webhook_url: "ftp://x".into(), ..ok.clone() }).contains("`webhookUrl`"));
+        assert!(field(BudgetInput { notify: Notify::webhook("ftp://x"), ..ok.clone() }).contains("`notify.url`"));
         assert!(field(BudgetInput { name: " ".into(), ..ok.clone() }).contains("`name`"));
+    }
+
+    #[test]
+    fn channels_are_checked_and_trimmed_to_what_they_use() {
+        let tg = |token: &str, chat: &str| Notify {
+            channel: Channel::Telegram,
+            bot_token: token.into(),
+            chat_id: chat.into(),
+            url: "https://ignored.example".into(),
+        };
+        let ok = notify(&tg(" 123456:AAH-x_9 ", "-100200")).unwrap().unwrap();
+        assert_eq!((ok.bot_token.as_str(), ok.chat_id.as_str(), ok.url.as_str()), ("123456:AAH-x_9", "-100200", ""));
+        assert!(notify(&tg("123456:AAH", "@ops_alerts")).unwrap().is_some());
+        let err = |n: Notify| notify(&n).unwrap_err().to_string();
+        assert!(err(tg("AAH", "1")).contains("`notify.botToken`"));
+        assert!(err(tg("12:a b", "1")).contains("`notify.botToken`"));
+        assert!(err(tg("12:ab", "")).contains("`notify.chatId`"));
+        assert!(err(tg("12:ab", "12a")).contains("`notify.chatId`"));
+        assert!(err(tg("12:ab", "@x")).contains("`notify.chatId`"));
+        let discord = Notify {
+            channel: Channel::Discord,
+            url: "https://discord.test/api/webhooks/1/x".into(),
+            chat_id: "9".into(),
+            ..Notify::default()
+        };
+        assert_eq!(notify(&discord).unwrap().unwrap().chat_id, "", "unused fields are dropped");
+        assert!(err(Notify { channel: Channel::Slack, url: "hooks.slack.com".into(), ..Notify::default() })
+            .contains("`notify.url`"));
+        assert_eq!(notify(&Notify { channel: Channel::Telegram, ..Notify::default() }).unwrap(), None, "blank is none");
+    }
+
+    #[test]
+    fn rules_watch_a_stage_only_for_latency() {
+        let rule = AlertRule {
+            id: 0,
+            name: "slow".into(),
+            kind: RuleKind::P95Latency,
+            threshold: 2500.0,
+            window_minutes: 5,
+            stage: Some("  ".into()),
+            min_events: 0,
+            severity: Default::default(),
+            notify: None,
+            enabled: true,
+        };
+        assert_eq!(rule_checked(rule.clone()).unwrap().stage, None, "blank: all stages");
+        let one = rule_checked(AlertRule { stage: Some(" tools ".into()), ..rule.clone() }).unwrap();
+        assert_eq!(one.stage.as_deref(), Some("tools"));
+        let quiet =
+            AlertRule { kind: RuleKind::NoEvents, stage: Some("tools".into()), threshold: 10.0, ..rule.clone() };
+        assert_eq!(rule_checked(quiet.clone()).unwrap().stage, None);
+        assert!(rule_checked(AlertRule { threshold: 20_000.0, ..quiet })
+            .unwrap_err()
+            .to_string()
+            .contains("`threshold`"));
     }
 }

@@ -1,7 +1,7 @@
 //! Budgets, alert rules and the alert history.
 
 use super::{on_pool, on_writer, Store, StoreError};
-use domain::alerts::{Alert, AlertRule, Budget, BudgetScope, Period, RuleKind};
+use domain::alerts::{Alert, AlertRule, Budget, BudgetScope, Notify, Period, RuleKind, Severity};
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 
@@ -15,12 +15,22 @@ struct BudgetRow {
     limit_nanos: i64,
     warn_pct: i64,
     critical_pct: i64,
-    webhook_url: Option<String>,
+    notify: Option<String>,
 }
 
-impl From<BudgetRow> for Budget {
-    fn from(r: BudgetRow) -> Budget {
-        Budget {
+/// `notify` as stored: JSON, or NULL for none.
+fn notify_json(n: &Option<Notify>) -> Result<Option<String>, StoreError> {
+    n.as_ref().map(|n| serde_json::to_string(n).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
+}
+
+fn notify_parsed(what: &str, json: Option<String>) -> Result<Option<Notify>, StoreError> {
+    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Corrupt(format!("{what}: notify: {e}")))).transpose()
+}
+
+impl TryFrom<BudgetRow> for Budget {
+    type Error = StoreError;
+    fn try_from(r: BudgetRow) -> Result<Budget, StoreError> {
+        Ok(Budget {
             id: r.id,
             name: r.name,
             scope: BudgetScope::parse(&r.scope).unwrap_or(BudgetScope::Global),
@@ -29,9 +39,20 @@ impl From<BudgetRow> for Budget {
             limit_nanos: r.limit_nanos,
             warn_pct: r.warn_pct,
             critical_pct: r.critical_pct,
-            webhook_url: r.webhook_url,
-        }
+            notify: notify_parsed(&format!("budget {}", r.id), r.notify)?,
+        })
     }
+}
+
+#[derive(FromRow)]
+struct RuleRow {
+    id: i64,
+    name: String,
+    kind: String,
+    severity: String,
+    params: String,
+    notify: Option<String>,
+    enabled: i64,
 }
 
 /// The part of a rule kept as JSON (`alert_rules.params`).
@@ -51,6 +72,7 @@ struct AlertRow {
     source: String,
     source_id: i64,
     level: String,
+    severity: String,
     name: String,
     message: String,
     value: f64,
@@ -69,6 +91,7 @@ impl From<AlertRow> for Alert {
             source: r.source,
             source_id: r.source_id,
             level: r.level,
+            severity: Severity::parse(&r.severity).unwrap_or_default(),
             name: r.name,
             message: r.message,
             value: r.value,
@@ -82,38 +105,40 @@ impl From<AlertRow> for Alert {
     }
 }
 
-const ALERT_COLUMNS: &str = "id, source, source_id, level, name, message, value, threshold, fired_at, resolved_at, \
+const ALERT_COLUMNS: &str =
+    "id, source, source_id, level, severity, name, message, value, threshold, fired_at, resolved_at, \
     webhook_status, webhook_attempts, webhook_error";
 
 impl Store {
     pub async fn budgets(&self) -> Result<Vec<Budget>, StoreError> {
         let rows: Vec<BudgetRow> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, scope, scope_value, period, limit_nanos, warn_pct, critical_pct, webhook_url FROM budgets ORDER BY id",
+            "SELECT id, name, scope, scope_value, period, limit_nanos, warn_pct, critical_pct, notify FROM budgets ORDER BY id",
         )
         .fetch_all(pool)
         .await?);
-        Ok(rows.into_iter().map(Budget::from).collect())
+        rows.into_iter().map(Budget::try_from).collect()
     }
 
     /// Creates (id 0) or replaces a budget; returns its id.
     pub async fn save_budget(&self, b: &Budget, now_ms: i64) -> Result<i64, StoreError> {
+        let notify = notify_json(&b.notify)?;
         Ok(on_writer!(self, pool => {
             if b.id == 0 {
                 sqlx::query_scalar(
-                    "INSERT INTO budgets (name, scope, scope_value, period, limit_nanos, warn_pct, critical_pct, webhook_url, created_at) \
+                    "INSERT INTO budgets (name, scope, scope_value, period, limit_nanos, warn_pct, critical_pct, notify, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                 )
                 .bind(&b.name).bind(b.scope.as_str()).bind(&b.scope_value).bind(b.period.as_str())
-                .bind(b.limit_nanos).bind(b.warn_pct).bind(b.critical_pct).bind(&b.webhook_url).bind(now_ms)
+                .bind(b.limit_nanos).bind(b.warn_pct).bind(b.critical_pct).bind(&notify).bind(now_ms)
                 .fetch_one(pool)
                 .await?
             } else {
                 sqlx::query(
                     "UPDATE budgets SET name = $1, scope = $2, scope_value = $3, period = $4, limit_nanos = $5, \
-                     warn_pct = $6, critical_pct = $7, webhook_url = $8 WHERE id = $9",
+                     warn_pct = $6, critical_pct = $7, notify = $8 WHERE id = $9",
                 )
                 .bind(&b.name).bind(b.scope.as_str()).bind(&b.scope_value).bind(b.period.as_str())
-                .bind(b.limit_nanos).bind(b.warn_pct).bind(b.critical_pct).bind(&b.webhook_url).bind(b.id)
+                .bind(b.limit_nanos).bind(b.warn_pct).bind(b.critical_pct).bind(&notify).bind(b.id)
                 .execute(pool)
                 .await?;
                 b.id
@@ -129,13 +154,13 @@ impl Store {
     }
 
     pub async fn alert_rules(&self) -> Result<Vec<AlertRule>, StoreError> {
-        let rows: Vec<(i64, String, String, String, Option<String>, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, kind, params, webhook_url, enabled FROM alert_rules ORDER BY id",
+        let rows: Vec<RuleRow> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, name, kind, severity, params, notify, enabled FROM alert_rules ORDER BY id",
         )
         .fetch_all(pool)
         .await?);
         rows.into_iter()
-            .map(|(id, name, kind, params, webhook_url, enabled)| {
+            .map(|RuleRow { id, name, kind, severity, params, notify, enabled }| {
                 let p: RuleParams =
                     serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(format!("rule {id}: {e}")))?;
                 Ok(AlertRule {
@@ -147,7 +172,9 @@ impl Store {
                     window_minutes: p.window_minutes,
                     stage: p.stage,
                     min_events: p.min_events,
-                    webhook_url,
+                    severity: Severity::parse(&severity)
+                        .ok_or_else(|| StoreError::Corrupt(format!("rule {id}: severity {severity}")))?,
+                    notify: notify_parsed(&format!("rule {id}"), notify)?,
                     enabled: enabled != 0,
                 })
             })
@@ -163,17 +190,18 @@ impl Store {
             min_events: r.min_events,
         })
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let notify = notify_json(&r.notify)?;
         Ok(on_writer!(self, pool => {
             if r.id == 0 {
                 sqlx::query_scalar(
-                    "INSERT INTO alert_rules (name, kind, params, webhook_url, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO alert_rules (name, kind, severity, params, notify, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
-                .bind(&r.name).bind(r.kind.as_str()).bind(&params).bind(&r.webhook_url).bind(i64::from(r.enabled)).bind(now_ms)
+                .bind(&r.name).bind(r.kind.as_str()).bind(r.severity.as_str()).bind(&params).bind(&notify).bind(i64::from(r.enabled)).bind(now_ms)
                 .fetch_one(pool)
                 .await?
             } else {
-                sqlx::query("UPDATE alert_rules SET name = $1, kind = $2, params = $3, webhook_url = $4, enabled = $5 WHERE id = $6")
-                    .bind(&r.name).bind(r.kind.as_str()).bind(&params).bind(&r.webhook_url).bind(i64::from(r.enabled)).bind(r.id)
+                sqlx::query("UPDATE alert_rules SET name = $1, kind = $2, severity = $3, params = $4, notify = $5, enabled = $6 WHERE id = $7")
+                    .bind(&r.name).bind(r.kind.as_str()).bind(r.severity.as_str()).bind(&params).bind(&notify).bind(i64::from(r.enabled)).bind(r.id)
                     .execute(pool)
                     .await?;
                 r.id
@@ -203,10 +231,10 @@ impl Store {
     /// Records a new firing alert; returns it with its id.
     pub async fn insert_alert(&self, mut a: Alert) -> Result<Alert, StoreError> {
         a.id = on_writer!(self, pool => sqlx::query_scalar(
-            "INSERT INTO alerts (source, source_id, level, name, message, value, threshold, fired_at, webhook_status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO alerts (source, source_id, level, severity, name, message, value, threshold, fired_at, webhook_status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
-        .bind(&a.source).bind(a.source_id).bind(&a.level).bind(&a.name).bind(&a.message)
+        .bind(&a.source).bind(a.source_id).bind(&a.level).bind(a.severity.as_str()).bind(&a.name).bind(&a.message)
         .bind(a.value).bind(a.threshold).bind(a.fired_at).bind(&a.webhook_status)
         .fetch_one(pool)
         .await?);

@@ -2,12 +2,13 @@
 //! rule, fires an alert once when a threshold is crossed and resolves it once
 //! when the value falls back, and delivers each change three ways — a toast
 //! in open admin dashboards (the live stream), a structured log line, and the
-//! rule's webhook (Slack- and Discord-compatible JSON) with retries and
-//! backoff. A webhook that still fails is recorded on the alert and shown.
+//! rule's channel (a webhook, Slack, Discord or Telegram; bodies in
+//! `pipeline::alerts::channels`) with retries and backoff. A delivery that
+//! still fails is recorded on the alert and shown.
 
-use domain::alerts::{Alert, AlertNotice, AlertRule, Budget, RuleKind};
+use domain::alerts::{Alert, AlertNotice, AlertRule, Budget, Notify, RuleKind, Severity};
 use domain::money::usd_display;
-use pipeline::alerts::{self as rules, Change};
+use pipeline::alerts::{self as rules, channels, Change};
 use pipeline::rollup::histogram::percentile;
 use pipeline::service::Service;
 use pipeline::store::{Filters, StoreError};
@@ -17,17 +18,23 @@ use std::sync::Mutex;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// How webhooks are retried.
-#[derive(Clone, Copy, Debug)]
-pub struct WebhookPolicy {
+/// How alerts are delivered: retries, and where Telegram's API is.
+#[derive(Clone, Debug)]
+pub struct DeliveryPolicy {
     pub attempts: u32,
     /// Doubled after each failed attempt.
     pub first_delay: Duration,
+    /// `https://api.telegram.org` (a test points it at its receiver).
+    pub telegram_api: String,
 }
 
-impl Default for WebhookPolicy {
+impl Default for DeliveryPolicy {
     fn default() -> Self {
-        WebhookPolicy { attempts: 4, first_delay: Duration::from_secs(2) }
+        DeliveryPolicy {
+            attempts: 4,
+            first_delay: Duration::from_secs(2),
+            telegram_api: "https://api.telegram.org".into(),
+        }
     }
 }
 
@@ -37,7 +44,7 @@ const INGEST_FAILURES: &str = "ingest_failures";
 pub struct AlertEngine {
     service: Service,
     client: reqwest::Client,
-    policy: WebhookPolicy,
+    policy: DeliveryPolicy,
     /// (time, rejected + failed ingest requests so far), for windowed counts.
     samples: Mutex<VecDeque<(i64, u64)>>,
     /// This replica's failures already added to the shared count.
@@ -50,15 +57,16 @@ struct Reading {
     source: &'static str,
     source_id: i64,
     level: &'static str,
+    severity: Severity,
     name: String,
     value: f64,
     threshold: f64,
     message: String,
-    webhook: Option<String>,
+    notify: Option<Notify>,
 }
 
 impl AlertEngine {
-    pub fn new(service: Service, policy: WebhookPolicy) -> AlertEngine {
+    pub fn new(service: Service, policy: DeliveryPolicy) -> AlertEngine {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
         AlertEngine {
             service,
@@ -107,19 +115,20 @@ impl AlertEngine {
                             source: r.source.into(),
                             source_id: r.source_id,
                             level: r.level.into(),
+                            severity: r.severity,
                             name: r.name.clone(),
                             message: r.message.clone(),
                             value: r.value,
                             threshold: r.threshold,
                             fired_at: now_ms,
                             resolved_at: None,
-                            webhook_status: if r.webhook.is_some() { "pending" } else { "none" }.into(),
+                            webhook_status: if r.notify.is_some() { "pending" } else { "none" }.into(),
                             webhook_attempts: 0,
                             webhook_error: None,
                         })
                         .await?;
-                    tracing::warn!(alert_id = alert.id, source = r.source, level = r.level, value = r.value, threshold = r.threshold, message = %r.message, "Alert fired.");
-                    notices.push(self.announce("fired", alert, r.webhook).await);
+                    tracing::warn!(alert_id = alert.id, source = r.source, level = r.level, severity = r.severity.as_str(), value = r.value, threshold = r.threshold, message = %r.message, "Alert fired.");
+                    notices.push(self.announce("fired", alert, r.notify).await);
                 }
                 Change::Resolve => {
                     let Some(mut alert) = open else { continue };
@@ -130,10 +139,11 @@ impl AlertEngine {
                         alert_id = alert.id,
                         source = r.source,
                         level = r.level,
+                        severity = r.severity.as_str(),
                         value = r.value,
                         "Alert resolved."
                     );
-                    notices.push(self.announce("resolved", alert, r.webhook).await);
+                    notices.push(self.announce("resolved", alert, r.notify).await);
                 }
                 Change::Stay => {}
             }
@@ -149,12 +159,18 @@ impl AlertEngine {
         }
     }
 
-    async fn announce(&self, change: &str, alert: Alert, webhook: Option<String>) -> AlertNotice {
+    async fn announce(&self, change: &str, alert: Alert, notify: Option<Notify>) -> AlertNotice {
         let notice = AlertNotice { change: change.into(), alert };
         self.service.bus().publish_alert(notice.clone()).await;
-        if let Some(url) = webhook {
-            let handle =
-                tokio::spawn(deliver(self.service.clone(), self.client.clone(), self.policy, url, notice.clone()));
+        if let Some(to) = notify {
+            let out = channels::outgoing(&notice, &to, &self.policy.telegram_api);
+            let handle = tokio::spawn(deliver(
+                self.service.clone(),
+                self.client.clone(),
+                self.policy.clone(),
+                out,
+                notice.clone(),
+            ));
             self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).push(handle);
         }
         notice
@@ -194,6 +210,7 @@ impl AlertEngine {
                 source: "budget",
                 source_id: b.id,
                 level,
+                severity: if level == "critical" { Severity::Critical } else { Severity::Warning },
                 name: b.name.clone(),
                 value: status.pct,
                 threshold: pct as f64,
@@ -209,7 +226,7 @@ impl AlertEngine {
                     level,
                     pct
                 ),
-                webhook: b.webhook_url.clone(),
+                notify: b.notify.clone(),
             })
             .collect())
     }
@@ -230,17 +247,33 @@ impl AlertEngine {
                 )
             }
             RuleKind::P95Latency => {
-                let stage = r.stage.clone().unwrap_or_default();
-                let f = Filters { stage: Some(stage.clone()), ..Filters::default() };
+                let f = Filters { stage: r.stage.clone(), ..Filters::default() };
                 let m = pipeline::summary::totals(self.service.store(), from, now_ms + 1, &f).await?;
                 let p95 = percentile(&m.hist, 0.95).unwrap_or(0) as f64;
+                let of = r.stage.as_ref().map_or("all stages".to_string(), |s| format!("stage `{s}`"));
                 (
                     p95,
                     format!(
-                        "p95 of stage `{stage}` is {p95:.0} ms over the last {} min; threshold {} ms",
+                        "p95 of {of} is {p95:.0} ms over the last {} min; threshold {} ms",
                         r.window_minutes, r.threshold
                     ),
                 )
+            }
+            RuleKind::NoEvents => {
+                // Receipt time, not the events' own clocks: this is about
+                // pushes arriving. Never any event counts as silence since
+                // the epoch, so a new install's rule fires until traffic comes.
+                let (_, last) = self.service.store().recent_activity(now_ms).await?;
+                let minutes = ((now_ms - last.unwrap_or(0)).max(0) as f64 / 60_000.0 * 10.0).floor() / 10.0;
+                let message = match last {
+                    Some(t) => format!(
+                        "No events received for {minutes:.1} min (the last at {}); threshold {} min",
+                        domain::time::to_rfc3339(t),
+                        r.threshold
+                    ),
+                    None => format!("No events have been received yet; threshold {} min", r.threshold),
+                };
+                (minutes, message)
             }
             RuleKind::IngestFailures => {
                 let n = self.failures_since(from) as f64;
@@ -257,51 +290,68 @@ impl AlertEngine {
             source: "rule",
             source_id: r.id,
             level: "firing",
+            severity: r.severity,
             name: r.name.clone(),
             value,
             threshold: r.threshold,
             message,
-            webhook: r.webhook_url.clone(),
+            notify: r.notify.clone(),
         })
     }
 }
 
-/// Posts the notice to a webhook, retrying with doubling delays; records
-/// the outcome on the alert.
-async fn deliver(service: Service, client: reqwest::Client, policy: WebhookPolicy, url: String, notice: AlertNotice) {
+/// Sends one change to its channel, retrying with doubling delays when the
+/// receiver is down, overloaded or rate-limiting (5xx, 408, 429, no
+/// connection); a refusal (any other 4xx) is final. Records the outcome on
+/// the alert. Neither the URL nor the body is logged: both may hold a secret
+/// (a webhook path, a bot token).
+async fn deliver(
+    service: Service,
+    client: reqwest::Client,
+    policy: DeliveryPolicy,
+    out: channels::Outgoing,
+    notice: AlertNotice,
+) {
     let (store, metrics) = (service.store(), service.metrics());
     let a = &notice.alert;
-    let text = match notice.change.as_str() {
-        "resolved" => format!("[Flowmeter] RESOLVED: {}", a.message),
-        _ => format!("[Flowmeter] {}: {}", a.level.to_uppercase(), a.message),
-    };
-    // `text` for Slack, `content` for Discord; both ignore the rest.
-    let body = serde_json::json!({ "text": text, "content": text, "change": notice.change, "alert": a });
     let mut delay = policy.first_delay;
     let mut last_error = String::new();
+    let mut attempts = 0;
     for attempt in 1..=policy.attempts {
-        match client.post(&url).json(&body).send().await {
+        attempts = attempt;
+        let retry = match client.post(&out.url).json(&out.body).send().await {
             Ok(resp) if resp.status().is_success() => {
                 if notice.change == "fired" {
                     let _ = store.record_webhook(a.id, "delivered", attempt as i64, None).await;
                 }
-                tracing::info!(alert_id = a.id, attempt, "Alert webhook delivered.");
+                tracing::info!(alert_id = a.id, attempt, "Alert delivered.");
                 metrics.webhook("delivered");
                 return;
             }
-            Ok(resp) => last_error = format!("HTTP {}", resp.status().as_u16()),
-            Err(e) => last_error = if e.is_timeout() { "timed out".into() } else { "connection failed".into() },
+            Ok(resp) => {
+                let code = resp.status().as_u16();
+                last_error = format!("HTTP {code}");
+                code >= 500 || code == 408 || code == 429
+            }
+            Err(e) => {
+                last_error = if e.is_timeout() { "timed out".into() } else { "connection failed".into() };
+                true
+            }
+        };
+        tracing::warn!(alert_id = a.id, attempt, error = %last_error, "Alert delivery attempt failed.");
+        if !retry || attempt == policy.attempts {
+            break;
         }
-        tracing::warn!(alert_id = a.id, attempt, error = %last_error, "Alert webhook attempt failed.");
-        if attempt < policy.attempts {
-            metrics.webhook("retried");
-            tokio::time::sleep(delay).await;
-            delay *= 2;
-        }
+        metrics.webhook("retried");
+        tokio::time::sleep(delay).await;
+        delay *= 2;
     }
-    let error = format!("{last_error} after {} attempts", policy.attempts);
-    let _ = store.record_webhook(a.id, "failed", policy.attempts as i64, Some(&error)).await;
-    tracing::error!(alert_id = a.id, error = %error, "Alert webhook failed.");
+    let error = match attempts {
+        1 => format!("{last_error}, not retried"),
+        n => format!("{last_error} after {n} attempts"),
+    };
+    let _ = store.record_webhook(a.id, "failed", attempts as i64, Some(&error)).await;
+    tracing::error!(alert_id = a.id, error = %error, "Alert delivery failed.");
     metrics.webhook("failed");
 }
 
@@ -309,10 +359,10 @@ async fn deliver(service: Service, client: reqwest::Client, policy: WebhookPolic
 /// failures, and — on the one replica holding the `alerts` lease —
 /// evaluates, so one crossing sends one alert and one webhook however many
 /// replicas run. A leader that stops is replaced once its lease runs out.
-pub fn spawn(service: Service, every: Duration) -> JoinHandle<()> {
+pub fn spawn(service: Service, every: Duration, policy: DeliveryPolicy) -> JoinHandle<()> {
     tokio::spawn(async move {
         let lease_ms = 3 * every.as_millis() as i64;
-        let engine = AlertEngine::new(service.clone(), WebhookPolicy::default());
+        let engine = AlertEngine::new(service.clone(), policy);
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;

@@ -411,25 +411,40 @@ pub async fn post_ids(client: &reqwest::Client, url: &str, body: &Value) -> (u16
 
 /// A webhook receiver on a free port: records bodies, answers `status`.
 pub struct Receiver {
+    /// `…/hook` on the receiver.
     pub url: String,
+    /// The receiver itself (`http://127.0.0.1:port`), for APIs that build
+    /// their own paths (Telegram's `/bot<token>/sendMessage`).
+    pub base: String,
+    /// Every JSON body received, in order.
     pub calls: Arc<Mutex<Vec<Value>>>,
+    /// The path of each call, in the same order.
+    pub paths: Arc<Mutex<Vec<String>>>,
 }
 
+/// A local webhook receiver that answers every POST with `status`.
 pub async fn receiver(status: u16) -> Receiver {
+    receiver_answering(vec![status]).await
+}
+
+/// A receiver that answers the n-th POST (any path) with `statuses[n]`,
+/// and the last one from then on.
+pub async fn receiver_answering(statuses: Vec<u16>) -> Receiver {
     let calls: Arc<Mutex<Vec<Value>>> = Arc::default();
-    let seen = calls.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        post(move |axum::Json(body): axum::Json<Value>| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().push(body);
-                axum::http::StatusCode::from_u16(status).unwrap()
-            }
-        }),
-    );
+    let paths: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (seen, seen_paths) = (calls.clone(), paths.clone());
+    let app = axum::Router::new().fallback(post(move |uri: axum::http::Uri, axum::Json(body): axum::Json<Value>| {
+        let (seen, seen_paths, statuses) = (seen.clone(), seen_paths.clone(), statuses.clone());
+        async move {
+            let mut calls = seen.lock().unwrap();
+            let status = statuses[calls.len().min(statuses.len() - 1)];
+            calls.push(body);
+            seen_paths.lock().unwrap().push(uri.path().to_string());
+            axum::http::StatusCode::from_u16(status).unwrap()
+        }
+    }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Receiver { url, calls }
+    Receiver { url: format!("{base}/hook"), base, calls, paths }
 }

@@ -16,8 +16,8 @@ pub fn AlertToasts() -> impl IntoView {
                     let key = (n.alert.id, n.change.clone());
                     let dismiss = move |_| live.toasts.update(|t| t.retain(|x| (x.alert.id, x.change.clone()) != key));
                     view! {
-                        <div class="toast" role="alert" data-change=n.change.clone() data-level=n.alert.level.clone()>
-                            <strong>{if n.change == "resolved" { "Resolved".to_string() } else { format!("Alert · {}", n.alert.level) }}</strong>
+                        <div class="toast" role="alert" data-change=n.change.clone() data-level=n.alert.level.clone() data-severity=n.alert.severity.as_str()>
+                            <strong>{if n.change == "resolved" { "Resolved".to_string() } else { format!("Alert · {}", n.alert.severity.as_str()) }}</strong>
                             <span>{n.alert.message.clone()}</span>
                             <button class="button ghost" aria-label="Dismiss" on:click=dismiss>"✕"</button>
                         </div>

@@ -1,11 +1,11 @@
 //! Budgets (with a gauge of this period's spend), alert rules, and the
 //! alerts they raised — including webhooks that failed.
 
+use super::notify::{describe, NotifyFields, NotifyState};
 use crate::api::costs::{
     list_alert_rules, list_alerts, list_budgets, DeleteAlertRule, DeleteBudget, SaveAlertRule, SaveBudget,
 };
-use crate::domain::alerts::BudgetInput;
-use crate::domain::alerts::{AlertRule, BudgetStatus, RuleKind};
+use crate::domain::alerts::{AlertRule, BudgetInput, BudgetStatus, RuleKind, Severity};
 use crate::domain::money::usd_display;
 use crate::domain::time;
 use crate::views::components::admin::action_error;
@@ -18,7 +18,8 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
     let delete = ServerAction::<DeleteBudget>::new();
     let budgets = Resource::new(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_budgets());
     let f = || RwSignal::new(String::new());
-    let (name, scope_value, limit, webhook) = (f(), f(), f(), f());
+    let (name, scope_value, limit) = (f(), f(), f());
+    let notify = NotifyState::default();
     let scope = RwSignal::new("global".to_string());
     let period = RwSignal::new("daily".to_string());
     let (warn, critical) = (RwSignal::new("80".to_string()), RwSignal::new("100".to_string()));
@@ -53,7 +54,7 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
                             limit_usd: limit.get(),
                             warn_pct: warn.get().parse().unwrap_or(80),
                             critical_pct: critical.get().parse().unwrap_or(100),
-                            webhook_url: webhook.get(),
+                            notify: notify.get(),
                         },
                     });
                 }
@@ -73,7 +74,7 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
                     <input placeholder="limit (USD)" required inputmode="decimal" bind:value=limit aria-label="Limit in USD"/>
                     <input type="number" min="1" max="1000" bind:value=warn aria-label="Warn at %"/>
                     <input type="number" min="1" max="1000" bind:value=critical aria-label="Critical at %"/>
-                    <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Webhook URL"/>
+                    <NotifyFields state=notify prefix="Budget"/>
                     <button type="submit" class="button primary">"Add budget"</button>
                 </fieldset>
             </form>
@@ -94,7 +95,7 @@ fn Gauge(b: BudgetStatus, delete: ServerAction<DeleteBudget>) -> impl IntoView {
         <div class="gauge" data-budget=b.budget.name.clone() data-level=b.level.clone()>
             <div class="gauge-head">
                 <strong>{b.budget.name.clone()}</strong>
-                <span class="muted">{format!("{} · {}", b.budget.period.as_str(), scope)}</span>
+                <span class="muted">{format!("{} · {} · {}", b.budget.period.as_str(), scope, describe(&b.budget.notify))}</span>
                 <button class="button ghost danger" on:click=move |_| { delete.dispatch(DeleteBudget { id }); }>"Delete"</button>
             </div>
             <div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.1}", b.pct)>
@@ -121,7 +122,8 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
     let threshold = RwSignal::new(String::new());
     let window = RwSignal::new("5".to_string());
     let stage = RwSignal::new(String::new());
-    let webhook = RwSignal::new(String::new());
+    let severity = RwSignal::new("warning".to_string());
+    let notify = NotifyState::default();
     let error = move || action_error(*save)().or_else(action_error(*delete));
 
     view! {
@@ -138,8 +140,8 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
                             {list.into_iter().map(|a| {
                                 let state = if a.resolved_at.is_some() { "resolved" } else { "firing" };
                                 view! {
-                                    <li class="alert-item" data-level=a.level.clone() data-state=state>
-                                        <span class="status-pill">{format!("{} · {state}", a.level)}</span>
+                                    <li class="alert-item" data-level=a.level.clone() data-severity=a.severity.as_str() data-state=state>
+                                        <span class="status-pill severity">{format!("{} · {state}", a.severity.as_str())}</span>
                                         <span>{a.message.clone()}</span>
                                         <span class="muted">{time::to_rfc3339(a.fired_at)}</span>
                                         {(a.webhook_status == "failed").then(|| view! {
@@ -161,11 +163,16 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
                         <ul class="rule-list">
                             {list.into_iter().map(|r| {
                                 let id = r.id;
+                                let toggled = AlertRule { enabled: !r.enabled, ..r.clone() };
+                                let (state, toggle) = if r.enabled { ("on", "Turn off") } else { ("off", "Turn on") };
                                 view! {
-                                    <li data-rule=r.name.clone()>
+                                    <li data-rule=r.name.clone() data-enabled=state>
+                                        <span class="status-pill severity" data-severity=r.severity.as_str()>{r.severity.as_str()}</span>
                                         <strong>{r.name.clone()}</strong>
-                                        {format!(" — {} ≥ {} over {} min{}", r.kind.as_str(), r.threshold, r.window_minutes, r.stage.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())}
-                                        <button class="button ghost danger" on:click=move |_| { delete.dispatch(DeleteAlertRule { id }); }>"Delete"</button>
+                                        <span>{rule_text(&r)}</span>
+                                        <span class="muted">{format!("{} · {state}", describe(&r.notify))}</span>
+                                        <button class="button ghost" aria-label=format!("{toggle} rule {}", r.name) on:click=move |_| { save.dispatch(SaveAlertRule { rule: toggled.clone() }); }>{toggle}</button>
+                                        <button class="button ghost danger" aria-label=format!("Delete rule {}", r.name) on:click=move |_| { delete.dispatch(DeleteAlertRule { id }); }>"Delete"</button>
                                     </li>
                                 }
                             }).collect_view()}
@@ -187,7 +194,8 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
                             window_minutes: window.get().trim().parse().unwrap_or(5),
                             stage: Some(stage.get()).filter(|s| !s.trim().is_empty()),
                             min_events: 10,
-                            webhook_url: Some(webhook.get()),
+                            severity: Severity::parse(&severity.get()).unwrap_or_default(),
+                            notify: Some(notify.get()),
                             enabled: true,
                         },
                     });
@@ -199,15 +207,35 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
                         <option value="error_rate">"error rate ≥ %"</option>
                         <option value="p95_latency">"p95 latency ≥ ms"</option>
                         <option value="ingest_failures">"ingest failures ≥ n"</option>
+                        <option value="no_events">"no events for ≥ min"</option>
+                    </select>
+                    <select aria-label="Severity" on:change:target=move |ev| severity.set(ev.target().value())>
+                        <option value="warning">"warning"</option>
+                        <option value="critical">"critical"</option>
+                        <option value="info">"info"</option>
                     </select>
                     <input placeholder="threshold" required inputmode="decimal" bind:value=threshold aria-label="Threshold"/>
                     <input type="number" min="1" max="1440" bind:value=window aria-label="Window minutes"/>
-                    <input placeholder="stage (latency)" bind:value=stage aria-label="Stage"/>
-                    <input placeholder="webhook URL (optional)" bind:value=webhook aria-label="Rule webhook URL"/>
+                    <input placeholder="stage (latency; blank: all)" bind:value=stage aria-label="Stage"/>
+                    <NotifyFields state=notify prefix="Rule"/>
                     <button type="submit" class="button">"Add rule"</button>
                 </fieldset>
             </form>
             {move || error().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
         </section>
+    }
+}
+
+/// "error rate ≥ 5 % over 5 min", "p95 of all stages ≥ 2500 ms over 5 min".
+fn rule_text(r: &AlertRule) -> String {
+    let over = format!("over {} min", r.window_minutes);
+    match r.kind {
+        RuleKind::ErrorRate => format!("error rate ≥ {} % {over}", r.threshold),
+        RuleKind::P95Latency => {
+            let of = r.stage.as_ref().map_or("all stages".to_string(), |s| format!("stage {s}"));
+            format!("p95 of {of} ≥ {} ms {over}", r.threshold)
+        }
+        RuleKind::IngestFailures => format!("ingest failures ≥ {} {over}", r.threshold),
+        RuleKind::NoEvents => format!("no events for ≥ {} min", r.threshold),
     }
 }

@@ -1,11 +1,12 @@
 //! The cost monitor's parts, one per file: the range picker, the key
 //! figures and live ticker, the charts, the model comparison, recent
-//! operations, export, and budgets with alerts.
+//! operations, export, budgets with alerts, and where alerts are sent.
 
 pub mod budgets;
 pub mod chart;
 pub mod export;
 pub mod figures;
 pub mod models;
+pub mod notify;
 pub mod operations;
 pub mod range;
