@@ -76,6 +76,10 @@ pub struct Event {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
+    /// Whose traffic this is: the customer (or team, or domain) the
+    /// pipeline served. Costs, budgets and API keys can be per tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
     #[serde(default)]
     pub usage: Usage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,6 +141,7 @@ mod tests {
             meta: None,
             cost_nanos: Cost::Shown(Some(5)),
             pricing_id: Some("gpt-4o".into()),
+            tenant: None,
             received_at: 1,
         };
         let json = serde_json::to_value(&e).unwrap();

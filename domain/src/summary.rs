@@ -35,6 +35,8 @@ pub struct SummaryQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chat_id: Option<String>,
 }
 
@@ -99,6 +101,8 @@ pub struct StagePerformance {
     pub avg_ms: Option<i64>,
     pub p50_ms: Option<i64>,
     pub p95_ms: Option<i64>,
+    #[serde(default)]
+    pub p99_ms: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,6 +123,29 @@ pub struct ModelUsage {
     pub cost_percentage: f64,
     pub avg_ms: Option<i64>,
     pub p95_ms: Option<i64>,
+    #[serde(default)]
+    pub p99_ms: Option<i64>,
+}
+
+/// One tenant's share of a window's spend, against the window before.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantCost {
+    /// `""` for events sent without a tenant.
+    pub tenant: String,
+    pub cost_nanos: i64,
+    /// Percent of the window's priced spend.
+    pub share_pct: f64,
+    pub events: i64,
+    pub errors: i64,
+    pub unpriced_events: i64,
+    /// Turns that started in the window.
+    pub turns: i64,
+    pub cost_per_turn_nanos: Option<i64>,
+    /// The same tenant's spend in the same-length window just before.
+    pub previous_cost_nanos: i64,
+    pub change_pct: Option<f64>,
+    pub trend: Trend,
 }
 
 /// One row of the persona or stage breakdown.
@@ -163,6 +190,9 @@ pub struct Summary {
     pub performance: Vec<StagePerformance>,
     pub model_usage: Vec<ModelUsage>,
     pub personas: Vec<Breakdown>,
+    /// Spend per tenant, costliest first.
+    #[serde(default)]
+    pub tenants: Vec<TenantCost>,
     pub stages: Vec<Breakdown>,
     pub trend: Vec<Point>,
     /// The newest event id when the summary was read: a live view adds

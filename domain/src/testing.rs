@@ -22,6 +22,7 @@ pub fn ev(id: i64, chat: &str, turn: &str, stage: &str, status: Status) -> Event
         meta: None,
         cost_nanos: Cost::Shown(Some(0)),
         pricing_id: None,
+        tenant: None,
         received_at: id * 10,
     }
 }

@@ -132,3 +132,32 @@ test('an admin adds a Telegram rule with a severity, and turns it off', async ({
   await rule.getByRole('button', { name: `Delete rule ${name}` }).click();
   await expect(rule).toHaveCount(0);
 });
+
+test('cost by tenant narrows the page to one tenant, kept in the URL', async ({ page, request }, info) => {
+  // Two tenants in a past hour of this project's own (1 M in + 100 k out of gpt-4o: $3.50 each).
+  const [from] = seededWindow(info.project.name);
+  const at = from + 2 * 24 * HOUR + 10 * 60_000;
+  const a = uniq('tenant-a');
+  const b = uniq('tenant-b');
+  await post(request, live, [
+    { ...priced(uniq('ta'), at), tenant: a },
+    { ...priced(uniq('ta'), at + 1000), tenant: a },
+    { ...priced(uniq('tb'), at + 2000), tenant: b },
+  ]);
+  await page.goto(`/costs?from=${at - 60_000}&to=${at + 60_000}`);
+  await waitLive(page);
+  const rowA = page.locator(`table.tenants tr[data-tenant="${a}"]`);
+  await expect(rowA.locator('[data-cost]')).toHaveAttribute('data-cost', '7000000000');
+  await expect(rowA.locator('[data-share]')).toHaveText('66.7 %');
+  await rowA.getByRole('link', { name: a }).click();
+  await expect(page).toHaveURL(new RegExp(`tenant=${a}`));
+  await expect(page.locator('.tenant-filter')).toHaveAttribute('data-tenant', a);
+  await expect(page.locator('[data-figure=total] .figure')).toHaveAttribute('data-nanos', '7000000000');
+  await expect(page.locator(`table.tenants tr[data-tenant="${b}"]`)).toHaveCount(0);
+  // A reload keeps the choice; "All tenants" widens it again.
+  await page.reload();
+  await expect(page.locator('[data-figure=total] .figure')).toHaveAttribute('data-nanos', '7000000000');
+  await page.getByRole('link', { name: 'All tenants' }).click();
+  await expect(page).not.toHaveURL(/tenant=/);
+  await expect(page.locator('[data-figure=total] .figure')).toHaveAttribute('data-nanos', '10500000000');
+});

@@ -111,7 +111,8 @@ fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
     let personas = [Some("sage"), Some("scout"), None];
     (0..n)
         .map(|_| {
-            let chat = format!("chat-{}", rng.below(15));
+            let n = rng.below(15);
+            let chat = format!("chat-{n}");
             let mut e = json!({
                 "chatId": chat,
                 "turnId": format!("t{}", rng.below(4)),
@@ -127,6 +128,10 @@ fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
             }
             if let Some(p) = rng.pick(&personas) {
                 e["persona"] = json!(p);
+            }
+            // A conversation belongs to one tenant (or none).
+            if let Some(tenant) = [Some("acme"), Some("globex"), None][n as usize % 3] {
+                e["tenant"] = json!(tenant);
             }
             if rng.below(5) > 0 {
                 let input = rng.below(5000) as i64;
@@ -159,13 +164,16 @@ struct Brute {
     personas: BTreeMap<String, (i64, i64, i64, i64)>, // events, errors, cost, tokens
     stages: BTreeMap<String, (i64, i64, Option<i64>, Option<i64>)>, // events, cost, avg, p95
     trend: BTreeMap<i64, (i64, i64, i64)>,          // events, errors, cost
+    tenants: BTreeMap<String, (i64, i64, i64, i64)>, // cost, events, turns, previous cost
 }
 
 fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> Brute {
+    let tenant_match = |e: &Event| q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t);
     let dims_match = |e: &Event| {
         q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
             && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
             && q.stage.as_ref().is_none_or(|s| &e.stage == s)
+            && tenant_match(e)
     };
     let chat_match = |e: &Event| q.chat_id.as_ref().is_none_or(|c| &e.chat_id == c);
     let sel: Vec<&Event> = all.iter().filter(|e| e.ts >= from && e.ts < to && dims_match(e) && chat_match(e)).collect();
@@ -178,12 +186,13 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
 
     let mut first_of_turn: HashMap<(String, String), &Event> = HashMap::new();
     let mut spans: HashMap<&str, (i64, i64)> = HashMap::new();
-    for e in all {
+    for e in all.iter().filter(|e| tenant_match(e)) {
         first_of_turn.entry((e.chat_id.clone(), e.turn_id.clone().unwrap_or_default())).or_insert(e);
         let s = spans.entry(&e.chat_id).or_insert((e.ts, e.ts + e.duration_ms.unwrap_or(0)));
         s.0 = s.0.min(e.ts);
         s.1 = s.1.max(e.ts + e.duration_ms.unwrap_or(0));
     }
+    // Turns and conversations honour the tenant, not the other dimensions.
     let turns = first_of_turn.values().filter(|e| e.ts >= from && e.ts < to && chat_match(e)).count() as i64;
     let active = spans
         .iter()
@@ -205,7 +214,26 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
         personas: BTreeMap::new(),
         stages: BTreeMap::new(),
         trend: BTreeMap::new(),
+        tenants: BTreeMap::new(),
     };
+    // Cost by tenant: listed once any event in the window has a tenant
+    // (then with the previous window's spend, even of tenants quiet now).
+    let prev_sel: Vec<&Event> =
+        all.iter().filter(|e| e.ts >= from - span && e.ts < from && dims_match(e) && chat_match(e)).collect();
+    if sel.iter().any(|e| e.tenant.is_some()) {
+        let key = |e: &Event| e.tenant.clone().unwrap_or_default();
+        for e in &sel {
+            let r = b.tenants.entry(key(e)).or_default();
+            r.0 += e.cost().unwrap_or(0);
+            r.1 += 1;
+        }
+        for e in first_of_turn.values().filter(|e| e.ts >= from && e.ts < to && chat_match(e) && tenant_match(e)) {
+            b.tenants.entry(key(e)).or_default().2 += 1;
+        }
+        for e in &prev_sel {
+            b.tenants.entry(key(e)).or_default().3 += e.cost().unwrap_or(0);
+        }
+    }
     let mut stage_hist: BTreeMap<String, ([i64; BINS], i64, i64, i64, i64)> = BTreeMap::new();
     for e in &sel {
         let u = &e.usage;
@@ -288,6 +316,22 @@ fn check(s: &Summary, b: &Brute, label: &str) {
     let trend: BTreeMap<i64, (i64, i64, i64)> =
         s.trend.iter().filter(|p| p.events > 0).map(|p| (p.t, (p.events, p.errors, p.cost_nanos))).collect();
     assert_eq!(trend, b.trend, "{label}: trend");
+    let tenants: BTreeMap<String, (i64, i64, i64, i64)> = s
+        .tenants
+        .iter()
+        .map(|t| (t.tenant.clone(), (t.cost_nanos, t.events, t.turns, t.previous_cost_nanos)))
+        .collect();
+    // A tenant with turns but no events in the window (its turn started in
+    // a stage the model filter left out) is not listed; compare the rest.
+    let brute_tenants: BTreeMap<String, (i64, i64, i64, i64)> = b
+        .tenants
+        .iter()
+        .filter(|(k, v)| v.1 > 0 || v.3 != 0 || tenants.contains_key(*k))
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    assert_eq!(tenants, brute_tenants, "{label}: tenants");
+    let shares: f64 = s.tenants.iter().map(|t| t.share_pct).sum();
+    assert!(s.tenants.is_empty() || s.cost.total_nanos == 0 || (shares - 100.0).abs() < 0.5, "{label}: shares add up");
 }
 
 async fn summary_equals_brute_force_on_random_events(b: Backend) {
@@ -316,11 +360,16 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
                 _ => 1 + rng.below(2 * 24 * H as u64) as i64,
             };
             let mut q = SummaryQuery { from: Some(from), to: Some(from + span), ..SummaryQuery::default() };
-            match rng.below(6) {
+            match rng.below(8) {
                 0 => q.model = Some(rng.pick(&["gpt-4o", "house-llm", "claude-sonnet-4-20250514"]).to_string()),
                 1 => q.persona = Some(rng.pick(&["sage", "scout"]).to_string()),
                 2 => q.stage = Some(rng.pick(&["intent", "response", "tools"]).to_string()),
                 3 => q.chat_id = Some(format!("chat-{}", rng.below(15))),
+                4 => q.tenant = Some(rng.pick(&["acme", "globex"]).to_string()),
+                5 => {
+                    q.tenant = Some(rng.pick(&["acme", "globex"]).to_string());
+                    q.model = Some(rng.pick(&["gpt-4o", "gpt-4o-mini"]).to_string());
+                }
                 _ => {}
             }
             let s = summarize(store, &q, base).await.unwrap();

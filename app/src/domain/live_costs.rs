@@ -13,6 +13,7 @@ pub struct Tick {
     pub model: String,
     pub persona: String,
     pub stage: String,
+    pub tenant: String,
     pub cost_nanos: Option<i64>,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -28,6 +29,7 @@ impl From<&super::event::Event> for Tick {
             model: e.model.clone().unwrap_or_default(),
             persona: e.persona.clone().unwrap_or_default(),
             stage: e.stage.clone(),
+            tenant: e.tenant.clone().unwrap_or_default(),
             cost_nanos: e.cost(),
             input_tokens: e.usage.input_tokens,
             output_tokens: e.usage.output_tokens,
@@ -45,7 +47,7 @@ pub fn apply_live<'a>(
     s: &super::summary::Summary,
     ticks: impl IntoIterator<Item = &'a Tick>,
 ) -> super::summary::Summary {
-    use super::summary::{Breakdown, ModelUsage, Point};
+    use super::summary::{Breakdown, ModelUsage, Point, TenantCost};
     let mut out = s.clone();
     let fresh: Vec<&Tick> = ticks.into_iter().filter(|t| t.id > s.last_event_id && t.ts >= s.from).collect();
     if fresh.is_empty() {
@@ -86,6 +88,7 @@ pub fn apply_live<'a>(
                         cost_percentage: 0.0,
                         avg_ms: None,
                         p95_ms: None,
+                        p99_ms: None,
                     });
                     out.model_usage.last_mut().expect("just pushed")
                 }
@@ -120,6 +123,33 @@ pub fn apply_live<'a>(
             b.unpriced_events += unpriced;
             b.tokens += tokens;
         }
+        // Tenants are listed once any event has one.
+        if !t.tenant.is_empty() || !out.tenants.is_empty() {
+            let r = match out.tenants.iter().position(|r| r.tenant == t.tenant) {
+                Some(i) => &mut out.tenants[i],
+                None => {
+                    out.tenants.push(TenantCost {
+                        tenant: t.tenant.clone(),
+                        cost_nanos: 0,
+                        share_pct: 0.0,
+                        events: 0,
+                        errors: 0,
+                        unpriced_events: 0,
+                        turns: 0,
+                        cost_per_turn_nanos: None,
+                        previous_cost_nanos: 0,
+                        change_pct: None,
+                        trend: Default::default(),
+                    });
+                    out.tenants.last_mut().expect("just pushed")
+                }
+            };
+            r.events += 1;
+            r.errors += i64::from(t.is_error);
+            r.cost_nanos += cost;
+            r.unpriced_events += unpriced;
+            r.cost_per_turn_nanos = (r.turns > 0).then(|| r.cost_nanos / r.turns);
+        }
         let bucket = out.trend.first().map_or(t.ts, |first| first.t + (t.ts - first.t).div_euclid(step) * step);
         match out.trend.iter_mut().find(|p| p.t == bucket) {
             Some(p) => {
@@ -148,6 +178,11 @@ pub fn apply_live<'a>(
     }
     out.model_usage
         .sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.requests.cmp(&a.requests)).then(a.model.cmp(&b.model)));
+    for r in &mut out.tenants {
+        r.share_pct = (r.cost_nanos as f64 * 1000.0 / total as f64).round() / 10.0;
+    }
+    out.tenants
+        .sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.events.cmp(&a.events)).then(a.tenant.cmp(&b.tenant)));
     out
 }
 

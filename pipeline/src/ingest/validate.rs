@@ -23,6 +23,7 @@ const FIELDS: &[&str] = &[
     "persona",
     "model",
     "provider",
+    "tenant",
     "usage",
     "error",
     "meta",
@@ -51,6 +52,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
     let persona = f.optional_string("persona", MAX_NAME_CHARS);
     let model = f.optional_string("model", MAX_NAME_CHARS);
     let provider = f.optional_string("provider", MAX_NAME_CHARS);
+    let tenant = f.optional_string("tenant", MAX_NAME_CHARS);
     let error = f.optional_string("error", MAX_ERROR_CHARS);
     let status = f.status(error.is_some());
     let ts = f.ts().unwrap_or(now_ms);
@@ -81,6 +83,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
         // Priced next, before it is stored.
         cost_nanos: Cost::Shown(None),
         pricing_id: None,
+        tenant,
         received_at: now_ms,
     })
 }

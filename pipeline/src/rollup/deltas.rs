@@ -25,6 +25,8 @@ pub struct ChatDelta {
     pub last_persona: Option<String>,
     pub last_model: Option<String>,
     pub last_status: Option<String>,
+    /// The first tenant seen (a conversation belongs to one tenant).
+    pub tenant: Option<String>,
 }
 
 /// What a batch adds to one turn's totals.
@@ -42,6 +44,7 @@ pub struct TurnDelta {
     pub model: Option<String>,
     /// `error` once any stage failed, else the latest stage's status.
     pub status: String,
+    pub tenant: Option<String>,
 }
 
 /// A change to priced cost and the count of unpriced events.
@@ -80,6 +83,7 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
             last_persona: None,
             last_model: None,
             last_status: None,
+            tenant: None,
         });
         d.first_ts = d.first_ts.min(e.ts);
         d.last_ts = d.last_ts.max(e.ts + e.duration_ms.unwrap_or(0));
@@ -94,6 +98,7 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
         d.last_persona = e.persona.clone().or(d.last_persona.take());
         d.last_model = e.model.clone().or(d.last_model.take());
         d.last_status = Some(e.status.as_str().to_string());
+        d.tenant = d.tenant.take().or_else(|| e.tenant.clone());
     }
     out
 }
@@ -114,6 +119,7 @@ pub fn turns(events: &[Event]) -> BTreeMap<(&str, &str), TurnDelta> {
             persona: None,
             model: None,
             status: String::new(),
+            tenant: None,
         });
         d.first_ts = d.first_ts.min(e.ts);
         d.last_ts = d.last_ts.max(e.ts + e.duration_ms.unwrap_or(0));
@@ -126,6 +132,7 @@ pub fn turns(events: &[Event]) -> BTreeMap<(&str, &str), TurnDelta> {
         d.persona = e.persona.clone().or(d.persona.take());
         d.model = e.model.clone().or(d.model.take());
         d.status = if d.errors > 0 { Status::Error.as_str() } else { e.status.as_str() }.to_string();
+        d.tenant = d.tenant.take().or_else(|| e.tenant.clone());
     }
     out
 }

@@ -1,5 +1,5 @@
 //! Rollups: events folded into per-minute, per-hour and per-day buckets per
-//! (model, stage, persona, status), so summaries read a few thousand rows
+//! (model, stage, persona, status, tenant), so summaries read a few thousand rows
 //! instead of millions of events. This module is the arithmetic — what one
 //! event adds to a bucket, how buckets merge, how a latency histogram gives
 //! percentiles, and what a batch adds to conversation and turn totals
@@ -74,6 +74,7 @@ pub struct Dims {
     pub stage: String,
     pub persona: String,
     pub status: String,
+    pub tenant: String,
 }
 
 impl Dims {
@@ -83,7 +84,19 @@ impl Dims {
             stage: e.stage.clone(),
             persona: e.persona.clone().unwrap_or_default(),
             status: e.status.as_str().to_string(),
+            tenant: e.tenant.clone().unwrap_or_default(),
         }
+    }
+
+    /// Reads the dimension columns by name (absent values are `''`).
+    pub fn read<E>(mut get: impl FnMut(&str) -> Result<String, E>) -> Result<Dims, E> {
+        Ok(Dims {
+            model: get("model")?,
+            stage: get("stage")?,
+            persona: get("persona")?,
+            status: get("status")?,
+            tenant: get("tenant")?,
+        })
     }
 }
 

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashSet};
 
 /// Rows per INSERT statement; well under both backends' parameter limits.
 const CHUNK: usize = 400;
-/// Rollup rows per statement: each binds 5 + 34 values.
+/// Rollup rows per statement: each binds 6 + 34 values.
 const ROLLUP_CHUNK: usize = 200;
 /// Postgres advisory lock key held by every write transaction, so ids are
 /// committed in the order they were assigned (readers resuming "after id N"
@@ -225,7 +225,7 @@ where
         let mut st = Statement::new(
             "INSERT INTO events (chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
              input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, \
-             error, meta, received_at, cost_nanos, pricing_id, first_in_turn, first_in_chat) ",
+             error, meta, received_at, cost_nanos, pricing_id, first_in_turn, first_in_chat, tenant) ",
         );
         st.values(chunk, |t, (e, (first_turn, first_chat))| {
             t.bind(e.chat_id.as_str())
@@ -248,7 +248,8 @@ where
                 .bind(e.cost())
                 .bind(e.pricing_id.clone())
                 .bind(i64::from(*first_turn))
-                .bind(i64::from(*first_chat));
+                .bind(i64::from(*first_chat))
+                .bind(e.tenant.clone());
         });
         ids.extend(DB::insert_ids(tx, st, chunk.len()).await?);
     }
@@ -271,7 +272,8 @@ const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     duration_ms = conversations.duration_ms + excluded.duration_ms, \
     last_persona = COALESCE(excluded.last_persona, conversations.last_persona), \
     last_model = COALESCE(excluded.last_model, conversations.last_model), \
-    last_status = COALESCE(excluded.last_status, conversations.last_status)";
+    last_status = COALESCE(excluded.last_status, conversations.last_status), \
+    tenant = COALESCE(conversations.tenant, excluded.tenant)";
 
 async fn upsert_chats<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
@@ -282,7 +284,7 @@ async fn upsert_chats<DB: Backend>(
         let mut st = Statement::new(
             "INSERT INTO conversations (chat_id, first_ts, last_ts, last_event_id, events, turns, errors, \
              input_tokens, output_tokens, cost_nanos, unpriced_events, duration_ms, last_persona, last_model, \
-             last_status) ",
+             last_status, tenant) ",
         );
         st.values(chunk, |t, (chat, d)| {
             t.bind(**chat)
@@ -299,7 +301,8 @@ async fn upsert_chats<DB: Backend>(
                 .bind(d.duration_ms)
                 .bind(d.last_persona.clone())
                 .bind(d.last_model.clone())
-                .bind(d.last_status.clone());
+                .bind(d.last_status.clone())
+                .bind(d.tenant.clone());
         });
         st.push(CONVERSATION_UPSERT);
         DB::execute(tx, st).await?;
@@ -321,7 +324,8 @@ const TURN_UPSERT: &str = " ON CONFLICT (chat_id, turn_id) DO UPDATE SET \
     unpriced_events = turns.unpriced_events + excluded.unpriced_events, \
     persona = COALESCE(excluded.persona, turns.persona), \
     model = COALESCE(excluded.model, turns.model), \
-    status = CASE WHEN turns.status = 'error' THEN 'error' ELSE excluded.status END";
+    status = CASE WHEN turns.status = 'error' THEN 'error' ELSE excluded.status END, \
+    tenant = COALESCE(turns.tenant, excluded.tenant)";
 
 async fn upsert_turns<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
@@ -331,7 +335,7 @@ async fn upsert_turns<DB: Backend>(
     for chunk in rows.chunks(CHUNK) {
         let mut st = Statement::new(
             "INSERT INTO turns (chat_id, turn_id, first_ts, last_ts, last_event_id, events, errors, input_tokens, \
-             output_tokens, cost_nanos, unpriced_events, persona, model, status) ",
+             output_tokens, cost_nanos, unpriced_events, persona, model, status, tenant) ",
         );
         st.values(chunk, |t, ((chat, turn), d)| {
             t.bind(*chat)
@@ -347,7 +351,8 @@ async fn upsert_turns<DB: Backend>(
                 .bind(d.cost.unpriced_events)
                 .bind(d.persona.clone())
                 .bind(d.model.clone())
-                .bind(d.status.as_str());
+                .bind(d.status.as_str())
+                .bind(d.tenant.clone());
         });
         st.push(TURN_UPSERT);
         DB::execute(tx, st).await?;
@@ -372,7 +377,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
         let table = grain.table();
         for chunk in rows.chunks(ROLLUP_CHUNK) {
             let mut st = Statement::new(format!(
-                "INSERT INTO {table} (bucket, model, stage, persona, status, {}) ",
+                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, {}) ",
                 columns.join(", ")
             ));
             st.values(chunk, |t, (bucket, d, m)| {
@@ -380,12 +385,13 @@ pub(super) async fn upsert_rollups<DB: Backend>(
                     .bind(d.model.as_str())
                     .bind(d.stage.as_str())
                     .bind(d.persona.as_str())
-                    .bind(d.status.as_str());
+                    .bind(d.status.as_str())
+                    .bind(d.tenant.as_str());
                 for v in m.values() {
                     t.bind(v);
                 }
             });
-            st.push(" ON CONFLICT (bucket, model, stage, persona, status) DO UPDATE SET ");
+            st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant) DO UPDATE SET ");
             st.push(&adding(table, &columns));
             DB::execute(tx, st).await?;
         }

@@ -11,7 +11,7 @@ pub const RECENT_SCAN: i64 = 500_000;
 
 pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
-    cost_nanos, pricing_id";
+    cost_nanos, pricing_id, tenant";
 
 #[derive(FromRow)]
 pub(super) struct EventRow {
@@ -35,6 +35,7 @@ pub(super) struct EventRow {
     received_at: i64,
     cost_nanos: Option<i64>,
     pricing_id: Option<String>,
+    tenant: Option<String>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -70,6 +71,7 @@ impl TryFrom<EventRow> for Event {
             meta,
             cost_nanos: Cost::Shown(r.cost_nanos),
             pricing_id: r.pricing_id,
+            tenant: r.tenant,
             received_at: r.received_at,
         })
     }

@@ -13,12 +13,18 @@ pub struct Filters {
     pub model: Option<String>,
     pub persona: Option<String>,
     pub stage: Option<String>,
+    pub tenant: Option<String>,
     pub chat_id: Option<String>,
 }
 
 impl Filters {
     pub fn has_dims(&self) -> bool {
-        self.model.is_some() || self.persona.is_some() || self.stage.is_some()
+        self.model.is_some() || self.persona.is_some() || self.stage.is_some() || self.tenant.is_some()
+    }
+
+    /// Only the tenant filter (what turn and conversation counts honour).
+    pub fn tenant_only(&self) -> Filters {
+        Filters { tenant: self.tenant.clone(), ..Filters::default() }
     }
 }
 
@@ -27,7 +33,7 @@ fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filte
 where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    for (col, value) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage)] {
+    for (col, value) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage), ("tenant", &f.tenant)] {
         if let Some(v) = value {
             if raw && col != "stage" {
                 qb.push(format!(" AND COALESCE({col}, '') = "));
@@ -57,7 +63,7 @@ fn sums(columns: &[impl AsRef<str>]) -> String {
 }
 
 impl Store {
-    /// Sums per (model, stage, persona, status) over `[from, to)` of `grain`.
+    /// Sums per (model, stage, persona, status, tenant) over `[from, to)` of `grain`.
     pub async fn rollup_combos(
         &self,
         grain: Grain,
@@ -67,17 +73,17 @@ impl Store {
     ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
-                "SELECT model, stage, persona, status, {} FROM {} WHERE bucket >= ",
+                "SELECT model, stage, persona, status, tenant, {} FROM {} WHERE bucket >= ",
                 sums(&Metrics::columns()),
                 grain.table()
             ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY model, stage, persona, status");
+            qb.push(" GROUP BY model, stage, persona, status, tenant");
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let dims = Dims { model: r.try_get("model")?, stage: r.try_get("stage")?, persona: r.try_get("persona")?, status: r.try_get("status")? };
+                let dims = Dims::read(|c| r.try_get(c))?;
                 out.push((dims, Metrics::read(|c| r.try_get(c))?));
             }
             out
@@ -115,6 +121,27 @@ impl Store {
         }))
     }
 
+    /// Priced cost per tenant over `[from, to)` of `grain` (the previous
+    /// window of the cost-by-tenant table).
+    pub async fn rollup_tenant_costs(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT tenant, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ",
+                grain.table()
+            ));
+            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+            push_dim_filters(&mut qb, f, false);
+            qb.push(" GROUP BY tenant");
+            qb.build_query_as::<(String, i64)>().fetch_all(pool).await?
+        }))
+    }
+
     /// Total priced cost over `[from, to)` of `grain` (the previous window).
     pub async fn rollup_cost(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
         let table = if f.has_dims() { grain.table() } else { grain.total_table() };
@@ -132,7 +159,8 @@ impl Store {
     pub async fn raw_rows(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(
-                "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, duration_ms, \
+                "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
+                 COALESCE(tenant, '') AS tenant, duration_ms, \
                  input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
                  first_in_turn, first_in_chat FROM events WHERE ts >= ",
             );
@@ -141,7 +169,7 @@ impl Store {
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let dims = Dims { model: r.try_get("model")?, stage: r.try_get("stage")?, persona: r.try_get("persona")?, status: r.try_get("status")? };
+                let dims = Dims::read(|c| r.try_get(c))?;
                 let usage = Usage {
                     input_tokens: r.try_get("input_tokens")?,
                     output_tokens: r.try_get("output_tokens")?,
@@ -171,6 +199,17 @@ impl Store {
         let ending_after = self.count_at_or_after("last_ts", from, total).await?;
         let starting_after = self.count_at_or_after("first_ts", to, total).await?;
         Ok(ending_after - starting_after)
+    }
+
+    /// A tenant's conversations active in `[from, to)` (through the
+    /// tenant's own index: one tenant's conversations are few next to all).
+    pub async fn active_tenant_conversations(&self, tenant: &str, from: i64, to: i64) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM conversations WHERE tenant = $1 AND last_ts >= $2 AND first_ts < $3",
+        )
+        .bind(tenant).bind(from).bind(to)
+        .fetch_one(pool)
+        .await?))
     }
 
     /// `#(column >= t)` over conversations, counting the smaller side.

@@ -6,7 +6,7 @@ use crate::rollup::histogram::percentile;
 use crate::rollup::{Dims, Metrics};
 use domain::costs::{ModelSeries, ModelTrend};
 use domain::summary::{
-    Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TokenSummary, Trend,
+    Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TenantCost, TokenSummary, Trend,
 };
 use std::collections::BTreeMap;
 
@@ -24,6 +24,63 @@ pub struct Inputs {
     pub turns: i64,
     pub active_conversations: i64,
     pub previous_cost_nanos: i64,
+    /// Turns started in the window, per tenant.
+    pub tenant_turns: BTreeMap<String, i64>,
+    /// Priced spend per tenant in the window before (read only when the
+    /// window has tenants).
+    pub tenant_previous: BTreeMap<String, i64>,
+}
+
+/// The change against the previous window, in percent, and its direction.
+fn change(current: i64, previous: i64) -> (Option<f64>, Trend) {
+    let change_pct = (previous != 0).then(|| {
+        let change = (current - previous) as f64 / previous as f64 * 100.0;
+        (change * 10.0).round() / 10.0
+    });
+    let trend = match change_pct {
+        Some(p) if p >= STABLE_PCT => Trend::Increasing,
+        Some(p) if p <= -STABLE_PCT => Trend::Decreasing,
+        Some(_) => Trend::Stable,
+        None if current > 0 => Trend::Increasing,
+        None => Trend::Stable,
+    };
+    (change_pct, trend)
+}
+
+/// Spend per tenant, costliest first — once any event of the window has a
+/// tenant (none: no table). Tenants that only spent in the previous window
+/// are listed too (at zero, decreasing).
+fn tenants(inp: &Inputs, total_cost: i64) -> Vec<TenantCost> {
+    let mut groups = group(&inp.combos, |d| &d.tenant);
+    if groups.keys().all(String::is_empty) {
+        return Vec::new();
+    }
+    for t in inp.tenant_previous.keys() {
+        groups.entry(t.clone()).or_default();
+    }
+    let mut rows: Vec<TenantCost> = groups
+        .into_iter()
+        .map(|(tenant, m)| {
+            let turns = inp.tenant_turns.get(&tenant).copied().unwrap_or(0);
+            let previous = inp.tenant_previous.get(&tenant).copied().unwrap_or(0);
+            let (change_pct, trend) = change(m.cost_nanos, previous);
+            TenantCost {
+                share_pct: pct(m.cost_nanos, total_cost),
+                events: m.events,
+                errors: m.errors,
+                unpriced_events: m.unpriced_events,
+                turns,
+                cost_per_turn_nanos: (turns > 0).then(|| m.cost_nanos / turns),
+                cost_nanos: m.cost_nanos,
+                previous_cost_nanos: previous,
+                change_pct,
+                trend,
+                tenant,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.events.cmp(&a.events)).then(a.tenant.cmp(&b.tenant)));
+    rows
 }
 
 fn group(combos: &BTreeMap<Dims, Metrics>, key: impl Fn(&Dims) -> &str) -> BTreeMap<String, Metrics> {
@@ -123,17 +180,7 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
     let span = w.to - w.from;
     let turns = inp.turns;
 
-    let change_pct = (inp.previous_cost_nanos != 0).then(|| {
-        let change = (total.cost_nanos - inp.previous_cost_nanos) as f64 / inp.previous_cost_nanos as f64 * 100.0;
-        (change * 10.0).round() / 10.0
-    });
-    let trend = match change_pct {
-        Some(p) if p >= STABLE_PCT => Trend::Increasing,
-        Some(p) if p <= -STABLE_PCT => Trend::Decreasing,
-        Some(_) => Trend::Stable,
-        None if total.cost_nanos > 0 => Trend::Increasing,
-        None => Trend::Stable,
-    };
+    let (change_pct, trend) = change(total.cost_nanos, inp.previous_cost_nanos);
     let daily = mul_div(total.cost_nanos, 86_400_000, span);
 
     let performance = group(&inp.combos, |d| &d.stage)
@@ -144,6 +191,7 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
             avg_ms: avg_ms(&m),
             p50_ms: percentile(&m.hist, 0.50),
             p95_ms: percentile(&m.hist, 0.95),
+            p99_ms: percentile(&m.hist, 0.99),
         })
         .collect();
 
@@ -165,6 +213,7 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
             cost_percentage: pct(m.cost_nanos, total.cost_nanos),
             avg_ms: avg_ms(&m),
             p95_ms: percentile(&m.hist, 0.95),
+            p99_ms: percentile(&m.hist, 0.99),
         })
         .collect();
     model_usage
@@ -223,6 +272,7 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
         performance,
         model_usage,
         personas: breakdown(group(&inp.combos, |d| &d.persona)),
+        tenants: tenants(&inp, total.cost_nanos),
         stages: breakdown(group(&inp.combos, |d| &d.stage)),
         trend: trend_points,
         last_event_id: 0,
@@ -235,7 +285,13 @@ mod tests {
     use crate::rollup::{histogram::bin_of, Grain};
 
     fn dims(model: &str, stage: &str, persona: &str) -> Dims {
-        Dims { model: model.into(), stage: stage.into(), persona: persona.into(), status: "success".into() }
+        Dims {
+            model: model.into(),
+            stage: stage.into(),
+            persona: persona.into(),
+            status: "success".into(),
+            tenant: String::new(),
+        }
     }
 
     fn metrics(events: i64, errors: i64, cost: i64, input: i64, output: i64, ms: i64) -> Metrics {

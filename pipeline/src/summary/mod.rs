@@ -29,7 +29,13 @@ pub enum SummaryError {
 /// The dimension filters of a query, blanks dropped.
 pub fn filters(q: &SummaryQuery) -> Filters {
     let clean = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    Filters { model: clean(&q.model), persona: clean(&q.persona), stage: clean(&q.stage), chat_id: clean(&q.chat_id) }
+    Filters {
+        model: clean(&q.model),
+        persona: clean(&q.persona),
+        stage: clean(&q.stage),
+        tenant: clean(&q.tenant),
+        chat_id: clean(&q.chat_id),
+    }
 }
 
 pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<Summary, SummaryError> {
@@ -98,6 +104,26 @@ impl Reader<'_> {
         Ok(out)
     }
 
+    /// Priced cost per tenant over `[from, to)`.
+    async fn tenant_costs(&mut self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<String, i64>, StoreError> {
+        let mut out: BTreeMap<String, i64> = BTreeMap::new();
+        for seg in plan(from, to, Grain::Day) {
+            let rows: Vec<(String, i64)> = match seg.source {
+                Source::Rollup(g) => self.store.rollup_tenant_costs(g, seg.from, seg.to, f).await?,
+                Source::Raw => self
+                    .raw(seg.from, seg.to, f)
+                    .await?
+                    .iter()
+                    .map(|(_, d, m)| (d.tenant.clone(), m.cost_nanos))
+                    .collect(),
+            };
+            for (tenant, cost) in rows {
+                *out.entry(tenant).or_default() += cost;
+            }
+        }
+        Ok(out)
+    }
+
     /// Priced cost over `[from, to)`.
     async fn cost(&mut self, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
         let mut total = 0;
@@ -151,19 +177,33 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
     let mut r = Reader { store, raw: HashMap::new() };
     let combos = r.combos(w.from, w.to, f).await?;
     let series = r.series(w, f).await?;
-    // Turns are counted where they start, whatever their stages' dimensions.
-    let turns = if f.has_dims() {
-        total(&r.combos(w.from, w.to, &Filters::default()).await?).turns_started
-    } else {
-        total(&combos).turns_started
-    };
+    // Turns are counted where they start, whatever their stages' model,
+    // persona or stage (but within the tenant, which a turn has one of).
+    let turn_filters = f.tenant_only();
+    let turn_combos =
+        if f.has_dims() && *f != turn_filters { r.combos(w.from, w.to, &turn_filters).await? } else { combos.clone() };
+    let mut tenant_turns: BTreeMap<String, i64> = BTreeMap::new();
+    for (d, m) in &turn_combos {
+        *tenant_turns.entry(d.tenant.clone()).or_default() += m.turns_started;
+    }
     let previous = w.previous();
     let previous_cost_nanos = r.cost(previous.from, previous.to, f).await?;
+    // Only a window with tenants pays for reading the previous one by tenant.
+    let tenant_previous = if combos.keys().any(|d| !d.tenant.is_empty()) {
+        r.tenant_costs(previous.from, previous.to, f).await?
+    } else {
+        BTreeMap::new()
+    };
     Ok(Inputs {
         combos,
         series,
-        turns,
-        active_conversations: store.active_conversations(w.from, w.to).await?,
+        turns: tenant_turns.values().sum(),
+        tenant_turns,
+        tenant_previous,
+        active_conversations: match &f.tenant {
+            None => store.active_conversations(w.from, w.to).await?,
+            Some(t) => store.active_tenant_conversations(t, w.from, w.to).await?,
+        },
         previous_cost_nanos,
     })
 }
@@ -172,7 +212,8 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
 async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
     let chat_only = Filters { chat_id: f.chat_id.clone(), ..Filters::default() };
     let matches = |d: &Dims| {
-        f.model.as_ref().is_none_or(|m| &d.model == m)
+        f.tenant.as_ref().is_none_or(|t| &d.tenant == t)
+            && f.model.as_ref().is_none_or(|m| &d.model == m)
             && f.persona.as_ref().is_none_or(|p| &d.persona == p)
             && f.stage.as_ref().is_none_or(|s| &d.stage == s)
     };
@@ -185,18 +226,19 @@ async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, S
         active_conversations: i64::from(active),
         ..Inputs::default()
     };
+    for (_, d, m) in &all {
+        *inputs.tenant_turns.entry(d.tenant.clone()).or_default() += m.turns_started;
+    }
     for (ts, d, m) in all.iter().filter(|(_, d, _)| matches(d)) {
         inputs.combos.entry(d.clone()).or_default().add(m);
         inputs.series.entry(w.series.floor(*ts)).or_default().add(m);
     }
     let previous = w.previous();
-    inputs.previous_cost_nanos = store
-        .raw_rows(previous.from, previous.to, &chat_only)
-        .await?
-        .iter()
-        .filter(|(_, d, _)| matches(d))
-        .map(|(_, _, m)| m.cost_nanos)
-        .sum();
+    for (_, d, m) in store.raw_rows(previous.from, previous.to, &chat_only).await?.iter().filter(|(_, d, _)| matches(d))
+    {
+        inputs.previous_cost_nanos += m.cost_nanos;
+        *inputs.tenant_previous.entry(d.tenant.clone()).or_default() += m.cost_nanos;
+    }
     Ok(inputs)
 }
 

@@ -27,7 +27,7 @@ impl Params<'_> {
     }
 
     /// The window and filters of a summary (`range` or `from`/`to`,
-    /// `model`, `persona`, `stage`, `chatId`).
+    /// `model`, `persona`, `stage`, `tenant`, `chatId`).
     pub fn summary_query(&self) -> Result<SummaryQuery, ApiError> {
         Ok(SummaryQuery {
             range: self.text("range"),
@@ -36,6 +36,7 @@ impl Params<'_> {
             model: self.text("model"),
             persona: self.text("persona"),
             stage: self.text("stage"),
+            tenant: self.text("tenant"),
             chat_id: self.text("chatId"),
         })
     }

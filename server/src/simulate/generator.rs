@@ -42,6 +42,8 @@ const TOOLS: &[&str] = &["web_search", "crm_lookup", "calendar", "calculator"];
 const INTENTS: &[&str] = &["question", "smalltalk", "booking", "complaint", "research"];
 
 /// Chance that any one stage fails (the turn stops there).
+/// The customers the demo pipeline serves; a conversation keeps one.
+const TENANTS: &[&str] = &["acme", "globex", "initech"];
 const ERROR_RATE: f64 = 0.05;
 /// Chance that a turn continues an open conversation rather than starting one.
 const CONTINUE_RATE: f64 = 0.6;
@@ -60,6 +62,13 @@ pub struct PlannedEvent {
 pub struct Generator {
     rng: ChaCha8Rng,
     chats: Vec<(String, u32)>,
+}
+
+/// A chat's tenant, from its id (so it never changes, and the generator's
+/// random sequence is the same as without tenants).
+fn tenant_of(chat_id: &str) -> &'static str {
+    let h = chat_id.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    TENANTS[h as usize % TENANTS.len()]
 }
 
 impl Generator {
@@ -96,6 +105,7 @@ impl Generator {
                 "stage": stage,
                 "status": if failed { "error" } else { "success" },
                 "durationMs": duration,
+                "tenant": tenant_of(&chat_id),
             });
             self.describe(stage, persona, &mut body);
             if failed {

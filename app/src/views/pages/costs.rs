@@ -16,6 +16,7 @@ use crate::views::components::costs::figures::{KeyFigures, LiveTicker};
 use crate::views::components::costs::models::ModelComparison;
 use crate::views::components::costs::operations::RecentOperations;
 use crate::views::components::costs::range::{CostView, RangePicker};
+use crate::views::components::costs::tenants::{TenantCosts, TenantFilter};
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_query_map;
@@ -74,10 +75,13 @@ pub fn CostsPage() -> impl IntoView {
         }
     }
 
+    // Live events count toward the page only if they are the tenant's.
+    let tenant = Memo::new(move |_| view.with(|v| v.tenant.clone()));
+    let mine = move |t: &&crate::domain::live_costs::Tick| tenant.with(|f| f.as_ref().is_none_or(|f| &t.tenant == f));
     let summary = Memo::new(move |_| {
         let base = good.get().unwrap_or_default();
         if view.with(CostView::is_live) {
-            live.tape.with(|t| apply_live(&base, t.iter()))
+            live.tape.with(|t| apply_live(&base, t.iter().filter(mine)))
         } else {
             base
         }
@@ -87,7 +91,7 @@ pub fn CostsPage() -> impl IntoView {
         let base = good_trend.get()?;
         let (last, from) = good.with(|g| g.as_ref().map_or((i64::MAX, 0), |g| (g.last_event_id, g.from)));
         Some(if view.with(CostView::is_live) {
-            live.tape.with(|t| apply_live_trend(&base, last, from, t.iter()))
+            live.tape.with(|t| apply_live_trend(&base, last, from, t.iter().filter(mine)))
         } else {
             base
         })
@@ -109,6 +113,7 @@ pub fn CostsPage() -> impl IntoView {
         <Script src="/vendor/echarts.min.js" async_="async"/>
         <h1 class="page-title">"Cost monitor"</h1>
         <RangePicker view/>
+        <TenantFilter view/>
         // Everything drawn from the answers sits in this one Transition: it
         // renders once they are in (on the server too), a refresh keeps it
         // until the new ones arrive, and live events move it in place
@@ -146,6 +151,7 @@ pub fn CostsPage() -> impl IntoView {
                     <datalist id="model-names">
                         {move || models.get().into_iter().map(|m| view! { <option value=m></option> }).collect_view()}
                     </datalist>
+                    <TenantCosts summary view loaded=Signal::derive(loaded)/>
                     <ModelComparison summary/>
                     <section class="panel export-panel" aria-label="Export">
                         <header class="panel-head">

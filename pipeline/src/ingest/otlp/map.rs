@@ -15,6 +15,7 @@
 //! | `model` | `gen_ai.response.model`, `gen_ai.request.model`, `llm.model_name` |
 //! | `provider` | `gen_ai.provider.name`, `gen_ai.system`, `llm.provider` |
 //! | `persona` | `gen_ai.agent.name`, `agent.name` |
+//! | `tenant` | `flowmeter.tenant`, `tenant.id` (span, then resource) |
 //! | `usage` | [`TOKENS`] |
 //! | `meta` | `service.name`, the span's name and ids, the scope, and every attribute not used above, up to the 16 KiB cap |
 //!
@@ -91,6 +92,9 @@ const CHAT_ID: &[&str] = &["gen_ai.conversation.id", "session.id", "langfuse.ses
 const MODEL: &[&str] = &["gen_ai.response.model", "gen_ai.request.model", "llm.model_name"];
 const PROVIDER: &[&str] = &["gen_ai.provider.name", "gen_ai.system", "llm.provider"];
 const PERSONA: &[&str] = &["gen_ai.agent.name", "agent.name"];
+/// The tenant: Flowmeter's own key, then the common `tenant.id`. (Not
+/// `enduser.id`: that is one person, and a tenant is whom they belong to.)
+const TENANT: &[&str] = &["flowmeter.tenant", "tenant.id"];
 const STAGE: &str = "flowmeter.stage";
 const OPERATION: &str = "gen_ai.operation.name";
 const SPAN_KIND: &str = "openinference.span.kind";
@@ -246,6 +250,7 @@ fn map_span(
     put(&mut event, "model", a.first_string(MODEL, false));
     put(&mut event, "provider", a.first_string(PROVIDER, false));
     put(&mut event, "persona", a.first_string(PERSONA, false));
+    put(&mut event, "tenant", a.first_string(TENANT, true));
 
     if let Some(status) = &span.status {
         if status.code == StatusCode::Error as i32 {
@@ -516,6 +521,22 @@ mod tests {
             e["meta"]["attributes"],
             json!({"gen_ai.request.model": "gpt-4o", "http.response.status_code": 200})
         );
+    }
+
+    #[test]
+    fn the_tenant_comes_from_the_span_then_the_resource() {
+        let span_says = one(vec![kv("gen_ai.operation.name", s("chat")), kv("tenant.id", s("acme"))]);
+        assert_eq!(span_says["tenant"], "acme");
+        assert!(
+            span_says["meta"].get("attributes").is_none_or(|a| a.get("tenant.id").is_none()),
+            "used, so not in meta"
+        );
+        let resource = vec![kv("service.name", s("agent")), kv("tenant.id", s("globex"))];
+        let m = map_request(&request(resource.clone(), vec![span(vec![kv("gen_ai.operation.name", s("chat"))])]));
+        assert_eq!(m.items[0].event["tenant"], "globex");
+        let ours_first = span(vec![kv("gen_ai.operation.name", s("chat")), kv("flowmeter.tenant", s("initech"))]);
+        assert_eq!(map_request(&request(resource, vec![ours_first])).items[0].event["tenant"], "initech");
+        assert!(one(vec![kv("gen_ai.operation.name", s("chat"))]).get("tenant").is_none());
     }
 
     #[test]

@@ -99,6 +99,17 @@ pub fn cost_by_persona(s: &Summary) -> Chart {
     )
 }
 
+/// Spend by tenant (horizontal bars, costliest on top).
+pub fn cost_by_tenant(s: &Summary) -> Chart {
+    let rows: Vec<_> = s.tenants.iter().take(12).rev().collect();
+    let names: Vec<String> = rows.iter().map(|r| super::tenants::label(&r.tenant)).collect();
+    base()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
+        .x_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .series(Bar::new().name("spend").data(rows.iter().map(|r| usd(r.cost_nanos)).collect::<Vec<f64>>()))
+}
+
 /// Cost by stage (bar).
 pub fn cost_by_stage(s: &Summary) -> Chart {
     let stages: Vec<String> = s.stages.iter().map(|b| b.name.clone()).collect();

@@ -10,3 +10,4 @@ pub mod models;
 pub mod notify;
 pub mod operations;
 pub mod range;
+pub mod tenants;

@@ -1,6 +1,7 @@
 //! The window the cost monitor shows, kept in the URL (`/costs?range=7d`,
-//! `?from=…&to=…`, `&refresh=30`) so a view can be shared and survives a
-//! reload; changing it navigates, which refetches without a page load.
+//! `?from=…&to=…`, `&refresh=30`, `&tenant=acme`) so a view can be shared
+//! and survives a reload; changing it navigates, which refetches without a
+//! page load.
 
 use crate::domain::summary::{SummaryQuery, RANGES};
 use leptos::prelude::*;
@@ -18,6 +19,8 @@ pub struct CostView {
     pub from: Option<i64>,
     pub to: Option<i64>,
     pub refresh: u32,
+    /// One tenant's traffic only (none: everyone's).
+    pub tenant: Option<String>,
 }
 
 impl CostView {
@@ -30,7 +33,8 @@ impl CostView {
             _ => "24h".to_string(),
         };
         let refresh = p.get("refresh").and_then(|v| v.parse().ok()).filter(|r| REFRESH.contains(r)).unwrap_or(0);
-        CostView { range, from, to, refresh }
+        let tenant = p.get("tenant").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        CostView { range, from, to, refresh, tenant }
     }
 
     pub fn to_query(&self) -> String {
@@ -41,14 +45,23 @@ impl CostView {
         if self.refresh > 0 {
             q.push_str(&format!("&refresh={}", self.refresh));
         }
+        if let Some(t) = &self.tenant {
+            q.push_str(&format!("&tenant={}", crate::domain::url::encode(t)));
+        }
         q
     }
 
     pub fn summary_query(&self) -> SummaryQuery {
+        let tenant = self.tenant.clone();
         match (self.range.as_str(), self.from, self.to) {
-            ("custom", Some(f), Some(t)) => SummaryQuery { from: Some(f), to: Some(t), ..Default::default() },
-            (r, ..) => SummaryQuery { range: Some(r.to_string()), ..Default::default() },
+            ("custom", Some(f), Some(t)) => SummaryQuery { from: Some(f), to: Some(t), tenant, ..Default::default() },
+            (r, ..) => SummaryQuery { range: Some(r.to_string()), tenant, ..Default::default() },
         }
+    }
+
+    /// The same view for another tenant (`None`: all).
+    pub fn with_tenant(&self, tenant: Option<String>) -> CostView {
+        CostView { tenant, ..self.clone() }
     }
 
     /// A preset window ends now, so live events belong in it.
@@ -82,7 +95,7 @@ pub fn RangePicker(view: Memo<CostView>) -> impl IntoView {
                                 class="seg"
                                 data-range=r
                                 aria-pressed=move || (view.with(|v| v.range == r)).to_string()
-                                on:click=move |_| go(CostView { range: r.to_string(), from: None, to: None, refresh: view.with_untracked(|v| v.refresh) })
+                                on:click=move |_| go(CostView { range: r.to_string(), from: None, to: None, ..view.get_untracked() })
                             >
                                 {r}
                             </button>
@@ -98,7 +111,7 @@ pub fn RangePicker(view: Memo<CostView>) -> impl IntoView {
                     match (parse_utc_minute(&from.get()), parse_utc_minute(&to.get())) {
                         (Some(f), Some(t)) if f < t => {
                             custom_error.set(None);
-                            go_custom(CostView { range: "custom".into(), from: Some(f), to: Some(t), refresh: 0 });
+                            go_custom(CostView { range: "custom".into(), from: Some(f), to: Some(t), refresh: 0, ..view.get_untracked() });
                         }
                         _ => custom_error.set(Some("pick a start before the end")),
                     }
@@ -152,5 +165,12 @@ mod tests {
         let v = CostView::from_params(&c);
         assert_eq!((v.range.as_str(), v.to_query().as_str(), v.is_live()), ("custom", "from=5&to=9", false));
         assert_eq!(CostView::from_params(&ParamsMap::new()).range, "24h");
+        let mut t = ParamsMap::new();
+        t.insert("range".to_string(), "1h".to_string());
+        t.insert("tenant".to_string(), "acme & co".to_string());
+        let v = CostView::from_params(&t);
+        assert_eq!(v.to_query(), "range=1h&tenant=acme%20%26%20co");
+        assert_eq!(v.summary_query().tenant.as_deref(), Some("acme & co"));
+        assert_eq!(v.with_tenant(None).to_query(), "range=1h");
     }
 }
