@@ -8,6 +8,7 @@ pub enum BudgetScope {
     Global,
     Model,
     Persona,
+    Tenant,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -23,10 +24,13 @@ impl BudgetScope {
             BudgetScope::Global => "global",
             BudgetScope::Model => "model",
             BudgetScope::Persona => "persona",
+            BudgetScope::Tenant => "tenant",
         }
     }
     pub fn parse(s: &str) -> Option<BudgetScope> {
-        [BudgetScope::Global, BudgetScope::Model, BudgetScope::Persona].into_iter().find(|v| v.as_str() == s)
+        [BudgetScope::Global, BudgetScope::Model, BudgetScope::Persona, BudgetScope::Tenant]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -48,7 +52,7 @@ pub struct Budget {
     pub id: i64,
     pub name: String,
     pub scope: BudgetScope,
-    /// The model or persona (empty for global).
+    /// The model, persona or tenant (empty for global).
     pub scope_value: String,
     pub period: Period,
     pub limit_nanos: i64,

@@ -19,6 +19,7 @@ both_backends!(
     p95_over_all_stages_and_default_rules,
     discord_and_telegram_deliveries_reach_their_receivers,
     rules_are_saved_with_severity_and_channel,
+    a_tenant_budget_crossing_fires_once,
     the_budget_check_tells_agents_whether_to_spend,
     csv_and_json_exports_match_the_summary,
     live_deltas_match_a_fresh_summary,
@@ -362,6 +363,45 @@ async fn rules_are_saved_with_severity_and_channel(b: Backend) {
     // Viewers never see a rule (or its bot token).
     let (status, _) = t.server_fn("/api/costs/rules", "", Some(&t.viewer)).await;
     assert_eq!(status, 403);
+    t.stop().await;
+}
+
+async fn a_tenant_budget_crossing_fires_once(b: Backend) {
+    let t = TestServer::start(b).await;
+    without_default_rules(&t).await;
+    // $0.0015 a day for acme: 10 000 tokens of gpt-4o-mini.
+    let form = "budget[name]=acme&budget[scope]=tenant&budget[scopeValue]=acme&budget[period]=daily&budget[limitUsd]=0.0015&budget[warnPct]=95&budget[criticalPct]=200";
+    save_budget(&t, form).await;
+    let e = engine(&t);
+    let tenant_spend = |tenant: &str, thousand: i64| {
+        let mut e = spend(&format!("{tenant}-chat"), thousand);
+        e["tenant"] = json!(tenant);
+        e
+    };
+    // Another tenant's spending does not count toward acme's budget.
+    t.post_ok(&tenant_spend("globex", 50)).await;
+    t.post_ok(&tenant_spend("acme", 9)).await;
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty(), "acme is at 90 %");
+    let check = |tenant: &'static str| {
+        let t = &t;
+        async move {
+            let resp = t.client.get(t.url(&format!("/api/budget/check?tenant={tenant}"))).header("x-api-key", KEY);
+            let resp = resp.send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<Value>().await.unwrap()
+        }
+    };
+    assert_eq!(check("acme").await["allow"], true);
+    t.post_ok(&tenant_spend("acme", 1)).await;
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.len(), 1, "one crossing, one alert: {fired:?}");
+    assert!(fired[0].alert.message.contains("tenant acme"), "{}", fired[0].alert.message);
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty(), "staying above fires nothing more");
+    let acme = check("acme").await;
+    assert_eq!((acme["allow"].as_bool(), acme["remainingNanos"].as_i64()), (Some(false), Some(0)));
+    // globex has no budget of its own: only acme's applies to acme.
+    let globex = check("globex").await;
+    assert_eq!((globex["allow"].as_bool(), globex["budgets"].as_array().map(Vec::len)), (Some(true), Some(0)));
     t.stop().await;
 }
 

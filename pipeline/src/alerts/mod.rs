@@ -27,6 +27,7 @@ pub fn filters(b: &Budget) -> Filters {
         BudgetScope::Global => Filters::default(),
         BudgetScope::Model => Filters { model: Some(b.scope_value.clone()), ..Filters::default() },
         BudgetScope::Persona => Filters { persona: Some(b.scope_value.clone()), ..Filters::default() },
+        BudgetScope::Tenant => Filters { tenant: Some(b.scope_value.clone()), ..Filters::default() },
     }
 }
 
@@ -56,12 +57,22 @@ pub async fn status(store: &Store, b: &Budget, now_ms: i64) -> Result<BudgetStat
     })
 }
 
-/// The budgets that apply to a request for `model` and `persona`.
-pub fn applies(b: &Budget, model: Option<&str>, persona: Option<&str>) -> bool {
+/// What an agent is about to spend on, for the budget check.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Spending<'a> {
+    pub model: Option<&'a str>,
+    pub persona: Option<&'a str>,
+    pub tenant: Option<&'a str>,
+}
+
+/// Whether budget `b` covers spending on `s`.
+pub fn applies(b: &Budget, s: Spending<'_>) -> bool {
+    let value = Some(b.scope_value.as_str());
     match b.scope {
         BudgetScope::Global => true,
-        BudgetScope::Model => model == Some(b.scope_value.as_str()),
-        BudgetScope::Persona => persona == Some(b.scope_value.as_str()),
+        BudgetScope::Model => s.model == value,
+        BudgetScope::Persona => s.persona == value,
+        BudgetScope::Tenant => s.tenant == value,
     }
 }
 
@@ -122,6 +133,11 @@ mod tests {
             notify: None,
         };
         assert_eq!((level(&b, 79.0), level(&b, 80.0), level(&b, 100.0)), ("ok", "warn", "critical"));
-        assert!(applies(&b, Some("gpt-4o"), None) && !applies(&b, Some("o3"), None) && !applies(&b, None, Some("x")));
+        let on = |model, persona, tenant| applies(&b, Spending { model, persona, tenant });
+        assert!(on(Some("gpt-4o"), None, None) && !on(Some("o3"), None, None) && !on(None, Some("x"), None));
+        let t = Budget { scope: BudgetScope::Tenant, scope_value: "acme".into(), ..b.clone() };
+        let on = |tenant| applies(&t, Spending { model: Some("gpt-4o"), persona: None, tenant });
+        assert!(on(Some("acme")) && !on(Some("globex")) && !on(None));
+        assert_eq!(filters(&t).tenant.as_deref(), Some("acme"));
     }
 }

@@ -73,10 +73,10 @@ pub fn notify(n: &Notify) -> Result<Option<Notify>, ServiceError> {
 /// Checks a budget form and turns it into a budget.
 pub fn budget_from(input: &BudgetInput) -> Result<Budget, ServiceError> {
     let name = rules::name(&input.name).map_err(|m| invalid("name", m))?;
-    let scope = BudgetScope::parse(&input.scope).ok_or_else(|| invalid("scope", "global, model or persona"))?;
+    let scope = BudgetScope::parse(&input.scope).ok_or_else(|| invalid("scope", "global, model, persona or tenant"))?;
     let scope_value = input.scope_value.trim().to_string();
     if scope != BudgetScope::Global && scope_value.is_empty() {
-        return Err(invalid("scopeValue", "name the model or persona"));
+        return Err(invalid("scopeValue", "name the model, persona or tenant"));
     }
     let period = Period::parse(&input.period).ok_or_else(|| invalid("period", "daily or monthly"))?;
     let limit_nanos = parse_decimal_nanos(&input.limit_usd).map_err(|m| invalid("limitUsd", m))?;
@@ -185,16 +185,12 @@ impl Service {
         self.store.alerts(limit.clamp(1, MAX_ALERTS)).await.or_unavailable(UNAVAILABLE)
     }
 
-    /// The budgets that apply to spending on `model` for `persona`.
-    pub async fn budget_check(
-        &self,
-        model: Option<&str>,
-        persona: Option<&str>,
-        now_ms: i64,
-    ) -> Result<BudgetCheck, ServiceError> {
+    /// The budgets that apply to spending on a model, for a persona, on
+    /// behalf of a tenant.
+    pub async fn budget_check(&self, spending: alerts::Spending<'_>, now_ms: i64) -> Result<BudgetCheck, ServiceError> {
         let mut budgets = Vec::new();
         for b in self.store.budgets().await? {
-            if alerts::applies(&b, model, persona) {
+            if alerts::applies(&b, spending) {
                 budgets.push(alerts::status(&self.store, &b, now_ms).await?);
             }
         }

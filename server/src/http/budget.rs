@@ -1,6 +1,7 @@
-//! `GET /api/budget/check?model=&persona=` (any valid API key): may a
-//! pipeline spend more? Every budget that applies (global, this model, this
-//! persona) with what is left; `allow` is false once any is used up.
+//! `GET /api/budget/check?model=&persona=&tenant=` (any valid API key): may
+//! a pipeline spend more? Every budget that applies (global, this model,
+//! this persona, this tenant) with what is left; `allow` is false once any
+//! is used up.
 
 use super::error::ApiError;
 use super::params::Params;
@@ -8,6 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
 use domain::time;
+use pipeline::alerts::Spending;
 use pipeline::service::budgets::BudgetCheck;
 use std::collections::HashMap;
 
@@ -16,6 +18,7 @@ pub async fn check(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<BudgetCheck>, ApiError> {
     let p = Params(&params);
-    let (model, persona) = (p.text("model"), p.text("persona"));
-    Ok(Json(state.service.budget_check(model.as_deref(), persona.as_deref(), time::now_ms()).await?))
+    let (model, persona, tenant) = (p.text("model"), p.text("persona"), p.text("tenant"));
+    let spending = Spending { model: model.as_deref(), persona: persona.as_deref(), tenant: tenant.as_deref() };
+    Ok(Json(state.service.budget_check(spending, time::now_ms()).await?))
 }

@@ -29,7 +29,7 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
         <section class="panel" aria-labelledby="budgets-title">
             <header class="panel-head">
                 <h2 id="budgets-title">"Budgets"</h2>
-                <p class="hint">"Agents can ask before they spend: GET /api/budget/check?model=…&persona=…"</p>
+                <p class="hint">"Agents can ask before they spend: GET /api/budget/check?model=…&persona=…&tenant=…"</p>
             </header>
             <Transition fallback=|| view! { <div class="skeleton rows"></div> }>
                 {move || Suspend::new(async move {
@@ -65,8 +65,9 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
                         <option value="global">"all models"</option>
                         <option value="model">"one model"</option>
                         <option value="persona">"one persona"</option>
+                        <option value="tenant">"one tenant"</option>
                     </select>
-                    <input placeholder="model or persona" bind:value=scope_value aria-label="Model or persona"/>
+                    <input placeholder="model, persona or tenant" bind:value=scope_value aria-label="Model, persona or tenant"/>
                     <select aria-label="Period" on:change:target=move |ev| period.set(ev.target().value())>
                         <option value="daily">"per day"</option>
                         <option value="monthly">"per month"</option>
