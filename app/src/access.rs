@@ -10,7 +10,7 @@
 //! served, so nothing can be added without declaring who may call it.
 
 use crate::api;
-use domain::auth::{KeyScope, Me, Role};
+use domain::auth::{KeyGrant, KeyScope, Me, Role};
 use http::Method;
 use leptos::server_fn::ServerFn;
 use pipeline::service::Viewer;
@@ -185,9 +185,9 @@ pub fn target(path: &str) -> Target {
 }
 
 /// The API key a request carried, once checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Key {
-    Valid(KeyScope),
+    Valid(KeyGrant),
     Invalid,
 }
 
@@ -215,23 +215,23 @@ pub fn decide(need: Need, user: Option<&Me>, key: Option<Key>) -> Result<Option<
         Need::Anyone => Ok(user.map(Viewer::user)),
         Need::AnyoneOrReader => match (user, key) {
             (Some(me), _) => Ok(Some(Viewer::user(me))),
-            (None, Some(Key::Valid(KeyScope::Read))) => Ok(Some(Viewer::read_key())),
-            (None, Some(Key::Valid(KeyScope::Ingest)) | None) => Ok(None),
+            (None, Some(Key::Valid(KeyGrant { scope: KeyScope::Read, tenant }))) => Ok(Some(Viewer::read_key(tenant))),
+            (None, Some(Key::Valid(KeyGrant { scope: KeyScope::Ingest, .. })) | None) => Ok(None),
             (None, Some(Key::Invalid)) => Err(Denied::Unauthorized("invalid API key")),
         },
         Need::SignedIn(role) => signed_in(role),
         Need::SignedInOrReadKey(role) => match (user, key) {
             (Some(_), _) => signed_in(role),
-            (None, Some(Key::Valid(KeyScope::Read))) => Ok(Some(Viewer::read_key())),
-            (None, Some(Key::Valid(KeyScope::Ingest))) => {
+            (None, Some(Key::Valid(KeyGrant { scope: KeyScope::Read, tenant }))) => Ok(Some(Viewer::read_key(tenant))),
+            (None, Some(Key::Valid(KeyGrant { scope: KeyScope::Ingest, .. }))) => {
                 Err(Denied::Forbidden("this API key may only ingest; reading needs a read key"))
             }
             (None, Some(Key::Invalid)) => Err(Denied::Unauthorized("invalid API key")),
             (None, None) => Err(Denied::Unauthorized("sign in, or send a read API key in X-API-Key")),
         },
         Need::IngestKey => match key {
-            Some(Key::Valid(KeyScope::Ingest)) => Ok(None),
-            Some(Key::Valid(KeyScope::Read)) => {
+            Some(Key::Valid(KeyGrant { scope: KeyScope::Ingest, .. })) => Ok(None),
+            Some(Key::Valid(KeyGrant { scope: KeyScope::Read, .. })) => {
                 Err(Denied::Unauthorized("this API key is read-only; ingest needs an ingest key"))
             }
             Some(Key::Invalid) => Err(Denied::Unauthorized("invalid API key")),
@@ -271,6 +271,10 @@ mod tests {
         assert!(matches!(target("/favicon.ico"), Target::File));
     }
 
+    fn valid(scope: KeyScope) -> Key {
+        Key::Valid(KeyGrant { scope, tenant: None })
+    }
+
     #[test]
     fn decisions() {
         let viewer = Me { id: 1, email: "v@x".into(), role: Role::Viewer };
@@ -280,27 +284,27 @@ mod tests {
         assert_eq!(decide(admin_only, Some(&viewer), None), Err(Denied::Forbidden(NEEDS_ADMIN)));
         assert!(decide(admin_only, Some(&admin), None).unwrap().unwrap().sees_cost());
         assert_eq!(
-            decide(admin_only, None, Some(Key::Valid(KeyScope::Read))),
+            decide(admin_only, None, Some(valid(KeyScope::Read))),
             Err(Denied::Unauthorized("sign in required")),
             "keys do not open server functions"
         );
         let reads = Need::SignedInOrReadKey(Role::Viewer);
         assert!(!decide(reads, Some(&viewer), None).unwrap().unwrap().sees_cost());
-        assert!(decide(reads, None, Some(Key::Valid(KeyScope::Read))).unwrap().unwrap().sees_cost());
-        assert!(matches!(decide(reads, None, Some(Key::Valid(KeyScope::Ingest))), Err(Denied::Forbidden(_))));
+        assert!(decide(reads, None, Some(valid(KeyScope::Read))).unwrap().unwrap().sees_cost());
+        assert!(matches!(decide(reads, None, Some(valid(KeyScope::Ingest))), Err(Denied::Forbidden(_))));
         assert!(matches!(decide(reads, None, Some(Key::Invalid)), Err(Denied::Unauthorized("invalid API key"))));
         assert_eq!(
             decide(Need::IngestKey, Some(&admin), None),
             Err(Denied::Unauthorized("missing API key: send X-API-Key or Authorization: Bearer")),
             "sessions do not ingest"
         );
-        assert_eq!(decide(Need::IngestKey, None, Some(Key::Valid(KeyScope::Ingest))), Ok(None));
-        assert_eq!(decide(Need::AnyKey, None, Some(Key::Valid(KeyScope::Read))), Ok(None));
+        assert_eq!(decide(Need::IngestKey, None, Some(valid(KeyScope::Ingest))), Ok(None));
+        assert_eq!(decide(Need::AnyKey, None, Some(valid(KeyScope::Read))), Ok(None));
         assert_eq!(decide(Need::Anyone, None, None), Ok(None));
         let open = Need::AnyoneOrReader;
         assert_eq!(decide(open, None, None), Ok(None));
-        assert_eq!(decide(open, None, Some(Key::Valid(KeyScope::Ingest))), Ok(None));
-        assert_eq!(decide(open, None, Some(Key::Valid(KeyScope::Read))).unwrap().unwrap().role(), Role::Admin);
+        assert_eq!(decide(open, None, Some(valid(KeyScope::Ingest))), Ok(None));
+        assert_eq!(decide(open, None, Some(valid(KeyScope::Read))).unwrap().unwrap().role(), Role::Admin);
         assert_eq!(decide(open, Some(&viewer), None).unwrap().unwrap().role(), Role::Viewer);
         assert_eq!(decide(open, None, Some(Key::Invalid)), Err(Denied::Unauthorized("invalid API key")));
     }

@@ -47,7 +47,7 @@ async fn main() -> anyhow::Result<()> {
         let mut loaded = 0usize;
         for batch in bench::history::batches(args.events, 5_000, now) {
             loaded += batch.len();
-            ingestor.ingest_values(batch, now).await?;
+            ingestor.ingest_values(batch, None, now).await?;
             if loaded % 500_000 < 5_000 {
                 eprintln!("  loaded {loaded} events ({:.0}/s)", loaded as f64 / t0.elapsed().as_secs_f64());
             }

@@ -84,6 +84,14 @@ impl KeyScope {
     }
 }
 
+/// What a checked key grants: its scope, and the one tenant it is limited
+/// to, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyGrant {
+    pub scope: KeyScope,
+    pub tenant: Option<String>,
+}
+
 /// A stored key as the admin list shows it (never the key itself).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,6 +100,9 @@ pub struct ApiKeyRecord {
     pub name: String,
     pub prefix: String,
     pub scope: KeyScope,
+    /// The one tenant this key writes or reads (none: every tenant).
+    #[serde(default)]
+    pub tenant: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,

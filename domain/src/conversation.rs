@@ -21,6 +21,9 @@ pub struct ConversationQuery {
     pub model: Option<String>,
     #[serde(default)]
     pub status: Option<ConversationStatus>,
+    /// Only this tenant's conversations.
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
 /// List sizes offered; 50 unless asked.

@@ -175,7 +175,7 @@ async fn bootstrap_key(store: &Store, config: &Config) -> anyhow::Result<()> {
     if !config.ingest_api_keys.is_empty() || store.active_api_key_count().await? > 0 {
         return Ok(());
     }
-    let key = store.create_api_key("default", KeyScope::Ingest, time::now_ms()).await?;
+    let key = store.create_api_key("default", KeyScope::Ingest, None, time::now_ms()).await?;
     // Printed, not logged: log pipelines must never carry a secret.
     eprintln!(
         "\n  Flowmeter created an ingest API key. It is shown only this once (only its hash is stored):\n\n      {}\n\n  Send it as the X-API-Key header with POST /api/events.\n",

@@ -161,7 +161,7 @@ async fn api_keys_are_required_and_stored_keys_work_until_revoked(b: Backend) {
     assert_eq!(post(Some(KEY.into())).await.0, 202);
 
     let store = t.server.state.service.store();
-    let minted = store.create_api_key("ci", pipeline::store::KeyScope::Ingest, 1).await.unwrap();
+    let minted = store.create_api_key("ci", pipeline::store::KeyScope::Ingest, None, 1).await.unwrap();
     assert!(minted.plaintext.starts_with(&minted.record.prefix));
     assert_eq!(post(Some(minted.plaintext.clone())).await.0, 202);
     let listed = store.list_api_keys().await.unwrap();
@@ -169,7 +169,7 @@ async fn api_keys_are_required_and_stored_keys_work_until_revoked(b: Backend) {
     assert!(store.revoke_api_key(minted.record.id, 2).await.unwrap());
     assert_eq!(post(Some(minted.plaintext.clone())).await.0, 401);
 
-    let read_only = store.create_api_key("reader", pipeline::store::KeyScope::Read, 1).await.unwrap();
+    let read_only = store.create_api_key("reader", pipeline::store::KeyScope::Read, None, 1).await.unwrap();
     assert_eq!(post(Some(read_only.plaintext)).await.0, 401);
     t.stop().await;
 

@@ -344,7 +344,7 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
         let mut rest = items.as_slice();
         while !rest.is_empty() {
             let n = (1 + rng.below(60) as usize).min(rest.len());
-            t.server.state.service.ingestor().ingest_values(rest[..n].to_vec(), base).await.unwrap();
+            t.server.state.service.ingestor().ingest_values(rest[..n].to_vec(), None, base).await.unwrap();
             rest = &rest[n..];
         }
         let store = t.server.state.service.store();
@@ -388,7 +388,7 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
                    "model": if i % 2 == 0 { "house-llm" } else { "gpt-4o" }, "usage": {"inputTokens": 1000, "outputTokens": 100}})
         })
         .collect();
-    t.server.state.service.ingestor().ingest_values(items, base).await.unwrap();
+    t.server.state.service.ingestor().ingest_values(items, None, base).await.unwrap();
     let store = t.server.state.service.store();
     let q = SummaryQuery { from: Some(base - H), to: Some(base + 2 * H), ..SummaryQuery::default() };
     let before = summarize(store, &q, base).await.unwrap();

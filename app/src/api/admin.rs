@@ -47,10 +47,20 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyRecord>, ServerFnError> {
 
 /// Creates a key and returns it — the only time it is ever shown.
 #[server(endpoint = "admin/keys/create")]
-pub async fn create_api_key(name: String, scope: KeyScope) -> Result<(ApiKeyRecord, String), ServerFnError> {
+pub async fn create_api_key(
+    name: String,
+    scope: KeyScope,
+    #[server(default)] tenant: Option<String>,
+) -> Result<(ApiKeyRecord, String), ServerFnError> {
     let (service, viewer) = super::enter::<CreateApiKey>()?;
-    let key = service.create_api_key(&name, scope, now_ms()).await.map_err(refused)?;
-    tracing::info!(by = viewer.user_id(), key_id = key.record.id, scope = scope.as_str(), "API key created.");
+    let key = service.create_api_key(&name, scope, tenant.as_deref(), now_ms()).await.map_err(refused)?;
+    tracing::info!(
+        by = viewer.user_id(),
+        key_id = key.record.id,
+        scope = scope.as_str(),
+        tenant = key.record.tenant.as_deref(),
+        "API key created."
+    );
     Ok((key.record, key.plaintext))
 }
 

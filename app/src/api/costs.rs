@@ -11,14 +11,14 @@ use {super::errors::refused, crate::domain::time::now_ms};
 
 #[server(endpoint = "costs/trend")]
 pub async fn get_model_trend(query: SummaryQuery) -> Result<ModelTrend, ServerFnError> {
-    let (service, _) = super::enter::<GetModelTrend>()?;
-    service.model_trend(&query, now_ms()).await.map_err(refused)
+    let (service, viewer) = super::enter::<GetModelTrend>()?;
+    service.model_trend(&viewer, &query, now_ms()).await.map_err(refused)
 }
 
 #[server(endpoint = "costs/turns")]
 pub async fn list_turns(query: TurnQuery) -> Result<TurnPage, ServerFnError> {
-    let (service, _) = super::enter::<ListTurns>()?;
-    service.turns(&query, now_ms()).await.map_err(refused)
+    let (service, viewer) = super::enter::<ListTurns>()?;
+    service.turns(&viewer, &query, now_ms()).await.map_err(refused)
 }
 
 #[server(endpoint = "costs/budgets")]

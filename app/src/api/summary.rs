@@ -5,6 +5,6 @@ use leptos::prelude::*;
 
 #[server(endpoint = "summary")]
 pub async fn get_summary(query: SummaryQuery) -> Result<Summary, ServerFnError> {
-    let (service, _) = super::enter::<GetSummary>()?;
-    service.summary(&query, crate::domain::time::now_ms()).await.map_err(super::errors::refused)
+    let (service, viewer) = super::enter::<GetSummary>()?;
+    service.summary(&viewer, &query, crate::domain::time::now_ms()).await.map_err(super::errors::refused)
 }

@@ -43,24 +43,44 @@ impl Ingestor {
     }
 
     /// Parses, validates and stores a request body; returns the stored ids.
-    pub async fn ingest_body(&self, body: &[u8], format: BodyFormat, now_ms: i64) -> Result<Vec<i64>, IngestError> {
-        self.ingest_values(parse::parse_body(body, format)?, now_ms).await
+    /// `key_tenant` is the ingest key's tenant, if it has one: events
+    /// without a tenant get it, events naming another are refused.
+    pub async fn ingest_body(
+        &self,
+        body: &[u8],
+        format: BodyFormat,
+        key_tenant: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Vec<i64>, IngestError> {
+        self.ingest_values(parse::parse_body(body, format)?, key_tenant, now_ms).await
     }
 
     /// Validates and stores parsed items, all or none.
-    pub async fn ingest_values(&self, items: Vec<serde_json::Value>, now_ms: i64) -> Result<Vec<i64>, IngestError> {
+    pub async fn ingest_values(
+        &self,
+        items: Vec<serde_json::Value>,
+        key_tenant: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Vec<i64>, IngestError> {
         check_count(items.len())?;
-        let events = validate_all(&items, now_ms).map_err(|errors| IngestError::invalid(errors, items.len()))?;
+        let events =
+            validate_all(&items, key_tenant, now_ms).map_err(|errors| IngestError::invalid(errors, items.len()))?;
         self.price_and_store(events).await
     }
 
     /// Decodes, maps and stores an OTLP traces request, all or none: one
     /// event per stage span; other spans are skipped and counted.
-    pub async fn ingest_otlp(&self, body: &[u8], format: OtlpFormat, now_ms: i64) -> Result<OtlpAck, IngestError> {
+    pub async fn ingest_otlp(
+        &self,
+        body: &[u8],
+        format: OtlpFormat,
+        key_tenant: Option<&str>,
+        now_ms: i64,
+    ) -> Result<OtlpAck, IngestError> {
         let mapped = otlp::map::map_request(&otlp::decode(body, format)?);
         check_count(mapped.items.len())?;
         let values: Vec<_> = mapped.items.iter().map(|i| &i.event).collect();
-        let (events, invalid) = match validate_all(values, now_ms) {
+        let (events, invalid) = match validate_all(values, key_tenant, now_ms) {
             Ok(events) => (events, Vec::new()),
             Err(errors) => (Vec::new(), otlp::rename_errors(&mapped.items, errors)),
         };
@@ -90,15 +110,17 @@ fn check_count(count: usize) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// Every item validated, or every problem of every item.
+/// Every item validated (and claimed for the key's tenant), or every
+/// problem of every item.
 fn validate_all<'a>(
     items: impl IntoIterator<Item = &'a serde_json::Value>,
+    key_tenant: Option<&str>,
     now_ms: i64,
 ) -> Result<Vec<Event>, Vec<ItemError>> {
     let mut events = Vec::new();
     let mut errors = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
-        match validate::validate(index, item, now_ms) {
+        match validate::validate(index, item, now_ms).and_then(|e| claim_tenant(index, e, key_tenant)) {
             Ok(e) => events.push(e),
             Err(mut errs) => errors.append(&mut errs),
         }
@@ -107,6 +129,22 @@ fn validate_all<'a>(
         Ok(events)
     } else {
         Err(errors)
+    }
+}
+
+/// The one rule of a tenant's ingest key: it writes that tenant only. An
+/// event without a tenant is the key's; one naming another is refused.
+fn claim_tenant(index: usize, mut e: Event, key_tenant: Option<&str>) -> Result<Event, Vec<ItemError>> {
+    match (key_tenant, e.tenant.as_deref()) {
+        (None, _) => Ok(e),
+        (Some(mine), None) => {
+            e.tenant = Some(mine.to_string());
+            Ok(e)
+        }
+        (Some(mine), Some(t)) if t == mine => Ok(e),
+        (Some(mine), Some(t)) => {
+            Err(vec![ItemError::new(index, "tenant", format!("`{t}`: this API key writes tenant `{mine}` only"))])
+        }
     }
 }
 
@@ -215,7 +253,7 @@ mod tests {
         let check = |bytes: &[u8], format: OtlpFormat| {
             if let Ok(req) = otlp::decode(bytes, format) {
                 let mapped = otlp::map::map_request(&req);
-                if let Err(errors) = validate_all(mapped.items.iter().map(|i| &i.event), 1) {
+                if let Err(errors) = validate_all(mapped.items.iter().map(|i| &i.event), None, 1) {
                     let renamed = otlp::rename_errors(&mapped.items, errors);
                     assert!(renamed.iter().all(|e| e.field.starts_with("resourceSpans[")), "{renamed:?}");
                 }

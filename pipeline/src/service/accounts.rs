@@ -5,7 +5,7 @@ use super::error::Context;
 use super::{Service, ServiceError};
 use crate::auth::password;
 use crate::store::{hash_key, NewApiKey, Store};
-use domain::auth::{ApiKeyRecord, KeyScope, Role, UserView};
+use domain::auth::{ApiKeyRecord, KeyGrant, KeyScope, Role, UserView};
 use domain::rules;
 
 const NOT_CHANGED: &str = "the store is unavailable; nothing was changed";
@@ -45,12 +45,12 @@ pub async fn create_user(
 }
 
 impl Service {
-    /// The scope of `key`: a configured ingest key, or an active stored
-    /// one (its use noted); `None` when it is neither.
-    pub async fn verify_key(&self, key: &str, now_ms: i64) -> Result<Option<KeyScope>, ServiceError> {
+    /// What `key` grants: a configured ingest key (every tenant), or an
+    /// active stored one (its use noted); `None` when it is neither.
+    pub async fn verify_key(&self, key: &str, now_ms: i64) -> Result<Option<KeyGrant>, ServiceError> {
         let hash = hash_key(key.trim());
         if self.config_key_hashes.contains(&hash) {
-            return Ok(Some(KeyScope::Ingest));
+            return Ok(Some(KeyGrant { scope: KeyScope::Ingest, tenant: None }));
         }
         Ok(self.store.verify_api_key(&hash, now_ms).await?)
     }
@@ -137,10 +137,22 @@ impl Service {
         self.store.list_api_keys().await.or_unavailable(NOT_CHANGED)
     }
 
-    /// Mints a key; its plaintext is in the answer and nowhere else.
-    pub async fn create_api_key(&self, name: &str, scope: KeyScope, now_ms: i64) -> Result<NewApiKey, ServiceError> {
+    /// Mints a key, for every tenant or (`tenant`) one; its plaintext is in
+    /// the answer and nowhere else.
+    pub async fn create_api_key(
+        &self,
+        name: &str,
+        scope: KeyScope,
+        tenant: Option<&str>,
+        now_ms: i64,
+    ) -> Result<NewApiKey, ServiceError> {
         let name = rules::name(name).map_err(|m| ServiceError::invalid("name", m))?;
-        self.store.create_api_key(&name, scope, now_ms).await.or_unavailable(NOT_CHANGED)
+        let tenant = tenant.map(str::trim).filter(|t| !t.is_empty());
+        if tenant.is_some_and(|t| t.chars().count() > crate::ingest::validate::MAX_NAME_CHARS) {
+            let limit = crate::ingest::validate::MAX_NAME_CHARS;
+            return Err(ServiceError::invalid("tenant", format!("at most {limit} characters")));
+        }
+        self.store.create_api_key(&name, scope, tenant, now_ms).await.or_unavailable(NOT_CHANGED)
     }
 
     pub async fn revoke_api_key(&self, id: i64, now_ms: i64) -> Result<(), ServiceError> {

@@ -4,6 +4,8 @@ use super::error::Context;
 use super::{Service, ServiceError, Viewer};
 use domain::conversation::{detail, ConversationDetail, ConversationQuery, ConversationSummary};
 
+// (`ConversationQuery` is cloned to set the reader's tenant scope.)
+
 /// Most events loaded for one conversation.
 pub const CONVERSATION_EVENT_LIMIT: i64 = 5_000;
 
@@ -14,7 +16,8 @@ impl Service {
         viewer: &Viewer,
         q: &ConversationQuery,
     ) -> Result<Vec<ConversationSummary>, ServiceError> {
-        let list = self.store.find_conversations(q).await.or_unavailable("the event store is unavailable")?;
+        let q = ConversationQuery { tenant: viewer.tenant_scope(q.tenant.clone())?, ..q.clone() };
+        let list = self.store.find_conversations(&q).await.or_unavailable("the event store is unavailable")?;
         Ok(viewer.shape(list))
     }
 
@@ -24,11 +27,24 @@ impl Service {
         viewer: &Viewer,
         chat_id: &str,
     ) -> Result<Option<ConversationDetail>, ServiceError> {
-        let events = self
+        // A scoped reader sees only its tenant's conversations, and in them
+        // only its tenant's events.
+        let scope = viewer.tenant_scope(None)?;
+        if let Some(mine) = &scope {
+            let owner =
+                self.store.conversation_tenant(chat_id).await.or_unavailable("the event store is unavailable")?;
+            if owner.flatten().as_ref() != Some(mine) {
+                return Ok(None);
+            }
+        }
+        let mut events = self
             .store
             .conversation_events(chat_id, CONVERSATION_EVENT_LIMIT + 1)
             .await
             .or_unavailable("the event store is unavailable")?;
+        if let Some(mine) = &scope {
+            events.retain(|e| e.tenant.as_ref() == Some(mine));
+        }
         if events.is_empty() {
             return Ok(None);
         }

@@ -2,7 +2,7 @@
 //! the turns table, and the events behind a view, exported page by page.
 
 use super::error::Context;
-use super::{Service, ServiceError};
+use super::{Service, ServiceError, Viewer};
 use crate::store::{Filters, Store, StoreError, TurnFilter};
 use crate::summary::window::Window;
 use crate::summary::{self, filters};
@@ -45,19 +45,30 @@ impl Export {
     }
 }
 
+/// `q` within the reader's tenant scope.
+fn scoped(viewer: &Viewer, q: &SummaryQuery) -> Result<SummaryQuery, ServiceError> {
+    Ok(SummaryQuery { tenant: viewer.tenant_scope(q.tenant.clone())?, ..q.clone() })
+}
+
 impl Service {
-    pub async fn summary(&self, q: &SummaryQuery, now_ms: i64) -> Result<Summary, ServiceError> {
-        Ok(summary::summarize(&self.store, q, now_ms).await?)
+    pub async fn summary(&self, viewer: &Viewer, q: &SummaryQuery, now_ms: i64) -> Result<Summary, ServiceError> {
+        Ok(summary::summarize(&self.store, &scoped(viewer, q)?, now_ms).await?)
     }
 
-    pub async fn model_trend(&self, q: &SummaryQuery, now_ms: i64) -> Result<ModelTrend, ServiceError> {
-        Ok(summary::model_trend(&self.store, q, now_ms).await?)
+    pub async fn model_trend(
+        &self,
+        viewer: &Viewer,
+        q: &SummaryQuery,
+        now_ms: i64,
+    ) -> Result<ModelTrend, ServiceError> {
+        Ok(summary::model_trend(&self.store, &scoped(viewer, q)?, now_ms).await?)
     }
 
     /// A page of the turns that started in the window, sorted as asked.
-    pub async fn turns(&self, q: &TurnQuery, now_ms: i64) -> Result<TurnPage, ServiceError> {
-        let w = Window::resolve(&q.window, now_ms).map_err(|p| ServiceError::invalid(p.field, p.message))?;
-        let f = Filters { stage: None, ..filters(&q.window) };
+    pub async fn turns(&self, viewer: &Viewer, q: &TurnQuery, now_ms: i64) -> Result<TurnPage, ServiceError> {
+        let window = scoped(viewer, &q.window)?;
+        let w = Window::resolve(&window, now_ms).map_err(|p| ServiceError::invalid(p.field, p.message))?;
+        let f = Filters { stage: None, ..filters(&window) };
         let status = q.status.clone().filter(|s| !s.trim().is_empty());
         let filter = TurnFilter { from: w.from, to: w.to, f: &f, status: status.as_deref() };
         let (rows, total) = self
@@ -69,7 +80,8 @@ impl Service {
     }
 
     /// The events behind a summary query (its window and filters).
-    pub async fn export(&self, q: &SummaryQuery, now_ms: i64) -> Result<Export, ServiceError> {
+    pub async fn export(&self, viewer: &Viewer, q: &SummaryQuery, now_ms: i64) -> Result<Export, ServiceError> {
+        let q = &scoped(viewer, q)?;
         let w = Window::resolve(q, now_ms).map_err(|p| ServiceError::invalid(p.field, p.message))?;
         let f = filters(q);
         let total = summary::totals(&self.store, w.from, w.to, &f).await?.events;

@@ -10,6 +10,9 @@ pub enum ServiceError {
     /// 400: a field's value is not acceptable; the message names the field.
     #[error("invalid `{field}`: {message}")]
     Invalid { field: &'static str, message: String },
+    /// 403: the caller may not have what `field` asks for.
+    #[error("forbidden `{field}`: {message}")]
+    Forbidden { field: &'static str, message: String },
     /// 404: the thing `field` names does not exist.
     #[error("invalid `{field}`: no such {what}")]
     NotFound { field: &'static str, what: &'static str },
@@ -30,6 +33,7 @@ impl ServiceError {
     pub fn status(&self) -> u16 {
         match self {
             ServiceError::Invalid { .. } => 400,
+            ServiceError::Forbidden { .. } => 403,
             ServiceError::NotFound { .. } => 404,
             ServiceError::Conflict(_) => 409,
             ServiceError::Unavailable { .. } => 503,

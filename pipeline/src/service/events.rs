@@ -28,14 +28,16 @@ impl HideCost for HistoryPage {
 
 impl Service {
     pub async fn history(&self, viewer: &Viewer, q: &HistoryQuery) -> Result<HistoryPage, ServiceError> {
-        let events = self.store.history(q).await?;
+        let q = HistoryQuery { tenant: viewer.tenant_scope(q.tenant.clone())?, ..q.clone() };
+        let events = self.store.history(&q).await?;
         let next_before = (events.len() as i64 == q.limit).then(|| events.last().map(|e| e.id)).flatten();
         Ok(viewer.shape(HistoryPage { events, next_before }))
     }
 
     /// The latest `limit` events, newest first.
     pub async fn latest(&self, viewer: &Viewer, limit: i64) -> Result<Vec<Event>, ServiceError> {
-        let events = self.store.latest(limit).await.or_unavailable("the event store is unavailable")?;
+        let q = HistoryQuery { limit, tenant: viewer.tenant_scope(None)?, ..HistoryQuery::default() };
+        let events = self.store.history(&q).await.or_unavailable("the event store is unavailable")?;
         Ok(viewer.shape(events))
     }
 
@@ -49,7 +51,11 @@ impl Service {
         resume: Resume,
         now_ms: i64,
     ) -> Result<impl Stream<Item = StreamItem> + Send + 'static, ServiceError> {
-        let audience = Audience { sees_cost: viewer.sees_cost(), sees_alerts: viewer.sees_alerts() };
+        let audience = Audience {
+            sees_cost: viewer.sees_cost(),
+            sees_alerts: viewer.sees_alerts(),
+            tenant: viewer.tenant_scope(None)?,
+        };
         let items = stream::open(self.store.clone(), self.bus.clone(), resume, now_ms, audience).await?;
         Ok(ReceiverStream::new(items))
     }

@@ -72,6 +72,9 @@ impl Store {
                         .push(")");
                 }
             }
+            if let Some(t) = q.tenant.as_deref() {
+                qb.push(" AND tenant = ").push_bind(t.to_string());
+            }
             qb.push(match q.status {
                 None => "",
                 Some(ConversationStatus::Error) => " AND errors > 0",
@@ -89,6 +92,15 @@ impl Store {
         let row: Option<ConversationRow> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(chat_id).fetch_optional(pool).await?);
         Ok(row.map(ConversationSummary::from))
+    }
+
+    /// The tenant a conversation belongs to: `None` when there is no such
+    /// conversation, `Some(None)` when it has no tenant.
+    pub async fn conversation_tenant(&self, chat_id: &str) -> Result<Option<Option<String>>, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar("SELECT tenant FROM conversations WHERE chat_id = $1")
+            .bind(chat_id)
+            .fetch_optional(pool)
+            .await?))
     }
 
     /// Up to `limit` of a chat's events in replay order (time, then id).

@@ -88,6 +88,8 @@ pub struct HistoryQuery {
     /// Only events with a smaller id (the previous page's last id).
     pub before: Option<i64>,
     pub chat_id: Option<String>,
+    /// Only this tenant's events.
+    pub tenant: Option<String>,
 }
 
 impl Store {
@@ -100,6 +102,9 @@ impl Store {
             }
             if let Some(chat) = &q.chat_id {
                 qb.push(" AND chat_id = ").push_bind(chat.clone());
+            }
+            if let Some(tenant) = &q.tenant {
+                qb.push(" AND tenant = ").push_bind(tenant.clone());
             }
             qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit);
             qb.build_query_as().fetch_all(pool).await?

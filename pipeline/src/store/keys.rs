@@ -3,7 +3,7 @@
 //! hash. The plaintext exists once, in the response that creates it.
 
 use super::{on_pool, on_writer, Store, StoreError};
-pub use domain::auth::{ApiKeyRecord, KeyScope};
+pub use domain::auth::{ApiKeyRecord, KeyGrant, KeyScope};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -13,6 +13,7 @@ struct ApiKeyRow {
     name: String,
     prefix: String,
     scope: String,
+    tenant: Option<String>,
     created_at: i64,
     last_used_at: Option<i64>,
     revoked_at: Option<i64>,
@@ -25,6 +26,7 @@ impl From<ApiKeyRow> for ApiKeyRecord {
             name: r.name,
             prefix: r.prefix,
             scope: KeyScope::parse(&r.scope),
+            tenant: r.tenant,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
@@ -54,16 +56,24 @@ fn mint() -> String {
 }
 
 impl Store {
-    pub async fn create_api_key(&self, name: &str, scope: KeyScope, now_ms: i64) -> Result<NewApiKey, StoreError> {
+    /// Mints a key; `tenant` limits it to one tenant's data.
+    pub async fn create_api_key(
+        &self,
+        name: &str,
+        scope: KeyScope,
+        tenant: Option<&str>,
+        now_ms: i64,
+    ) -> Result<NewApiKey, StoreError> {
         let plaintext = mint();
         let prefix = plaintext[..PREFIX_LEN].to_string();
-        let sql =
-            "INSERT INTO api_keys (name, prefix, key_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        let sql = "INSERT INTO api_keys (name, prefix, key_hash, scope, tenant, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         let id: i64 = on_writer!(self, pool => sqlx::query_scalar(sql)
             .bind(name)
             .bind(&prefix)
             .bind(hash_key(&plaintext))
             .bind(scope.as_str())
+            .bind(tenant)
             .bind(now_ms)
             .fetch_one(pool)
             .await?);
@@ -72,6 +82,7 @@ impl Store {
             name: name.to_string(),
             prefix,
             scope,
+            tenant: tenant.map(String::from),
             created_at: now_ms,
             last_used_at: None,
             revoked_at: None,
@@ -79,15 +90,15 @@ impl Store {
         Ok(NewApiKey { plaintext, record })
     }
 
-    /// The scope of the active key with this hash, noting its use.
-    pub async fn verify_api_key(&self, key_hash: &str, now_ms: i64) -> Result<Option<KeyScope>, StoreError> {
-        let found: Option<(i64, String, Option<i64>)> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, scope, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+    /// What the active key with this hash grants, noting its use.
+    pub async fn verify_api_key(&self, key_hash: &str, now_ms: i64) -> Result<Option<KeyGrant>, StoreError> {
+        let found: Option<(i64, String, Option<String>, Option<i64>)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT id, scope, tenant, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
         )
         .bind(key_hash)
         .fetch_optional(pool)
         .await?);
-        let Some((id, scope, last_used)) = found else { return Ok(None) };
+        let Some((id, scope, tenant, last_used)) = found else { return Ok(None) };
         if last_used.is_none_or(|t| now_ms - t >= TOUCH_EVERY_MS) {
             on_writer!(self, pool => sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
                 .bind(now_ms)
@@ -96,12 +107,12 @@ impl Store {
                 .await
                 .map(drop)?);
         }
-        Ok(Some(KeyScope::parse(&scope)))
+        Ok(Some(KeyGrant { scope: KeyScope::parse(&scope), tenant }))
     }
 
     pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
         let rows: Vec<ApiKeyRow> = on_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, prefix, scope, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id",
+            "SELECT id, name, prefix, scope, tenant, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id",
         )
         .fetch_all(pool)
         .await?);

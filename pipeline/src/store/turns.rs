@@ -37,7 +37,9 @@ where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     qb.push(" WHERE first_ts >= ").push_bind(t.from).push(" AND first_ts < ").push_bind(t.to);
-    for (col, v) in [("model", &t.f.model), ("persona", &t.f.persona), ("chat_id", &t.f.chat_id)] {
+    for (col, v) in
+        [("model", &t.f.model), ("persona", &t.f.persona), ("tenant", &t.f.tenant), ("chat_id", &t.f.chat_id)]
+    {
         if let Some(v) = v {
             qb.push(format!(" AND {col} = ")).push_bind(v.clone());
         }
@@ -113,7 +115,7 @@ impl Store {
         let rows: Vec<EventRow> = on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE ts >= "));
             qb.push_bind(from).push(" AND ts < ").push_bind(to).push(" AND id > ").push_bind(after);
-            for (col, v) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage), ("chat_id", &f.chat_id)] {
+            for (col, v) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage), ("tenant", &f.tenant), ("chat_id", &f.chat_id)] {
                 if let Some(v) = v {
                     qb.push(format!(" AND {col} = ")).push_bind(v.clone());
                 }

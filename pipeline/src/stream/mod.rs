@@ -10,7 +10,7 @@
 //! lost either.
 //!
 //! Events leave as JSON shaped for the reader (cost hidden unless they see
-//! it). Live ones use the encoding their batch shares with every other
+//! it), and a tenant-scoped reader gets only its tenant's events. Live ones use the encoding their batch shares with every other
 //! stream; only a stream's own backlog is encoded for it alone.
 
 use crate::bus::{Batch, Bus, Encoded};
@@ -47,11 +47,14 @@ pub enum StreamItem {
     Alert(std::sync::Arc<AlertNotice>),
 }
 
-/// Who a stream is for: what its events show, and whether alerts reach it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Who a stream is for: what its events show, whether alerts reach it, and
+/// whose events it gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Audience {
     pub sees_cost: bool,
     pub sees_alerts: bool,
+    /// Only this tenant's events (a scoped read key).
+    pub tenant: Option<String>,
 }
 
 /// Opens a stream; it ends when the receiver is dropped or the bus closes.
@@ -71,7 +74,7 @@ pub async fn open(
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {
         let greeting = StreamItem::Connected { last_event_id, server_time: now_ms };
-        let out = Out { tx: &tx, sees_cost: audience.sees_cost };
+        let out = Out { tx: &tx, sees_cost: audience.sees_cost, tenant: audience.tenant.as_deref() };
         if let Err(e) = run(&store, &bus, subs, resume, last_event_id, greeting, out).await {
             tracing::warn!(error = %e, "Telemetry stream ended by a store error.");
         }
@@ -91,6 +94,14 @@ struct Subscriptions {
 struct Out<'a> {
     tx: &'a mpsc::Sender<StreamItem>,
     sees_cost: bool,
+    tenant: Option<&'a str>,
+}
+
+impl Out<'_> {
+    /// Whether this reader may see `e`.
+    fn sees(&self, e: &Event) -> bool {
+        self.tenant.is_none_or(|t| e.tenant.as_deref() == Some(t))
+    }
 }
 
 /// Ends quietly (Ok) when the client has gone away.
@@ -111,7 +122,12 @@ async fn run(
         Resume::After(id) => id,
         Resume::Fresh => {
             // The latest events as of the subscription, oldest first.
-            let query = HistoryQuery { limit: INITIAL_BACKLOG, before: Some(last_event_id + 1), chat_id: None };
+            let query = HistoryQuery {
+                limit: INITIAL_BACKLOG,
+                before: Some(last_event_id + 1),
+                chat_id: None,
+                tenant: out.tenant.map(String::from),
+            };
             let mut recent = store.history(&query).await?;
             recent.reverse();
             if send_stored(out, recent, last_event_id).await.is_none() {
@@ -171,6 +187,9 @@ async fn catch_up(store: &Store, out: Out<'_>, mut cursor: i64) -> Result<Option
 async fn send_stored(out: Out<'_>, events: Vec<Event>, mut cursor: i64) -> Option<i64> {
     for e in &events {
         cursor = e.id;
+        if !out.sees(e) {
+            continue;
+        }
         if let Some(encoded) = Encoded::of(e, out.sees_cost) {
             out.tx.send(StreamItem::Event(encoded)).await.ok()?;
         }
@@ -182,7 +201,11 @@ async fn send_stored(out: Out<'_>, events: Vec<Event>, mut cursor: i64) -> Optio
 /// shares with every stream.
 async fn send_live(out: Out<'_>, batch: &Batch, mut cursor: i64) -> Option<i64> {
     let from = cursor;
-    for e in batch.json(out.sees_cost).iter().filter(|e| e.id > from) {
+    let hidden: std::collections::HashSet<i64> = match out.tenant {
+        None => Default::default(),
+        Some(_) => batch.events().iter().filter(|e| !out.sees(e)).map(|e| e.id).collect(),
+    };
+    for e in batch.json(out.sees_cost).iter().filter(|e| e.id > from && !hidden.contains(&e.id)) {
         cursor = e.id;
         out.tx.send(StreamItem::Event(e.clone())).await.ok()?;
     }
@@ -204,8 +227,8 @@ mod tests {
         ev(i, &format!("c{}", i % 7), "t", "s", Status::Success)
     }
 
-    const ADMIN: Audience = Audience { sees_cost: true, sees_alerts: false };
-    const VIEWER: Audience = Audience { sees_cost: false, sees_alerts: false };
+    const ADMIN: Audience = Audience { sees_cost: true, sees_alerts: false, tenant: None };
+    const VIEWER: Audience = Audience { sees_cost: false, sees_alerts: false, tenant: None };
 
     async fn next_encoded(rx: &mut mpsc::Receiver<StreamItem>) -> Encoded {
         loop {

@@ -58,13 +58,18 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         {
             match value {
                 Some(k) => match state.service.verify_key(k, time::now_ms()).await {
-                    Ok(Some(scope)) => Some(Key::Valid(scope)),
+                    Ok(Some(grant)) => Some(Key::Valid(grant)),
                     Ok(None) => Some(Key::Invalid),
                     Err(e) => return ApiError::from(e).into_response(),
                 },
                 None => Some(Key::Invalid),
             }
         }
+        _ => None,
+    };
+    // Handlers that act for the key (ingest, the budget check) read its grant.
+    let grant = match &key {
+        Some(Key::Valid(grant)) => Some(grant.clone()),
         _ => None,
     };
     let viewer = match access::decide(rule.need, user.as_ref(), key) {
@@ -85,6 +90,9 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     let mut req = req;
     if let Some(viewer) = viewer {
         req.extensions_mut().insert(viewer);
+    }
+    if let Some(grant) = grant {
+        req.extensions_mut().insert(grant);
     }
     match rule.kind {
         Kind::ServerFn(check_args) => match checked_args(req, check_args).await {

@@ -7,18 +7,23 @@ use super::error::ApiError;
 use super::params::Params;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::{Extension, Json};
+use domain::auth::KeyGrant;
 use domain::time;
 use pipeline::alerts::Spending;
 use pipeline::service::budgets::BudgetCheck;
+use pipeline::service::Viewer;
 use std::collections::HashMap;
 
 pub async fn check(
     State(state): State<AppState>,
+    Extension(grant): Extension<KeyGrant>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<BudgetCheck>, ApiError> {
     let p = Params(&params);
-    let (model, persona, tenant) = (p.text("model"), p.text("persona"), p.text("tenant"));
+    // A tenant's key asks for its own tenant (a read key's rule, applied to any key).
+    let tenant = Viewer::read_key(grant.tenant).tenant_scope(p.text("tenant"))?;
+    let (model, persona) = (p.text("model"), p.text("persona"));
     let spending = Spending { model: model.as_deref(), persona: persona.as_deref(), tenant: tenant.as_deref() };
     Ok(Json(state.service.budget_check(spending, time::now_ms()).await?))
 }

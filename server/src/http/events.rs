@@ -6,7 +6,9 @@ use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::Extension;
 use axum::Json;
+use domain::auth::KeyGrant;
 use domain::time;
 use http_body_util::LengthLimitError;
 use pipeline::ingest::BodyFormat;
@@ -23,10 +25,11 @@ pub struct Ack {
 /// rejected requests there.)
 pub async fn post_events(
     State(state): State<AppState>,
+    Extension(grant): Extension<KeyGrant>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<Ack>), ApiError> {
-    let result = ingest(&state, &headers, body).await;
+    let result = ingest(&state, &grant, &headers, body).await;
     count_outcome(&state, result.as_ref().map(Vec::len));
     let ids = result?;
     Ok((StatusCode::ACCEPTED, Json(Ack { accepted: ids.len(), ids })))
@@ -42,10 +45,10 @@ pub(super) fn count_outcome(state: &AppState, stored: Result<usize, &ApiError>) 
     });
 }
 
-async fn ingest(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Vec<i64>, ApiError> {
+async fn ingest(state: &AppState, grant: &KeyGrant, headers: &HeaderMap, body: Body) -> Result<Vec<i64>, ApiError> {
     let format = BodyFormat::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()))?;
     let bytes = read_body(state, headers, body).await?;
-    Ok(state.service.ingestor().ingest_body(&bytes, format, time::now_ms()).await?)
+    Ok(state.service.ingestor().ingest_body(&bytes, format, grant.tenant.as_deref(), time::now_ms()).await?)
 }
 
 /// An ingest request's body, up to the body limit, once ingest is known

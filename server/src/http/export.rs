@@ -3,6 +3,7 @@
 //! million rows never sit in memory. `X-Total-Count` says how many rows are
 //! coming, so a client can show progress.
 
+use super::access::Reader;
 use super::error::ApiError;
 use super::params::Params;
 use crate::state::AppState;
@@ -65,6 +66,7 @@ fn csv_row(e: &Event) -> String {
 
 pub async fn export(
     State(state): State<AppState>,
+    Reader(viewer): Reader,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let p = Params(&params);
@@ -75,7 +77,7 @@ pub async fn export(
             return Err(ApiError::BadParam { field: "format", message: format!("`{other}` must be csv or json") })
         }
     };
-    let export = state.service.export(&p.summary_query()?, time::now_ms()).await?;
+    let export = state.service.export(&viewer, &p.summary_query()?, time::now_ms()).await?;
     let (from, to, total) = (export.from, export.to, export.total);
     let mut first = true;
     let pages = export.pages(PAGE).map(move |page| match page {

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Extension;
 use axum::Json;
-use domain::auth::Role;
 use domain::time;
 use pipeline::bus::redis::RedisHealth;
 use pipeline::service::Viewer;
@@ -119,7 +118,7 @@ pub async fn health(
     });
     let status = if reasons.is_empty() { "healthy" } else { "degraded" };
     let code = if ping.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    if viewer.is_none_or(|Extension(v)| v.role() != Role::Admin) {
+    if viewer.is_none_or(|Extension(v)| !v.sees_health_details()) {
         return Ok((code, Json(HealthAnswer::Status { status })));
     }
     let statistics = match &ping {

@@ -11,17 +11,24 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use domain::auth::KeyGrant;
 use domain::time;
 use pipeline::ingest::otlp::{self, OtlpFormat};
 use pipeline::ingest::{IngestError, OtlpAck};
 use std::io::Read;
 
 /// (The access layer has checked the ingest key.)
-pub async fn post_traces(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post_traces(
+    State(state): State<AppState>,
+    Extension(grant): Extension<KeyGrant>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let format = OtlpFormat::from_content_type(headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()));
     // A refusal of the content type itself is answered in JSON.
     let (result, format) = match format {
-        Ok(format) => (ingest(&state, &headers, body, format).await, format),
+        Ok(format) => (ingest(&state, &grant, &headers, body, format).await, format),
         Err(e) => (Err(e.into()), OtlpFormat::Json),
     };
     count_outcome(&state, result.as_ref().map(|ack| ack.ids.len()));
@@ -31,7 +38,13 @@ pub async fn post_traces(State(state): State<AppState>, headers: HeaderMap, body
     }
 }
 
-async fn ingest(state: &AppState, headers: &HeaderMap, body: Body, format: OtlpFormat) -> Result<OtlpAck, ApiError> {
+async fn ingest(
+    state: &AppState,
+    grant: &KeyGrant,
+    headers: &HeaderMap,
+    body: Body,
+    format: OtlpFormat,
+) -> Result<OtlpAck, ApiError> {
     let limit = state.http.max_body_bytes;
     let bytes = read_body(state, headers, body).await?;
     let bytes = match headers.get(header::CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim()) {
@@ -44,7 +57,7 @@ async fn ingest(state: &AppState, headers: &HeaderMap, body: Body, format: OtlpF
             })
         }
     };
-    Ok(state.service.ingestor().ingest_otlp(&bytes, format, time::now_ms()).await?)
+    Ok(state.service.ingestor().ingest_otlp(&bytes, format, grant.tenant.as_deref(), time::now_ms()).await?)
 }
 
 /// Inflates a gzip body, refusing one that inflates past `limit` (a gzip

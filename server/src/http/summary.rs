@@ -17,10 +17,11 @@ use std::collections::HashMap;
 
 pub async fn summary(
     State(state): State<AppState>,
+    Reader(viewer): Reader,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Summary>, ApiError> {
     let query = Params(&params).summary_query()?;
-    Ok(Json(state.service.summary(&query, time::now_ms()).await?))
+    Ok(Json(state.service.summary(&viewer, &query, time::now_ms()).await?))
 }
 
 #[derive(Serialize)]
@@ -56,6 +57,7 @@ pub async fn conversations(
         persona: p.text("persona"),
         model: p.text("model"),
         status,
+        tenant: p.text("tenant"),
     };
     let conversations = state.service.conversations(&viewer, &query).await?;
     Ok(Json(ConversationList { conversations }).into_response())

@@ -36,6 +36,7 @@ pub async fn history(
         limit: p.int("limit", 1, MAX_LIMIT)?.unwrap_or(DEFAULT_LIMIT),
         before: p.id("before")?,
         chat_id: p.text("chatId"),
+        tenant: p.text("tenant"),
     };
     Ok(Json(state.service.history(&viewer, &query).await?))
 }

@@ -44,7 +44,7 @@ impl Sink {
                 Ok(())
             }
             Sink::InProcess(ingestor) => ingestor
-                .ingest_values(vec![event], time::now_ms())
+                .ingest_values(vec![event], None, time::now_ms())
                 .await
                 .map(drop)
                 .map_err(|e| SimError::Send(e.to_string())),

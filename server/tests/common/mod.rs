@@ -346,6 +346,11 @@ pub struct Sse {
 }
 
 impl Sse {
+    /// A stream already opened (status checked by the caller).
+    pub fn of(resp: reqwest::Response) -> Sse {
+        Sse { body: Box::pin(resp.bytes_stream()), buf: String::new() }
+    }
+
     /// The next event (comments such as heartbeats are skipped), or `None`
     /// if none arrives within `wait`.
     pub async fn next_within(&mut self, wait: Duration) -> Option<SseMessage> {

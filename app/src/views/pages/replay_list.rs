@@ -24,6 +24,7 @@ fn list_query(p: &ParamsMap) -> ConversationQuery {
         persona: text("persona"),
         model: text("model"),
         status: p.get("status").and_then(|s| ConversationStatus::parse(&s)),
+        tenant: text("tenant"),
     }
 }
 

@@ -14,6 +14,7 @@ pub fn ApiKeys() -> impl IntoView {
     let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new(KeyScope::Ingest);
+    let tenant = RwSignal::new(String::new());
     let error = move || action_error(*create)().or_else(action_error(*revoke));
     let fresh = move || {
         create
@@ -25,14 +26,16 @@ pub fn ApiKeys() -> impl IntoView {
         <section class="panel admin-section" aria-labelledby="keys-title">
             <header class="panel-head">
                 <h2 id="keys-title">"API keys"</h2>
-                <p class="hint">"Ingest keys post events; read keys query the REST summary API. Stored hashed."</p>
+                <p class="hint">"Ingest keys post events; read keys query the REST summary API. A key with a tenant writes or reads that tenant only. Stored hashed."</p>
             </header>
             <form
                 class="inline-form"
                 on:submit=move |ev| {
                     ev.prevent_default();
-                    create.dispatch(CreateApiKey { name: name.get(), scope: scope.get() });
+                    let t = tenant.get();
+                    create.dispatch(CreateApiKey { name: name.get(), scope: scope.get(), tenant: Some(t).filter(|t| !t.trim().is_empty()) });
                     name.set(String::new());
+                    tenant.set(String::new());
                 }
             >
                 <fieldset class="plain" disabled=move || !ready.get()>
@@ -41,6 +44,7 @@ pub fn ApiKeys() -> impl IntoView {
                         <option value="ingest" selected>"ingest"</option>
                         <option value="read">"read"</option>
                     </select>
+                    <input type="text" placeholder="tenant (blank: all)" bind:value=tenant aria-label="Key tenant"/>
                     <button type="submit" class="button primary">"Create key"</button>
                 </fieldset>
             </form>
@@ -57,7 +61,7 @@ pub fn ApiKeys() -> impl IntoView {
                     view! {
                         <div class="table-scroll">
                             <table class="grid keys">
-                                <thead><tr><th>"Name"</th><th>"Prefix"</th><th>"Scope"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+                                <thead><tr><th>"Name"</th><th>"Prefix"</th><th>"Scope"</th><th>"Tenant"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
                                 <tbody>{list.into_iter().map(|k| view! { <KeyRow k revoke/> }).collect_view()}</tbody>
                             </table>
                         </div>
@@ -77,6 +81,7 @@ fn KeyRow(k: ApiKeyRecord, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
             <td>{k.name.clone()}</td>
             <td><code>{format!("{}…", k.prefix)}</code></td>
             <td>{k.scope.as_str()}</td>
+            <td>{k.tenant.clone().unwrap_or_else(|| "all".into())}</td>
             <td class="muted">{time::to_rfc3339(k.created_at)}</td>
             <td class="muted">{k.last_used_at.map(time::to_rfc3339).unwrap_or_else(|| "never".into())}</td>
             <td class="actions">
