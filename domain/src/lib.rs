@@ -7,6 +7,7 @@
 //! - [`event`]: the stored event — one stage of one turn — and its usage.
 //! - [`conversation`]: conversations and turns, as the replay reads them.
 //! - [`summary`], [`costs`]: what a window cost and how it went.
+//! - [`sessions`]: the conversations going on right now.
 //! - [`pricing`], [`money`]: price entries and exact integer money.
 //! - [`alerts`]: budgets, alert rules and the alerts they raise.
 //! - [`auth`]: roles, the signed-in user, users and API keys as listed.
@@ -26,6 +27,7 @@ pub mod event;
 pub mod money;
 pub mod pricing;
 pub mod rules;
+pub mod sessions;
 pub mod settings;
 pub mod summary;
 pub mod time;

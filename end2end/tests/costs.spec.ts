@@ -161,3 +161,19 @@ test('cost by tenant narrows the page to one tenant, kept in the URL', async ({ 
   await expect(page).not.toHaveURL(/tenant=/);
   await expect(page.locator('[data-figure=total] .figure')).toHaveAttribute('data-nanos', '10500000000');
 });
+
+test('the live ticker counts active sessions beside today\'s spend', async ({ page, request }) => {
+  await page.goto('/costs?range=24h');
+  await waitLive(page);
+  const chat = uniq('ticker');
+  const count = page.locator('.ticker [data-active-sessions]');
+  await expect(count).toHaveAttribute('data-active-sessions', /^\d+$/);
+  await post(request, live, { ...priced(chat, Date.now()) });
+  await expect(page.locator(`.sessions-panel tr[data-session="${chat}"]`)).toBeVisible();
+  // The ticker and the panel count the same sessions.
+  await expect(async () => {
+    const rows = await page.locator('.sessions-panel tbody tr').count();
+    expect(rows).toBeGreaterThan(0);
+    expect(await count.getAttribute('data-active-sessions')).toBe(String(rows));
+  }).toPass();
+});

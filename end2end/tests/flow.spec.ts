@@ -78,3 +78,24 @@ test('the page fits a phone without sideways scrolling', async ({ page }) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
+
+test('the live sessions panel moves with the stream, without a reload', async ({ page, request }) => {
+  const chat = uniq('live');
+  await page.goto('/');
+  await waitLive(page);
+  await page.evaluate(() => ((window as any).__samePage = true));
+  const row = page.locator(`.sessions-panel tr[data-session="${chat}"]`);
+  await expect(row).toHaveCount(0);
+  await post(request, live, { chatId: chat, turnId: 't1', stage: 'intent', tenant: 'acme', persona: 'sage', model: 'gpt-4o' });
+  await expect(row).toBeVisible();
+  await expect(row.locator('[data-stage]')).toHaveAttribute('data-stage', 'intent');
+  await expect(row.locator('[data-turns]')).toHaveAttribute('data-turns', '1');
+  await post(request, live, { chatId: chat, turnId: 't2', stage: 'response', status: 'running' });
+  await expect(row.locator('[data-stage]')).toHaveAttribute('data-stage', 'response');
+  await expect(row.locator('[data-turns]')).toHaveAttribute('data-turns', '2');
+  await expect(page.locator('.sessions-panel tbody tr').first()).toHaveAttribute('data-session', chat);
+  // A row opens the replay.
+  expect(await page.evaluate(() => (window as any).__samePage)).toBe(true);
+  await row.getByRole('link', { name: chat }).click();
+  await expect(page).toHaveURL(new RegExp(`/replay/${chat}$`));
+});

@@ -43,6 +43,7 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/api/telemetry/stream", "/api/telemetry/stream", "", 200),
     ("/api/telemetry/conversations", "/api/telemetry/conversations", "", 200),
     ("/api/telemetry/conversations", "/api/telemetry/conversations?chatId=c1", "", 200),
+    ("/api/telemetry/sessions/live", "/api/telemetry/sessions/live", "", 200),
     ("/api/telemetry/summary", "/api/telemetry/summary?range=1h", "", 200),
     ("/api/telemetry/export", "/api/telemetry/export?range=1h", "", 200),
     ("/api/budget/check", "/api/budget/check", "", 200),
@@ -50,6 +51,7 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/api/dashboard", "/api/dashboard", "", 200),
     ("/api/conversations", "/api/conversations", "query[limit]=10", 200),
     ("/api/conversation", "/api/conversation", "chat_id=c1", 200),
+    ("/api/sessions/live", "/api/sessions/live", "", 200),
     ("/api/summary", "/api/summary", "query[range]=1h", 200),
     ("/api/pricing", "/api/pricing", "", 200),
     (

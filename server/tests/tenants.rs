@@ -150,6 +150,15 @@ async fn a_tenant_key_reads_its_tenant_only_on_every_read_route(b: Backend) {
     assert_eq!(body["budgets"].as_array().map(Vec::len), Some(0), "globex's budget is not acme's: {body}");
     assert_eq!(get(&t, "/api/budget/check?tenant=globex", &ingest).await.0, 403);
 
+    // Live sessions: acme's conversations only.
+    covered.insert("/api/telemetry/sessions/live");
+    let (status, body) = get(&t, "/api/telemetry/sessions/live", &reader).await;
+    assert_eq!(status, 200, "{body}");
+    let chats: BTreeSet<&str> =
+        body["sessions"].as_array().unwrap().iter().map(|s| s["chatId"].as_str().unwrap()).collect();
+    assert_eq!(chats, BTreeSet::from(["a-1", "a-2"]));
+    assert!(leaks(&body).is_empty(), "{body}");
+
     // Stream: the backlog, then live events, acme's only.
     covered.insert("/api/telemetry/stream");
     let resp = t.client.get(t.url("/api/telemetry/stream")).header("x-api-key", &reader).send().await.unwrap();

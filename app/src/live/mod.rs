@@ -10,6 +10,7 @@ use crate::domain::alerts::AlertNotice;
 use crate::domain::dashboard::{Dashboard, LOG_ROWS};
 use crate::domain::flow::FlowGraph;
 use crate::domain::live_costs::Tick;
+use crate::domain::sessions::{self, LiveSession, LiveSessions};
 use crate::domain::stats::RATE_WINDOW_MS;
 use crate::domain::time;
 use crate::domain::Event;
@@ -59,6 +60,9 @@ pub struct LiveStore {
     pub tape: RwSignal<VecDeque<Tick>>,
     /// Alerts that fired or resolved while the page was open, newest first.
     pub toasts: RwSignal<Vec<AlertNotice>>,
+    /// Conversations seen live, most recent first (the panel shows those
+    /// still active at `now`); `None` until a list has loaded.
+    pub sessions: RwSignal<Option<Vec<LiveSession>>>,
     /// Id of the newest event in the snapshot: later ones flash on arrival.
     pub seeded_id: RwSignal<Option<i64>>,
     /// Browser clock minus server clock, from the snapshot.
@@ -78,6 +82,7 @@ impl LiveStore {
             connection: RwSignal::new(Connection::Offline),
             tape: RwSignal::new(VecDeque::new()),
             toasts: RwSignal::new(Vec::new()),
+            sessions: RwSignal::new(None),
             seeded_id: RwSignal::new(None),
             skew: RwSignal::new(0),
             started: RwSignal::new(false),
@@ -121,10 +126,30 @@ impl LiveStore {
                 t.pop_front();
             }
         });
+        self.sessions.update(|s| {
+            if let Some(s) = s {
+                sessions::apply(s, &e);
+            }
+        });
         self.log.update(|log| {
             log.insert(0, e);
             log.truncate(LOG_ROWS);
         });
+    }
+
+    /// Loads a fresh list of live sessions (the server's truth), then
+    /// applies the live events already received after it was read.
+    pub fn seed_sessions(&self, list: LiveSessions) {
+        let mut now = list.sessions;
+        self.log.with_untracked(|log| {
+            for e in log.iter().rev().filter(|e| e.id > list.last_event_id) {
+                sessions::apply(&mut now, e);
+            }
+        });
+        self.sessions.set(Some(now));
+        if self.now.get_untracked() == 0 {
+            self.now.set(list.now);
+        }
     }
 
     /// Shows an alert change as a toast.

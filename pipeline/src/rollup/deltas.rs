@@ -25,6 +25,8 @@ pub struct ChatDelta {
     pub last_persona: Option<String>,
     pub last_model: Option<String>,
     pub last_status: Option<String>,
+    pub last_stage: Option<String>,
+    pub last_turn_id: Option<String>,
     /// The first tenant seen (a conversation belongs to one tenant).
     pub tenant: Option<String>,
 }
@@ -83,6 +85,8 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
             last_persona: None,
             last_model: None,
             last_status: None,
+            last_stage: None,
+            last_turn_id: None,
             tenant: None,
         });
         d.first_ts = d.first_ts.min(e.ts);
@@ -98,6 +102,8 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
         d.last_persona = e.persona.clone().or(d.last_persona.take());
         d.last_model = e.model.clone().or(d.last_model.take());
         d.last_status = Some(e.status.as_str().to_string());
+        d.last_stage = Some(e.stage.clone());
+        d.last_turn_id = e.turn_id.clone();
         d.tenant = d.tenant.take().or_else(|| e.tenant.clone());
     }
     out

@@ -1,8 +1,10 @@
-//! Conversations: the replay list and one conversation's turns and stages.
+//! Conversations: the replay list, one conversation's turns and stages,
+//! and the ones live right now.
 
 use super::error::Context;
 use super::{Service, ServiceError, Viewer};
 use domain::conversation::{detail, ConversationDetail, ConversationQuery, ConversationSummary};
+use domain::sessions::{LiveSessions, RUNNING_MAX_MS};
 
 // (`ConversationQuery` is cloned to set the reader's tenant scope.)
 
@@ -51,5 +53,19 @@ impl Service {
         let truncated = events.len() as i64 > CONVERSATION_EVENT_LIMIT;
         let events = events.into_iter().take(CONVERSATION_EVENT_LIMIT as usize).collect();
         Ok(Some(viewer.shape(detail(chat_id, events, truncated))))
+    }
+
+    /// The conversations live at `now` (see `domain::sessions`), within the
+    /// reader's tenant, cost for admins only.
+    pub async fn live_sessions(&self, viewer: &Viewer, now_ms: i64) -> Result<LiveSessions, ServiceError> {
+        let tenant = viewer.tenant_scope(None)?;
+        let unavailable = "the event store is unavailable";
+        // The newest id first: a live view applies what comes after it (each
+        // session skips events it has counted already).
+        let last_event_id = self.store.last_event_id().await.or_unavailable(unavailable)?;
+        let recent =
+            self.store.recent_sessions(now_ms - RUNNING_MAX_MS, tenant.as_deref()).await.or_unavailable(unavailable)?;
+        let sessions = recent.into_iter().filter(|s| s.is_active(now_ms)).collect();
+        Ok(viewer.shape(LiveSessions { sessions, last_event_id, now: now_ms }))
     }
 }

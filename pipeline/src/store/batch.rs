@@ -273,6 +273,8 @@ const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     last_persona = COALESCE(excluded.last_persona, conversations.last_persona), \
     last_model = COALESCE(excluded.last_model, conversations.last_model), \
     last_status = COALESCE(excluded.last_status, conversations.last_status), \
+    last_stage = COALESCE(excluded.last_stage, conversations.last_stage), \
+    last_turn_id = COALESCE(excluded.last_turn_id, conversations.last_turn_id), \
     tenant = COALESCE(conversations.tenant, excluded.tenant)";
 
 async fn upsert_chats<DB: Backend>(
@@ -284,7 +286,7 @@ async fn upsert_chats<DB: Backend>(
         let mut st = Statement::new(
             "INSERT INTO conversations (chat_id, first_ts, last_ts, last_event_id, events, turns, errors, \
              input_tokens, output_tokens, cost_nanos, unpriced_events, duration_ms, last_persona, last_model, \
-             last_status, tenant) ",
+             last_status, last_stage, last_turn_id, tenant) ",
         );
         st.values(chunk, |t, (chat, d)| {
             t.bind(**chat)
@@ -302,6 +304,8 @@ async fn upsert_chats<DB: Backend>(
                 .bind(d.last_persona.clone())
                 .bind(d.last_model.clone())
                 .bind(d.last_status.clone())
+                .bind(d.last_stage.clone())
+                .bind(d.last_turn_id.clone())
                 .bind(d.tenant.clone());
         });
         st.push(CONVERSATION_UPSERT);

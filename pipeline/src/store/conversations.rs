@@ -3,8 +3,9 @@
 use super::events::{into_events, EventRow, COLUMNS};
 use super::{on_pool, Store, StoreError};
 use domain::conversation::{ConversationQuery, ConversationStatus, ConversationSummary, MAX_LIST_SIZE};
+use domain::sessions::{LiveSession, MAX_SESSIONS};
 use domain::visibility::Cost;
-use domain::Event;
+use domain::{Event, Status};
 use sqlx::{FromRow, QueryBuilder};
 
 #[derive(FromRow)]
@@ -42,6 +43,41 @@ impl From<ConversationRow> for ConversationSummary {
             last_persona: r.last_persona,
             last_model: r.last_model,
             last_status: r.last_status,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    chat_id: String,
+    tenant: Option<String>,
+    last_persona: Option<String>,
+    last_model: Option<String>,
+    last_stage: Option<String>,
+    last_status: Option<String>,
+    last_turn_id: Option<String>,
+    first_ts: i64,
+    last_ts: i64,
+    last_event_id: i64,
+    turns: i64,
+    cost_nanos: i64,
+}
+
+impl From<SessionRow> for LiveSession {
+    fn from(r: SessionRow) -> Self {
+        LiveSession {
+            chat_id: r.chat_id,
+            tenant: r.tenant,
+            persona: r.last_persona,
+            model: r.last_model,
+            stage: r.last_stage.unwrap_or_default(),
+            status: r.last_status.as_deref().and_then(Status::parse).unwrap_or(Status::Success),
+            started: r.first_ts,
+            last_ts: r.last_ts,
+            turns: r.turns,
+            last_event_id: r.last_event_id,
+            turn_id: r.last_turn_id,
+            cost_nanos: Cost::Shown(r.cost_nanos),
         }
     }
 }
@@ -92,6 +128,25 @@ impl Store {
         let row: Option<ConversationRow> =
             on_pool!(self, pool => sqlx::query_as(&sql).bind(chat_id).fetch_optional(pool).await?);
         Ok(row.map(ConversationSummary::from))
+    }
+
+    /// The conversations whose last stage ended at or after `since` (the
+    /// caller keeps the live ones), one tenant's when `tenant` is given,
+    /// most recent first.
+    pub async fn recent_sessions(&self, since: i64, tenant: Option<&str>) -> Result<Vec<LiveSession>, StoreError> {
+        let rows: Vec<SessionRow> = on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new(
+                "SELECT chat_id, tenant, last_persona, last_model, last_stage, last_status, last_turn_id, first_ts, \
+                 last_ts, last_event_id, turns, cost_nanos FROM conversations WHERE last_ts >= ",
+            );
+            qb.push_bind(since);
+            if let Some(t) = tenant {
+                qb.push(" AND tenant = ").push_bind(t.to_string());
+            }
+            qb.push(" ORDER BY last_ts DESC LIMIT ").push_bind(MAX_SESSIONS as i64);
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(LiveSession::from).collect())
     }
 
     /// The tenant a conversation belongs to: `None` when there is no such

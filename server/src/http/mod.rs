@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/telemetry/stream", get(telemetry::stream))
         .route("/api/telemetry/summary", get(summary::summary))
         .route("/api/telemetry/conversations", get(summary::conversations))
+        .route("/api/telemetry/sessions/live", get(summary::live_sessions))
         .route("/api/telemetry/export", get(export::export))
         .route("/api/budget/check", get(budget::check))
         // Server functions reach the service through the context.

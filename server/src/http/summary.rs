@@ -1,4 +1,5 @@
-//! `GET /api/telemetry/summary` and `GET /api/telemetry/conversations`.
+//! `GET /api/telemetry/summary`, `GET /api/telemetry/conversations` and
+//! `GET /api/telemetry/sessions/live`.
 
 use super::access::Reader;
 use super::error::ApiError;
@@ -10,6 +11,7 @@ use axum::Json;
 use domain::conversation::{
     ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, MAX_LIST_SIZE,
 };
+use domain::sessions::LiveSessions;
 use domain::summary::Summary;
 use domain::time;
 use serde::Serialize;
@@ -61,4 +63,13 @@ pub async fn conversations(
     };
     let conversations = state.service.conversations(&viewer, &query).await?;
     Ok(Json(ConversationList { conversations }).into_response())
+}
+
+/// The conversations going on now (an event in the last 5 minutes, or a
+/// stage still running), most recent first.
+pub async fn live_sessions(
+    State(state): State<AppState>,
+    Reader(viewer): Reader,
+) -> Result<Json<LiveSessions>, ApiError> {
+    Ok(Json(state.service.live_sessions(&viewer, time::now_ms()).await?))
 }

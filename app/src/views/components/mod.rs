@@ -7,4 +7,5 @@ pub mod flow_canvas;
 pub mod header;
 pub mod info_cards;
 pub mod replay;
+pub mod sessions;
 pub mod toasts;

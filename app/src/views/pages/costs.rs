@@ -17,6 +17,7 @@ use crate::views::components::costs::models::ModelComparison;
 use crate::views::components::costs::operations::RecentOperations;
 use crate::views::components::costs::range::{CostView, RangePicker};
 use crate::views::components::costs::tenants::{TenantCosts, TenantFilter};
+use crate::views::components::sessions::{self, LiveSessionsPanel};
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_query_map;
@@ -105,6 +106,9 @@ pub fn CostsPage() -> impl IntoView {
     };
     let time_chart = Signal::derive(move || trend.with(|t| t.as_ref().map(|t| chart::cost_over_time(t, &bucket()))));
     let is_live = Signal::derive(move || live.connection.get() == Connection::Live);
+    let active_sessions = sessions::active(live);
+    let active_count =
+        Signal::derive(move || live.sessions.with(Option::is_some).then(|| active_sessions.with(Vec::len)));
 
     view! {
         <Title text="Costs"/>
@@ -126,7 +130,7 @@ pub fn CostsPage() -> impl IntoView {
                 keep(good_today, t);
                 keep(good_trend, m);
                 view! {
-                    <LiveTicker today=today_live live=is_live/>
+                    <LiveTicker today=today_live live=is_live active=active_count/>
                     {move || error.get().map(|e| view! {
                         <p class="panel error-banner" role="alert">
                             {format!("Could not refresh: {e}. ")}{move || loaded().then_some("Showing the last figures that loaded.")}
@@ -163,6 +167,7 @@ pub fn CostsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <LiveSessionsPanel/>
         <RecentOperations window tick/>
         <Budgets tick/>
         <AlertRules tick/>

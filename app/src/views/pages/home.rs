@@ -1,11 +1,12 @@
-//! `/`: the live flow page — info cards, the flow canvas and the log of the
-//! latest events. Rendered complete on the server, then kept live by SSE.
+//! `/`: the live flow page — info cards, the flow canvas, the live sessions
+//! and the log of the latest events. Rendered complete on the server, then kept live by SSE.
 
 use crate::api::dashboard::get_dashboard;
 use crate::live::LiveStore;
 use crate::views::components::event_log::EventLog;
 use crate::views::components::flow_canvas::{CanvasFeed, FlowCanvas};
 use crate::views::components::info_cards::InfoCards;
+use crate::views::components::sessions::LiveSessionsPanel;
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,6 +33,7 @@ pub fn HomePage() -> impl IntoView {
                                 selected
                                 hint=Signal::derive(move || format!("{} recent events · click a stage to filter the log", live.window.get()))
                             />
+                            <LiveSessionsPanel/>
                             <EventLog selected/>
                         })
                     }

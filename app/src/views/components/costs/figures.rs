@@ -53,7 +53,8 @@ pub fn KeyFigures(summary: Memo<Summary>) -> impl IntoView {
 
 /// Today's spend (UTC), rising as live events arrive.
 #[component]
-pub fn LiveTicker(today: Memo<Option<Summary>>, live: Signal<bool>) -> impl IntoView {
+pub fn LiveTicker(today: Memo<Option<Summary>>, live: Signal<bool>, active: Signal<Option<usize>>) -> impl IntoView {
+    let ready = crate::views::use_hydrated();
     view! {
         <div class="ticker" aria-live="polite">
             <span class="ticker-dot" class:on=live aria-hidden="true"></span>
@@ -62,6 +63,13 @@ pub fn LiveTicker(today: Memo<Option<Summary>>, live: Signal<bool>) -> impl Into
                 {move || today.with(|t| t.as_ref().map(|s| usd_display(s.cost.total_nanos)).unwrap_or_else(|| "—".into()))}
             </strong>
             <span class="ticker-sub">{move || today.with(|t| t.as_ref().map(|s| format!("{} requests", s.overview.requests)))}</span>
+            // The count comes from the sessions panel further down, so it
+            // joins once the page is hydrated (the server has not seen it yet).
+            {move || ready.get().then(|| active.get()).flatten().map(|n| view! {
+                <span class="ticker-sub" data-active-sessions=n>
+                    {format!("· {n} active {}", if n == 1 { "session" } else { "sessions" })}
+                </span>
+            })}
         </div>
     }
 }
