@@ -80,6 +80,9 @@ pub struct Event {
     /// pipeline served. Costs, budgets and API keys can be per tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// The tool a stage called, from `meta.tool` (per-tool analytics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
     #[serde(default)]
     pub usage: Usage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,6 +145,7 @@ mod tests {
             cost_nanos: Cost::Shown(Some(5)),
             pricing_id: Some("gpt-4o".into()),
             tenant: None,
+            tool: None,
             received_at: 1,
         };
         let json = serde_json::to_value(&e).unwrap();

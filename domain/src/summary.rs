@@ -148,6 +148,23 @@ pub struct TenantCost {
     pub trend: Trend,
 }
 
+/// One tool's calls: how often, how well, how fast, and what they cost.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolStats {
+    pub tool: String,
+    pub calls: i64,
+    pub errors: i64,
+    /// Errors over calls, 0 to 1.
+    pub error_rate: f64,
+    pub p50_ms: Option<i64>,
+    pub p95_ms: Option<i64>,
+    pub p99_ms: Option<i64>,
+    /// The priced cost of the stages that called it.
+    pub cost_nanos: i64,
+    pub unpriced_events: i64,
+}
+
 /// One row of the persona or stage breakdown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -193,6 +210,9 @@ pub struct Summary {
     /// Spend per tenant, costliest first.
     #[serde(default)]
     pub tenants: Vec<TenantCost>,
+    /// Per tool (stages that name one in `meta.tool`), most called first.
+    #[serde(default)]
+    pub tools: Vec<ToolStats>,
     pub stages: Vec<Breakdown>,
     pub trend: Vec<Point>,
     /// The newest event id when the summary was read: a live view adds

@@ -177,3 +177,16 @@ test('the live ticker counts active sessions beside today\'s spend', async ({ pa
     expect(await count.getAttribute('data-active-sessions')).toBe(String(rows));
   }).toPass();
 });
+
+test('the tools table counts a tool\'s calls live', async ({ page, request }) => {
+  await page.goto('/costs?range=1h');
+  await waitLive(page);
+  const tool = uniq('tool');
+  const call = (status: string) => ({ chatId: uniq('tc'), stage: 'tools', status, durationMs: 300, meta: { tool } });
+  await post(request, live, call('success'));
+  const row = page.locator(`table.tools tr[data-tool="${tool}"]`);
+  await expect(row.locator('[data-calls]')).toHaveAttribute('data-calls', '1');
+  await post(request, live, call('error'));
+  await expect(row.locator('[data-calls]')).toHaveAttribute('data-calls', '2');
+  await expect(row).toContainText('50.0 %');
+});

@@ -111,7 +111,7 @@ async fn a_real_exporter_lights_up_the_pipeline(b: Backend) {
             (tool["status"].as_str(), tool["error"].as_str()),
             (Some("error"), Some("search backend timed out"))
         );
-        assert_eq!(tool["meta"]["attributes"]["gen_ai.tool.name"], "search_web");
+        assert_eq!((tool["meta"]["tool"].as_str(), tool["tool"].as_str()), (Some("search_web"), Some("search_web")));
         assert_eq!(by("agent")["persona"], "support");
         assert_eq!(detail["costNanos"].as_i64(), Some(4_000_000), "{detail}");
     }

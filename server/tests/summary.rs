@@ -129,6 +129,10 @@ fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
             if let Some(p) = rng.pick(&personas) {
                 e["persona"] = json!(p);
             }
+            // Tool stages name their tool, mostly.
+            if e["stage"] == "tools" && rng.below(4) > 0 {
+                e["meta"] = json!({"tool": rng.pick(&["web_search", "crm_lookup", "calculator"])});
+            }
             // A conversation belongs to one tenant (or none).
             if let Some(tenant) = [Some("acme"), Some("globex"), None][n as usize % 3] {
                 e["tenant"] = json!(tenant);
@@ -148,6 +152,9 @@ fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
         .collect()
 }
 
+/// A tool's calls, errors, cost, p50 and p99.
+type ToolRow = (i64, i64, i64, Option<i64>, Option<i64>);
+
 /// The brute-force answer, straight from the raw events (in id order).
 struct Brute {
     events: i64,
@@ -165,6 +172,7 @@ struct Brute {
     stages: BTreeMap<String, (i64, i64, Option<i64>, Option<i64>)>, // events, cost, avg, p95
     trend: BTreeMap<i64, (i64, i64, i64)>,          // events, errors, cost
     tenants: BTreeMap<String, (i64, i64, i64, i64)>, // cost, events, turns, previous cost
+    tools: BTreeMap<String, ToolRow>,
 }
 
 fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> Brute {
@@ -215,7 +223,24 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
         stages: BTreeMap::new(),
         trend: BTreeMap::new(),
         tenants: BTreeMap::new(),
+        tools: BTreeMap::new(),
     };
+    let mut tool_hist: BTreeMap<String, [i64; BINS]> = BTreeMap::new();
+    for e in sel.iter().filter(|e| e.tool.is_some()) {
+        let tool = e.tool.clone().unwrap_or_default();
+        let r = b.tools.entry(tool.clone()).or_default();
+        r.0 += 1;
+        r.1 += i64::from(e.status == Status::Error);
+        r.2 += e.cost().unwrap_or(0);
+        let h = tool_hist.entry(tool).or_insert([0; BINS]);
+        if let Some(d) = e.duration_ms {
+            h[bin_of(d)] += 1;
+        }
+    }
+    for (tool, h) in tool_hist {
+        let r = b.tools.get_mut(&tool).unwrap();
+        (r.3, r.4) = (percentile(&h, 0.50), percentile(&h, 0.99));
+    }
     // Cost by tenant: listed once any event in the window has a tenant
     // (then with the previous window's spend, even of tenants quiet now).
     let prev_sel: Vec<&Event> =
@@ -330,6 +355,9 @@ fn check(s: &Summary, b: &Brute, label: &str) {
         .map(|(k, v)| (k.clone(), *v))
         .collect();
     assert_eq!(tenants, brute_tenants, "{label}: tenants");
+    let tools: BTreeMap<String, ToolRow> =
+        s.tools.iter().map(|t| (t.tool.clone(), (t.calls, t.errors, t.cost_nanos, t.p50_ms, t.p99_ms))).collect();
+    assert_eq!(tools, b.tools, "{label}: tools");
     let shares: f64 = s.tenants.iter().map(|t| t.share_pct).sum();
     assert!(s.tenants.is_empty() || s.cost.total_nanos == 0 || (shares - 100.0).abs() < 0.5, "{label}: shares add up");
 }

@@ -14,6 +14,7 @@ pub struct Tick {
     pub persona: String,
     pub stage: String,
     pub tenant: String,
+    pub tool: String,
     pub cost_nanos: Option<i64>,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -30,6 +31,7 @@ impl From<&super::event::Event> for Tick {
             persona: e.persona.clone().unwrap_or_default(),
             stage: e.stage.clone(),
             tenant: e.tenant.clone().unwrap_or_default(),
+            tool: e.tool.clone().unwrap_or_default(),
             cost_nanos: e.cost(),
             input_tokens: e.usage.input_tokens,
             output_tokens: e.usage.output_tokens,
@@ -47,7 +49,7 @@ pub fn apply_live<'a>(
     s: &super::summary::Summary,
     ticks: impl IntoIterator<Item = &'a Tick>,
 ) -> super::summary::Summary {
-    use super::summary::{Breakdown, ModelUsage, Point, TenantCost};
+    use super::summary::{Breakdown, ModelUsage, Point, TenantCost, ToolStats};
     let mut out = s.clone();
     let fresh: Vec<&Tick> = ticks.into_iter().filter(|t| t.id > s.last_event_id && t.ts >= s.from).collect();
     if fresh.is_empty() {
@@ -149,6 +151,31 @@ pub fn apply_live<'a>(
             r.cost_nanos += cost;
             r.unpriced_events += unpriced;
             r.cost_per_turn_nanos = (r.turns > 0).then(|| r.cost_nanos / r.turns);
+        }
+        // Calls, errors and cost move live; percentiles wait for a refresh.
+        if !t.tool.is_empty() {
+            let r = match out.tools.iter().position(|r| r.tool == t.tool) {
+                Some(i) => &mut out.tools[i],
+                None => {
+                    out.tools.push(ToolStats {
+                        tool: t.tool.clone(),
+                        calls: 0,
+                        errors: 0,
+                        error_rate: 0.0,
+                        p50_ms: None,
+                        p95_ms: None,
+                        p99_ms: None,
+                        cost_nanos: 0,
+                        unpriced_events: 0,
+                    });
+                    out.tools.last_mut().expect("just pushed")
+                }
+            };
+            r.calls += 1;
+            r.errors += i64::from(t.is_error);
+            r.error_rate = r.errors as f64 / r.calls as f64;
+            r.cost_nanos += cost;
+            r.unpriced_events += unpriced;
         }
         let bucket = out.trend.first().map_or(t.ts, |first| first.t + (t.ts - first.t).div_euclid(step) * step);
         match out.trend.iter_mut().find(|p| p.t == bucket) {

@@ -58,6 +58,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
     let ts = f.ts().unwrap_or(now_ms);
     let duration_ms = f.duration();
     let meta = f.meta();
+    let tool = f.tool(meta.as_ref());
     let usage = match obj.get("usage") {
         Some(v) => usage::normalise(v, index, f.errors),
         None => Usage::default(),
@@ -84,6 +85,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
         cost_nanos: Cost::Shown(None),
         pricing_id: None,
         tenant,
+        tool,
         received_at: now_ms,
     })
 }
@@ -186,6 +188,23 @@ impl<'a> Fields<'a> {
             },
             _ => {
                 self.err("durationMs", "must be a number of milliseconds");
+                None
+            }
+        }
+    }
+
+    /// `meta.tool`: the tool a stage called, a name like the others.
+    fn tool(&mut self, meta: Option<&Value>) -> Option<String> {
+        match meta?.get("tool")? {
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) if s.chars().count() > MAX_NAME_CHARS => {
+                self.err("meta.tool", format!("at most {MAX_NAME_CHARS} characters"));
+                None
+            }
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Null => None,
+            _ => {
+                self.err("meta.tool", "must be a string (the tool's name)");
                 None
             }
         }

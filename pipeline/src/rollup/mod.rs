@@ -1,5 +1,5 @@
 //! Rollups: events folded into per-minute, per-hour and per-day buckets per
-//! (model, stage, persona, status, tenant), so summaries read a few thousand rows
+//! (model, stage, persona, status, tenant, tool), so summaries read a few thousand rows
 //! instead of millions of events. This module is the arithmetic — what one
 //! event adds to a bucket, how buckets merge, how a latency histogram gives
 //! percentiles, and what a batch adds to conversation and turn totals
@@ -75,6 +75,8 @@ pub struct Dims {
     pub persona: String,
     pub status: String,
     pub tenant: String,
+    /// The tool a stage called (`meta.tool`); `""` for most stages.
+    pub tool: String,
 }
 
 impl Dims {
@@ -85,6 +87,7 @@ impl Dims {
             persona: e.persona.clone().unwrap_or_default(),
             status: e.status.as_str().to_string(),
             tenant: e.tenant.clone().unwrap_or_default(),
+            tool: e.tool.clone().unwrap_or_default(),
         }
     }
 
@@ -96,6 +99,7 @@ impl Dims {
             persona: get("persona")?,
             status: get("status")?,
             tenant: get("tenant")?,
+            tool: get("tool")?,
         })
     }
 }

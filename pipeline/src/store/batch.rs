@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashSet};
 
 /// Rows per INSERT statement; well under both backends' parameter limits.
 const CHUNK: usize = 400;
-/// Rollup rows per statement: each binds 6 + 34 values.
+/// Rollup rows per statement: each binds 7 + 34 values.
 const ROLLUP_CHUNK: usize = 200;
 /// Postgres advisory lock key held by every write transaction, so ids are
 /// committed in the order they were assigned (readers resuming "after id N"
@@ -225,7 +225,7 @@ where
         let mut st = Statement::new(
             "INSERT INTO events (chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
              input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, \
-             error, meta, received_at, cost_nanos, pricing_id, first_in_turn, first_in_chat, tenant) ",
+             error, meta, received_at, cost_nanos, pricing_id, first_in_turn, first_in_chat, tenant, tool) ",
         );
         st.values(chunk, |t, (e, (first_turn, first_chat))| {
             t.bind(e.chat_id.as_str())
@@ -249,7 +249,8 @@ where
                 .bind(e.pricing_id.clone())
                 .bind(i64::from(*first_turn))
                 .bind(i64::from(*first_chat))
-                .bind(e.tenant.clone());
+                .bind(e.tenant.clone())
+                .bind(e.tool.clone());
         });
         ids.extend(DB::insert_ids(tx, st, chunk.len()).await?);
     }
@@ -381,7 +382,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
         let table = grain.table();
         for chunk in rows.chunks(ROLLUP_CHUNK) {
             let mut st = Statement::new(format!(
-                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, {}) ",
+                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, tool, {}) ",
                 columns.join(", ")
             ));
             st.values(chunk, |t, (bucket, d, m)| {
@@ -390,12 +391,13 @@ pub(super) async fn upsert_rollups<DB: Backend>(
                     .bind(d.stage.as_str())
                     .bind(d.persona.as_str())
                     .bind(d.status.as_str())
-                    .bind(d.tenant.as_str());
+                    .bind(d.tenant.as_str())
+                    .bind(d.tool.as_str());
                 for v in m.values() {
                     t.bind(v);
                 }
             });
-            st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant) DO UPDATE SET ");
+            st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant, tool) DO UPDATE SET ");
             st.push(&adding(table, &columns));
             DB::execute(tx, st).await?;
         }

@@ -11,7 +11,7 @@ pub const RECENT_SCAN: i64 = 500_000;
 
 pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
-    cost_nanos, pricing_id, tenant";
+    cost_nanos, pricing_id, tenant, tool";
 
 #[derive(FromRow)]
 pub(super) struct EventRow {
@@ -36,6 +36,7 @@ pub(super) struct EventRow {
     cost_nanos: Option<i64>,
     pricing_id: Option<String>,
     tenant: Option<String>,
+    tool: Option<String>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -72,6 +73,7 @@ impl TryFrom<EventRow> for Event {
             cost_nanos: Cost::Shown(r.cost_nanos),
             pricing_id: r.pricing_id,
             tenant: r.tenant,
+            tool: r.tool,
             received_at: r.received_at,
         })
     }

@@ -63,7 +63,7 @@ fn sums(columns: &[impl AsRef<str>]) -> String {
 }
 
 impl Store {
-    /// Sums per (model, stage, persona, status, tenant) over `[from, to)` of `grain`.
+    /// Sums per (model, stage, persona, status, tenant, tool) over `[from, to)` of `grain`.
     pub async fn rollup_combos(
         &self,
         grain: Grain,
@@ -73,13 +73,13 @@ impl Store {
     ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
-                "SELECT model, stage, persona, status, tenant, {} FROM {} WHERE bucket >= ",
+                "SELECT model, stage, persona, status, tenant, tool, {} FROM {} WHERE bucket >= ",
                 sums(&Metrics::columns()),
                 grain.table()
             ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY model, stage, persona, status, tenant");
+            qb.push(" GROUP BY model, stage, persona, status, tenant, tool");
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -160,7 +160,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(
                 "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
-                 COALESCE(tenant, '') AS tenant, duration_ms, \
+                 COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, duration_ms, \
                  input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
                  first_in_turn, first_in_chat FROM events WHERE ts >= ",
             );

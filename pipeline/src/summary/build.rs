@@ -6,7 +6,8 @@ use crate::rollup::histogram::percentile;
 use crate::rollup::{Dims, Metrics};
 use domain::costs::{ModelSeries, ModelTrend};
 use domain::summary::{
-    Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TenantCost, TokenSummary, Trend,
+    Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TenantCost, TokenSummary,
+    ToolStats, Trend,
 };
 use std::collections::BTreeMap;
 
@@ -128,6 +129,27 @@ fn breakdown(groups: BTreeMap<String, Metrics>) -> Vec<Breakdown> {
         })
         .collect();
     rows.sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.events.cmp(&a.events)).then(a.name.cmp(&b.name)));
+    rows
+}
+
+/// Per tool, most called first (stages without a tool are left out).
+fn tools(combos: &BTreeMap<Dims, Metrics>) -> Vec<ToolStats> {
+    let mut rows: Vec<ToolStats> = group(combos, |d| &d.tool)
+        .into_iter()
+        .filter(|(tool, _)| !tool.is_empty())
+        .map(|(tool, m)| ToolStats {
+            tool,
+            calls: m.events,
+            errors: m.errors,
+            error_rate: ratio(m.errors, m.events),
+            p50_ms: percentile(&m.hist, 0.50),
+            p95_ms: percentile(&m.hist, 0.95),
+            p99_ms: percentile(&m.hist, 0.99),
+            cost_nanos: m.cost_nanos,
+            unpriced_events: m.unpriced_events,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.calls.cmp(&a.calls).then(b.cost_nanos.cmp(&a.cost_nanos)).then(a.tool.cmp(&b.tool)));
     rows
 }
 
@@ -273,6 +295,7 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
         model_usage,
         personas: breakdown(group(&inp.combos, |d| &d.persona)),
         tenants: tenants(&inp, total.cost_nanos),
+        tools: tools(&inp.combos),
         stages: breakdown(group(&inp.combos, |d| &d.stage)),
         trend: trend_points,
         last_event_id: 0,
@@ -291,6 +314,7 @@ mod tests {
             persona: persona.into(),
             status: "success".into(),
             tenant: String::new(),
+            tool: String::new(),
         }
     }
 

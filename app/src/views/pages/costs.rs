@@ -17,6 +17,7 @@ use crate::views::components::costs::models::ModelComparison;
 use crate::views::components::costs::operations::RecentOperations;
 use crate::views::components::costs::range::{CostView, RangePicker};
 use crate::views::components::costs::tenants::{TenantCosts, TenantFilter};
+use crate::views::components::costs::tools::ToolsTable;
 use crate::views::components::sessions::{self, LiveSessionsPanel};
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
@@ -157,6 +158,7 @@ pub fn CostsPage() -> impl IntoView {
                     </datalist>
                     <TenantCosts summary view loaded=Signal::derive(loaded)/>
                     <ModelComparison summary/>
+                    <ToolsTable summary/>
                     <section class="panel export-panel" aria-label="Export">
                         <header class="panel-head">
                             <h2>"Export"</h2>

@@ -16,6 +16,7 @@
 //! | `provider` | `gen_ai.provider.name`, `gen_ai.system`, `llm.provider` |
 //! | `persona` | `gen_ai.agent.name`, `agent.name` |
 //! | `tenant` | `flowmeter.tenant`, `tenant.id` (span, then resource) |
+//! | `meta.tool` | `gen_ai.tool.name`, `tool.name` |
 //! | `usage` | [`TOKENS`] |
 //! | `meta` | `service.name`, the span's name and ids, the scope, and every attribute not used above, up to the 16 KiB cap |
 //!
@@ -95,6 +96,8 @@ const PERSONA: &[&str] = &["gen_ai.agent.name", "agent.name"];
 /// The tenant: Flowmeter's own key, then the common `tenant.id`. (Not
 /// `enduser.id`: that is one person, and a tenant is whom they belong to.)
 const TENANT: &[&str] = &["flowmeter.tenant", "tenant.id"];
+/// The tool a span called (GenAI conventions, then OpenInference).
+const TOOL: &[&str] = &["gen_ai.tool.name", "tool.name"];
 const STAGE: &str = "flowmeter.stage";
 const OPERATION: &str = "gen_ai.operation.name";
 const SPAN_KIND: &str = "openinference.span.kind";
@@ -265,7 +268,13 @@ fn map_span(
     if !usage.is_empty() {
         event.insert("usage".into(), Value::Object(usage));
     }
-    event.insert("meta".into(), Value::Object(meta(span, &a, resource, scope)));
+    let tool = a.first_string(TOOL, false);
+    let mut meta = meta(span, &a, resource, scope);
+    if let Some((tool, from)) = tool {
+        meta.insert("tool".into(), json!(tool));
+        sources.push(("meta.tool", from));
+    }
+    event.insert("meta".into(), Value::Object(meta));
     sources.push(("meta", "attributes".into()));
     Item { index, at, event: Value::Object(event), sources }
 }
@@ -571,9 +580,12 @@ mod tests {
         assert_eq!(stage(vec![kv("openinference.span.kind", s("RETRIEVER"))]), "retriever");
         assert_eq!(stage(vec![kv("openinference.span.kind", s("tool"))]), "tools");
         assert_eq!(stage(vec![kv("gen_ai.request.model", s("gpt-4o"))]), "llm");
-        // The tool's name stays with the event.
+        // The tool's name is the event's `meta.tool` (per-tool analytics).
         let e = one(vec![op("execute_tool"), kv("gen_ai.tool.name", s("search_web"))]);
-        assert_eq!(e["meta"]["attributes"]["gen_ai.tool.name"], "search_web");
+        assert_eq!(e["meta"]["tool"], "search_web");
+        assert!(e["meta"].get("attributes").is_none_or(|a| a.get("gen_ai.tool.name").is_none()));
+        let oi = one(vec![kv("openinference.span.kind", s("TOOL")), kv("tool.name", s("calculator"))]);
+        assert_eq!(oi["meta"]["tool"], "calculator");
     }
 
     #[test]

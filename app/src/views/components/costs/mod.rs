@@ -11,3 +11,4 @@ pub mod notify;
 pub mod operations;
 pub mod range;
 pub mod tenants;
+pub mod tools;
