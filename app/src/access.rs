@@ -116,6 +116,10 @@ pub fn rules() -> &'static [Rule] {
             rest(&Method::GET, "/api/telemetry/sessions/live", SignedInOrReadKey(Viewer)),
             rest(&Method::GET, "/api/telemetry/summary", SignedInOrReadKey(Admin)),
             rest(&Method::GET, "/api/telemetry/export", SignedInOrReadKey(Admin)),
+            // GET lists, POST starts; GET polls, DELETE cancels; GET downloads.
+            rest(&Method::POST, "/api/exports", SignedInOrReadKey(Admin)),
+            rest(&Method::GET, "/api/exports/{id}", SignedInOrReadKey(Admin)),
+            rest(&Method::GET, "/api/exports/{id}/file", SignedInOrReadKey(Admin)),
             rest(&Method::GET, "/api/budget/check", AnyKey),
             server_fn::<account::GetMe>(Anyone),
             server_fn::<dashboard::GetDashboard>(SignedIn(Viewer)),
@@ -132,6 +136,9 @@ pub fn rules() -> &'static [Rule] {
             server_fn::<costs::SaveAlertRule>(SignedIn(Admin)),
             server_fn::<costs::DeleteAlertRule>(SignedIn(Admin)),
             server_fn::<costs::ListAlerts>(SignedIn(Admin)),
+            server_fn::<costs::ListExports>(SignedIn(Admin)),
+            server_fn::<costs::StartExport>(SignedIn(Admin)),
+            server_fn::<costs::CancelExport>(SignedIn(Admin)),
             server_fn::<pricing::GetPricing>(SignedIn(Admin)),
             server_fn::<pricing::UpdatePricing>(SignedIn(Admin)),
             server_fn::<pricing::Reprice>(SignedIn(Admin)),
@@ -166,13 +173,22 @@ pub fn target(path: &str) -> Target {
     if let Some(rule) = rules.iter().find(|r| !matches!(r.kind, Kind::Page) && r.path == path) {
         return Target::Rule(rule);
     }
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let matches = |pattern: &str| {
+        let pattern: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+        pattern.len() == segments.len() && pattern.iter().zip(&segments).all(|(p, s)| p.starts_with('{') || p == s)
+    };
+    if let Some(rule) =
+        rules.iter().find(|r| matches!(r.kind, Kind::Rest(_)) && r.path.contains('{') && matches(r.path))
+    {
+        return Target::Rule(rule);
+    }
     if path.starts_with("/api/") || path.starts_with("/v1/") || path == "/metrics" {
         return Target::Unknown;
     }
     if path.starts_with("/pkg/") || path.rsplit('/').next().unwrap_or("").contains('.') {
         return Target::File;
     }
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     rules
         .iter()
         .filter(|r| matches!(r.kind, Kind::Page))

@@ -8,6 +8,7 @@
 //! - [`conversation`]: conversations and turns, as the replay reads them.
 //! - [`summary`], [`costs`]: what a window cost and how it went.
 //! - [`sessions`]: the conversations going on right now.
+//! - [`exports`]: export jobs written in the background.
 //! - [`pricing`], [`money`]: price entries and exact integer money.
 //! - [`alerts`]: budgets, alert rules and the alerts they raise.
 //! - [`auth`]: roles, the signed-in user, users and API keys as listed.
@@ -24,6 +25,7 @@ pub mod auth;
 pub mod conversation;
 pub mod costs;
 pub mod event;
+pub mod exports;
 pub mod money;
 pub mod pricing;
 pub mod rules;

@@ -190,3 +190,18 @@ test('the tools table counts a tool\'s calls live', async ({ page, request }) =>
   await expect(row.locator('[data-calls]')).toHaveAttribute('data-calls', '2');
   await expect(row).toContainText('50.0 %');
 });
+
+test('a background export runs to a download link', async ({ page }) => {
+  await page.goto('/costs?range=1h');
+  await waitLive(page);
+  const before = await page.locator('.job-list .job').count();
+  await page.click('[data-export-job="csv"]');
+  await expect(page.locator('.job-list .job')).toHaveCount(before + 1);
+  const job = page.locator('.job-list .job').first();
+  await expect(job).toHaveAttribute('data-status', 'done');
+  await expect(job.locator('progress')).toHaveAttribute('value', '100');
+  const href = await job.getByRole('link', { name: 'Download' }).getAttribute('href');
+  const resp = await page.request.get(href!);
+  expect(resp.status()).toBe(200);
+  expect(await resp.text()).toMatch(/^id,ts,chat_id,/);
+});

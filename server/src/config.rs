@@ -21,6 +21,7 @@
 //! | `redis_stream_maxlen` | `REDIS_STREAM_MAXLEN` | `500` |
 //! | `log_format` | `LOG_FORMAT` (`text` or `json`) | `text` |
 //! | `telegram_api_url` | `TELEGRAM_API_URL` | `https://api.telegram.org` |
+//! | `export_dir` | `EXPORT_DIR` | `exports/` beside the SQLite file, else `data/exports` |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -60,6 +61,8 @@ pub struct Config {
     /// Where Telegram alerts are sent (a self-hosted Bot API server, or a
     /// test's receiver).
     pub telegram_api_url: String,
+    /// Where export jobs write their files (replicas must share it).
+    pub export_dir: Option<String>,
 }
 
 /// The log's shape.
@@ -105,6 +108,7 @@ impl Default for Config {
             redis_stream_maxlen: 500,
             log_format: LogFormat::Text,
             telegram_api_url: "https://api.telegram.org".into(),
+            export_dir: None,
         }
     }
 }
@@ -122,6 +126,21 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Where export jobs write: as configured, else `exports/` beside the
+    /// SQLite file, else `data/exports`.
+    pub fn export_dir(&self) -> std::path::PathBuf {
+        if let Some(dir) = &self.export_dir {
+            return dir.into();
+        }
+        match self.database_url.strip_prefix("sqlite://") {
+            Some(path) => {
+                let path = path.split('?').next().unwrap_or(path);
+                std::path::Path::new(path).parent().map_or("exports".into(), |p| p.join("exports"))
+            }
+            None => "data/exports".into(),
+        }
+    }
+
     /// Reads `path` (a missing file means all defaults) and applies the
     /// environment on top.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -175,6 +194,9 @@ impl Config {
         }
         if let Some(v) = get("SECURE_COOKIES") {
             self.secure_cookies = flag("SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("EXPORT_DIR").filter(|v| !v.trim().is_empty()) {
+            self.export_dir = Some(v.trim().to_string());
         }
         if let Some(v) = get("TELEGRAM_API_URL") {
             self.telegram_api_url = v.trim().to_string();

@@ -64,6 +64,7 @@ impl Server {
         let service = state.service.clone();
         let mut background = vec![
             crate::tasks::retention::spawn(service.clone()),
+            crate::tasks::exports::spawn(service.clone()),
             crate::tasks::alerts::spawn(
                 service.clone(),
                 Duration::from_secs(config.alert_interval_secs),
@@ -127,6 +128,7 @@ async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         telemetry_default: config.telemetry_enabled,
         telemetry_enabled: stored_telemetry(&store, config.telemetry_enabled).await?,
         retention_days: stored_retention(&store, config.retention_days).await?,
+        export_dir: config.export_dir(),
     };
     let bus = match &config.redis_url {
         None => Bus::default(),

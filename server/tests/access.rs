@@ -44,6 +44,9 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/api/telemetry/conversations", "/api/telemetry/conversations", "", 200),
     ("/api/telemetry/conversations", "/api/telemetry/conversations?chatId=c1", "", 200),
     ("/api/telemetry/sessions/live", "/api/telemetry/sessions/live", "", 200),
+    ("/api/exports", "/api/exports?format=csv&range=1h", "", 202),
+    ("/api/exports/{id}", "/api/exports/nope", "", 404),
+    ("/api/exports/{id}/file", "/api/exports/nope/file", "", 404),
     ("/api/telemetry/summary", "/api/telemetry/summary?range=1h", "", 200),
     ("/api/telemetry/export", "/api/telemetry/export?range=1h", "", 200),
     ("/api/budget/check", "/api/budget/check", "", 200),
@@ -52,6 +55,9 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/api/conversations", "/api/conversations", "query[limit]=10", 200),
     ("/api/conversation", "/api/conversation", "chat_id=c1", 200),
     ("/api/sessions/live", "/api/sessions/live", "", 200),
+    ("/api/costs/exports", "/api/costs/exports", "", 200),
+    ("/api/costs/exports/start", "/api/costs/exports/start", "query[range]=1h&format=csv", 200),
+    ("/api/costs/exports/cancel", "/api/costs/exports/cancel", "id=nope", 404),
     ("/api/summary", "/api/summary", "query[range]=1h", 200),
     ("/api/pricing", "/api/pricing", "", 200),
     (
@@ -132,6 +138,7 @@ const WRONG_TYPES: &[(&str, &str, &str)] = &[
     ),
     ("/api/costs/rules/delete", "id=x", "id"),
     ("/api/costs/alerts", "limit=x", "limit"),
+    ("/api/costs/exports/start", "query[range]=1h&format=xml", "format"),
 ];
 
 /// The statuses a rule gives [anonymous, viewer, admin] when `admitted` is

@@ -159,6 +159,39 @@ async fn a_tenant_key_reads_its_tenant_only_on_every_read_route(b: Backend) {
     assert_eq!(chats, BTreeSet::from(["a-1", "a-2"]));
     assert!(leaks(&body).is_empty(), "{body}");
 
+    // Export jobs: a scoped key's job holds its tenant's events; it sees
+    // its own jobs only, and another's is as absent as a missing one.
+    covered.insert("/api/exports");
+    covered.insert("/api/exports/{id}");
+    covered.insert("/api/exports/{id}/file");
+    let unscoped = key(&t, KeyScope::Read, None).await;
+    let start = |k: String| {
+        let t = &t;
+        async move {
+            let resp =
+                t.client.post(t.url("/api/exports?format=json&range=24h")).header("x-api-key", k).send().await.unwrap();
+            assert_eq!(resp.status(), 202);
+            resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+        }
+    };
+    let (mine, theirs) = (start(reader.clone()).await, start(unscoped.clone()).await);
+    let (_, list) = get(&t, "/api/exports", &reader).await;
+    let ids: Vec<&str> = list["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [mine.as_str()]);
+    assert_eq!(get(&t, &format!("/api/exports/{theirs}"), &reader).await.0, 404);
+    assert_eq!(get(&t, &format!("/api/exports/{theirs}/file"), &reader).await.0, 404);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let file = loop {
+        let (status, body) = get(&t, &format!("/api/exports/{mine}/file"), &reader).await;
+        if status == 200 {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "the export never finished: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(file.as_array().map(Vec::len), Some(2), "{file}");
+    assert!(leaks(&file).is_empty(), "{file}");
+
     // Stream: the backlog, then live events, acme's only.
     covered.insert("/api/telemetry/stream");
     let resp = t.client.get(t.url("/api/telemetry/stream")).header("x-api-key", &reader).send().await.unwrap();

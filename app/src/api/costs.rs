@@ -1,8 +1,9 @@
 //! The cost monitor's server functions (admins only): cost over time per
-//! model, recent operations, budgets, alert rules and alerts.
+//! model, recent operations, budgets, alert rules, alerts and export jobs.
 
 use crate::domain::alerts::{Alert, AlertRule, BudgetInput, BudgetStatus};
 use crate::domain::costs::{ModelTrend, TurnPage, TurnQuery};
+use crate::domain::exports::{ExportFormat, ExportJob};
 use crate::domain::summary::SummaryQuery;
 use leptos::prelude::*;
 
@@ -61,4 +62,22 @@ pub async fn delete_alert_rule(id: i64) -> Result<(), ServerFnError> {
 pub async fn list_alerts(limit: i64) -> Result<Vec<Alert>, ServerFnError> {
     let (service, _) = super::enter::<ListAlerts>()?;
     service.alerts(limit).await.map_err(refused)
+}
+
+#[server(endpoint = "costs/exports")]
+pub async fn list_exports() -> Result<Vec<ExportJob>, ServerFnError> {
+    let (service, viewer) = super::enter::<ListExports>()?;
+    service.export_jobs(&viewer).await.map_err(refused)
+}
+
+#[server(endpoint = "costs/exports/start")]
+pub async fn start_export(query: SummaryQuery, format: ExportFormat) -> Result<ExportJob, ServerFnError> {
+    let (service, viewer) = super::enter::<StartExport>()?;
+    service.start_export(&viewer, &query, format, now_ms()).await.map_err(refused)
+}
+
+#[server(endpoint = "costs/exports/cancel")]
+pub async fn cancel_export(id: String) -> Result<ExportJob, ServerFnError> {
+    let (service, viewer) = super::enter::<CancelExport>()?;
+    service.cancel_export(&viewer, &id, now_ms()).await.map_err(refused)
 }

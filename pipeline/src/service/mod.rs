@@ -11,6 +11,7 @@
 //! - [`events`]: history, the latest events, the live stream.
 //! - [`conversations`]: the replay list and one conversation.
 //! - [`costs`]: summaries, cost over time, turns, exports.
+//! - [`exports`]: export jobs written in the background ([`export_file`]: the format).
 //! - [`budgets`]: budgets, alert rules, alerts and the budget check.
 //! - [`pricing`]: the price table, price changes, repricing.
 //! - [`accounts`]: users, API keys and sign-in credentials.
@@ -22,6 +23,8 @@ pub mod conversations;
 pub mod costs;
 pub mod error;
 pub mod events;
+pub mod export_file;
+pub mod exports;
 pub mod pricing;
 pub mod settings;
 pub mod viewer;
@@ -49,6 +52,8 @@ pub struct Settings {
     pub telemetry_enabled: bool,
     /// Days of data kept, as stored (or configured when nothing is stored).
     pub retention_days: i64,
+    /// Where export jobs write their files.
+    pub export_dir: std::path::PathBuf,
 }
 
 /// A cheap, clonable handle (one reference count: handlers clone it for
@@ -69,6 +74,7 @@ pub struct Shared {
     metrics: Arc<Metrics>,
     /// This process among the replicas (random per start), for leases.
     replica: Arc<str>,
+    export_dir: std::path::PathBuf,
 }
 
 impl std::ops::Deref for Service {
@@ -97,7 +103,13 @@ impl Service {
             )),
             metrics,
             replica: crate::auth::session::new_token()[..16].into(),
+            export_dir: settings.export_dir,
         }))
+    }
+
+    /// Where export jobs write their files.
+    pub fn export_dir(&self) -> &std::path::Path {
+        &self.export_dir
     }
 
     pub fn store(&self) -> &Store {

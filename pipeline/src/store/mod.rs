@@ -14,6 +14,7 @@ mod batch;
 mod cluster;
 mod conversations;
 mod events;
+mod exports;
 mod keys;
 mod pricing;
 mod reprice;
@@ -25,6 +26,7 @@ mod users;
 
 pub use batch::Inserted;
 pub use events::HistoryQuery;
+pub use exports::StoredJob;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
 pub use retention::RetentionReport;
 pub use rollups::{merge, Filters};

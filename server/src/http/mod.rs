@@ -53,6 +53,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/telemetry/conversations", get(summary::conversations))
         .route("/api/telemetry/sessions/live", get(summary::live_sessions))
         .route("/api/telemetry/export", get(export::export))
+        .route("/api/exports", get(export::jobs).post(export::jobs))
+        .route("/api/exports/{id}", get(export::job).delete(export::job))
+        .route("/api/exports/{id}/file", get(export::file))
         .route("/api/budget/check", get(budget::check))
         // Server functions reach the service through the context.
         .leptos_routes_with_context(

@@ -1,4 +1,5 @@
 //! Background tasks, started with the server and stopped with it.
 
 pub mod alerts;
+pub mod exports;
 pub mod retention;

@@ -183,6 +183,7 @@ impl TestServer {
             database_url,
             ingest_api_keys: vec![KEY.to_string()],
             simulator: false,
+            export_dir: Some(dir.path().join("exports").display().to_string()),
             ..Config::default()
         };
         tweak(&mut config);

@@ -12,6 +12,7 @@ use crate::live::{Connection, LiveStore};
 use crate::views::components::costs::budgets::{AlertRules, Budgets};
 use crate::views::components::costs::chart::{self, EChart};
 use crate::views::components::costs::export::ExportButtons;
+use crate::views::components::costs::export_jobs::ExportJobs;
 use crate::views::components::costs::figures::{KeyFigures, LiveTicker};
 use crate::views::components::costs::models::ModelComparison;
 use crate::views::components::costs::operations::RecentOperations;
@@ -169,6 +170,15 @@ pub fn CostsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        // Outside the Transition above: a resource of its own nested in it
+        // would leave the server's response hanging (as in leptos#4851).
+        <section class="panel export-panel" aria-labelledby="jobs-title">
+            <header class="panel-head">
+                <h2 id="jobs-title">"Background exports"</h2>
+                <p class="hint">"For big windows: written to a file, kept 24 h."</p>
+            </header>
+            <ExportJobs window/>
+        </section>
         <LiveSessionsPanel/>
         <RecentOperations window tick/>
         <Budgets tick/>

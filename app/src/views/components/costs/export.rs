@@ -6,10 +6,13 @@ use crate::domain::summary::SummaryQuery;
 use leptos::prelude::*;
 
 fn href(q: &SummaryQuery, format: &str) -> String {
-    let window = match (q.from, q.to) {
+    let mut window = match (q.from, q.to) {
         (Some(f), Some(t)) => format!("from={f}&to={t}"),
         _ => format!("range={}", q.range.as_deref().unwrap_or("24h")),
     };
+    if let Some(t) = &q.tenant {
+        window.push_str(&format!("&tenant={}", crate::domain::url::encode(t)));
+    }
     format!("/api/telemetry/export?format={format}&{window}")
 }
 

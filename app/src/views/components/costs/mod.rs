@@ -5,6 +5,7 @@
 pub mod budgets;
 pub mod chart;
 pub mod export;
+pub mod export_jobs;
 pub mod figures;
 pub mod models;
 pub mod notify;
