@@ -523,14 +523,20 @@ async fn live_deltas_match_a_fresh_summary(b: Backend) {
     let t = TestServer::start(b).await;
     let query = SummaryQuery { range: Some("1h".into()), ..Default::default() };
     let summarize = || pipeline::summary::summarize(t.server.state.service.store(), &query, domain::time::now_ms());
-    t.post_ok(&json!([spend("a", 3), spend("b", 1)])).await;
+    let mut first = vec![spend("a", 3), spend("b", 1)];
+    first[0]["tenant"] = json!("acme");
+    t.post_ok(&Value::Array(first)).await;
     let before = summarize().await.unwrap();
 
     let mut later = vec![spend("a", 2), spend("c", 4), json!({"chatId": "c", "stage": "intent", "status": "error"})];
     later[1]["persona"] = json!("muse");
     later[2]["model"] = json!("house-llm"); // unpriced
     later.push(json!({"chatId": "d", "stage": "tools", "model": "claude-3-5-haiku-20241022", "persona": "muse",
+        "meta": {"tool": "search"},
         "usage": {"input_tokens": 900, "output_tokens": 40, "cache_read_input_tokens": 300}}));
+    later[0]["tenant"] = json!("acme");
+    later[1]["tenant"] = json!("globex");
+    later[2]["tenant"] = json!("globex");
     let ids = t.post_ok(&Value::Array(later)).await;
     let stored: Vec<Event> =
         t.history("limit=10").await.into_iter().map(|v| serde_json::from_value(v).unwrap()).collect();
@@ -561,6 +567,17 @@ async fn live_deltas_match_a_fresh_summary(b: Backend) {
         (m, p, st)
     };
     assert_eq!(costs(&live), costs(&after));
+    let by = |s: &domain::summary::Summary| {
+        let mut t: Vec<(String, i64, i64)> =
+            s.tenants.iter().map(|r| (r.tenant.clone(), r.cost_nanos, r.events)).collect();
+        t.sort();
+        let mut o: Vec<(String, i64, i64, i64)> =
+            s.tools.iter().map(|r| (r.tool.clone(), r.calls, r.errors, r.cost_nanos)).collect();
+        o.sort();
+        (t, o)
+    };
+    assert_eq!(by(&live), by(&after), "tenants and tools move live as a refresh would read them");
+    assert_eq!(by(&after).0.len(), 3, "acme, globex and no tenant");
     assert_eq!(
         live.trend.iter().map(|p| p.cost_nanos).sum::<i64>(),
         after.trend.iter().map(|p| p.cost_nanos).sum::<i64>()

@@ -61,6 +61,28 @@ async fn a_tenant_key_writes_its_tenant_only(b: Backend) {
     assert_eq!((stored[0]["chatId"].as_str(), stored[0]["tenant"].as_str()), (Some("c1"), Some("acme")));
     // An unscoped key writes any tenant.
     assert_eq!(post_with(&t, KEY, &json!({"chatId": "c4", "stage": "s", "tenant": "globex"})).await.0, 202);
+    // But a conversation keeps its tenant: another tenant's event in it is
+    // refused (stored or earlier in the same batch), naming the item.
+    let (status, body) = post_with(
+        &t,
+        KEY,
+        &json!([{"chatId": "c9", "stage": "s"}, {"chatId": "c1", "stage": "s", "tenant": "globex"}]),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        (body["items"][0]["index"].as_i64(), body["items"][0]["field"].as_str()),
+        (Some(1), Some("tenant")),
+        "{body}"
+    );
+    assert!(body["items"][0]["message"].as_str().unwrap().contains("belongs to another tenant"), "{body}");
+    let batch =
+        json!([{"chatId": "c5", "stage": "s", "tenant": "acme"}, {"chatId": "c5", "stage": "s", "tenant": "globex"}]);
+    let (status, body) = post_with(&t, KEY, &batch).await;
+    assert_eq!((status, body["items"][0]["index"].as_i64()), (400, Some(1)), "{body}");
+    assert_eq!(t.history("limit=20").await.len(), 2, "nothing of either batch stored");
+    // Events without a tenant may join any conversation.
+    assert_eq!(post_with(&t, KEY, &json!({"chatId": "c1", "stage": "s"})).await.0, 202);
     t.stop().await;
 }
 

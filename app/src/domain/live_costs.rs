@@ -41,6 +41,17 @@ impl From<&super::event::Event> for Tick {
     }
 }
 
+/// The row of `list` that `matches`, or a new one from `make` at its end.
+fn row<T>(list: &mut Vec<T>, matches: impl Fn(&T) -> bool, make: impl FnOnce() -> T) -> &mut T {
+    match list.iter().position(matches) {
+        Some(i) => &mut list[i],
+        None => {
+            list.push(make());
+            list.last_mut().expect("just pushed")
+        }
+    }
+}
+
 /// A summary brought up to date with the live events that arrived after it
 /// was read (ids above its `last_event_id`, inside its window): totals,
 /// per-model, per-persona and per-stage figures, and the trend. Exact sums
@@ -73,28 +84,26 @@ pub fn apply_live<'a>(
         out.tokens.output += t.output_tokens;
         out.tokens.cached_input += t.cached_input_tokens;
         if !t.model.is_empty() {
-            let m = match out.model_usage.iter().position(|m| m.model == t.model) {
-                Some(i) => &mut out.model_usage[i],
-                None => {
-                    out.model_usage.push(ModelUsage {
-                        model: t.model.clone(),
-                        requests: 0,
-                        errors: 0,
-                        cost_nanos: 0,
-                        unpriced_events: 0,
-                        input_tokens: 0,
-                        output_tokens: 0,
-                        cached_input_tokens: 0,
-                        tokens: 0,
-                        percentage: 0.0,
-                        cost_percentage: 0.0,
-                        avg_ms: None,
-                        p95_ms: None,
-                        p99_ms: None,
-                    });
-                    out.model_usage.last_mut().expect("just pushed")
-                }
-            };
+            let m = row(
+                &mut out.model_usage,
+                |m| m.model == t.model,
+                || ModelUsage {
+                    model: t.model.clone(),
+                    requests: 0,
+                    errors: 0,
+                    cost_nanos: 0,
+                    unpriced_events: 0,
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    cached_input_tokens: 0,
+                    tokens: 0,
+                    percentage: 0.0,
+                    cost_percentage: 0.0,
+                    avg_ms: None,
+                    p95_ms: None,
+                    p99_ms: None,
+                },
+            );
             m.requests += 1;
             m.errors += i64::from(t.is_error);
             m.cost_nanos += cost;
@@ -105,20 +114,11 @@ pub fn apply_live<'a>(
             m.tokens += tokens;
         }
         for (list, name) in [(&mut out.personas, &t.persona), (&mut out.stages, &t.stage)] {
-            let b = match list.iter().position(|b| &b.name == name) {
-                Some(i) => &mut list[i],
-                None => {
-                    list.push(Breakdown {
-                        name: name.clone(),
-                        events: 0,
-                        errors: 0,
-                        cost_nanos: 0,
-                        unpriced_events: 0,
-                        tokens: 0,
-                    });
-                    list.last_mut().expect("just pushed")
-                }
-            };
+            let b = row(
+                list,
+                |b| &b.name == name,
+                || Breakdown { name: name.clone(), events: 0, errors: 0, cost_nanos: 0, unpriced_events: 0, tokens: 0 },
+            );
             b.events += 1;
             b.errors += i64::from(t.is_error);
             b.cost_nanos += cost;
@@ -127,25 +127,23 @@ pub fn apply_live<'a>(
         }
         // Tenants are listed once any event has one.
         if !t.tenant.is_empty() || !out.tenants.is_empty() {
-            let r = match out.tenants.iter().position(|r| r.tenant == t.tenant) {
-                Some(i) => &mut out.tenants[i],
-                None => {
-                    out.tenants.push(TenantCost {
-                        tenant: t.tenant.clone(),
-                        cost_nanos: 0,
-                        share_pct: 0.0,
-                        events: 0,
-                        errors: 0,
-                        unpriced_events: 0,
-                        turns: 0,
-                        cost_per_turn_nanos: None,
-                        previous_cost_nanos: 0,
-                        change_pct: None,
-                        trend: Default::default(),
-                    });
-                    out.tenants.last_mut().expect("just pushed")
-                }
-            };
+            let r = row(
+                &mut out.tenants,
+                |r| r.tenant == t.tenant,
+                || TenantCost {
+                    tenant: t.tenant.clone(),
+                    cost_nanos: 0,
+                    share_pct: 0.0,
+                    events: 0,
+                    errors: 0,
+                    unpriced_events: 0,
+                    turns: 0,
+                    cost_per_turn_nanos: None,
+                    previous_cost_nanos: 0,
+                    change_pct: None,
+                    trend: Default::default(),
+                },
+            );
             r.events += 1;
             r.errors += i64::from(t.is_error);
             r.cost_nanos += cost;
@@ -154,23 +152,21 @@ pub fn apply_live<'a>(
         }
         // Calls, errors and cost move live; percentiles wait for a refresh.
         if !t.tool.is_empty() {
-            let r = match out.tools.iter().position(|r| r.tool == t.tool) {
-                Some(i) => &mut out.tools[i],
-                None => {
-                    out.tools.push(ToolStats {
-                        tool: t.tool.clone(),
-                        calls: 0,
-                        errors: 0,
-                        error_rate: 0.0,
-                        p50_ms: None,
-                        p95_ms: None,
-                        p99_ms: None,
-                        cost_nanos: 0,
-                        unpriced_events: 0,
-                    });
-                    out.tools.last_mut().expect("just pushed")
-                }
-            };
+            let r = row(
+                &mut out.tools,
+                |r| r.tool == t.tool,
+                || ToolStats {
+                    tool: t.tool.clone(),
+                    calls: 0,
+                    errors: 0,
+                    error_rate: 0.0,
+                    p50_ms: None,
+                    p95_ms: None,
+                    p99_ms: None,
+                    cost_nanos: 0,
+                    unpriced_events: 0,
+                },
+            );
             r.calls += 1;
             r.errors += i64::from(t.is_error);
             r.error_rate = r.errors as f64 / r.calls as f64;

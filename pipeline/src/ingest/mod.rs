@@ -24,6 +24,7 @@ use crate::ops::Metrics;
 use crate::price::{self, Pricing};
 use crate::store::Store;
 use domain::Event;
+use std::collections::HashMap;
 use std::sync::Arc;
 use writer::Writer;
 
@@ -34,12 +35,14 @@ pub const MAX_EVENTS_PER_REQUEST: usize = 10_000;
 pub struct Ingestor {
     pricing: Pricing,
     writer: Writer,
+    /// For the one read before a write: whose conversations these are.
+    store: Store,
 }
 
 impl Ingestor {
     /// Committed events are counted in `metrics`.
     pub fn new(store: Store, bus: Bus, pricing: Pricing, metrics: Arc<Metrics>) -> Ingestor {
-        Ingestor { pricing, writer: Writer::start(store, bus, metrics) }
+        Ingestor { pricing, writer: Writer::start(store.clone(), bus, metrics), store }
     }
 
     /// Parses, validates and stores a request body; returns the stored ids.
@@ -65,6 +68,10 @@ impl Ingestor {
         check_count(items.len())?;
         let events =
             validate_all(&items, key_tenant, now_ms).map_err(|errors| IngestError::invalid(errors, items.len()))?;
+        let clashes = self.tenant_clashes(&events).await?;
+        if !clashes.is_empty() {
+            return Err(IngestError::invalid(clashes, items.len()));
+        }
         self.price_and_store(events).await
     }
 
@@ -86,12 +93,50 @@ impl Ingestor {
         };
         let mut errors = mapped.errors;
         errors.extend(invalid);
+        if errors.is_empty() {
+            let clashes = self.tenant_clashes(&events).await?;
+            errors.extend(otlp::rename_errors(&mapped.items, clashes));
+        }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.index);
             return Err(IngestError::invalid(errors, mapped.items.len() + mapped.skipped));
         }
         let ids = if events.is_empty() { Vec::new() } else { self.price_and_store(events).await? };
         Ok(OtlpAck { ids, skipped: mapped.skipped })
+    }
+
+    /// A conversation belongs to one tenant: an event naming another tenant
+    /// than its conversation's (stored, or earlier in the batch) is refused.
+    /// Events without a tenant cost no read.
+    async fn tenant_clashes(&self, events: &[Event]) -> Result<Vec<ItemError>, IngestError> {
+        let tenanted: Vec<(usize, &str, &str)> = events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.tenant.as_deref().map(|t| (i, e.chat_id.as_str(), t)))
+            .collect();
+        if tenanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut chats: Vec<&str> = tenanted.iter().map(|(_, c, _)| *c).collect();
+        chats.sort_unstable();
+        chats.dedup();
+        let mut owner: HashMap<String, String> =
+            self.store.conversation_tenants(&chats).await.map_err(IngestError::Store)?.into_iter().collect();
+        let mut clashes = Vec::new();
+        for (index, chat, tenant) in tenanted {
+            match owner.get(chat) {
+                Some(o) if o != tenant => clashes.push(ItemError::new(
+                    index,
+                    "tenant",
+                    format!("`{tenant}`: conversation `{chat}` belongs to another tenant; use a chat id of this tenant's own"),
+                )),
+                Some(_) => {}
+                None => {
+                    owner.insert(chat.to_string(), tenant.to_string());
+                }
+            }
+        }
+        Ok(clashes)
     }
 
     async fn price_and_store(&self, mut events: Vec<Event>) -> Result<Vec<i64>, IngestError> {

@@ -149,6 +149,22 @@ impl Store {
         Ok(rows.into_iter().map(LiveSession::from).collect())
     }
 
+    /// The tenants of those of `chats` that have one.
+    pub async fn conversation_tenants(&self, chats: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
+        if chats.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT chat_id, tenant FROM conversations WHERE tenant IS NOT NULL AND chat_id IN (");
+            let mut list = qb.separated(", ");
+            for c in chats {
+                list.push_bind(c.to_string());
+            }
+            qb.push(")");
+            qb.build_query_as().fetch_all(pool).await?
+        }))
+    }
+
     /// The tenant a conversation belongs to: `None` when there is no such
     /// conversation, `Some(None)` when it has no tenant.
     pub async fn conversation_tenant(&self, chat_id: &str) -> Result<Option<Option<String>>, StoreError> {
