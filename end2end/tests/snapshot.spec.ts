@@ -29,6 +29,11 @@ test('flow canvas snapshot', async ({ page }, info) => {
   const canvas = page.locator('.canvas-panel');
   await expect(canvas.locator('svg.flow:visible g.node')).toHaveCount(6);
   await expect(canvas).toHaveScreenshot('flow-canvas.png');
+  // The live sessions, right after the seed (its conversations stay live
+  // for five minutes, far longer than this takes); start times masked.
+  const sessions = page.locator('.sessions-panel');
+  await expect(sessions.locator('tbody tr')).not.toHaveCount(0);
+  await expect(sessions).toHaveScreenshot('sessions.png', { mask: [sessions.locator('time')] });
 });
 
 test('cost monitor snapshot', async ({ page }, info) => {

@@ -143,7 +143,7 @@ impl Store {
             if let Some(t) = tenant {
                 qb.push(" AND tenant = ").push_bind(t.to_string());
             }
-            qb.push(" ORDER BY last_ts DESC LIMIT ").push_bind(MAX_SESSIONS as i64);
+            qb.push(" ORDER BY last_ts DESC, chat_id LIMIT ").push_bind(MAX_SESSIONS as i64);
             qb.build_query_as().fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(LiveSession::from).collect())
