@@ -328,3 +328,21 @@ async fn stopping_the_server_ends_open_streams(b: Backend) {
     assert!(started.elapsed() < Duration::from_secs(8), "stop took {:?}", started.elapsed());
     assert!(sse.next_within(Duration::from_secs(5)).await.is_none(), "the stream ended");
 }
+
+/// Every answer carries the security headers: pages, APIs, refusals,
+/// redirects and unknown paths alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_carries_the_security_headers() {
+    let t = TestServer::start(Backend::Sqlite).await;
+    for (path, status) in
+        [("/login", 200), ("/api/ping", 200), ("/api/telemetry/history", 401), ("/api/nope", 404), ("/", 303)]
+    {
+        let resp = t.client.get(t.url(path)).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+        let h = resp.headers();
+        for (name, value) in server::http::headers::HEADERS {
+            assert_eq!(h.get(&name).and_then(|v| v.to_str().ok()), Some(value), "{path}: {name}");
+        }
+    }
+    t.stop().await;
+}

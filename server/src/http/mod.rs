@@ -6,7 +6,8 @@
 //! passes the CSRF check ([`session::csrf`]), then the access layer
 //! ([`access::guard`]), which holds it to its rule in `app::access` before
 //! anything else is parsed. Handlers then parse their input, ask the
-//! pipeline's service, and encode the answer.
+//! pipeline's service, and encode the answer. Every answer leaves with the
+//! security headers of [`headers`].
 
 pub mod access;
 pub mod assets;
@@ -14,6 +15,7 @@ pub mod budget;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod headers;
 pub mod health;
 pub mod login;
 pub mod metrics;
@@ -74,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .layer(answer_panics())
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
+        .layer(middleware::from_fn(headers::secure))
         .with_state(state)
 }
 
