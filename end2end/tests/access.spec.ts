@@ -99,3 +99,21 @@ test.describe('admin', () => {
     expect((await post()).status()).toBe(401);
   });
 });
+
+test('a skip link is the first stop for a keyboard and leads past the header', async ({ page }) => {
+  await page.goto('/costs');
+  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  // From the top of the document (as after a load without autofocus).
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('Tab');
+  // (The document itself may not have the window's focus in a headless
+  // browser, so the active element is read rather than `toBeFocused`.)
+  const active = () => page.evaluate(() => document.activeElement?.className ?? '');
+  await expect.poll(active).toBe('skip-link');
+  await expect(page.locator('a.skip-link')).toBeInViewport();
+  await page.keyboard.press('Enter');
+  await expect.poll(active).toBe('main');
+  // The next Tab lands inside the page, past the header's links.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!document.activeElement?.closest('main'))).toBe(true);
+});

@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
         <Meta name="color-scheme" content="dark light"/>
         <Title formatter=|page: String| if page.is_empty() { "Flowmeter".to_string() } else { format!("{page} · Flowmeter") }/>
         <Router>
+            // The first stop for a keyboard: past the header, to the page.
+            <a class="skip-link" href="#main" on:click=skip_to_main>"Skip to content"</a>
             <Suspense fallback=|| view! { <header class="topbar"><span class="brand">"Flowmeter"</span></header> }>
                 {move || Suspend::new(async move {
                     let me = me.await.ok().flatten();
@@ -74,7 +76,7 @@ pub fn App() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <main class="main">
+            <main class="main" id="main" tabindex="-1">
                 // Async: pages arrive complete, readable without JavaScript.
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
@@ -87,4 +89,20 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// The skip link moves the keyboard's focus to the page (the router would
+/// only scroll to `#main`; without JavaScript the browser does both).
+fn skip_to_main(ev: leptos::ev::MouseEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let main = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("main"));
+        if let Some(main) = main.and_then(|m| m.dyn_into::<web_sys::HtmlElement>().ok()) {
+            ev.prevent_default();
+            let _ = main.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
 }
