@@ -33,7 +33,6 @@ pub fn HomePage() -> impl IntoView {
                                 selected
                                 hint=Signal::derive(move || format!("{} recent events · click a stage to filter the log", live.window.get()))
                             />
-                            <LiveSessionsPanel/>
                             <EventLog selected/>
                         })
                     }
@@ -46,5 +45,8 @@ pub fn HomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        // Outside the Suspense above: a resource of its own nested in it can
+        // leave the server's response hanging (as in leptos#4851).
+        <LiveSessionsPanel/>
     }
 }

@@ -17,14 +17,16 @@ pub fn ExportJobs(window: Memo<SummaryQuery>) -> impl IntoView {
     let cancel = ServerAction::<CancelExport>::new();
     let (poll, set_poll) = signal(0u64);
     let jobs = Resource::new(move || (start.version().get(), cancel.version().get(), poll.get()), |_| list_exports());
-    let open = RwSignal::new(false);
+    // A job still running (read from the answer, never written while the
+    // server renders).
+    let open = move || jobs.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|j| j.status.is_open()));
     // While a job runs, look again every second (the page's own jobs only).
     #[cfg(feature = "hydrate")]
     Effect::new(move |prev: Option<Option<IntervalHandle>>| {
         if let Some(Some(h)) = prev {
             h.clear();
         }
-        open.get()
+        open()
             .then(|| {
                 set_interval_with_handle(move || set_poll.update(|n| *n += 1), std::time::Duration::from_secs(1)).ok()
             })
@@ -46,7 +48,6 @@ pub fn ExportJobs(window: Memo<SummaryQuery>) -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let list = jobs.await.unwrap_or_default();
-                    open.set(list.iter().any(|j| j.status.is_open()));
                     (!list.is_empty()).then(|| view! {
                         <ul class="job-list" aria-label="Export jobs">
                             {list.into_iter().map(|j| view! { <JobRow j cancel/> }).collect_view()}
