@@ -17,10 +17,11 @@ pub fn ExportJobs(window: Memo<SummaryQuery>) -> impl IntoView {
     let cancel = ServerAction::<CancelExport>::new();
     let (poll, set_poll) = signal(0u64);
     let jobs = Resource::new(move || (start.version().get(), cancel.version().get(), poll.get()), |_| list_exports());
-    // A job still running (read from the answer, never written while the
-    // server renders).
-    let open = move || jobs.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|j| j.status.is_open()));
     // While a job runs, look again every second (the page's own jobs only).
+    // A job still running (read from the answer: nothing is written while
+    // the server renders).
+    #[cfg(feature = "hydrate")]
+    let open = move || jobs.get().and_then(Result::ok).is_some_and(|l| l.iter().any(|j| j.status.is_open()));
     #[cfg(feature = "hydrate")]
     Effect::new(move |prev: Option<Option<IntervalHandle>>| {
         if let Some(Some(h)) = prev {
