@@ -29,7 +29,7 @@ impl Filters {
 }
 
 /// `AND model = … AND persona = …` for a rollup table (absent = '').
-fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
+pub(super) fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
 where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {

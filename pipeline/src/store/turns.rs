@@ -115,11 +115,8 @@ impl Store {
         let rows: Vec<EventRow> = on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE ts >= "));
             qb.push_bind(from).push(" AND ts < ").push_bind(to).push(" AND id > ").push_bind(after);
-            for (col, v) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage), ("tenant", &f.tenant), ("chat_id", &f.chat_id)] {
-                if let Some(v) = v {
-                    qb.push(format!(" AND {col} = ")).push_bind(v.clone());
-                }
-            }
+            // The summary's own filters, so an export holds what it counted.
+            super::rollups::push_dim_filters(&mut qb, f, true);
             qb.push(" ORDER BY id LIMIT ").push_bind(limit);
             qb.build_query_as().fetch_all(pool).await?
         });
