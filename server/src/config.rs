@@ -22,6 +22,10 @@
 //! | `log_format` | `LOG_FORMAT` (`text` or `json`) | `text` |
 //! | `telegram_api_url` | `TELEGRAM_API_URL` | `https://api.telegram.org` |
 //! | `export_dir` | `EXPORT_DIR` | `exports/` beside the SQLite file, else `data/exports` |
+//! | `request_timeout_secs` | `REQUEST_TIMEOUT_SECS` | `30` |
+//! | `max_streams_per_session` | `SSE_MAX_STREAMS_PER_SESSION` | `20` |
+//! | `max_streams` | `SSE_MAX_STREAMS` | `1000` |
+//! | `ingest_rate_limit` | `INGEST_RATE_LIMIT` (requests per second per key) | `0`: no limit |
 
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -63,6 +67,14 @@ pub struct Config {
     pub telegram_api_url: String,
     /// Where export jobs write their files (replicas must share it).
     pub export_dir: Option<String>,
+    /// Seconds a request has to send its headers and body and be answered.
+    pub request_timeout_secs: u64,
+    /// Live streams one session (or read key) may hold open at once.
+    pub max_streams_per_session: usize,
+    /// Live streams this server holds open at once.
+    pub max_streams: usize,
+    /// Ingest requests per second one API key may send; 0 is no limit.
+    pub ingest_rate_limit: u32,
 }
 
 /// The log's shape.
@@ -109,6 +121,10 @@ impl Default for Config {
             log_format: LogFormat::Text,
             telegram_api_url: "https://api.telegram.org".into(),
             export_dir: None,
+            request_timeout_secs: 30,
+            max_streams_per_session: 20,
+            max_streams: 1000,
+            ingest_rate_limit: 0,
         }
     }
 }
@@ -218,6 +234,25 @@ impl Config {
                 message: "must be at least 1 second".into(),
             });
         }
+        if let Some(v) = get("REQUEST_TIMEOUT_SECS") {
+            self.request_timeout_secs = parse("REQUEST_TIMEOUT_SECS", v)?;
+        }
+        if self.request_timeout_secs == 0 {
+            return Err(ConfigError::Env {
+                var: "REQUEST_TIMEOUT_SECS",
+                value: "0".into(),
+                message: "must be at least 1 second".into(),
+            });
+        }
+        if let Some(v) = get("SSE_MAX_STREAMS_PER_SESSION") {
+            self.max_streams_per_session = parse("SSE_MAX_STREAMS_PER_SESSION", v)?;
+        }
+        if let Some(v) = get("SSE_MAX_STREAMS") {
+            self.max_streams = parse("SSE_MAX_STREAMS", v)?;
+        }
+        if let Some(v) = get("INGEST_RATE_LIMIT") {
+            self.ingest_rate_limit = parse("INGEST_RATE_LIMIT", v)?;
+        }
         if let Some(v) = get("RETENTION_DAYS") {
             self.retention_days = parse("RETENTION_DAYS", v)?;
         }
@@ -300,6 +335,10 @@ mod tests {
                 ("REDIS_STREAM", "fm:events"),
                 ("REDIS_STREAM_MAXLEN", "1000"),
                 ("LOG_FORMAT", "JSON"),
+                ("REQUEST_TIMEOUT_SECS", "5"),
+                ("SSE_MAX_STREAMS_PER_SESSION", "3"),
+                ("SSE_MAX_STREAMS", "40"),
+                ("INGEST_RATE_LIMIT", "100"),
             ]))
             .unwrap();
         assert_eq!(c.address.to_string(), "0.0.0.0:8080");
@@ -313,6 +352,8 @@ mod tests {
         assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6390"));
         assert_eq!((c.redis_stream.as_str(), c.redis_stream_maxlen), ("fm:events", 1000));
         assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!((c.request_timeout_secs, c.max_streams_per_session, c.max_streams), (5, 3, 40));
+        assert_eq!(c.ingest_rate_limit, 100);
         let file: Config = toml::from_str("log_format = \"json\"").unwrap();
         assert_eq!(file.log_format, LogFormat::Json);
     }
@@ -332,6 +373,8 @@ mod tests {
         assert!(e.to_string().contains("MAX_BODY_BYTES"), "{e}");
         let e = Config::default().with_env(env(&[("SIMULATOR_RATE", "0")])).unwrap_err();
         assert!(e.to_string().contains("SIMULATOR_RATE"), "{e}");
+        let e = Config::default().with_env(env(&[("REQUEST_TIMEOUT_SECS", "0")])).unwrap_err();
+        assert!(e.to_string().contains("REQUEST_TIMEOUT_SECS"), "{e}");
         let e = Config::default().with_env(env(&[("LOG_FORMAT", "xml")])).unwrap_err();
         assert!(e.to_string().contains("LOG_FORMAT") && e.to_string().contains("text or json"), "{e}");
     }

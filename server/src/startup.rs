@@ -26,7 +26,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub state: AppState,
     stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
     simulator: Option<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
 }
@@ -44,13 +44,10 @@ impl Server {
         let addr = listener.local_addr()?;
         let router = crate::http::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let header_deadline = state.http.request_timeout;
+        let task = tokio::spawn(crate::http::listen::serve(listener, router, header_deadline, async {
+            let _ = stopped.await;
+        }));
         let simulator = config.simulator.then(|| {
             let opts = SimOptions { rate: config.simulator_rate, ..SimOptions::default() };
             let sink = Sink::InProcess(state.service.ingestor().clone());
@@ -147,6 +144,10 @@ async fn build_state(config: &Config) -> anyhow::Result<AppState> {
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
         trust_forwarded_for: config.trust_forwarded_for,
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
+        max_streams_per_session: config.max_streams_per_session,
+        max_streams: config.max_streams,
+        ingest_rate_limit: Some(config.ingest_rate_limit).filter(|&n| n > 0),
     };
     Ok(AppState::new(leptos_options(config)?, service, http))
 }

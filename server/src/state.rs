@@ -2,11 +2,12 @@
 //! server functions, through the context) and what HTTP adds to it.
 
 use crate::http::assets::Assets;
+use crate::http::limits::{RateLimiter, StreamGate};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use pipeline::service::Service;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What HTTP adds to the service: settings of its own.
 #[derive(Clone, Copy, Debug)]
@@ -16,6 +17,13 @@ pub struct HttpSettings {
     pub secure_cookies: bool,
     /// Take the client's address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// The time a request has to arrive and be answered.
+    pub request_timeout: Duration,
+    /// Live streams per session or key, and in total.
+    pub max_streams_per_session: usize,
+    pub max_streams: usize,
+    /// Ingest requests per key per second, if limited.
+    pub ingest_rate_limit: Option<u32>,
 }
 
 /// Handlers and layers clone the state for every request: a clone is one
@@ -31,6 +39,10 @@ pub struct Shared {
     pub assets: Assets,
     pub service: Service,
     pub http: HttpSettings,
+    /// The caps on open live streams.
+    pub streams: Arc<StreamGate>,
+    /// The per-key ingest rate.
+    pub ingest_rate: RateLimiter,
     pub started_at: Instant,
 }
 
@@ -38,7 +50,17 @@ impl AppState {
     pub fn new(leptos_options: LeptosOptions, service: Service, http: HttpSettings) -> AppState {
         let production = leptos_options.env == leptos::config::Env::PROD;
         let assets = Assets::new(std::path::PathBuf::from(&*leptos_options.site_root), production);
-        AppState(Arc::new(Shared { leptos_options, assets, service, http, started_at: Instant::now() }))
+        let streams = Arc::new(StreamGate::new(http.max_streams_per_session, http.max_streams));
+        let ingest_rate = RateLimiter::new(http.ingest_rate_limit);
+        AppState(Arc::new(Shared {
+            leptos_options,
+            assets,
+            service,
+            http,
+            streams,
+            ingest_rate,
+            started_at: Instant::now(),
+        }))
     }
 }
 

@@ -22,13 +22,14 @@ use domain::auth::Me;
 use domain::time;
 use pipeline::ops::IngestOutcome;
 use pipeline::service::Viewer;
+use pipeline::store::hash_key;
 
 /// The header machine clients send their key in.
 pub const KEY_HEADER: &str = "x-api-key";
 /// The API key a request carries: `X-API-Key`, or `Authorization: Bearer`
 /// (OpenTelemetry exporters set either through `OTEL_EXPORTER_OTLP_HEADERS`).
 /// `Some(None)`: a key header that is not valid text.
-fn api_key(headers: &HeaderMap) -> Option<Option<&str>> {
+pub fn api_key(headers: &HeaderMap) -> Option<Option<&str>> {
     if let Some(v) = headers.get(KEY_HEADER) {
         return Some(v.to_str().ok());
     }
@@ -72,6 +73,13 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         Some(Key::Valid(grant)) => Some(grant.clone()),
         _ => None,
     };
+    // A valid ingest key within its rate, before its body is read.
+    if let (Need::IngestKey, Some(_), Some(Some(k))) = (rule.need, &grant, api_key(req.headers())) {
+        if let Err(refusal) = state.ingest_rate.take(&hash_key(k), std::time::Instant::now()) {
+            state.service.metrics().ingest(IngestOutcome::Rejected { status: refusal.status().as_u16() });
+            return refusal.into_response();
+        }
+    }
     let viewer = match access::decide(rule.need, user.as_ref(), key) {
         Ok(viewer) => viewer,
         Err(denied) if matches!(rule.kind, Kind::Page) => return refuse_page(&req, denied),

@@ -42,6 +42,16 @@ pub enum ApiError {
     Service(#[from] ServiceError),
     #[error("the event store is unavailable")]
     Store(#[from] StoreError),
+    /// The request deadline passed while its body was still arriving.
+    #[error("the request body did not arrive within {0} s; nothing was stored")]
+    BodyTimeout(u64),
+    /// The request deadline passed while the server was answering.
+    #[error("no answer within {0} s; retry later")]
+    Slow(u64),
+    #[error("too many live streams: at most {limit} {scope}; close one (another tab?) or retry later")]
+    TooManyStreams { limit: usize, scope: &'static str },
+    #[error("rate limit: this API key may send {per_second} ingest requests per second; nothing was stored, retry in {retry_after_secs} s")]
+    RateLimited { per_second: u32, retry_after_secs: u64 },
     /// A handler panicked (a bug): answered rather than left hanging.
     #[error("internal error; it was logged")]
     Panicked,
@@ -67,7 +77,10 @@ impl ApiError {
             }
             ApiError::Ingest(IngestError::Store(_) | IngestError::Busy { .. } | IngestError::Unavailable)
             | ApiError::Store(_)
-            | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | ApiError::Unavailable(_)
+            | ApiError::Slow(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyStreams { .. } | ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Service(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             ApiError::BadParam { .. } | ApiError::BadArguments(_) | ApiError::BadBody => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -110,12 +123,15 @@ impl ApiError {
         }
     }
 
-    /// Seconds to wait before retrying: every 503 is worth retrying
-    /// (exporters do, when told when).
+    /// Seconds to wait before retrying: every 503 and 429 is worth
+    /// retrying (exporters do, when told when).
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            ApiError::Ingest(IngestError::Busy { retry_after_secs }) => Some(*retry_after_secs),
-            _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => Some(UNAVAILABLE_RETRY_SECS),
+            ApiError::Ingest(IngestError::Busy { retry_after_secs })
+            | ApiError::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ if matches!(self.status(), StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS) => {
+                Some(UNAVAILABLE_RETRY_SECS)
+            }
             _ => None,
         }
     }

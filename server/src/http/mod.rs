@@ -6,17 +6,22 @@
 //! passes the CSRF check ([`session::csrf`]), then the access layer
 //! ([`access::guard`]), which holds it to its rule in `app::access` before
 //! anything else is parsed. Handlers then parse their input, ask the
-//! pipeline's service, and encode the answer. Every answer leaves with the
-//! security headers of [`headers`].
+//! pipeline's service, and encode the answer. Every request is held to the
+//! [`deadline`], and every answer leaves with the security headers of
+//! [`headers`]. [`listen`] is the accept loop; [`limits`] caps live streams
+//! and the ingest rate.
 
 pub mod access;
 pub mod assets;
 pub mod budget;
+pub mod deadline;
 pub mod error;
 pub mod events;
 pub mod export;
 pub mod headers;
 pub mod health;
+pub mod limits;
+pub mod listen;
 pub mod login;
 pub mod metrics;
 pub mod otlp;
@@ -74,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(session::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
         .layer(answer_panics())
+        .layer(middleware::from_fn_with_state(state.clone(), deadline::enforce))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
         .layer(middleware::from_fn(headers::secure))

@@ -6,13 +6,15 @@ use super::error::ApiError;
 use super::params::Params;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::time;
 use futures::{Stream, StreamExt};
+use pipeline::auth::session;
 use pipeline::service::events::HistoryPage;
+use pipeline::store::hash_key;
 use pipeline::store::HistoryQuery;
 use pipeline::stream::{Resume, StreamItem};
 use std::collections::HashMap;
@@ -65,13 +67,30 @@ pub async fn stream(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let permit = state.streams.admit(&caller(&headers))?;
     let resume = resume_point(&headers, &params)?;
     let items = state.service.stream(viewer, resume, time::now_ms()).await?;
+    // The stream holds its place until the client goes.
+    let items = items.map(move |item| {
+        let _held = &permit;
+        item
+    });
     let mut response =
         Sse::new(sse_events(items)).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
     // Tell nginx-style proxies not to buffer the stream.
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
+}
+
+/// Who holds a stream, for its cap: the session (by its token's hash) or
+/// the read key (by the key's).
+fn caller(headers: &HeaderMap) -> String {
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::from_cookie_header);
+    match (cookie, super::access::api_key(headers)) {
+        (Some(token), _) => session::token_hash(token),
+        (None, Some(Some(key))) => hash_key(key),
+        (None, _) => String::new(),
+    }
 }
 
 fn sse_events(items: impl Stream<Item = StreamItem>) -> impl Stream<Item = Result<SseEvent, Infallible>> {
