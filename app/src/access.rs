@@ -152,6 +152,7 @@ pub fn rules() -> &'static [Rule] {
             server_fn::<admin::GetAdminSettings>(SignedIn(Admin)),
             server_fn::<admin::SetTelemetry>(SignedIn(Admin)),
             server_fn::<admin::SetRetentionDays>(SignedIn(Admin)),
+            server_fn::<admin::GetAuditLog>(SignedIn(Admin)),
         ]
     });
     &RULES

@@ -85,8 +85,18 @@ async fn one_node(args: &Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let config = bench::config(format!("sqlite://{}", dir.path().join("bench.db").display()));
     let server = Server::start(config).await.context("starting the server")?;
-    let read_key =
-        server.state.service.create_api_key("bench", KeyScope::Read, None, domain::time::now_ms()).await?.plaintext;
+    let read_key = server
+        .state
+        .service
+        .create_api_key(
+            &pipeline::service::Viewer::command_line(),
+            "bench",
+            KeyScope::Read,
+            None,
+            domain::time::now_ms(),
+        )
+        .await?
+        .plaintext;
     println!("one node on SQLite, in-process bus ({} cores)", std::thread::available_parallelism()?);
     let after = server.state.service.store().last_event_id().await?;
     let url = server.url();
@@ -104,8 +114,18 @@ async fn run(args: &Args, database_url: &str, redis_url: &str) -> anyhow::Result
     };
     let a = Server::start(config.clone()).await.context("starting replica A")?;
     let b = Server::start(config).await.context("starting replica B")?;
-    let read_key =
-        a.state.service.create_api_key("bench", KeyScope::Read, None, domain::time::now_ms()).await?.plaintext;
+    let read_key = a
+        .state
+        .service
+        .create_api_key(
+            &pipeline::service::Viewer::command_line(),
+            "bench",
+            KeyScope::Read,
+            None,
+            domain::time::now_ms(),
+        )
+        .await?
+        .plaintext;
 
     // nginx in front of both, with the shipped configuration.
     let dir = tempfile::tempdir()?;

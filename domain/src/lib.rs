@@ -12,6 +12,7 @@
 //! - [`pricing`], [`money`]: price entries and exact integer money.
 //! - [`alerts`]: budgets, alert rules and the alerts they raise.
 //! - [`auth`]: roles, the signed-in user, users and API keys as listed.
+//! - [`audit`]: the audit log of admin actions.
 //! - [`time`]: epoch milliseconds and RFC 3339.
 //! - [`url`]: percent-encoding for links.
 //! - [`visibility`]: cost figures, and hiding them from viewers.
@@ -21,6 +22,7 @@
 //! Pure data and pure functions only: no I/O, nothing async.
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod conversation;
 pub mod costs;

@@ -97,6 +97,16 @@ test.describe('admin', () => {
     await row.locator('text=Revoke').click();
     await expect(row).toHaveClass(/revoked/);
     expect((await post()).status()).toBe(401);
+
+    // The audit log names who did each of these, newest first.
+    const audit = page.locator('[data-audit]');
+    await audit.getByRole('button', { name: 'Refresh' }).click();
+    const rows = audit.locator('tbody tr');
+    await expect(rows.first()).toHaveAttribute('data-action', 'key.revoke');
+    await expect(rows.nth(1)).toHaveAttribute('data-action', 'key.create');
+    await expect(rows.nth(1)).toContainText('name=e2e-key');
+    await expect(audit.locator(`tr[data-action="user.create"]`).filter({ hasText: email })).toHaveCount(1);
+    await expect(audit).not.toContainText(key);
   });
 });
 

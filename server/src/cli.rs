@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use domain::auth::Role;
 use domain::time;
+use pipeline::service::Viewer;
 use pipeline::store::Store;
 use std::path::PathBuf;
 
@@ -106,7 +107,15 @@ async fn create_user(config: &Config, email: &str, role: Role) -> anyhow::Result
     domain::rules::email(email).map_err(|m| anyhow::anyhow!("--email `{email}`: {m}"))?;
     let password = read_password()?;
     let store = Store::connect(&config.database_url).await.context("opening the database")?;
-    let created = pipeline::service::accounts::create_user(&store, email, &password, role, time::now_ms()).await;
+    let created = pipeline::service::accounts::create_user(
+        &store,
+        &Viewer::command_line(),
+        email,
+        &password,
+        role,
+        time::now_ms(),
+    )
+    .await;
     store.close().await;
     let user = created?;
     println!("Created {} {} (id {}).", role.as_str(), user.email, user.id);

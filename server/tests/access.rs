@@ -82,6 +82,7 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/api/admin/settings", "/api/admin/settings", "", 200),
     ("/api/admin/settings/telemetry", "/api/admin/settings/telemetry", "enabled=true", 200),
     ("/api/admin/settings/retention", "/api/admin/settings/retention", "days=30", 200),
+    ("/api/admin/audit", "/api/admin/audit", "limit=10", 200),
     ("/api/costs/trend", "/api/costs/trend", "query[range]=24h", 200),
     ("/api/costs/turns", "/api/costs/turns", "query[window][range]=24h&query[limit]=10", 200),
     ("/api/costs/budgets", "/api/costs/budgets", "", 200),
@@ -123,6 +124,7 @@ const WRONG_TYPES: &[(&str, &str, &str)] = &[
     ("/api/admin/keys/revoke", "key_id=x", "key_id"),
     ("/api/admin/settings/telemetry", "enabled=sometimes", "enabled"),
     ("/api/admin/settings/retention", "days=many", "days"),
+    ("/api/admin/audit", "limit=all", "limit"),
     ("/api/costs/trend", "query[to]=later", "query.to"),
     ("/api/costs/turns", "query[window][range]=24h&query[limit]=x", "query.limit"),
     (

@@ -20,7 +20,13 @@ both_backends!(
 
 async fn read_key(t: &TestServer) -> String {
     let now = domain::time::now_ms();
-    t.server.state.service.create_api_key("exports", KeyScope::Read, None, now).await.unwrap().plaintext
+    t.server
+        .state
+        .service
+        .create_api_key(&pipeline::service::Viewer::command_line(), "exports", KeyScope::Read, None, now)
+        .await
+        .unwrap()
+        .plaintext
 }
 
 async fn call(

@@ -9,6 +9,7 @@ mod common;
 use common::{Backend, TestServer, KEY};
 use domain::auth::KeyScope;
 use futures::StreamExt;
+use pipeline::service::Viewer;
 use serde_json::Value;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -123,7 +124,12 @@ async fn a_thousand_streams_meet_the_caps() {
     let now = domain::time::now_ms();
     let mut keys = Vec::new();
     for i in 0..50 {
-        let key = t.server.state.service.create_api_key(&format!("reader {i}"), KeyScope::Read, None, now).await;
+        let key = t
+            .server
+            .state
+            .service
+            .create_api_key(&Viewer::command_line(), &format!("reader {i}"), KeyScope::Read, None, now)
+            .await;
         keys.push(key.unwrap().plaintext);
     }
     let requests = keys[..49].iter().flat_map(|k| std::iter::repeat_n(k.clone(), 20));
@@ -181,7 +187,14 @@ async fn the_ingest_rate_limit_trips_per_key_and_stores_nothing_past_it() {
     assert!(accepted >= 1);
     assert_eq!(stored(&t).await, accepted * 2, "exactly the accepted batches are stored");
     // Another key has a bucket of its own.
-    let other = t.server.state.service.create_api_key("other", KeyScope::Ingest, None, 0).await.unwrap().plaintext;
+    let other = t
+        .server
+        .state
+        .service
+        .create_api_key(&Viewer::command_line(), "other", KeyScope::Ingest, None, 0)
+        .await
+        .unwrap()
+        .plaintext;
     let resp = t.client.post(t.url("/api/events")).header("x-api-key", other).json(&body).send().await.unwrap();
     assert_eq!(resp.status(), 202);
     t.stop().await;

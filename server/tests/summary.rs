@@ -432,8 +432,8 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
         ..Default::default()
     };
     let service = &t.server.state.service;
-    service.update_price(&update, base).await.unwrap();
-    let report = service.reprice(base - H, base + 2 * H).await.unwrap();
+    service.update_price(&pipeline::service::Viewer::command_line(), &update, base).await.unwrap();
+    let report = service.reprice(&pipeline::service::Viewer::command_line(), base - H, base + 2 * H).await.unwrap();
     assert_eq!((report.scanned, report.changed), (40, 10));
     // 10 events × (1000 × 1 + 100 × 2) per 1M = 10 × 1_200_000
     assert_eq!(report.delta_nanos, 12_000_000);
@@ -444,7 +444,7 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     assert_eq!(after.cost.unpriced_events, 10);
     let all = store.after(0, 1000).await.unwrap();
     check(&after, &brute(&all, &q, base - H, base + 2 * H, grain_of(&after)), "after reprice");
-    let again = service.reprice(base - H, base + 2 * H).await.unwrap();
+    let again = service.reprice(&pipeline::service::Viewer::command_line(), base - H, base + 2 * H).await.unwrap();
     assert_eq!(again.changed, 0, "a second reprice changes nothing");
     let convo: i64 = store.latest_conversations(10).await.unwrap().iter().filter_map(|c| c.cost_nanos.shown()).sum();
     assert_eq!(convo, after.cost.total_nanos, "conversation totals corrected too");

@@ -16,7 +16,13 @@ both_backends!(a_tenant_key_writes_its_tenant_only, a_tenant_key_reads_its_tenan
 
 async fn key(t: &TestServer, scope: KeyScope, tenant: Option<&str>) -> String {
     let now = domain::time::now_ms();
-    t.server.state.service.create_api_key("scoped", scope, tenant, now).await.unwrap().plaintext
+    t.server
+        .state
+        .service
+        .create_api_key(&pipeline::service::Viewer::command_line(), "scoped", scope, tenant, now)
+        .await
+        .unwrap()
+        .plaintext
 }
 
 async fn get(t: &TestServer, path: &str, key: &str) -> (u16, Value) {

@@ -30,14 +30,14 @@ pub async fn list_budgets() -> Result<Vec<BudgetStatus>, ServerFnError> {
 
 #[server(endpoint = "costs/budgets/save")]
 pub async fn save_budget(budget: BudgetInput) -> Result<i64, ServerFnError> {
-    let (service, _) = super::enter::<SaveBudget>()?;
-    service.save_budget(&budget, now_ms()).await.map_err(refused)
+    let (service, viewer) = super::enter::<SaveBudget>()?;
+    service.save_budget(&viewer, &budget, now_ms()).await.map_err(refused)
 }
 
 #[server(endpoint = "costs/budgets/delete")]
 pub async fn delete_budget(id: i64) -> Result<(), ServerFnError> {
-    let (service, _) = super::enter::<DeleteBudget>()?;
-    service.delete_budget(id).await.map_err(refused)
+    let (service, viewer) = super::enter::<DeleteBudget>()?;
+    service.delete_budget(&viewer, id).await.map_err(refused)
 }
 
 #[server(endpoint = "costs/rules")]
@@ -48,14 +48,14 @@ pub async fn list_alert_rules() -> Result<Vec<AlertRule>, ServerFnError> {
 
 #[server(endpoint = "costs/rules/save")]
 pub async fn save_alert_rule(rule: AlertRule) -> Result<i64, ServerFnError> {
-    let (service, _) = super::enter::<SaveAlertRule>()?;
-    service.save_alert_rule(rule, now_ms()).await.map_err(refused)
+    let (service, viewer) = super::enter::<SaveAlertRule>()?;
+    service.save_alert_rule(&viewer, rule, now_ms()).await.map_err(refused)
 }
 
 #[server(endpoint = "costs/rules/delete")]
 pub async fn delete_alert_rule(id: i64) -> Result<(), ServerFnError> {
-    let (service, _) = super::enter::<DeleteAlertRule>()?;
-    service.delete_alert_rule(id).await.map_err(refused)
+    let (service, viewer) = super::enter::<DeleteAlertRule>()?;
+    service.delete_alert_rule(&viewer, id).await.map_err(refused)
 }
 
 #[server(endpoint = "costs/alerts")]

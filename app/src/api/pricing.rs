@@ -12,21 +12,11 @@ pub async fn get_pricing() -> Result<PricingView, ServerFnError> {
 #[server(endpoint = "pricing/update")]
 pub async fn update_pricing(update: PriceUpdate) -> Result<PriceEntry, ServerFnError> {
     let (service, viewer) = super::enter::<UpdatePricing>()?;
-    let entry = service.update_price(&update, crate::domain::time::now_ms()).await.map_err(super::errors::refused)?;
-    tracing::info!(by = viewer.user_id(), id = %entry.id, "Price changed.");
-    Ok(entry)
+    service.update_price(&viewer, &update, crate::domain::time::now_ms()).await.map_err(super::errors::refused)
 }
 
 #[server(endpoint = "pricing/reprice")]
 pub async fn reprice(from: i64, to: i64) -> Result<RepriceReport, ServerFnError> {
     let (service, viewer) = super::enter::<Reprice>()?;
-    let report = service.reprice(from, to).await.map_err(super::errors::refused)?;
-    tracing::info!(
-        by = viewer.user_id(),
-        scanned = report.scanned,
-        changed = report.changed,
-        delta_nanos = report.delta_nanos,
-        "Repriced."
-    );
-    Ok(report)
+    service.reprice(&viewer, from, to).await.map_err(super::errors::refused)
 }

@@ -5,8 +5,8 @@
 //! hydrated one compute the same thing.
 
 pub use ::domain::{
-    alerts, auth, conversation, costs, event, exports, money, pricing, rules, sessions, settings, summary, time, url,
-    visibility,
+    alerts, audit, auth, conversation, costs, event, exports, money, pricing, rules, sessions, settings, summary, time,
+    url, visibility,
 };
 pub use ::domain::{Event, Status, Usage};
 

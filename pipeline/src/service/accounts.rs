@@ -2,9 +2,11 @@
 //! from the command line), and the check of a key a request carries.
 
 use super::error::Context;
+use super::Viewer;
 use super::{Service, ServiceError};
 use crate::auth::password;
 use crate::store::{hash_key, NewApiKey, Store};
+use domain::audit::AuditAction;
 use domain::auth::{ApiKeyRecord, KeyGrant, KeyScope, Role, UserView};
 use domain::rules;
 
@@ -24,9 +26,10 @@ fn limits<'a>(account: &'a str, address: &'a str) -> [(String, i64); 2] {
 }
 
 /// Creates an account (the admin area and `server create-user` both come
-/// here, so both apply the same rules).
+/// here, so both apply the same rules, and both are audited).
 pub async fn create_user(
     store: &Store,
+    by: &Viewer,
     email: &str,
     password: &str,
     role: Role,
@@ -41,7 +44,11 @@ pub async fn create_user(
         .map_err(|e| ServiceError::Conflict(format!("hashing the password failed: {e}")))?
         .map_err(|e| ServiceError::Conflict(format!("hashing the password failed: {e}")))?;
     let created = store.create_user(&email, &hash, role, now_ms).await.or_unavailable(NOT_CHANGED)?;
-    created.ok_or_else(|| ServiceError::Conflict(format!("{email} has an account already")))
+    let user = created.ok_or_else(|| ServiceError::Conflict(format!("{email} has an account already")))?;
+    let detail = format!("email={} role={}", user.email, role.as_str());
+    super::audit::record(store, by.actor(), AuditAction::UserCreated, &format!("user {}", user.id), &detail, now_ms)
+        .await;
+    Ok(user)
 }
 
 impl Service {
@@ -93,12 +100,13 @@ impl Service {
 
     pub async fn create_user(
         &self,
+        by: &Viewer,
         email: &str,
         password: &str,
         role: Role,
         now_ms: i64,
     ) -> Result<UserView, ServiceError> {
-        create_user(&self.store, email, password, role, now_ms).await
+        create_user(&self.store, by, email, password, role, now_ms).await
     }
 
     /// Refuses a change that would leave no admin able to sign in.
@@ -111,26 +119,36 @@ impl Service {
         Ok(())
     }
 
-    pub async fn set_role(&self, user_id: i64, role: Role) -> Result<(), ServiceError> {
+    pub async fn set_role(&self, by: &Viewer, user_id: i64, role: Role) -> Result<(), ServiceError> {
         if role != Role::Admin {
             self.keeps_an_admin(user_id).await?;
         }
-        match self.store.set_role(user_id, role).await.or_unavailable(NOT_CHANGED)? {
-            true => Ok(()),
-            false => Err(ServiceError::NotFound { field: "userId", what: "user" }),
+        if !self.store.set_role(user_id, role).await.or_unavailable(NOT_CHANGED)? {
+            return Err(ServiceError::NotFound { field: "userId", what: "user" });
         }
+        let detail = format!("role={}", role.as_str());
+        self.audit(by, AuditAction::RoleChanged, &format!("user {user_id}"), &detail).await;
+        Ok(())
     }
 
     /// Disables a user (ending every session of theirs at once) or lets
     /// them back in.
-    pub async fn set_disabled(&self, user_id: i64, disabled: bool, now_ms: i64) -> Result<(), ServiceError> {
+    pub async fn set_disabled(
+        &self,
+        by: &Viewer,
+        user_id: i64,
+        disabled: bool,
+        now_ms: i64,
+    ) -> Result<(), ServiceError> {
         if disabled {
             self.keeps_an_admin(user_id).await?;
         }
-        match self.store.set_disabled(user_id, disabled, now_ms).await.or_unavailable(NOT_CHANGED)? {
-            true => Ok(()),
-            false => Err(ServiceError::NotFound { field: "userId", what: "user" }),
+        if !self.store.set_disabled(user_id, disabled, now_ms).await.or_unavailable(NOT_CHANGED)? {
+            return Err(ServiceError::NotFound { field: "userId", what: "user" });
         }
+        let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
+        self.audit(by, action, &format!("user {user_id}"), "").await;
+        Ok(())
     }
 
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, ServiceError> {
@@ -141,6 +159,7 @@ impl Service {
     /// the answer and nowhere else.
     pub async fn create_api_key(
         &self,
+        by: &Viewer,
         name: &str,
         scope: KeyScope,
         tenant: Option<&str>,
@@ -152,13 +171,21 @@ impl Service {
             let limit = crate::ingest::validate::MAX_NAME_CHARS;
             return Err(ServiceError::invalid("tenant", format!("at most {limit} characters")));
         }
-        self.store.create_api_key(&name, scope, tenant, now_ms).await.or_unavailable(NOT_CHANGED)
+        let key = self.store.create_api_key(&name, scope, tenant, now_ms).await.or_unavailable(NOT_CHANGED)?;
+        let r = &key.record;
+        let mut detail = format!("name={} scope={} prefix={}", r.name, scope.as_str(), r.prefix);
+        if let Some(t) = &r.tenant {
+            detail.push_str(&format!(" tenant={t}"));
+        }
+        self.audit(by, AuditAction::KeyCreated, &format!("key {}", r.id), &detail).await;
+        Ok(key)
     }
 
-    pub async fn revoke_api_key(&self, id: i64, now_ms: i64) -> Result<(), ServiceError> {
-        match self.store.revoke_api_key(id, now_ms).await.or_unavailable(NOT_CHANGED)? {
-            true => Ok(()),
-            false => Err(ServiceError::NotFound { field: "keyId", what: "active key" }),
+    pub async fn revoke_api_key(&self, by: &Viewer, id: i64, now_ms: i64) -> Result<(), ServiceError> {
+        if !self.store.revoke_api_key(id, now_ms).await.or_unavailable(NOT_CHANGED)? {
+            return Err(ServiceError::NotFound { field: "keyId", what: "active key" });
         }
+        self.audit(by, AuditAction::KeyRevoked, &format!("key {id}"), "").await;
+        Ok(())
     }
 }

@@ -3,11 +3,12 @@
 //! before spending.
 
 use super::error::Context;
-use super::{Service, ServiceError};
+use super::{Service, ServiceError, Viewer};
 use crate::alerts;
 use domain::alerts::{
     Alert, AlertRule, Budget, BudgetInput, BudgetScope, BudgetStatus, Channel, Notify, Period, RuleKind,
 };
+use domain::audit::AuditAction;
 use domain::money::parse_decimal_nanos;
 use domain::rules;
 use serde::Serialize;
@@ -151,16 +152,27 @@ impl Service {
     }
 
     /// Creates (id 0) or replaces a budget; returns its id.
-    pub async fn save_budget(&self, input: &BudgetInput, now_ms: i64) -> Result<i64, ServiceError> {
+    pub async fn save_budget(&self, by: &Viewer, input: &BudgetInput, now_ms: i64) -> Result<i64, ServiceError> {
         let b = budget_from(input)?;
-        self.store.save_budget(&b, now_ms).await.or_unavailable(UNAVAILABLE)
+        let id = self.store.save_budget(&b, now_ms).await.or_unavailable(UNAVAILABLE)?;
+        let detail = format!(
+            "name={} scope={}{} period={} limit_nanos={}",
+            b.name,
+            b.scope.as_str(),
+            if b.scope_value.is_empty() { String::new() } else { format!(":{}", b.scope_value) },
+            b.period.as_str(),
+            b.limit_nanos
+        );
+        self.audit(by, AuditAction::BudgetSaved, &format!("budget {id}"), &detail).await;
+        Ok(id)
     }
 
-    pub async fn delete_budget(&self, id: i64) -> Result<(), ServiceError> {
-        match self.store.delete_budget(id).await.or_unavailable(UNAVAILABLE)? {
-            true => Ok(()),
-            false => Err(ServiceError::NotFound { field: "id", what: "budget" }),
+    pub async fn delete_budget(&self, by: &Viewer, id: i64) -> Result<(), ServiceError> {
+        if !self.store.delete_budget(id).await.or_unavailable(UNAVAILABLE)? {
+            return Err(ServiceError::NotFound { field: "id", what: "budget" });
         }
+        self.audit(by, AuditAction::BudgetDeleted, &format!("budget {id}"), "").await;
+        Ok(())
     }
 
     pub async fn alert_rules(&self) -> Result<Vec<AlertRule>, ServiceError> {
@@ -168,16 +180,28 @@ impl Service {
     }
 
     /// Creates (id 0) or replaces a rule; returns its id.
-    pub async fn save_alert_rule(&self, rule: AlertRule, now_ms: i64) -> Result<i64, ServiceError> {
+    pub async fn save_alert_rule(&self, by: &Viewer, rule: AlertRule, now_ms: i64) -> Result<i64, ServiceError> {
         let r = rule_checked(rule)?;
-        self.store.save_alert_rule(&r, now_ms).await.or_unavailable(UNAVAILABLE)
+        let id = self.store.save_alert_rule(&r, now_ms).await.or_unavailable(UNAVAILABLE)?;
+        // The channel by name only: its URL or token is a secret.
+        let detail = format!(
+            "name={} kind={} threshold={} enabled={} channel={}",
+            r.name,
+            r.kind.as_str(),
+            r.threshold,
+            r.enabled,
+            r.notify.as_ref().map_or("none", |n| n.channel.as_str())
+        );
+        self.audit(by, AuditAction::RuleSaved, &format!("rule {id}"), &detail).await;
+        Ok(id)
     }
 
-    pub async fn delete_alert_rule(&self, id: i64) -> Result<(), ServiceError> {
-        match self.store.delete_alert_rule(id).await.or_unavailable(UNAVAILABLE)? {
-            true => Ok(()),
-            false => Err(ServiceError::NotFound { field: "id", what: "rule" }),
+    pub async fn delete_alert_rule(&self, by: &Viewer, id: i64) -> Result<(), ServiceError> {
+        if !self.store.delete_alert_rule(id).await.or_unavailable(UNAVAILABLE)? {
+            return Err(ServiceError::NotFound { field: "id", what: "rule" });
         }
+        self.audit(by, AuditAction::RuleDeleted, &format!("rule {id}"), "").await;
+        Ok(())
     }
 
     /// The latest alerts, newest first.

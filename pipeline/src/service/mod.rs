@@ -16,8 +16,10 @@
 //! - [`pricing`]: the price table, price changes, repricing.
 //! - [`accounts`]: users, API keys and sign-in credentials.
 //! - [`settings`]: the telemetry switch and retention.
+//! - [`audit`]: the record of every admin change.
 
 pub mod accounts;
+pub mod audit;
 pub mod budgets;
 pub mod conversations;
 pub mod costs;

@@ -3,10 +3,11 @@
 //! repricing a range with the current table.
 
 use super::error::Context;
-use super::{Service, ServiceError};
+use super::{Service, ServiceError, Viewer};
 use crate::bus::Change;
 use crate::price::{self, update, PriceTable};
 use crate::rollup::deltas;
+use domain::audit::AuditAction;
 use domain::pricing::{Origin, PriceEntry, PriceUpdate, PricingView, RepriceReport};
 use std::cmp::Reverse;
 
@@ -27,7 +28,7 @@ impl Service {
     }
 
     /// Checks, stores and applies a change; returns the new entry.
-    pub async fn update_price(&self, u: &PriceUpdate, now_ms: i64) -> Result<PriceEntry, ServiceError> {
+    pub async fn update_price(&self, by: &Viewer, u: &PriceUpdate, now_ms: i64) -> Result<PriceEntry, ServiceError> {
         let entry = update::entry_for(&self.pricing.current(), u, now_ms)
             .map_err(|e| ServiceError::Invalid { field: e.field, message: e.message })?;
         const NOT_SAVED: &str = "the price could not be saved";
@@ -40,13 +41,18 @@ impl Service {
         })?;
         self.pricing.replace(table);
         self.bus.publish_change(Change::Pricing).await;
+        let detail = format!(
+            "pattern={} input={} output={} effective_from={}",
+            entry.pattern, u.input, u.output, u.effective_from
+        );
+        self.audit(by, AuditAction::PriceChanged, &format!("price {}", entry.id), &detail).await;
         Ok(entry)
     }
 
     /// Recomputes the cost of every event with `ts` in `[from, to)` with
     /// the current table and corrects what was derived from it, a page per
     /// transaction: a failure leaves the pages already done corrected.
-    pub async fn reprice(&self, from: i64, to: i64) -> Result<RepriceReport, ServiceError> {
+    pub async fn reprice(&self, by: &Viewer, from: i64, to: i64) -> Result<RepriceReport, ServiceError> {
         if to <= from {
             return Err(ServiceError::invalid("to", "must be after `from`"));
         }
@@ -65,6 +71,8 @@ impl Service {
                 break;
             }
         }
+        let detail = format!("from={from} to={to} scanned={} changed={}", report.scanned, report.changed);
+        self.audit(by, AuditAction::Repriced, "events", &detail).await;
         Ok(report)
     }
 }

@@ -6,9 +6,10 @@
 //! follow the same path (see `pricing`).
 
 use super::error::Context;
-use super::{Service, ServiceError};
+use super::{Service, ServiceError, Viewer};
 use crate::bus::Change;
 use crate::store::{Store, StoreError};
+use domain::audit::AuditAction;
 use domain::rules;
 use domain::settings::AdminSettings;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -70,18 +71,20 @@ impl Service {
         }
     }
 
-    pub async fn set_telemetry(&self, enabled: bool) -> Result<(), ServiceError> {
+    pub async fn set_telemetry(&self, by: &Viewer, enabled: bool) -> Result<(), ServiceError> {
         self.store.set_setting(TELEMETRY_SETTING, &enabled.to_string()).await.or_unavailable(NOT_CHANGED)?;
         self.switches.telemetry.store(enabled, Ordering::Relaxed);
         self.bus.publish_change(Change::Telemetry).await;
+        self.audit(by, AuditAction::TelemetrySwitched, "telemetry ingest", &format!("enabled={enabled}")).await;
         Ok(())
     }
 
-    pub async fn set_retention_days(&self, days: i64) -> Result<(), ServiceError> {
+    pub async fn set_retention_days(&self, by: &Viewer, days: i64) -> Result<(), ServiceError> {
         let days = rules::retention_days(days).map_err(|m| ServiceError::invalid("days", m))?;
         self.store.set_setting(RETENTION_SETTING, &days.to_string()).await.or_unavailable(NOT_CHANGED)?;
         self.switches.retention_days.store(days, Ordering::Relaxed);
         self.bus.publish_change(Change::Retention).await;
+        self.audit(by, AuditAction::RetentionChanged, "retention", &format!("days={days}")).await;
         Ok(())
     }
 

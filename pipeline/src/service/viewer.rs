@@ -15,18 +15,32 @@ pub struct Viewer {
     user: Option<i64>,
     /// The one tenant a scoped read key may read.
     tenant: Option<String>,
+    /// Who this is in the audit log: the user's email, `command line`, or
+    /// `read key`.
+    name: String,
 }
 
 impl Viewer {
     /// A signed-in person.
     pub fn user(me: &Me) -> Viewer {
-        Viewer { role: me.role, user: Some(me.id), tenant: None }
+        Viewer { role: me.role, user: Some(me.id), tenant: None, name: me.email.clone() }
     }
 
     /// A read API key reads what an admin reads (and never writes) — of
     /// one tenant only, when the key is scoped to it.
     pub fn read_key(tenant: Option<String>) -> Viewer {
-        Viewer { role: Role::Admin, user: None, tenant }
+        Viewer { role: Role::Admin, user: None, tenant, name: "read key".into() }
+    }
+
+    /// The operator at the server's command line (`server create-admin`),
+    /// who acts as an admin.
+    pub fn command_line() -> Viewer {
+        Viewer { role: Role::Admin, user: None, tenant: None, name: "command line".into() }
+    }
+
+    /// Who this is in the audit log: (user id, name).
+    pub fn actor(&self) -> (Option<i64>, &str) {
+        (self.user, &self.name)
     }
 
     /// The tenant this reader is limited to, if any.

@@ -10,6 +10,7 @@
 //! pool made every batch insert start cold (measured: ~30 % slower).
 
 mod alerts;
+mod audit;
 mod batch;
 mod cluster;
 mod conversations;

@@ -1,8 +1,10 @@
 //! `/admin` (admins only; the server answers 403 to anyone else): users,
-//! API keys, telemetry and retention, and the pricing editor.
+//! API keys, telemetry and retention, the pricing editor and the audit log.
 
 use crate::live::LiveStore;
-use crate::views::components::admin::{keys::ApiKeys, pricing::PricingEditor, settings::Settings, users::Users};
+use crate::views::components::admin::{
+    audit::AuditLog, keys::ApiKeys, pricing::PricingEditor, settings::Settings, users::Users,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,5 +20,6 @@ pub fn AdminPage() -> impl IntoView {
         <ApiKeys/>
         <Settings/>
         <PricingEditor/>
+        <AuditLog/>
     }
 }
