@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ADMIN, SERVERS, VIEWER } from '../playwright.config';
+import { conversation, post, uniq } from './helpers';
 
 const signedOut = { cookies: [], origins: [] };
 
@@ -44,12 +45,32 @@ test.describe('signed out', () => {
 test.describe('viewer', () => {
   test.use({ storageState: '.tmp/viewer.json' });
 
-  test('sees the flow without admin links or cost, and is refused the rest', async ({ page }) => {
+  test('sees the flow without admin links or cost, and is refused the rest', async ({ page, browser, request }) => {
     await page.goto('/');
     await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
     await expect(page.locator('nav a')).toHaveText(['Flow', 'Replay']);
     await expect(page.locator('[data-nav=admin]')).toHaveCount(0);
-    await expect(page.locator('body')).not.toContainText('$');
+
+    // A priced conversation: its list row and its replay show an admin
+    // what it cost, and a viewer nothing of it.
+    const chat = uniq('viewer-cost');
+    await post(request, SERVERS.live, conversation(chat, Date.now() - 60_000));
+    const adminContext = await browser.newContext({ storageState: '.tmp/admin.json' });
+    const adminPage = await adminContext.newPage();
+    await adminPage.goto(`${SERVERS.live}/replay`);
+    await expect(adminPage.locator(`tr.conversation[data-chat="${chat}"] .cv-cost`)).toContainText('$');
+    await adminPage.goto(`${SERVERS.live}/replay/${chat}?step=2`);
+    await expect(adminPage.locator('[data-detail=cost]')).toContainText('$');
+    await adminContext.close();
+    await page.goto('/replay');
+    const row = page.locator(`tr.conversation[data-chat="${chat}"]`);
+    await expect(row).toBeVisible();
+    await expect(row.locator('.cv-cost')).toHaveCount(0);
+    await expect(page.locator('main')).not.toContainText('$');
+    await page.goto(`/replay/${chat}?step=2`);
+    await expect(page.locator('[data-detail=model]')).not.toHaveText('—');
+    await expect(page.locator('[data-detail=cost]')).toHaveCount(0);
+    await expect(page.locator('main')).not.toContainText('$');
 
     const admin = await page.goto('/admin');
     expect(admin?.status()).toBe(403);
@@ -74,6 +95,26 @@ test.describe('viewer', () => {
 });
 
 test.describe('admin', () => {
+  test('every page hydrates, streams and draws under its Content Security Policy, with no violation', async ({ page }) => {
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) =>
+        console.error(`Refused to load: ${e.violatedDirective} ${e.blockedURI}`),
+      );
+    });
+    for (const path of ['/', '/replay', '/costs', '/admin']) {
+      const resp = await page.goto(path);
+      expect(resp!.status()).toBe(200);
+      expect(resp!.headers()['content-security-policy']).toContain("script-src 'self' 'nonce-");
+      await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+      if (path === '/costs') await expect(page.locator('#chart-cost-model canvas')).toHaveCount(1);
+    }
+    expect(violations).toEqual([]);
+  });
+
   test('manages users and API keys in the admin area', async ({ page, request }) => {
     await page.goto('/admin');
     await expect(page.locator('[data-nav=admin]')).toBeVisible();

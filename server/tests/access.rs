@@ -387,8 +387,11 @@ async fn viewers_never_receive_cost_figures(b: Backend) {
     let (_, admin) = t.get_as("/api/telemetry/history", Some(&t.admin)).await;
     assert_eq!(admin["events"][0]["costNanos"], 2_600_000);
     for path in ["/api/telemetry/history", "/api/telemetry/conversations", "/api/telemetry/conversations?chatId=c1"] {
-        let (_, body) = t.get_as(path, Some(&t.viewer)).await;
+        let (status, body) = t.get_as(path, Some(&t.viewer)).await;
+        assert_eq!(status, 200, "{path}: {body}");
         let text = body.to_string();
+        // The answer is the real one (it names the chat), without cost.
+        assert!(text.contains("\"c1\""), "{path}: {text}");
         assert!(!text.contains("costNanos") && !text.contains("pricingId"), "{path}: {text}");
     }
     let (status, dash) = t.server_fn("/api/dashboard", "", Some(&t.viewer)).await;
@@ -400,9 +403,12 @@ async fn viewers_never_receive_cost_figures(b: Backend) {
     assert!(convo["chatId"] == "c1" && !text.contains("costNanos") && !text.contains("unpriced"), "{convo}");
     let mut viewer_sse = t.client.get(t.url("/api/telemetry/stream")).header("cookie", &t.viewer).send().await.unwrap();
     let mut seen = String::new();
+    assert_eq!(viewer_sse.status(), 200);
     while !seen.contains("\nid:") && !seen.contains("\nid: ") {
-        let chunk = viewer_sse.chunk().await.unwrap().unwrap();
-        seen.push_str(&String::from_utf8_lossy(&chunk));
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), viewer_sse.chunk())
+            .await
+            .expect("the viewer's stream sends the event within 10 s");
+        seen.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
     }
     assert!(seen.contains("\"chatId\":\"c1\"") && !seen.contains("costNanos"), "{seen}");
     t.stop().await;

@@ -326,7 +326,9 @@ async fn stopping_the_server_ends_open_streams(b: Backend) {
     // Without the bus telling streams to end, stop would wait out its 10 s
     // grace period for the open stream and then cut it.
     assert!(started.elapsed() < Duration::from_secs(8), "stop took {:?}", started.elapsed());
-    assert!(sse.next_within(Duration::from_secs(5)).await.is_none(), "the stream ended");
+    // Ended, not merely quiet: a timeout here is a failure.
+    let end = tokio::time::timeout(Duration::from_secs(5), sse.next()).await;
+    assert!(matches!(end, Ok(None)), "the stream ended (not just went quiet): {end:?}");
 }
 
 /// Every answer carries the security headers: pages, APIs, refusals,
@@ -334,9 +336,7 @@ async fn stopping_the_server_ends_open_streams(b: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_carries_the_security_headers() {
     let t = TestServer::start(Backend::Sqlite).await;
-    for (path, status) in
-        [("/login", 200), ("/api/ping", 200), ("/api/telemetry/history", 401), ("/api/nope", 404), ("/", 303)]
-    {
+    for (path, status) in [("/api/ping", 200), ("/api/telemetry/history", 401), ("/api/nope", 404), ("/", 303)] {
         let resp = t.client.get(t.url(path)).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), status, "{path}");
         let h = resp.headers();
@@ -344,5 +344,38 @@ async fn every_answer_carries_the_security_headers() {
             assert_eq!(h.get(&name).and_then(|v| v.to_str().ok()), Some(value), "{path}: {name}");
         }
     }
+    // A rendered page (the sign-in page, a signed-in page, a 404 page)
+    // allows its own inline scripts by this response's nonce, and no other.
+    let mut nonces = Vec::new();
+    for (path, status, cookie) in [
+        ("/login", 200, None),
+        ("/login", 200, None),
+        ("/", 200, Some(&t.admin)),
+        ("/no/such/page", 404, Some(&t.admin)),
+    ] {
+        let mut req = t.client.get(t.url(path));
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+        let policy = resp.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert_eq!(resp.headers()["x-frame-options"], "DENY");
+        let nonce = policy.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce").to_string();
+        assert_eq!(policy, server::http::headers::policy_with_nonce(&nonce), "{path}");
+        let html = resp.text().await.unwrap();
+        let inline: Vec<&str> =
+            html.split("<script").skip(1).filter(|s| !s.split('>').next().unwrap().contains("src=")).collect();
+        assert!(!inline.is_empty(), "{path}: the page has inline scripts");
+        for script in inline {
+            let open = script.split('>').next().unwrap();
+            assert!(
+                open.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: an inline script without the nonce: <script{open}>"
+            );
+        }
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a new nonce for every response");
     t.stop().await;
 }

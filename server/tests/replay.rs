@@ -133,7 +133,8 @@ async fn the_replay_page_renders_on_the_server(b: Backend) {
     let (status, html) = page("/replay/chat%201%2Fx?step=2", t.viewer.clone()).await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"data-stage="intent""#) && html.contains("2 / 2"), "opens at step 2");
-    assert!(!html.contains("<script>alert(1)</script>"), "meta is escaped");
+    assert!(!html.contains("<script>alert(1)</script>"), "meta is never raw HTML");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "meta is shown, escaped");
     assert!(!html.contains("data-detail=\"cost\""), "no cost for viewers");
     let (_, html) = page("/replay/chat%201%2Fx?step=2", t.admin.clone()).await;
     assert!(html.contains("data-detail=\"cost\""), "admins see cost");

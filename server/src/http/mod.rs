@@ -45,6 +45,12 @@ pub fn router(state: AppState) -> Router {
     let pages = generate_route_list(App);
     let options = state.leptos_options.clone();
     let service = state.service.clone();
+    // Every page render (and server function) gets the service, and a
+    // page its script policy.
+    let page_context = move || {
+        leptos::prelude::provide_context(service.clone());
+        headers::page_policy();
+    };
     Router::new()
         .route("/api/ping", get(health::ping))
         .route("/api/health", get(health::health))
@@ -65,16 +71,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/exports/{id}/file", get(export::file))
         .route("/api/budget/check", get(budget::check))
         // Server functions reach the service through the context.
-        .leptos_routes_with_context(
-            &state,
-            pages,
-            move || leptos::prelude::provide_context(service.clone()),
-            move || shell(options.clone()),
-        )
+        .leptos_routes_with_context(&state, pages, page_context.clone(), move || shell(options.clone()))
         .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
         .route("/pkg/{*name}", get(asset))
         .route("/vendor/{*name}", get(asset))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn(session::csrf))
         .layer(middleware::from_fn_with_state(state.clone(), session::resolve))
