@@ -433,15 +433,26 @@ async fn the_telemetry_switch_and_retention(b: Backend) {
     // Retention removes whole days before the cut-off, and what hangs on them.
     let day = 86_400_000i64;
     let now = 100 * day;
-    let old: Vec<Value> = (0..5).map(|i| json!({"chatId": "old", "stage": "s", "ts": 90 * day + i})).collect();
-    let new: Vec<Value> = (0..3).map(|i| json!({"chatId": "new", "stage": "s", "ts": 95 * day + i})).collect();
+    let old: Vec<Value> =
+        (0..5).map(|i| json!({"chatId": "old", "turnId": "old-t1", "stage": "s", "ts": 90 * day + i})).collect();
+    let new: Vec<Value> =
+        (0..3).map(|i| json!({"chatId": "new", "turnId": "new-t1", "stage": "s", "ts": 95 * day + i})).collect();
     t.post_ok(&Value::Array(old)).await;
     t.post_ok(&Value::Array(new)).await;
-    let cutoff = server::tasks::retention::cutoff(now, 7);
-    let report = t.server.state.service.store().apply_retention(cutoff, now).await.unwrap();
-    assert_eq!((report.events, report.conversations), (5, 1));
-    assert!(report.rollup_rows > 0);
+    // Spent sign-in sessions: one expired, one signed out.
     let store = t.server.state.service.store();
+    let admin_id = store.credentials(common::ADMIN_EMAIL).await.unwrap().unwrap().user.id;
+    store.create_session("expired-token-hash", admin_id, now - 2 * day, now - day).await.unwrap();
+    store.create_session("revoked-token-hash", admin_id, now - day, i64::MAX / 2).await.unwrap();
+    store.revoke_session("revoked-token-hash", now - 1).await.unwrap();
+    let cutoff = server::tasks::retention::cutoff(now, 7);
+    let report = store.apply_retention(cutoff, now).await.unwrap();
+    assert_eq!((report.events, report.conversations, report.turns, report.sessions), (5, 1, 1, 2));
+    assert!(report.rollup_rows > 0);
+    let (status, turns) = t.server_fn("/api/conversation", "chat_id=new", Some(&t.admin)).await;
+    assert_eq!(status, 200, "{turns}");
+    assert_eq!(turns["turns"].as_array().map(Vec::len), Some(1), "the newer turn stays: {turns}");
+    assert_eq!(t.get_as("/api/telemetry/history", Some(&t.admin)).await.0, 200, "live sessions stay");
     assert_eq!(store.active_conversations(0, now).await.unwrap(), 1, "`new` (`old` is gone, `c` is later)");
     assert_eq!(store.active_conversations(0, i64::MAX / 2).await.unwrap(), 2, "the counter follows the deletions");
     t.stop().await;

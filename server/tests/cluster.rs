@@ -143,6 +143,7 @@ async fn failed_sign_ins_count_across_replicas() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_budget_crossing_on_two_replicas_sends_one_alert_and_one_webhook() {
     let Receiver { url: hook, calls, .. } = receiver(200).await;
+    common::clear_of_midnight(std::time::Duration::from_secs(120)).await;
 
     let Some((a, b, _redis)) = pair(|c| c.alert_interval_secs = 1).await else { return };
     let form = format!(

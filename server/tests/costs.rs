@@ -73,6 +73,7 @@ async fn save_budget(t: &TestServer, form: &str) -> i64 {
 }
 
 async fn a_budget_crossing_fires_once_and_resolves_once(b: Backend) {
+    common::clear_of_midnight(Duration::from_secs(120)).await;
     let t = TestServer::start(b).await;
     let hook = receiver(200).await;
     // $0.0015 a day: 10 000 tokens of gpt-4o-mini.
@@ -367,6 +368,7 @@ async fn rules_are_saved_with_severity_and_channel(b: Backend) {
 }
 
 async fn a_tenant_budget_crossing_fires_once(b: Backend) {
+    common::clear_of_midnight(Duration::from_secs(120)).await;
     let t = TestServer::start(b).await;
     without_default_rules(&t).await;
     // $0.0015 a day for acme: 10 000 tokens of gpt-4o-mini.
@@ -406,6 +408,7 @@ async fn a_tenant_budget_crossing_fires_once(b: Backend) {
 }
 
 async fn the_budget_check_tells_agents_whether_to_spend(b: Backend) {
+    common::clear_of_midnight(Duration::from_secs(120)).await;
     let t = TestServer::start(b).await;
     save_budget(&t, "budget[name]=mini&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=daily&budget[limitUsd]=0.001").await;
     save_budget(

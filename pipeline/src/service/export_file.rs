@@ -98,6 +98,12 @@ mod tests {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        // Every character a spreadsheet starts a formula with.
         assert_eq!(field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(field("+1+cmd|' /C calc'!A0"), "'+1+cmd|' /C calc'!A0");
+        assert_eq!(field("-2+3"), "'-2+3");
+        assert_eq!(field("@SUM(1)"), "'@SUM(1)");
+        assert_eq!(field("=1,2"), "\"'=1,2\"", "defused, then quoted");
+        assert_eq!(field("a=b"), "a=b", "only a leading one");
     }
 }

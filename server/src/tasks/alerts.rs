@@ -38,6 +38,13 @@ impl Default for DeliveryPolicy {
     }
 }
 
+impl DeliveryPolicy {
+    /// The waits between attempts: `first_delay`, doubled after each.
+    pub fn delays(&self) -> Vec<Duration> {
+        (0..self.attempts.saturating_sub(1)).map(|i| self.first_delay * 2u32.pow(i)).collect()
+    }
+}
+
 /// The shared count of rejected and failed ingest requests.
 const INGEST_FAILURES: &str = "ingest_failures";
 
@@ -314,7 +321,7 @@ async fn deliver(
 ) {
     let (store, metrics) = (service.store(), service.metrics());
     let a = &notice.alert;
-    let mut delay = policy.first_delay;
+    let mut delays = policy.delays().into_iter();
     let mut last_error = String::new();
     let mut attempts = 0;
     for attempt in 1..=policy.attempts {
@@ -343,8 +350,7 @@ async fn deliver(
             break;
         }
         metrics.webhook("retried");
-        tokio::time::sleep(delay).await;
-        delay *= 2;
+        tokio::time::sleep(delays.next().unwrap_or_default()).await;
     }
     let error = match attempts {
         1 => format!("{last_error}, not retried"),
@@ -379,4 +385,18 @@ pub fn spawn(service: Service, every: Duration, policy: DeliveryPolicy) -> JoinH
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_tries_four_times_waiting_2_4_and_8_seconds() {
+        let p = DeliveryPolicy::default();
+        assert_eq!(p.attempts, 4);
+        assert_eq!(p.delays(), [2, 4, 8].map(Duration::from_secs));
+        let once = DeliveryPolicy { attempts: 1, ..DeliveryPolicy::default() };
+        assert!(once.delays().is_empty());
+    }
 }

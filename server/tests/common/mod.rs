@@ -119,6 +119,17 @@ impl Drop for RedisServer {
     }
 }
 
+/// Daily budgets count from UTC midnight: a test that spends and then
+/// checks within one day starts clear of it, waiting until midnight has
+/// passed when it is less than `margin` away.
+pub async fn clear_of_midnight(margin: Duration) {
+    const DAY_MS: i64 = 86_400_000;
+    let left = DAY_MS - domain::time::now_ms().rem_euclid(DAY_MS);
+    if left < margin.as_millis() as i64 {
+        tokio::time::sleep(Duration::from_millis(left as u64 + 100)).await;
+    }
+}
+
 /// Polls `check` every 50 ms until it holds, for up to `within`.
 pub async fn eventually<F, Fut>(within: Duration, what: &str, mut check: F)
 where
@@ -184,6 +195,10 @@ impl TestServer {
             ingest_api_keys: vec![KEY.to_string()],
             simulator: false,
             export_dir: Some(dir.path().join("exports").display().to_string()),
+            // Alert tests run the engine themselves: the server's own task
+            // (every 15 s by default) would race them. A test that wants it
+            // sets its own interval.
+            alert_interval_secs: 3600,
             ..Config::default()
         };
         tweak(&mut config);
