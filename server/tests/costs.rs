@@ -266,6 +266,20 @@ async fn p95_over_all_stages_and_default_rules(b: Backend) {
     assert!(fired[0].alert.message.starts_with("p95 of all stages is "), "{}", fired[0].alert.message);
     assert!(fired[0].alert.value >= 4000.0, "{}", fired[0].alert.value);
     assert_eq!(fired[0].alert.severity, Severity::Warning);
+
+    // Scoped to one stage, the rule reads that stage only: slow `tools`
+    // does not fire a rule on `intent`; slow `intent` does.
+    let intent = AlertRule { stage: Some("intent".into()), ..rule(RuleKind::P95Latency, 2500.0, "slow intent") };
+    service.store().save_alert_rule(&intent, 0).await.unwrap();
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty(), "intent has no slow events");
+    let quick: Vec<Value> = (0..5).map(|_| json!({"chatId": "c", "stage": "intent", "durationMs": 100})).collect();
+    t.post_ok(&Value::Array(quick)).await;
+    assert!(e.evaluate(domain::time::now_ms()).await.unwrap().is_empty(), "intent is quick");
+    let slow: Vec<Value> = (0..20).map(|_| json!({"chatId": "c", "stage": "intent", "durationMs": 3000})).collect();
+    t.post_ok(&Value::Array(slow)).await;
+    let fired = e.evaluate(domain::time::now_ms()).await.unwrap();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert!(fired[0].alert.message.starts_with("p95 of stage `intent` is "), "{}", fired[0].alert.message);
     t.stop().await;
 }
 
