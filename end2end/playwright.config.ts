@@ -57,7 +57,10 @@ export default defineConfig({
   snapshotPathTemplate: '{testDir}/__screenshots__/{testFilePath}/{arg}-{projectName}{ext}',
   expect: {
     timeout: 10_000,
-    toHaveScreenshot: { animations: 'disabled', caret: 'hide', maxDiffPixelRatio: 0.01 },
+    // What changes run to run (clock times, today's figures) is masked in
+    // each snapshot, and the seeded data is the same each run, so almost
+    // nothing may differ: 20 pixels is less than one changed digit.
+    toHaveScreenshot: { animations: 'disabled', caret: 'hide', maxDiffPixels: 20 },
   },
   use: {
     baseURL: SERVERS.live,
