@@ -38,6 +38,8 @@ test.describe('signed out', () => {
 
   test('sign-in page snapshot', async ({ page }) => {
     await page.goto('/login');
+    // After hydration, which settles the header.
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await expect(page).toHaveScreenshot('login.png', { fullPage: true });
   });
 });

@@ -56,6 +56,14 @@ pub fn App() -> impl IntoView {
     // response hanging when one resource is awaited in two (leptos#4851).
     // Pages tell an admin by the cost figures the server left in their data.
     let me = Resource::new_blocking(|| (), |_| get_me());
+    // Marks the page hydrated (`<html data-hydrated>`), for tests and
+    // scripts that must not act on the server-rendered page alone.
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/flowmeter.css"/>

@@ -129,6 +129,13 @@ impl Store {
             let writer = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
+                // A writer still inside a transaction when taken again is
+                // broken: SQLite rolled the failure back itself (a full
+                // disk at COMMIT does) and sqlx's own ROLLBACK then found
+                // nothing to end, leaving its count stuck. Closed instead,
+                // the pool opens a fresh one: writes recover by themselves
+                // once space returns (`server/tests/outages.rs`).
+                .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
                 // 64 MiB of page cache (the default is 2 MiB), so the index
                 // pages a batch insert touches stay in memory.
                 .connect_with(opts.clone().pragma("cache_size", "-65536"))
