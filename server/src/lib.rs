@@ -10,6 +10,7 @@
 //!   Leptos pages — one module per resource, with one JSON error type.
 //! - [`simulate`]: realistic agent traffic, over HTTP or in-process.
 //! - [`tasks`]: background work (retention, alerts).
+//! - [`fuzz`]: the fuzz targets' bodies (`fuzz/`, and the corpus replay test).
 //!
 //! The stages themselves (ingest → price → store → bus → stream, summaries)
 //! and the service layer both REST handlers and server functions call are
@@ -21,6 +22,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod fuzz;
 pub mod http;
 pub mod simulate;
 pub mod startup;

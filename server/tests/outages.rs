@@ -106,6 +106,16 @@ async fn postgres_cut_off_mid_traffic_then_back() {
     assert_eq!(retry.as_deref(), Some("5"));
     assert!(body["error"].as_str().unwrap().contains("nothing was stored"), "{body}");
     assert_eq!(health_status(&t).await, (503, "degraded".into()));
+    // A signed-in visitor is told the database is away (not sent to sign
+    // in again); the API says the same in JSON.
+    let page = t.client.get(t.url("/")).header("cookie", &t.admin).send().await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-unavailable") && html.contains("cannot reach its database"), "{html}");
+    let (status, body) = t.get_json("/api/telemetry/history").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("unavailable"), "{body}");
 
     proxy.restore();
     // Back by itself: the pool reconnects; no restart.
@@ -114,6 +124,8 @@ async fn postgres_cut_off_mid_traffic_then_back() {
     })
     .await;
     assert_eq!(health_status(&t).await, (200, "healthy".into()));
+    let page = t.client.get(t.url("/")).header("cookie", &t.admin).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the session outlived the outage");
     let ids: Vec<i64> = t.history("chatId=before").await.iter().map(|e| e["id"].as_i64().unwrap()).rev().collect();
     assert_eq!(ids, before, "what was stored before is all there");
     assert!(t.history("chatId=during").await.is_empty(), "nothing of the refused batch");

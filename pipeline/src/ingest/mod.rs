@@ -65,9 +65,7 @@ impl Ingestor {
         key_tenant: Option<&str>,
         now_ms: i64,
     ) -> Result<Vec<i64>, IngestError> {
-        check_count(items.len())?;
-        let events =
-            validate_all(&items, key_tenant, now_ms).map_err(|errors| IngestError::invalid(errors, items.len()))?;
+        let events = events_from_values(&items, key_tenant, now_ms)?;
         let clashes = self.tenant_clashes(&events).await?;
         if !clashes.is_empty() {
             return Err(IngestError::invalid(clashes, items.len()));
@@ -84,20 +82,10 @@ impl Ingestor {
         key_tenant: Option<&str>,
         now_ms: i64,
     ) -> Result<OtlpAck, IngestError> {
-        let mapped = otlp::map::map_request(&otlp::decode(body, format)?);
-        check_count(mapped.items.len())?;
-        let values: Vec<_> = mapped.items.iter().map(|i| &i.event).collect();
-        let (events, invalid) = match validate_all(values, key_tenant, now_ms) {
-            Ok(events) => (events, Vec::new()),
-            Err(errors) => (Vec::new(), otlp::rename_errors(&mapped.items, errors)),
-        };
-        let mut errors = mapped.errors;
-        errors.extend(invalid);
-        if errors.is_empty() {
-            let clashes = self.tenant_clashes(&events).await?;
-            errors.extend(otlp::rename_errors(&mapped.items, clashes));
-        }
-        if !errors.is_empty() {
+        let (events, mapped) = events_from_otlp(body, format, key_tenant, now_ms)?;
+        let clashes = self.tenant_clashes(&events).await?;
+        if !clashes.is_empty() {
+            let mut errors = otlp::rename_errors(&mapped.items, clashes);
             errors.sort_by_key(|e| e.index);
             return Err(IngestError::invalid(errors, mapped.items.len() + mapped.skipped));
         }
@@ -146,6 +134,45 @@ impl Ingestor {
         }
         self.writer.store(events).await
     }
+}
+
+/// The store-free front of native ingest: every parsed item validated
+/// (and claimed for the key's tenant), or every problem of every item.
+pub fn events_from_values(
+    items: &[serde_json::Value],
+    key_tenant: Option<&str>,
+    now_ms: i64,
+) -> Result<Vec<Event>, IngestError> {
+    check_count(items.len())?;
+    validate_all(items, key_tenant, now_ms).map_err(|errors| IngestError::invalid(errors, items.len()))
+}
+
+/// The store-free front of OTLP ingest: the request decoded and mapped,
+/// its stage spans validated; or every problem, named by its OTLP path.
+/// Returns the mapping too (its items name the spans; `skipped` counts the
+/// spans that are not stages).
+pub fn events_from_otlp(
+    body: &[u8],
+    format: OtlpFormat,
+    key_tenant: Option<&str>,
+    now_ms: i64,
+) -> Result<(Vec<Event>, otlp::map::Mapped), IngestError> {
+    let mut mapped = otlp::map::map_request(&otlp::decode(body, format)?);
+    check_count(mapped.items.len())?;
+    let values: Vec<_> = mapped.items.iter().map(|i| &i.event).collect();
+    let mut errors = std::mem::take(&mut mapped.errors);
+    let events = match validate_all(values, key_tenant, now_ms) {
+        Ok(events) => events,
+        Err(invalid) => {
+            errors.extend(otlp::rename_errors(&mapped.items, invalid));
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.index);
+        return Err(IngestError::invalid(errors, mapped.items.len() + mapped.skipped));
+    }
+    Ok((events, mapped))
 }
 
 fn check_count(count: usize) -> Result<(), IngestError> {

@@ -5,16 +5,30 @@
 
 use super::error::ApiError;
 use crate::state::AppState;
+use app::access::{self, Kind, Need, Target};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use domain::auth::Me;
 use domain::time;
 use pipeline::auth::session;
 
-/// Puts the signed-in user (if any) into the request's extensions.
+/// Puts the signed-in user (if any) into the request's extensions. Files
+/// (the site's scripts and styles) need no session and cost no lookup.
+///
+/// When the session cannot be checked because the database is away, what
+/// needs a signed-in user answers so (503, `Retry-After`) rather than
+/// treating the visitor as signed out, which would send them to a sign-in
+/// page where signing in fails too. A page gets a short page that retries
+/// by itself; an open, hydrated page keeps what it shows while its stream
+/// reconnects. What anyone may call (health, the sign-in page) goes on,
+/// signed out.
 pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let target = access::target(req.uri().path());
+    if matches!(target, Target::File) {
+        return next.run(req).await;
+    }
     let token = req.headers().get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::from_cookie_header);
     if let Some(token) = token {
         match state.service.store().session_user(&session::token_hash(token), time::now_ms()).await {
@@ -22,10 +36,29 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
                 req.extensions_mut().insert(me);
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "Session lookup failed; treating the request as signed out."),
+            Err(e) => match target {
+                // Where a session is what admits the caller.
+                Target::Rule(rule) if matches!(rule.need, Need::SignedIn(_) | Need::SignedInOrReadKey(_)) => {
+                    tracing::warn!(error = %e, path = rule.path, "Session lookup failed; answered 503.");
+                    return match rule.kind {
+                        Kind::Page => unavailable_page(),
+                        _ => ApiError::Store(e).into_response(),
+                    };
+                }
+                // Anyone may call the rest (health, sign-in) or it takes a key.
+                _ => tracing::warn!(error = %e, "Session lookup failed; treating the request as signed out."),
+            },
         }
     }
     next.run(req).await
+}
+
+/// The page shown while the database is away: it retries every 5 s.
+fn unavailable_page() -> Response {
+    let body = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="5"><title>Unavailable · Flowmeter</title><link rel="stylesheet" href="/pkg/flowmeter.css"></head><body><main class="main"><section class="panel empty-state" data-unavailable role="alert"><h1>Flowmeter cannot reach its database</h1><p>Nothing you sent is lost: events are acknowledged only once stored. This page tries again every 5 seconds.</p></section></main></body></html>"#;
+    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, Html(body)).into_response();
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    resp
 }
 
 /// Refuses state-changing requests that carry the session cookie but come
