@@ -424,7 +424,7 @@ async fn a_tenant_budget_crossing_fires_once(b: Backend) {
 async fn the_budget_check_tells_agents_whether_to_spend(b: Backend) {
     common::clear_of_midnight(Duration::from_secs(120)).await;
     let t = TestServer::start(b).await;
-    save_budget(&t, "budget[name]=mini&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=daily&budget[limitUsd]=0.001").await;
+    save_budget(&t, "budget[name]=mini&budget[scope]=model&budget[scopeValue]=gpt-4o-mini&budget[period]=daily&budget[limitUsd]=0.001&budget[notify][channel]=telegram&budget[notify][botToken]=42:budget-secret&budget[notify][chatId]=-100200").await;
     save_budget(
         &t,
         "budget[name]=sage&budget[scope]=persona&budget[scopeValue]=sage&budget[period]=daily&budget[limitUsd]=5",
@@ -440,6 +440,8 @@ async fn the_budget_check_tells_agents_whether_to_spend(b: Backend) {
     };
     let c = check("model=gpt-4o-mini").await;
     assert_eq!((c["allow"].as_bool(), c["remainingNanos"].as_i64()), (Some(true), Some(1_000_000)));
+    // Agents' keys ask this: where the budget's alerts go is not theirs.
+    assert!(!c.to_string().contains("budget-secret") && c["budgets"][0]["budget"]["notify"].is_null(), "{c}");
     assert_eq!(c["budgets"].as_array().unwrap().len(), 1, "only the budgets that apply");
     t.post_ok(&spend("c", 7)).await; // 1 050 000 nanos
     let c = check("model=gpt-4o-mini&persona=sage").await;

@@ -210,12 +210,16 @@ impl Service {
     }
 
     /// The budgets that apply to spending on a model, for a persona, on
-    /// behalf of a tenant.
+    /// behalf of a tenant. Any API key may ask (agents hold ingest keys), so
+    /// where a budget's alerts go is left out: its webhook URL or bot
+    /// token is a secret for admins.
     pub async fn budget_check(&self, spending: alerts::Spending<'_>, now_ms: i64) -> Result<BudgetCheck, ServiceError> {
         let mut budgets = Vec::new();
         for b in self.store.budgets().await? {
             if alerts::applies(&b, spending) {
-                budgets.push(alerts::status(&self.store, &b, now_ms).await?);
+                let mut status = alerts::status(&self.store, &b, now_ms).await?;
+                status.budget.notify = None;
+                budgets.push(status);
             }
         }
         Ok(BudgetCheck {
