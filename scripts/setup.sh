@@ -110,17 +110,18 @@ apt_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
 
-# The OpenTelemetry Python example's packages, in a virtualenv of our own.
+# The OpenTelemetry Python example's packages and schemathesis, in a
+# virtualenv of our own.
 python_venv() {
   local want have
-  want="$(grep -v '^#' examples/requirements.txt | sort)"
+  want="$(cat examples/requirements.txt scripts/requirements.txt | grep -v '^#' | sort)"
   have="$( (.venv/bin/pip freeze 2>/dev/null || true) | sort)"
   if [[ -x .venv/bin/python ]] && [[ -z "$(comm -23 <(echo "$want") <(echo "$have"))" ]]; then
-    echo "    .venv with examples/requirements.txt present"
+    echo "    .venv with examples/requirements.txt and scripts/requirements.txt present"
     return
   fi
   python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r examples/requirements.txt
+  .venv/bin/pip install -q --disable-pip-version-check -r examples/requirements.txt -r scripts/requirements.txt
 }
 
 playwright() {
@@ -139,6 +140,6 @@ step "npm packages (echarts, binaryen)" npm_packages
 if ((WITH_TEST)); then
   step "debian packages (chromium, postgresql, redis-server, nginx, prometheus)" apt_packages
   step "end2end npm packages (@playwright/test)" playwright
-  step "python virtualenv (.venv: OpenTelemetry SDK)" python_venv
+  step "python virtualenv (.venv: OpenTelemetry SDK, schemathesis)" python_venv
 fi
 echo "==> setup: all done in $((SECONDS - T0)) s"

@@ -37,6 +37,7 @@ step "start redis" redis_start
 # flag here lets the tests, the lints and the site share compiled artifacts.
 SHARED=(env RUSTFLAGS="--cfg erase_components")
 step "unit and integration tests (SQLite and Postgres)" "${SHARED[@]}" cargo test --locked
+step "the REST API against its OpenAPI description (schemathesis)" scripts/contract.sh
 step "lints (cargo clippy --all-targets -D warnings)" "${SHARED[@]}" cargo clippy --locked --all-targets -- -D warnings
 step "build the site (debug)" cargo leptos build
 step "end-to-end tests (Playwright, Chromium)" bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'

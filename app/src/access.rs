@@ -104,6 +104,7 @@ pub fn rules() -> &'static [Rule] {
             page("/costs", SignedIn(Admin)),
             page("/admin", SignedIn(Admin)),
             rest(&Method::GET, "/api/ping", Anyone),
+            rest(&Method::GET, "/api/openapi.json", Anyone),
             rest(&Method::GET, "/api/health", AnyoneOrReader),
             rest(&Method::GET, "/metrics", Anyone),
             rest(&Method::POST, "/api/auth/login", Anyone),

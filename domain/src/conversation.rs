@@ -34,6 +34,7 @@ pub const MAX_LIST_SIZE: i64 = 500;
 /// A conversation's outcome, for filtering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConversationStatus {
     /// At least one stage failed.
     Error,
@@ -82,11 +83,14 @@ impl ConversationSummary {
 /// A conversation's running totals (the list view).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationSummary {
     pub chat_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub first_ts: i64,
     /// End of the latest stage (its start plus its duration).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub last_ts: i64,
     pub last_event_id: i64,
@@ -97,9 +101,11 @@ pub struct ConversationSummary {
     pub output_tokens: i64,
     /// Priced cost, nano-dollars (hidden from viewers).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub cost_nanos: Cost<i64>,
     /// Events without a price (hidden from viewers).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub unpriced_events: Cost<i64>,
     pub last_persona: Option<String>,
     pub last_model: Option<String>,
@@ -108,11 +114,14 @@ pub struct ConversationSummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Turn {
     /// `""` for events sent without a `turnId`.
     pub turn_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub start_ts: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub end_ts: i64,
     pub duration_ms: i64,
@@ -123,9 +132,11 @@ pub struct Turn {
     pub output_tokens: i64,
     /// Priced cost, nano-dollars (hidden from viewers).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub cost_nanos: Cost<i64>,
     /// Events without a price (hidden from viewers).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub unpriced_events: Cost<i64>,
     /// The stage events in order.
     pub stages: Vec<Event>,
@@ -133,15 +144,18 @@ pub struct Turn {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConversationDetail {
     pub chat_id: String,
     pub turns: Vec<Turn>,
     pub events: i64,
     /// Priced cost, nano-dollars (hidden from viewers).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub cost_nanos: Cost<i64>,
     /// Events without a price (hidden from viewers).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub unpriced_events: Cost<i64>,
     /// More events exist than were loaded.
     pub truncated: bool,

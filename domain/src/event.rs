@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Outcome of a stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     Success,
     Error,
@@ -34,6 +35,7 @@ impl Status {
 /// never an addition to it, so totals never count a token twice.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -58,6 +60,7 @@ impl Usage {
 /// commit order, so it doubles as the SSE event id and the paging cursor.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub id: i64,
     pub chat_id: String,
@@ -66,6 +69,7 @@ pub struct Event {
     pub stage: String,
     pub status: Status,
     /// When the stage happened (the agent's clock), epoch ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub ts: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,11 +97,13 @@ pub struct Event {
     /// no price for the model); 0 when no tokens were used. Hidden (absent)
     /// for readers who may not see money.
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub cost_nanos: Cost<Option<i64>>,
     /// The pricing entry that priced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pricing_id: Option<String>,
     /// When Flowmeter stored it (the server's clock), epoch ms.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub received_at: i64,
 }

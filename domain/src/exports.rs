@@ -14,6 +14,7 @@ pub const STALE_MS: i64 = 60_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ExportFormat {
     Csv,
     Json,
@@ -33,6 +34,7 @@ impl ExportFormat {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum JobStatus {
     Queued,
     Running,
@@ -64,6 +66,7 @@ impl JobStatus {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportJob {
     pub id: String,
     pub format: ExportFormat,
@@ -81,6 +84,7 @@ pub struct ExportJob {
     pub bytes: Option<i64>,
     /// The window and filters exported, as the summary API takes them.
     pub query: crate::summary::SummaryQuery,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "serde_ts")]
     pub created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

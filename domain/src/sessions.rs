@@ -19,6 +19,7 @@ pub const MAX_SESSIONS: usize = 200;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveSession {
     pub chat_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,9 +31,11 @@ pub struct LiveSession {
     /// The latest stage and its status.
     pub stage: String,
     pub status: Status,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "serde_ts")]
     pub started: i64,
     /// End of the latest stage (the agent's clock).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "serde_ts")]
     pub last_ts: i64,
     pub turns: i64,
@@ -44,6 +47,7 @@ pub struct LiveSession {
     pub turn_id: Option<String>,
     /// Spent so far, nano-dollars (admins only).
     #[serde(default, skip_serializing_if = "Cost::is_hidden")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub cost_nanos: Cost<i64>,
 }
 
@@ -58,11 +62,13 @@ impl LiveSession {
 /// The sessions live when the list was read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LiveSessions {
     /// Most recently active first.
     pub sessions: Vec<LiveSession>,
     /// The newest event id when read: a live view applies only later ones.
     pub last_event_id: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "serde_ts")]
     pub now: i64,
 }

@@ -19,6 +19,7 @@ pub fn range_ms(range: &str) -> Option<i64> {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SummaryQuery {
     /// `1h`, `24h` (the default), `7d` or `30d`, ending now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,6 +43,7 @@ pub struct SummaryQuery {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Trend {
     Increasing,
     Decreasing,
@@ -51,6 +53,7 @@ pub enum Trend {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Overview {
     pub events: i64,
     /// Events that called a model.
@@ -67,6 +70,7 @@ pub struct Overview {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CostSummary {
     pub total_nanos: i64,
     pub average_per_turn_nanos: Option<i64>,
@@ -84,6 +88,7 @@ pub struct CostSummary {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenSummary {
     pub input: i64,
     pub output: i64,
@@ -95,6 +100,7 @@ pub struct TokenSummary {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StagePerformance {
     pub stage: String,
     pub events: i64,
@@ -107,6 +113,7 @@ pub struct StagePerformance {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModelUsage {
     pub model: String,
     pub requests: i64,
@@ -130,6 +137,7 @@ pub struct ModelUsage {
 /// One tenant's share of a window's spend, against the window before.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TenantCost {
     /// `""` for events sent without a tenant.
     pub tenant: String,
@@ -151,6 +159,7 @@ pub struct TenantCost {
 /// One tool's calls: how often, how well, how fast, and what they cost.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ToolStats {
     pub tool: String,
     pub calls: i64,
@@ -168,6 +177,7 @@ pub struct ToolStats {
 /// One row of the persona or stage breakdown.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Breakdown {
     pub name: String,
     pub events: i64,
@@ -180,7 +190,9 @@ pub struct Breakdown {
 /// One bucket of the trend.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Point {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub t: i64,
     pub events: i64,
@@ -192,9 +204,12 @@ pub struct Point {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub from: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     #[serde(with = "crate::time::serde_ts")]
     pub to: i64,
     /// The preset range, or `custom`.

@@ -106,8 +106,11 @@ pub fn config(data: &[u8]) {
     }
 }
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its corpus directory.
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("ingest_body", ingest_body),
     ("usage", usage),
     ("otlp", otlp),

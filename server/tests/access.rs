@@ -34,6 +34,7 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/replay", "/replay?status=error&n=20", "", 200),
     ("/replay/{chat}", "/replay/c1", "", 200),
     ("/api/ping", "/api/ping", "", 200),
+    ("/api/openapi.json", "/api/openapi.json", "", 200),
     ("/api/health", "/api/health", "", 200),
     ("/metrics", "/metrics", "", 200),
     ("/api/auth/login", "/api/auth/login", "", 400),

@@ -73,7 +73,7 @@ fn batch(client: usize, k: usize, size: usize) -> (String, Value) {
         .map(|i| {
             json!({
                 "chatId": chat, "turnId": turn, "stage": format!("s{}", i % 6),
-                "status": if (k + i) % 7 == 0 { "error" } else { "success" },
+                "status": if (k + i).is_multiple_of(7) { "error" } else { "success" },
                 "durationMs": 10 + i % 50, "model": "gpt-4o-mini", "persona": format!("p{}", client % 4),
                 "usage": {"inputTokens": 100 + i, "outputTokens": 10 + i % 13},
             })
@@ -130,7 +130,7 @@ async fn check(db: &Db, acks: &Acks) {
     for (turn, id) in stored {
         by_batch.entry(turn).or_default().push(id);
     }
-    let acked = acks.batches.lock().unwrap();
+    let acked = acks.batches.lock().unwrap().clone();
     for (turn, ids) in acked.iter() {
         assert_eq!(by_batch.get(turn), Some(ids), "acknowledged batch {turn} is stored with its ids");
     }

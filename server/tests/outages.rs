@@ -153,12 +153,7 @@ fn fill(path: &std::path::Path) {
     use std::io::Write;
     let mut f = std::fs::File::create(path).unwrap();
     let block = vec![0u8; 64 * 1024];
-    loop {
-        match f.write_all(&block) {
-            Ok(()) => {}
-            Err(_) => break,
-        }
-    }
+    while f.write_all(&block).is_ok() {}
     // The last partial block, byte by byte.
     while f.write_all(&[0]).is_ok() {}
     let _ = f.flush();

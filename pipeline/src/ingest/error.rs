@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// One problem with one event of a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemError {
     /// Position of the event in the request (array index or NDJSON line).
     pub index: usize,

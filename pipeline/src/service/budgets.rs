@@ -131,6 +131,7 @@ pub fn rule_checked(mut r: AlertRule) -> Result<AlertRule, ServiceError> {
 /// May a pipeline spend more? Every budget that applies, with what is left.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BudgetCheck {
     /// False once any budget that applies is used up.
     pub allow: bool,

@@ -14,6 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 /// One page of the history API, newest first.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryPage {
     pub events: Vec<Event>,
     /// Pass as `before` for the next (older) page; null on the last page.

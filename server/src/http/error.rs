@@ -60,11 +60,13 @@ pub enum ApiError {
 /// When to retry after a 503 other than a busy writer (which says itself).
 const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: String,
-    #[serde(skip_serializing_if = "<[ItemError]>::is_empty")]
-    items: &'a [ItemError],
+/// Every error answer's body: what is wrong, and for a refused ingest
+/// request each invalid item's problems.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<ItemError>,
 }
 
 impl ApiError {
@@ -139,7 +141,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: self.public_message(), items: self.items() };
+        let body = ErrorBody { error: self.public_message(), items: self.items().to_vec() };
         let mut resp = (self.status(), Json(body)).into_response();
         if let Some(secs) = self.retry_after() {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());

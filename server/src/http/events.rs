@@ -1,7 +1,7 @@
 //! `POST /api/events`: one event, a JSON array, or NDJSON. Answers 202
 //! with the stored ids only after the transaction committed.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -15,7 +15,7 @@ use pipeline::ingest::BodyFormat;
 use pipeline::ops::IngestOutcome;
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Ack {
     pub accepted: usize,
     pub ids: Vec<i64>,
@@ -23,6 +23,24 @@ pub struct Ack {
 
 /// (The access layer has checked the ingest key; its refusals count as
 /// rejected requests there.)
+#[utoipa::path(post, path = "/api/events", tag = "ingest",
+    description = "One event (an object), a JSON array of them, or NDJSON (one per line). Answered only once committed; all or nothing.",
+    request_body(content(
+        (serde_json::Value = "application/json"),
+        (String = "application/x-ndjson"),
+    )),
+    responses(
+        (status = 202, description = "Stored: the ids, in order", body = Ack),
+        (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within the request deadline; nothing was stored", body = ErrorBody),
+        (status = 413, description = "Over the body limit or 10,000 events", body = ErrorBody),
+        (status = 415, description = "Not JSON or NDJSON", body = ErrorBody),
+        (status = 429, description = "Past a limit; retry after `Retry-After`", body = ErrorBody),
+        (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),
+    ),
+    security(("api_key" = []), ("bearer" = [])))]
 pub async fn post_events(
     State(state): State<AppState>,
     Extension(grant): Extension<KeyGrant>,

@@ -9,12 +9,12 @@
 //! - `GET /api/exports/{id}/file` downloads a done one.
 
 use super::access::Reader;
-use super::error::ApiError;
-use super::params::Params;
+use super::error::{ApiError, ErrorBody};
+use super::params::{Params, WindowParams};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::exports::{ExportFormat, ExportJob, SYNC_MAX_EVENTS};
@@ -41,6 +41,22 @@ fn accepted(job: ExportJob) -> Response {
     (StatusCode::ACCEPTED, [(header::LOCATION, location)], Json(job)).into_response()
 }
 
+#[utoipa::path(get, path = "/api/telemetry/export", tag = "costs",
+    description = "The events behind a cost view, streamed as CSV or JSON (`X-Total-Count` says how many). Over 100,000 events, or with `async=1`, it becomes a background job instead (202).",
+    params(
+        WindowParams,
+        ("format" = Option<String>, Query, description = "`csv` (default) or `json`"),
+        ("async" = Option<String>, Query, description = "`1` or `true`: always as a job"),
+    ),
+    responses(
+        (status = 200, description = "The file", content((String = "text/csv"), (serde_json::Value = "application/json"))),
+        (status = 202, description = "Started as a job; poll `Location`", body = ExportJob),
+        (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),
+    ),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn export(
     State(state): State<AppState>,
     Reader(viewer): Reader,
@@ -79,42 +95,80 @@ pub async fn export(
         .into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct JobList {
     pub jobs: Vec<ExportJob>,
 }
 
-/// `POST` starts a job, `GET` lists them.
-pub async fn jobs(
-    State(state): State<AppState>,
-    Reader(viewer): Reader,
-    method: Method,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    if method == Method::POST {
-        let p = Params(&params);
-        let format = format_of(&p)?;
-        let job = state.service.start_export(&viewer, &p.summary_query()?, format, time::now_ms()).await?;
-        return Ok(accepted(job));
-    }
-    Ok(Json(JobList { jobs: state.service.export_jobs(&viewer).await? }).into_response())
+/// The latest jobs, newest first.
+#[utoipa::path(get, path = "/api/exports", tag = "costs",
+    responses((status = 200, body = JobList), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
+pub async fn list_jobs(State(state): State<AppState>, Reader(viewer): Reader) -> Result<Json<JobList>, ApiError> {
+    Ok(Json(JobList { jobs: state.service.export_jobs(&viewer).await? }))
 }
 
-/// `GET` polls a job, `DELETE` cancels it.
-pub async fn job(
+/// Starts a background export of a window.
+#[utoipa::path(post, path = "/api/exports", tag = "costs",
+    params(WindowParams, ("format" = Option<String>, Query, description = "`csv` (default) or `json`")),
+    responses((status = 202, description = "Started; poll `Location`", body = ExportJob), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
+pub async fn start_job(
     State(state): State<AppState>,
     Reader(viewer): Reader,
-    method: Method,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let p = Params(&params);
+    let format = format_of(&p)?;
+    let job = state.service.start_export(&viewer, &p.summary_query()?, format, time::now_ms()).await?;
+    Ok(accepted(job))
+}
+
+#[utoipa::path(get, path = "/api/exports/{id}", tag = "costs",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ExportJob), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
+pub async fn poll_job(
+    State(state): State<AppState>,
+    Reader(viewer): Reader,
     Path(id): Path<String>,
 ) -> Result<Json<ExportJob>, ApiError> {
-    let job = match method {
-        Method::DELETE => state.service.cancel_export(&viewer, &id, time::now_ms()).await?,
-        _ => state.service.export_job(&viewer, &id).await?,
-    };
-    Ok(Json(job))
+    Ok(Json(state.service.export_job(&viewer, &id).await?))
+}
+
+/// Cancels a queued or running job (its partial file goes).
+#[utoipa::path(delete, path = "/api/exports/{id}", tag = "costs",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The job, cancelled", body = ExportJob), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 409, description = "Not in a state that allows it", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
+pub async fn cancel_job(
+    State(state): State<AppState>,
+    Reader(viewer): Reader,
+    Path(id): Path<String>,
+) -> Result<Json<ExportJob>, ApiError> {
+    Ok(Json(state.service.cancel_export(&viewer, &id, time::now_ms()).await?))
 }
 
 /// A done job's file.
+#[utoipa::path(get, path = "/api/exports/{id}/file", tag = "costs",
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The file", content((String = "text/csv"), (serde_json::Value = "application/json"))), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 409, description = "Not in a state that allows it", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn file(
     State(state): State<AppState>,
     Reader(viewer): Reader,

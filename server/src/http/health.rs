@@ -3,7 +3,7 @@
 //! and the services and statistics for admins and read keys — monitoring
 //! bots.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,15 +13,22 @@ use domain::time;
 use pipeline::bus::redis::RedisHealth;
 use pipeline::service::Viewer;
 use serde::Serialize;
-use serde_json::{json, Value};
 use std::time::Instant;
 
-pub async fn ping() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// `{"status": "ok"}` while the process runs.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Pong {
+    pub status: &'static str,
+}
+
+/// Liveness: answers while the process runs (no database involved).
+#[utoipa::path(get, path = "/api/ping", tag = "operations", responses((status = 200, body = Pong)))]
+pub async fn ping() -> Json<Pong> {
+    Json(Pong { status: "ok" })
 }
 
 /// The full answer, for admins and read keys (monitoring bots).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     /// `healthy`, or `degraded` when a service does not answer.
@@ -39,7 +46,7 @@ pub struct Health {
     pub version: &'static str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Services {
     pub database: Service,
@@ -49,7 +56,7 @@ pub struct Services {
 }
 
 /// One service: `up` or `down`, how long it took to answer, and what it is.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     pub status: &'static str,
@@ -64,7 +71,7 @@ pub struct Service {
     pub error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Statistics {
     /// Events received in the last 60 s (all replicas).
@@ -78,19 +85,35 @@ pub struct Statistics {
     pub events_stored: i64,
 }
 
+/// The status alone (`healthy` or `degraded`): nothing else, so it is
+/// told apart from the details.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthStatus {
+    pub status: &'static str,
+}
+
 /// What `/api/health` answers: the details for admins and read keys, the
 /// status alone for everyone else.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum HealthAnswer {
     Details(Box<Health>),
-    Status { status: &'static str },
+    Status(HealthStatus),
 }
 
 /// 503 when the database does not answer (so a load balancer takes this
 /// replica out); 200 otherwise — also when only Redis is down, which every
 /// replica shares and which ingest does not need: that is `degraded`, with
 /// the reason, but taking every replica out would stop the service.
+#[utoipa::path(get, path = "/api/health", tag = "operations",
+    description = "Readiness: `healthy`, or `degraded` with the reasons. Details for admins and read keys; the status alone for everyone else.",
+    responses(
+        (status = 200, description = "The database answers", body = HealthAnswer),
+        (status = 401, description = "A key that does not check out", body = ErrorBody),
+        (status = 503, description = "The database does not answer", body = HealthAnswer),
+    ),
+    security((), ("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn health(
     State(state): State<AppState>,
     viewer: Option<Extension<Viewer>>,
@@ -119,7 +142,7 @@ pub async fn health(
     let status = if reasons.is_empty() { "healthy" } else { "degraded" };
     let code = if ping.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     if viewer.is_none_or(|Extension(v)| !v.sees_health_details()) {
-        return Ok((code, Json(HealthAnswer::Status { status })));
+        return Ok((code, Json(HealthAnswer::Status(HealthStatus { status }))));
     }
     let statistics = match &ping {
         Ok(()) => statistics(&state).await.ok(),

@@ -4,7 +4,7 @@
 //! Failed attempts are limited per account and per client address; a wrong
 //! email and a wrong password take the same time and get the same answer.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -15,7 +15,7 @@ use pipeline::auth::{password, session};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginForm {
     email: String,
     password: String,
@@ -57,6 +57,27 @@ fn dummy_hash() -> &'static str {
     HASH.get_or_init(|| password::hash(&password::generate()).unwrap_or_default())
 }
 
+/// Who just signed in (JSON sign-ins).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SignedIn {
+    pub email: String,
+    /// `admin` or `viewer`.
+    pub role: &'static str,
+}
+
+/// Signs in: the session cookie (`HttpOnly; SameSite=Strict`), and for a
+/// form post a redirect to `next`.
+#[utoipa::path(post, path = "/api/auth/login", tag = "accounts",
+    request_body(content((LoginForm = "application/json"), (LoginForm = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Signed in (JSON); the cookie is set", body = SignedIn),
+        (status = 303, description = "Signed in (form): to `next`; or refused: back to the sign-in page with `?error=`"),
+        (status = 400, description = "No email or password", body = ErrorBody),
+        (status = 401, description = "Wrong email or password", body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins for this account or address", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody),
+    ),
+    security(()))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -133,7 +154,7 @@ pub async fn login(
     tracing::info!(user_id = user.id, "Signed in.");
     let cookie = session::set_cookie(&token, state.http.secure_cookies);
     let mut resp = if json {
-        Json(serde_json::json!({ "email": user.email, "role": user.role })).into_response()
+        Json(SignedIn { email: user.email.clone(), role: user.role.as_str() }).into_response()
     } else {
         Redirect::to(&next).into_response()
     };
@@ -143,6 +164,15 @@ pub async fn login(
     resp
 }
 
+/// Ends this session (the cookie is cleared).
+#[utoipa::path(post, path = "/api/auth/logout", tag = "accounts",
+    responses(
+        (status = 204, description = "Signed out (JSON)"),
+        (status = 303, description = "Signed out (form): to the sign-in page"),
+        (status = 403, description = "A cross-site request", body = ErrorBody),
+        (status = 503, description = "The store is unavailable", body = ErrorBody),
+    ),
+    security((), ("session" = [])))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let token = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(session::from_cookie_header);
     if let Some(token) = token {

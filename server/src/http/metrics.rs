@@ -22,6 +22,10 @@ struct Kind {
     kind: &'static str,
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    description = "Prometheus text exposition: ingest, streams, store, alerts (see docs/operations.md).",
+    responses((status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4", body = String)),
+    security(()))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut now = Registry::default();
     let service = &state.service;

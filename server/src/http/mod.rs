@@ -24,6 +24,7 @@ pub mod limits;
 pub mod listen;
 pub mod login;
 pub mod metrics;
+pub mod openapi;
 pub mod otlp;
 pub mod params;
 pub mod session;
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/api/ping", get(health::ping))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
         .route("/api/auth/login", post(login::login))
@@ -66,8 +68,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/telemetry/conversations", get(summary::conversations))
         .route("/api/telemetry/sessions/live", get(summary::live_sessions))
         .route("/api/telemetry/export", get(export::export))
-        .route("/api/exports", get(export::jobs).post(export::jobs))
-        .route("/api/exports/{id}", get(export::job).delete(export::job))
+        .route("/api/exports", get(export::list_jobs).post(export::start_job))
+        .route("/api/exports/{id}", get(export::poll_job).delete(export::cancel_job))
         .route("/api/exports/{id}/file", get(export::file))
         .route("/api/budget/check", get(budget::check))
         // Server functions reach the service through the context.

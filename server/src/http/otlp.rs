@@ -4,7 +4,7 @@
 //! answer is an `ExportTraceServiceResponse`, and a refusal a
 //! `google.rpc.Status`, each encoded the way the request was.
 
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::events::{count_outcome, read_body};
 use crate::state::AppState;
 use axum::body::Body;
@@ -19,6 +19,23 @@ use pipeline::ingest::{IngestError, OtlpAck};
 use std::io::Read;
 
 /// (The access layer has checked the ingest key.)
+#[utoipa::path(post, path = "/v1/traces", tag = "ingest",
+    description = "OTLP/HTTP traces (ExportTraceServiceRequest), protobuf or JSON. Stage spans become events; others are skipped and counted. Errors are answered as OTLP `Status` messages in the request's encoding.",
+    request_body(content(
+        (Vec<u8> = "application/x-protobuf"),
+        (serde_json::Value = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "ExportTraceServiceResponse (partial success names skipped spans)", content((Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+        (status = 400, description = "Invalid spans, named by their OTLP path", content((Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+        (status = 401, description = "No key or a wrong one", body = ErrorBody),
+        (status = 403, description = "Not an ingest key", body = ErrorBody),
+        (status = 413, description = "Over the body limit", content((Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+        (status = 415, description = "Neither protobuf nor JSON", content((Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+        (status = 429, description = "Past a limit; retry after `Retry-After`", body = ErrorBody),
+        (status = 503, description = "Unavailable; retry after `Retry-After`", content((Vec<u8> = "application/x-protobuf"), (serde_json::Value = "application/json"))),
+    ),
+    security(("api_key" = []), ("bearer" = [])))]
 pub async fn post_traces(
     State(state): State<AppState>,
     Extension(grant): Extension<KeyGrant>,

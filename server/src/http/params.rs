@@ -7,6 +7,25 @@ use std::collections::HashMap;
 
 pub struct Params<'a>(pub &'a HashMap<String, String>);
 
+/// The window and filters [`Params::summary_query`] reads, as the OpenAPI
+/// description lists them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(non_snake_case, dead_code)]
+pub struct WindowParams {
+    /// A preset: `15m`, `1h`, `24h`, `7d`, `30d`, `today` (default `24h`).
+    range: Option<String>,
+    /// Start: RFC 3339 or epoch milliseconds (with `to`, instead of `range`).
+    from: Option<String>,
+    /// End: RFC 3339 or epoch milliseconds.
+    to: Option<String>,
+    model: Option<String>,
+    persona: Option<String>,
+    stage: Option<String>,
+    tenant: Option<String>,
+    chatId: Option<String>,
+}
+
 impl Params<'_> {
     /// A non-empty text parameter.
     pub fn text(&self, name: &str) -> Option<String> {

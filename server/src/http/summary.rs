@@ -2,14 +2,13 @@
 //! `GET /api/telemetry/sessions/live`.
 
 use super::access::Reader;
-use super::error::ApiError;
-use super::params::Params;
+use super::error::{ApiError, ErrorBody};
+use super::params::{Params, WindowParams};
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use domain::conversation::{
-    ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, MAX_LIST_SIZE,
+    ConversationDetail, ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, MAX_LIST_SIZE,
 };
 use domain::sessions::LiveSessions;
 use domain::summary::Summary;
@@ -17,6 +16,14 @@ use domain::time;
 use serde::Serialize;
 use std::collections::HashMap;
 
+#[utoipa::path(get, path = "/api/telemetry/summary", tag = "costs",
+    description = "What a window cost and how it went: totals, spend by model, persona, stage, tenant and tool, latency percentiles, the trend and the change against the window before.",
+    params(WindowParams),
+    responses((status = 200, body = Summary), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn summary(
     State(state): State<AppState>,
     Reader(viewer): Reader,
@@ -26,23 +33,46 @@ pub async fn summary(
     Ok(Json(state.service.summary(&viewer, &query, time::now_ms()).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ConversationList {
     pub conversations: Vec<ConversationSummary>,
+}
+
+/// A list of conversations, or (with `chatId`) one in full.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ConversationsAnswer {
+    One(ConversationDetail),
+    List(ConversationList),
 }
 
 /// With `chatId`: that conversation's turns and stages. Without: the latest
 /// `limit` conversations (default 50) with their totals, narrowed by
 /// `search` (part of the chat id), `persona`, `model` and `status`.
+#[utoipa::path(get, path = "/api/telemetry/conversations", tag = "telemetry",
+    params(
+        ("chatId" = Option<String>, Query, description = "One conversation, in full (its first 5,000 events)"),
+        ("limit" = Option<i64>, Query, description = "1 to 200 (default 50)"),
+        ("search" = Option<String>, Query, description = "Part of the chat id"),
+        ("persona" = Option<String>, Query),
+        ("model" = Option<String>, Query),
+        ("status" = Option<String>, Query, description = "`error`, `running` or `success`"),
+        ("tenant" = Option<String>, Query),
+    ),
+    responses((status = 200, body = ConversationsAnswer), (status = 404, description = "No such thing", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn conversations(
     State(state): State<AppState>,
     Reader(viewer): Reader,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<ConversationsAnswer>, ApiError> {
     let p = Params(&params);
     if let Some(chat) = p.text("chatId") {
         return match state.service.conversation(&viewer, &chat).await? {
-            Some(detail) => Ok(Json(detail).into_response()),
+            Some(detail) => Ok(Json(ConversationsAnswer::One(detail))),
             None => Err(ApiError::NoSuchConversation(chat)),
         };
     }
@@ -62,11 +92,17 @@ pub async fn conversations(
         tenant: p.text("tenant"),
     };
     let conversations = state.service.conversations(&viewer, &query).await?;
-    Ok(Json(ConversationList { conversations }).into_response())
+    Ok(Json(ConversationsAnswer::List(ConversationList { conversations })))
 }
 
 /// The conversations going on now (an event in the last 5 minutes, or a
 /// stage still running), most recent first.
+#[utoipa::path(get, path = "/api/telemetry/sessions/live", tag = "telemetry",
+    responses((status = 200, body = LiveSessions), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn live_sessions(
     State(state): State<AppState>,
     Reader(viewer): Reader,

@@ -2,7 +2,7 @@
 //! `GET /api/telemetry/stream` (SSE with gap-free resume).
 
 use super::access::Reader;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::params::Params;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -28,6 +28,19 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long the browser waits before reconnecting a dropped stream.
 const RETRY: Duration = Duration::from_secs(3);
 
+#[utoipa::path(get, path = "/api/telemetry/history", tag = "telemetry",
+    description = "Stored events, newest first, a page at a time. Viewers get no cost fields.",
+    params(
+        ("limit" = Option<i64>, Query, description = "1 to 1000 (default 100)"),
+        ("before" = Option<i64>, Query, description = "Only events with a smaller id (the previous page's `nextBefore`)"),
+        ("chatId" = Option<String>, Query, description = "One conversation"),
+        ("tenant" = Option<String>, Query, description = "One tenant"),
+    ),
+    responses((status = 200, body = HistoryPage), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
     Reader(viewer): Reader,
@@ -61,6 +74,21 @@ pub fn resume_point(headers: &HeaderMap, params: &HashMap<String, String>) -> Re
     }
 }
 
+#[utoipa::path(get, path = "/api/telemetry/stream", tag = "telemetry",
+    description = "Server-sent events: `connected` (with `retry: 3000`), then one event per stored event (its id as the SSE id), and `alert` toasts for admins; a heartbeat comment every 15 s. Resumes after `Last-Event-ID`, else after `?after=`, else starts with the latest 50.",
+    params(
+        ("after" = Option<i64>, Query, description = "Resume after this event id"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id (wins over `after`)"),
+    ),
+    responses(
+        (status = 200, description = "The stream", content_type = "text/event-stream", body = String),
+        (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
+        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
+        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        (status = 429, description = "Too many open streams for this session or key, or on this server", body = ErrorBody),
+        (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),
+    ),
+    security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn stream(
     State(state): State<AppState>,
     Reader(viewer): Reader,
