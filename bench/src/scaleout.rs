@@ -85,18 +85,7 @@ async fn one_node(args: &Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let config = bench::config(format!("sqlite://{}", dir.path().join("bench.db").display()));
     let server = Server::start(config).await.context("starting the server")?;
-    let read_key = server
-        .state
-        .service
-        .create_api_key(
-            &pipeline::service::Viewer::command_line(),
-            "bench",
-            KeyScope::Read,
-            None,
-            domain::time::now_ms(),
-        )
-        .await?
-        .plaintext;
+    let read_key = read_key(&server).await?;
     println!("one node on SQLite, in-process bus ({} cores)", std::thread::available_parallelism()?);
     let after = server.state.service.store().last_event_id().await?;
     let url = server.url();
@@ -114,18 +103,7 @@ async fn run(args: &Args, database_url: &str, redis_url: &str) -> anyhow::Result
     };
     let a = Server::start(config.clone()).await.context("starting replica A")?;
     let b = Server::start(config).await.context("starting replica B")?;
-    let read_key = a
-        .state
-        .service
-        .create_api_key(
-            &pipeline::service::Viewer::command_line(),
-            "bench",
-            KeyScope::Read,
-            None,
-            domain::time::now_ms(),
-        )
-        .await?
-        .plaintext;
+    let read_key = read_key(&a).await?;
 
     // nginx in front of both, with the shipped configuration.
     let dir = tempfile::tempdir()?;
@@ -199,4 +177,12 @@ async fn throughput(client: &reqwest::Client, balancer: &str, seconds: u64) -> a
         n as f64 / started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A read key for the benchmark's streams, made as the operator would.
+async fn read_key(server: &Server) -> anyhow::Result<String> {
+    let operator = pipeline::service::Viewer::command_line();
+    let key =
+        server.state.service.create_api_key(&operator, "bench", KeyScope::Read, None, domain::time::now_ms()).await?;
+    Ok(key.plaintext)
 }
