@@ -177,6 +177,12 @@ impl Config {
         {
             value.trim().parse().map_err(|e: T::Err| ConfigError::Env { var, value, message: e.to_string() })
         }
+        fn at_least_a_second(var: &'static str, secs: u64) -> Result<(), ConfigError> {
+            if secs == 0 {
+                return Err(ConfigError::Env { var, value: "0".into(), message: "must be at least 1 second".into() });
+            }
+            Ok(())
+        }
         fn flag(var: &'static str, value: String) -> Result<bool, ConfigError> {
             match value.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Ok(true),
@@ -227,23 +233,11 @@ impl Config {
         if let Some(v) = get("ALERT_INTERVAL_SECS") {
             self.alert_interval_secs = parse("ALERT_INTERVAL_SECS", v)?;
         }
-        if self.alert_interval_secs == 0 {
-            return Err(ConfigError::Env {
-                var: "ALERT_INTERVAL_SECS",
-                value: "0".into(),
-                message: "must be at least 1 second".into(),
-            });
-        }
+        at_least_a_second("ALERT_INTERVAL_SECS", self.alert_interval_secs)?;
         if let Some(v) = get("REQUEST_TIMEOUT_SECS") {
             self.request_timeout_secs = parse("REQUEST_TIMEOUT_SECS", v)?;
         }
-        if self.request_timeout_secs == 0 {
-            return Err(ConfigError::Env {
-                var: "REQUEST_TIMEOUT_SECS",
-                value: "0".into(),
-                message: "must be at least 1 second".into(),
-            });
-        }
+        at_least_a_second("REQUEST_TIMEOUT_SECS", self.request_timeout_secs)?;
         if let Some(v) = get("SSE_MAX_STREAMS_PER_SESSION") {
             self.max_streams_per_session = parse("SSE_MAX_STREAMS_PER_SESSION", v)?;
         }

@@ -22,7 +22,6 @@ use domain::auth::Me;
 use domain::time;
 use pipeline::ops::IngestOutcome;
 use pipeline::service::Viewer;
-use pipeline::store::hash_key;
 
 /// The header machine clients send their key in.
 pub const KEY_HEADER: &str = "x-api-key";
@@ -52,7 +51,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let user = req.extensions().get::<Me>().cloned();
     // A session wins over a key; only look a key up where it can count.
-    let key = match api_key(req.headers()) {
+    let presented = api_key(req.headers());
+    let key = match presented {
         Some(value)
             if rule.need.takes_keys()
                 && !(user.is_some() && matches!(rule.need, Need::SignedInOrReadKey(_) | Need::AnyoneOrReader)) =>
@@ -74,8 +74,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         _ => None,
     };
     // A valid ingest key within its rate, before its body is read.
-    if let (Need::IngestKey, Some(_), Some(Some(k))) = (rule.need, &grant, api_key(req.headers())) {
-        if let Err(refusal) = state.ingest_rate.take(&hash_key(k), std::time::Instant::now()) {
+    if let (Need::IngestKey, Some(_), Some(Some(k))) = (rule.need, &grant, presented) {
+        if let Err(refusal) = state.ingest_rate.take(k, std::time::Instant::now()) {
             state.service.metrics().ingest(IngestOutcome::Rejected { status: refusal.status().as_u16() });
             return refusal.into_response();
         }

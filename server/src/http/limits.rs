@@ -91,17 +91,19 @@ impl RateLimiter {
         RateLimiter { per_second: per_second.filter(|&n| n > 0), buckets: Mutex::default() }
     }
 
-    /// Takes one request from `key`'s bucket (a key's hash), which holds a
-    /// second's worth and refills continuously; refuses when it is empty.
-    pub fn take(&self, key: &str, now: Instant) -> Result<(), ApiError> {
+    /// Takes one request from the bucket of `api_key` (kept by its hash,
+    /// and hashed only when a limit is set), which holds a second's worth
+    /// and refills continuously; refuses when it is empty.
+    pub fn take(&self, api_key: &str, now: Instant) -> Result<(), ApiError> {
         let Some(rate) = self.per_second else { return Ok(()) };
+        let key = pipeline::store::hash_key(api_key);
         let rate = f64::from(rate);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= SWEEP_AT {
             // A bucket idle for a second is full again: forgetting it is exact.
             buckets.retain(|_, b| now.duration_since(b.at).as_secs_f64() < 1.0);
         }
-        let bucket = buckets.entry(key.to_string()).or_insert(Bucket { tokens: rate, at: now });
+        let bucket = buckets.entry(key).or_insert(Bucket { tokens: rate, at: now });
         bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(rate);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
