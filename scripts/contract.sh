@@ -24,37 +24,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BIN="${FLOWMETER_BIN:-target/debug/server}"
 PORT="${FLOWMETER_CONTRACT_PORT:-3951}"
-URL="http://127.0.0.1:$PORT"
-TMP="$(mktemp -d)"
 KEY="contract-$RANDOM$RANDOM"
-EMAIL=contract@flowmeter.local
-PASSWORD="contract password $RANDOM"
-SERVER_PID=""
 EXAMPLES="${CONTRACT_EXAMPLES:-25}"
+THROWAWAY_NAME=contract
+source scripts/throwaway_server.sh
 
-stop() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap stop EXIT
-
-fail() {
-  echo "contract: FAILED: $*" >&2
-  tail -n 40 "$TMP/server.log" >&2 || true
-  exit 1
-}
-
-export FLOWMETER_CONFIG="$TMP/none.toml" DATABASE_URL="sqlite://$TMP/contract.db" FLOWMETER_ADDRESS="127.0.0.1:$PORT"
 export INGEST_API_KEYS="$KEY" SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site RUST_LOG=warn ALERT_INTERVAL_SECS=3600
-
-echo "$PASSWORD" | "$BIN" create-admin --email "$EMAIL" >/dev/null || fail "create-admin"
-"$BIN" serve >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  curl -sf "$URL/api/ping" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited"
-  sleep 0.1
-done
+throwaway_start
 
 # Data to answer with: the simulator's fixed-seed turns, and an export job.
 "$BIN" simulate --seed 7 --turns 24 --burst --base-url "$URL" --api-key "$KEY" >/dev/null || fail "seeding"

@@ -11,48 +11,22 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BIN="${FLOWMETER_BIN:-target/release/server}"
 PORT="${FLOWMETER_SMOKE_PORT:-3917}"
-URL="http://127.0.0.1:$PORT"
-TMP="$(mktemp -d)"
 KEY="smoke-$(date +%s)-$RANDOM"
-EMAIL=smoke@flowmeter.local
-PASSWORD="smoke password $RANDOM"
-SERVER_PID=""
-
-stop() {
-  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap stop EXIT
-
-fail() {
-  echo "smoke: FAILED: $*" >&2
-  echo "--- server log" >&2
-  tail -n 40 "$TMP/server.log" "$TMP/server.err" >&2 || true
-  exit 1
-}
+THROWAWAY_NAME=smoke
+source scripts/throwaway_server.sh
 
 # Prints a request's status; its body is in $TMP/body.
 request() {
   curl -sS -o "$TMP/body" -w '%{http_code}' "$@" || fail "curl $*"
 }
 
-export FLOWMETER_CONFIG="$TMP/none.toml" DATABASE_URL="sqlite://$TMP/smoke.db" FLOWMETER_ADDRESS="127.0.0.1:$PORT"
 export INGEST_API_KEYS="$KEY" SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD
 # The log as a shipper reads it: JSON lines on stdout (checked at the end).
 export LOG_FORMAT=json RUST_LOG=info
 # Budgets evaluated every second, so their gauge shows up in /metrics.
 export ALERT_INTERVAL_SECS=1
 
-echo "$PASSWORD" | "$BIN" create-admin --email "$EMAIL" >/dev/null || fail "create-admin"
-"$BIN" serve >"$TMP/server.log" 2>"$TMP/server.err" &
-SERVER_PID=$!
-
-# Up when /api/ping answers (a condition, not a fixed sleep), within 60 s.
-for _ in $(seq 1 600); do
-  curl -sf "$URL/api/ping" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited"
-  sleep 0.1
-done
+throwaway_start
 [[ "$(request "$URL/api/ping")" == 200 ]] || fail "/api/ping"
 grep -q '"ok"' "$TMP/body" || fail "/api/ping body: $(cat "$TMP/body")"
 
