@@ -19,7 +19,7 @@ trap throwaway_stop EXIT
 fail() {
   echo "$THROWAWAY_NAME: FAILED: $*" >&2
   echo "--- server log" >&2
-  tail -n 40 "$TMP"/server.* >&2 || true
+  tail -n 40 "$TMP"/server.* 2>/dev/null >&2 || true
   exit 1
 }
 
