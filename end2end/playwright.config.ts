@@ -19,6 +19,13 @@ export const CLUSTER = process.env.FLOWMETER_TEST_REDIS_URL && process.env.FLOWM
   : null;
 if (CLUSTER) SERVERS.cluster = CLUSTER.balancer;
 
+// One server on Postgres through a TCP proxy that outage.spec.ts cuts and
+// restores (end2end/outage.sh), when scripts/test.sh provides Postgres.
+export const OUTAGE = process.env.FLOWMETER_TEST_POSTGRES_URL
+  ? { base: 'http://127.0.0.5:3330', control: 'http://127.0.0.5:3332' }
+  : null;
+if (OUTAGE) SERVERS.outage = OUTAGE.base;
+
 const server = (name: string, base: string) => {
   const addr = base.replace('http://', '');
   // FLOWMETER_BIN=target/release/server measures a release build.
@@ -98,6 +105,18 @@ export default defineConfig({
           command: 'end2end/cluster.sh',
           cwd: '..',
           url: `${CLUSTER.balancer}/api/ping`,
+          reuseExistingServer: false,
+          timeout: 90_000,
+          stdout: 'ignore' as const,
+          stderr: 'pipe' as const,
+          env: { E2E_KEY: KEY, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password },
+        }]
+      : []),
+    ...(OUTAGE
+      ? [{
+          command: 'end2end/outage.sh',
+          cwd: '..',
+          url: `${OUTAGE.base}/api/ping`,
           reuseExistingServer: false,
           timeout: 90_000,
           stdout: 'ignore' as const,

@@ -228,8 +228,8 @@ async fn every_route_and_server_function_checks_the_role(b: Backend) {
     t.stop().await;
 }
 
-/// Role first (401/403, whatever the body), then a 400 in the REST API's
-/// JSON shape that names the argument — never a 500.
+/// Role first (401/403), then a 400 that names the argument — never a 500;
+/// each in the encoding the browser's caller decodes (`server_fn` checks).
 async fn server_functions_check_the_role_before_their_arguments(b: Backend) {
     let t = TestServer::start(b).await;
     let mut failures = Vec::new();

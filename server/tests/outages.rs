@@ -116,6 +116,11 @@ async fn postgres_cut_off_mid_traffic_then_back() {
     let (status, body) = t.get_json("/api/telemetry/history").await;
     assert_eq!(status, 503, "{body}");
     assert!(body["error"].as_str().unwrap().contains("unavailable"), "{body}");
+    // So does a server function (what an open page calls to refresh), in
+    // the encoding the page decodes, so it can say why (`server_fn` checks).
+    let (status, body) = t.server_fn("/api/costs/budgets", "", Some(&t.admin)).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("unavailable"), "{body}");
 
     proxy.restore();
     // Back by itself: the pool reconnects; no restart.

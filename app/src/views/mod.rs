@@ -4,6 +4,7 @@
 
 pub mod components;
 pub mod links;
+pub mod messages;
 pub mod pages;
 
 use crate::api::account::get_me;

@@ -61,7 +61,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
                 Some(k) => match state.service.verify_key(k, time::now_ms()).await {
                     Ok(Some(grant)) => Some(Key::Valid(grant)),
                     Ok(None) => Some(Key::Invalid),
-                    Err(e) => return ApiError::from(e).into_response(),
+                    Err(e) => return ApiError::from(e).answer(rule.kind),
                 },
                 None => Some(Key::Invalid),
             }
@@ -92,7 +92,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
                 // Ingest refused at the door still counts as a rejected request.
                 state.service.metrics().ingest(IngestOutcome::Rejected { status: refusal.status().as_u16() });
             }
-            return refusal.into_response();
+            return refusal.answer(rule.kind);
         }
     };
     let mut req = req;
@@ -105,7 +105,7 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
     match rule.kind {
         Kind::ServerFn(check_args) => match checked_args(req, check_args).await {
             Ok(req) => next.run(req).await,
-            Err(refusal) => refusal.into_response(),
+            Err(refusal) => refusal.into_server_fn_response(),
         },
         Kind::Page | Kind::Rest(_) => next.run(req).await,
     }

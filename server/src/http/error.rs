@@ -1,9 +1,11 @@
-//! One error type for the REST API (and for refusals of server functions
-//! before they run), always answered as JSON:
-//! `{ "error": "…", "items": [{ "index", "field", "message" }] }`.
+//! One error type for the REST API and for refusals of server functions
+//! before they run. The REST API answers it as JSON:
+//! `{ "error": "…", "items": [{ "index", "field", "message" }] }`; a server
+//! function, in the error encoding its browser caller decodes.
 //! Client mistakes are 4xx and say what to fix; server faults are logged
 //! in full and answered with a short, detail-free 503.
 
+use app::access::Kind;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -135,6 +137,32 @@ impl ApiError {
                 Some(UNAVAILABLE_RETRY_SECS)
             }
             _ => None,
+        }
+    }
+}
+
+impl ApiError {
+    /// The refusal of a server function before it runs: the same status and
+    /// `Retry-After`, with the body in the encoding of the function's own
+    /// errors, so the page shows the message (say, the store is away) rather
+    /// than failing to decode JSON.
+    pub fn into_server_fn_response(self) -> Response {
+        use leptos::server_fn::error::FromServerFnError;
+        let body = leptos::prelude::ServerFnError::new(self.public_message()).ser();
+        let mut resp =
+            (self.status(), [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+        if let Some(secs) = self.retry_after() {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
+    }
+
+    /// As [`IntoResponse`], or for a server function as
+    /// [`ApiError::into_server_fn_response`].
+    pub fn answer(self, kind: Kind) -> Response {
+        match kind {
+            Kind::ServerFn(_) => self.into_server_fn_response(),
+            Kind::Page | Kind::Rest(_) => self.into_response(),
         }
     }
 }

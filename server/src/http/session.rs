@@ -42,7 +42,7 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
                     tracing::warn!(error = %e, path = rule.path, "Session lookup failed; answered 503.");
                     return match rule.kind {
                         Kind::Page => unavailable_page(),
-                        _ => ApiError::Store(e).into_response(),
+                        kind => ApiError::Store(e).answer(kind),
                     };
                 }
                 // Anyone may call the rest (health, sign-in) or it takes a key.
@@ -74,7 +74,10 @@ pub async fn csrf(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "Cross-site request refused.");
-    ApiError::CrossSite.into_response()
+    match access::target(req.uri().path()) {
+        Target::Rule(rule) => ApiError::CrossSite.answer(rule.kind),
+        _ => ApiError::CrossSite.into_response(),
+    }
 }
 
 /// The request's `Origin` (or, without one, `Sec-Fetch-Site`) says it comes

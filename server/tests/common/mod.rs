@@ -303,6 +303,17 @@ impl TestServer {
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
+        if status >= 400 {
+            // Refused before or while running, the answer is in the
+            // encoding the browser's caller decodes, never JSON it cannot.
+            use leptos::server_fn::error::FromServerFnError;
+            return match <leptos::prelude::ServerFnError>::de(text.clone().into()) {
+                leptos::prelude::ServerFnError::ServerError(message) => {
+                    (status, serde_json::json!({ "error": message }))
+                }
+                other => panic!("{path}: a {status} the browser cannot decode ({other:?}): {text}"),
+            };
+        }
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 

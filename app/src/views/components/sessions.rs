@@ -36,7 +36,7 @@ pub fn LiveSessionsPanel() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(l) => live.seed_sessions(l),
-                        Err(e) => return view! { <p class="form-error" role="alert">{format!("Could not load the live sessions: {e}")}</p> }.into_any(),
+                        Err(e) => return view! { <p class="form-error" role="alert">{format!("Could not load the live sessions: {}", crate::views::messages::server_message(&e))}</p> }.into_any(),
                     }
                     view! {
                         <p class="hint" data-live-count=move || rows.with(Vec::len)>

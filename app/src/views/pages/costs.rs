@@ -74,7 +74,7 @@ pub fn CostsPage() -> impl IntoView {
                 into.set(Some(v));
                 None
             }
-            Err(e) => Some(e.to_string()),
+            Err(e) => Some(crate::views::messages::server_message(&e)),
         }
     }
 

@@ -39,7 +39,7 @@ pub fn HomePage() -> impl IntoView {
                     Err(e) => Either::Right(view! {
                         <section class="panel error-banner" role="alert">
                             <h2>"The dashboard could not load"</h2>
-                            <p>{e.to_string()}</p>
+                            <p>{crate::views::messages::server_message(&e)}</p>
                         </section>
                     }),
                 }

@@ -81,7 +81,7 @@ pub fn ReplayPage() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="skeleton figures" aria-label="Loading"></div> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Err(e) => view! { <p class="panel error-banner" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <p class="panel error-banner" role="alert">{crate::views::messages::server_message(&e)}</p> }.into_any(),
                     Ok(None) => {
                         #[cfg(feature = "ssr")]
                         if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {

@@ -48,7 +48,7 @@ pub fn ReplayListPage() -> impl IntoView {
             <Transition fallback=|| view! { <div class="skeleton rows" aria-label="Loading"></div> }>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{crate::views::messages::server_message(&e)}</p> }.into_any(),
                         Ok(rows) if rows.is_empty() => view! {
                             <p class="empty" data-empty>"No conversations match. Clear the filters, or send events with a chatId."</p>
                         }

@@ -1,9 +1,9 @@
 //! API keys: create (shown once), list, revoke.
 
-use super::action_error;
 use crate::api::admin::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::domain::auth::{ApiKeyRecord, KeyScope};
 use crate::domain::time;
+use crate::views::messages::action_error;
 use leptos::prelude::*;
 
 #[component]

@@ -2,11 +2,11 @@
 //! admin overrides beside the bundled values they replace, a form to change
 //! a model's prices from a time on (or add a model), and repricing.
 
-use super::action_error;
 use crate::api::pricing::{get_pricing, Reprice, UpdatePricing};
 use crate::domain::money::usd_exact;
 use crate::domain::pricing::{Origin, PriceEntry, PriceUpdate, Rates};
 use crate::domain::time;
+use crate::views::messages::action_error;
 use leptos::prelude::*;
 
 /// `2026-11-22T10:30` (a `datetime-local` value, read as UTC) → epoch ms.

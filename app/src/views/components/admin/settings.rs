@@ -1,8 +1,8 @@
 //! Telemetry on/off and retention.
 
-use super::action_error;
 use crate::api::admin::{get_admin_settings, SetRetentionDays, SetTelemetry};
 use crate::domain::rules::RETENTION_DAYS;
+use crate::views::messages::action_error;
 use leptos::prelude::*;
 
 #[component]

@@ -1,9 +1,9 @@
 //! Users: create, change role, disable or re-enable.
 
-use super::action_error;
 use crate::api::admin::{list_users, CreateUser, SetUserDisabled, SetUserRole};
 use crate::domain::auth::{Role, UserView};
 use crate::domain::time;
+use crate::views::messages::action_error;
 use leptos::prelude::*;
 
 #[component]

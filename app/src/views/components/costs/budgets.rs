@@ -8,7 +8,7 @@ use crate::api::costs::{
 use crate::domain::alerts::{AlertRule, BudgetInput, BudgetStatus, RuleKind, Severity};
 use crate::domain::money::usd_display;
 use crate::domain::time;
-use crate::views::components::admin::action_error;
+use crate::views::messages::action_error;
 use leptos::prelude::*;
 
 #[component]

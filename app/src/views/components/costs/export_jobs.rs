@@ -7,7 +7,7 @@ use crate::api::costs::{list_exports, CancelExport, StartExport};
 use crate::domain::exports::{ExportFormat, ExportJob};
 use crate::domain::summary::SummaryQuery;
 use crate::domain::time;
-use crate::views::components::admin::action_error;
+use crate::views::messages::action_error;
 use leptos::prelude::*;
 
 #[component]

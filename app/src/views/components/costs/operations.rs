@@ -76,7 +76,7 @@ pub fn RecentOperations(window: Memo<SummaryQuery>, tick: ReadSignal<u64>) -> im
             <Transition fallback=|| view! { <div class="skeleton rows"></div> }>
                 {move || Suspend::new(async move {
                     match turns.await {
-                        Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="form-error">{crate::views::messages::server_message(&e)}</p> }.into_any(),
                         Ok(p) if p.rows.is_empty() => view! { <p class="empty">"No turns in this window."</p> }.into_any(),
                         Ok(p) => {
                             let total = p.total;
