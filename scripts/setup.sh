@@ -125,8 +125,8 @@ python_venv() {
 }
 
 playwright() {
-  if [[ -d end2end/node_modules/@playwright/test ]]; then
-    echo "    @playwright/test present"
+  if [[ -d end2end/node_modules/@playwright/test && -d end2end/node_modules/@axe-core/playwright ]]; then
+    echo "    @playwright/test and @axe-core/playwright present"
   else
     (cd end2end && npm install --no-audit --no-fund)
   fi
@@ -139,7 +139,7 @@ step "wasm-bindgen-cli $(wasm_bindgen_version)" wasm_bindgen_cli
 step "npm packages (echarts, binaryen)" npm_packages
 if ((WITH_TEST)); then
   step "debian packages (chromium, postgresql, redis-server, nginx, prometheus)" apt_packages
-  step "end2end npm packages (@playwright/test)" playwright
+  step "end2end npm packages (@playwright/test, @axe-core/playwright)" playwright
   step "python virtualenv (.venv: OpenTelemetry SDK, schemathesis)" python_venv
 fi
 echo "==> setup: all done in $((SECONDS - T0)) s"

@@ -14,7 +14,7 @@ test('a posted event lights its node with its status and adds a log row', async 
   const node = page.locator(`svg.flow:visible g.node[data-stage="${stage}"]`);
   await expect(node).toHaveAttribute('data-status', 'success');
   await expect(node.locator('.pulse')).toHaveAttribute('data-event', String(okId));
-  await expect(node.locator('.badge text')).toHaveText('success');
+  await expect(node.locator('.badge-text')).toHaveText('success');
 
   const row = page.locator(`tr.row[data-id="${okId}"]`);
   await expect(row).toBeVisible();

@@ -32,7 +32,7 @@ pub fn EventLog(selected: RwSignal<Option<String>>) -> impl IntoView {
                 when=has_rows
                 fallback=|| view! { <p class="empty">"No events yet. They appear here the moment they are stored."</p> }
             >
-                <div class="table-scroll">
+                <div class="table-scroll" role="region" aria-label="Latest events" tabindex="0">
                     <table class="log">
                         <thead>
                             <tr>

@@ -195,12 +195,19 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
             .map(|id| view! { <rect class="pulse" data-event=id width=w height=h rx="10"></rect> })
     };
     let short = shorten(&name);
-    let tooltip = move || node.with(|n| n.as_ref().map(describe).unwrap_or_default());
+    let tooltip = {
+        let name = name.clone();
+        move || node.with(|n| n.as_ref().map(describe).unwrap_or_else(|| format!("{name}: no events yet")))
+    };
     let count = move || node.with(|n| n.as_ref().map_or(0, |n| n.count));
     let avg = move || {
         node.with(|n| n.as_ref().and_then(StageNode::avg_duration_ms).map(|ms| format!(" · {}", format_ms(ms))))
     };
     let badge_w = move || state().as_str().len() as f64 * 6.6 + 14.0;
+    let label = {
+        let (short, tooltip) = (short.clone(), tooltip.clone());
+        move || format!("{short} {}{} {}. {}", count(), avg().unwrap_or_default(), state().as_str(), tooltip())
+    };
 
     view! {
         <g
@@ -216,7 +223,9 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
             }
             tabindex="0"
             role="button"
-            aria-label=format!("Stage {name}")
+            // The text it shows (what a speech-input user says to press
+            // it), then the tooltip's details.
+            aria-label=label
             on:click=move |_| toggle()
             on:keydown=move |ev| {
                 if ev.key() == "Enter" || ev.key() == " " {
@@ -225,18 +234,29 @@ fn FlowNode(name: String, layout: Memo<Layout>, selected: RwSignal<Option<String
                 }
             }
         >
-            <title>{tooltip}</title>
+            // The hover tooltip; hidden from the accessibility tree, where
+            // `aria-label` says the same.
+            <title aria-hidden="true">{tooltip.clone()}</title>
             <rect class="node-box" width=w height=h rx="10"></rect>
             {pulse}
-            <text class="node-name" x="12" y="23">{short}</text>
-            <text class="node-meta" x="12" y=h - 14.0>
-                <tspan class="node-count">{count}</tspan>
-                {avg}
-            </text>
             <g class="badge" transform=move || format!("translate({:.1} -9)", w - badge_w() - 8.0)>
                 <rect width=badge_w height="18" rx="9"></rect>
-                <text x=move || badge_w() / 2.0 y="13" text-anchor="middle">{move || state().as_str()}</text>
             </g>
+            // One text element, its parts apart by spaces, so the text the
+            // node shows reads "intent 12 · 310 ms success" (and the name
+            // above starts with exactly that).
+            <text class="node-text">
+                <tspan class="node-name" x="12" y="23">{short.clone()}</tspan>
+                " "
+                <tspan class="node-meta" x="12" y=h - 14.0>
+                    <tspan class="node-count">{count}</tspan>
+                    {avg}
+                </tspan>
+                " "
+                <tspan class="badge-text" x=move || w - 8.0 - badge_w() / 2.0 y="4" text-anchor="middle">
+                    {move || state().as_str()}
+                </tspan>
+            </text>
         </g>
     }
 }

@@ -43,7 +43,7 @@ pub fn LiveSessionsPanel() -> impl IntoView {
                             {move || match rows.with(Vec::len) { 1 => "1 active now".to_string(), n => format!("{n} active now") }}
                         </p>
                         <Show when=move || rows.with(|r| !r.is_empty()) fallback=|| view! { <p class="empty">"No conversation is active right now."</p> }>
-                            <div class="table-scroll">
+                            <div class="table-scroll" role="region" aria-label="Live sessions" tabindex="0">
                                 <table class="grid sessions">
                                     <thead>
                                         <tr>

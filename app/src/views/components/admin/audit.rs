@@ -28,7 +28,7 @@ pub fn AuditLog() -> impl IntoView {
                         return view! { <p class="muted">"No admin actions yet."</p> }.into_any();
                     }
                     view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" role="region" aria-label="Audit log" tabindex="0">
                             <table class="grid audit">
                                 <thead><tr><th>"When"</th><th>"Who"</th><th>"Action"</th><th>"Target"</th><th>"Detail"</th></tr></thead>
                                 <tbody>

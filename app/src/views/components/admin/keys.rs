@@ -59,7 +59,7 @@ pub fn ApiKeys() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let list = keys.await.unwrap_or_default();
                     view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" role="region" aria-label="API keys" tabindex="0">
                             <table class="grid keys">
                                 <thead><tr><th>"Name"</th><th>"Prefix"</th><th>"Scope"</th><th>"Tenant"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
                                 <tbody>{list.into_iter().map(|k| view! { <KeyRow k revoke/> }).collect_view()}</tbody>

@@ -120,7 +120,7 @@ pub fn PricingEditor() -> impl IntoView {
                         <datalist id="price-ids">{ids.into_iter().map(|i| view! { <option value=i></option> }).collect_view()}</datalist>
                         {(!view_.overrides.is_empty()).then(|| view! {
                             <h3>"Overrides"</h3>
-                            <div class="table-scroll">
+                            <div class="table-scroll" role="region" aria-label="Price overrides" tabindex="0">
                                 <table class="grid prices">
                                     <thead><tr><th>"Model"</th><th>"From (UTC)"</th><th>"Input"</th><th>"Output"</th><th>"Cached"</th><th>"Cache write"</th><th>"Reasoning"</th><th>"Bundled in / out"</th></tr></thead>
                                     <tbody>
@@ -134,7 +134,7 @@ pub fn PricingEditor() -> impl IntoView {
                             </div>
                         })}
                         <h3>"Table"</h3>
-                        <div class="table-scroll">
+                        <div class="table-scroll" role="region" aria-label="Price table" tabindex="0">
                             <table class="grid prices">
                                 <thead><tr><th>"Model"</th><th>"Provider"</th><th>"Input"</th><th>"Output"</th><th>"Cached"</th><th>"Cache write"</th><th>"Reasoning"</th><th>"Source"</th></tr></thead>
                                 <tbody>

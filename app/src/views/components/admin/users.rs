@@ -51,7 +51,7 @@ pub fn Users() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let list = users.await.unwrap_or_default();
                     view! {
-                        <div class="table-scroll">
+                        <div class="table-scroll" role="region" aria-label="Users" tabindex="0">
                             <table class="grid users">
                                 <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last sign-in"</th><th></th></tr></thead>
                                 <tbody>

@@ -15,7 +15,7 @@ pub fn ModelComparison(summary: Memo<Summary>) -> impl IntoView {
         <section class="panel" aria-labelledby="models-title">
             <header class="panel-head"><h2 id="models-title">"Model comparison"</h2></header>
             <Show when=move || summary.with(|s| !s.model_usage.is_empty()) fallback=|| view! { <p class="empty">"No model calls in this window."</p> }>
-                <div class="table-scroll">
+                <div class="table-scroll" role="region" aria-label="Model comparison" tabindex="0">
                     <table class="grid models">
                         <thead>
                             <tr>

@@ -35,11 +35,13 @@ pub fn RecentOperations(window: Memo<SummaryQuery>, tick: ReadSignal<u64>) -> im
     let turns = Resource::new(move || (query.get(), tick.get()), |(q, _)| list_turns(q));
     let header = move |label: &'static str, key: TurnSort| {
         view! {
-            <th class="num sortable">
+            <th
+                class="num sortable"
+                aria-sort=move || if sort.get() == key { if ascending.get() { "ascending" } else { "descending" } } else { "none" }
+            >
                 <button
                     class="sort"
                     data-sort=format!("{key:?}").to_lowercase()
-                    aria-sort=move || if sort.get() == key { if ascending.get() { "ascending" } else { "descending" } } else { "none" }
                     on:click=move |_| {
                         if sort.get_untracked() == key {
                             ascending.update(|a| *a = !*a);
@@ -81,7 +83,7 @@ pub fn RecentOperations(window: Memo<SummaryQuery>, tick: ReadSignal<u64>) -> im
                         Ok(p) => {
                             let total = p.total;
                             view! {
-                                <div class="table-scroll">
+                                <div class="table-scroll" role="region" aria-label="Recent operations" tabindex="0">
                                     <table class="grid ops">
                                         <thead>
                                             <tr>

@@ -19,7 +19,7 @@ pub fn ToolsTable(summary: Memo<Summary>) -> impl IntoView {
                     <h2 id="tools-title">"Tools"</h2>
                     <p class="hint">"From each stage's meta.tool (OTLP: gen_ai.tool.name)."</p>
                 </header>
-                <div class="table-scroll">
+                <div class="table-scroll" role="region" aria-label="Tools" tabindex="0">
                     <table class="grid tools">
                         <thead>
                             <tr>
