@@ -64,6 +64,13 @@ for (const scheme of ['light', 'dark'] as const) {
             const refused = role === 'viewer' && (path === '/costs' || path === '/admin');
             expect(resp!.status()).toBe(refused ? 403 : 200);
             if (!refused) await settled(page, url);
+            if (role === 'admin' && path === '/costs') {
+              // A budget, so its gauge is checked too.
+              await page.fill('input[aria-label="Budget name"]', uniq('a11y-budget'));
+              await page.fill('input[aria-label="Limit in USD"]', '1000000');
+              await page.click('text=Add budget');
+              await expect(page.locator('.gauge').first()).toBeVisible();
+            }
             expect(await violations(page)).toEqual([]);
           });
         }

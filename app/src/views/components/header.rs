@@ -15,7 +15,7 @@ pub fn Header(me: Signal<Option<Me>>) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true"></span>
-                "Flowmeter"
+                <span class="brand-name">"Flowmeter"</span>
             </a>
             <Show when=move || me.with(Option::is_some) fallback=|| view! { <span class="nav"></span> }>
                 <nav class="nav" aria-label="Main">

@@ -78,12 +78,12 @@ fn KeyRow(k: ApiKeyRecord, revoke: ServerAction<RevokeApiKey>) -> impl IntoView 
     let revoked = k.revoked_at.is_some();
     view! {
         <tr data-key=k.prefix.clone() class:revoked=revoked>
-            <td>{k.name.clone()}</td>
-            <td><code>{format!("{}…", k.prefix)}</code></td>
-            <td>{k.scope.as_str()}</td>
-            <td>{k.tenant.clone().unwrap_or_else(|| "all".into())}</td>
-            <td class="muted">{time::to_rfc3339(k.created_at)}</td>
-            <td class="muted">{k.last_used_at.map(time::to_rfc3339).unwrap_or_else(|| "never".into())}</td>
+            <td data-label="Name">{k.name.clone()}</td>
+            <td data-label="Prefix"><code>{format!("{}…", k.prefix)}</code></td>
+            <td data-label="Scope">{k.scope.as_str()}</td>
+            <td data-label="Tenant">{k.tenant.clone().unwrap_or_else(|| "all".into())}</td>
+            <td class="muted" data-label="Created">{time::to_rfc3339(k.created_at)}</td>
+            <td class="muted" data-label="Last used">{k.last_used_at.map(time::to_rfc3339).unwrap_or_else(|| "never".into())}</td>
             <td class="actions">
                 {if revoked {
                     view! { <span class="muted">"revoked"</span> }.into_any()

@@ -77,10 +77,10 @@ fn UserRow(
     let last = u.last_login_at.map(time::to_rfc3339).unwrap_or_else(|| "never".into());
     view! {
         <tr data-user=u.email.clone()>
-            <td>{u.email.clone()}</td>
-            <td><span class="role-pill" data-role=u.role.as_str()>{u.role.as_str()}</span></td>
-            <td>{if u.disabled { "disabled" } else { "active" }}</td>
-            <td class="muted">{last}</td>
+            <td data-label="Email">{u.email.clone()}</td>
+            <td data-label="Role"><span class="role-pill" data-role=u.role.as_str()>{u.role.as_str()}</span></td>
+            <td data-label="Status">{if u.disabled { "disabled" } else { "active" }}</td>
+            <td class="muted" data-label="Last sign-in">{last}</td>
             <td class="actions">
                 <button class="button ghost" on:click=move |_| { set_role.dispatch(SetUserRole { user_id: id, role: other }); }>
                     {format!("Make {}", other.as_str())}

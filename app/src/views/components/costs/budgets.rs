@@ -99,7 +99,15 @@ fn Gauge(b: BudgetStatus, delete: ServerAction<DeleteBudget>) -> impl IntoView {
                 <span class="muted">{format!("{} · {} · {}", b.budget.period.as_str(), scope, describe(&b.budget.notify))}</span>
                 <button class="button ghost danger" on:click=move |_| { delete.dispatch(DeleteBudget { id }); }>"Delete"</button>
             </div>
-            <div class="gauge-track" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=format!("{:.1}", b.pct)>
+            <div
+                class="gauge-track"
+                role="meter"
+                aria-label=format!("{} spent", b.budget.name)
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=format!("{:.1}", b.pct)
+                aria-valuetext=format!("{:.1} %", b.pct)
+            >
                 <div class="gauge-fill" style=width></div>
                 <div class="gauge-mark" style=format!("left: {}%", b.budget.warn_pct.min(100))></div>
             </div>

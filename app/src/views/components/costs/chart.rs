@@ -6,7 +6,7 @@
 use crate::domain::costs::ModelTrend;
 use crate::domain::money::NANOS_PER_USD;
 use crate::domain::summary::Summary;
-use charming::component::{Axis, Grid, Legend};
+use charming::component::{Axis, Grid, Legend, LegendType};
 use charming::element::{AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Line, Pie};
 use charming::Chart;
@@ -24,8 +24,17 @@ fn base() -> Chart {
         .animation(false)
         .background_color("transparent")
         .color(PALETTE.to_vec())
-        .grid(Grid::new().left(56).right(16).top(40).bottom(32))
-        .legend(Legend::new().top(0).text_style(charming::element::TextStyle::new().color("#8b98a8")))
+        .grid(Grid::new().left(56).right(16).top(52).bottom(32))
+        // One scrolling row: a legend that wraps on a phone would cover
+        // the axis name and the plot below it.
+        .legend(
+            Legend::new()
+                .type_(LegendType::Scroll)
+                .top(0)
+                .left(8)
+                .right(8)
+                .text_style(charming::element::TextStyle::new().color("#8b98a8")),
+        )
 }
 
 fn label(t: i64, bucket: &str) -> String {
