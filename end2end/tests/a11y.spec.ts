@@ -78,3 +78,19 @@ for (const scheme of ['light', 'dark'] as const) {
     }
   });
 }
+
+// Live updates are announced politely for the connection state and alert
+// toasts only, never for each event: no other live region on a live page
+// (form errors, shown after an action, aside).
+test('only the connection state and the alert toasts are live regions', async ({ page }) => {
+  for (const path of ['/', '/costs', `/replay/${chat}`]) {
+    await page.goto(path);
+    await settled(page, path);
+    const regions = await page.evaluate(() =>
+      [...document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status], [role=alert], [role=log], [role=timer], [role=marquee]')]
+        .filter((el) => !el.classList.contains('form-error') && !el.closest('[data-step-count]'))
+        .map((el) => `${el.className}: ${el.getAttribute('aria-live') ?? el.getAttribute('role')}`),
+    );
+    expect(regions, path).toEqual(['conn: polite', 'toasts: polite']);
+  }
+});

@@ -8,7 +8,9 @@ use leptos::prelude::*;
 pub fn AlertToasts() -> impl IntoView {
     let live = expect_context::<LiveStore>();
     view! {
-        <div class="toasts" aria-live="assertive">
+        // Announced politely, like the connection state; nothing else on
+        // a live page is a live region, so events arriving stay quiet.
+        <div class="toasts" role="status" aria-live="polite">
             <For
                 each=move || live.toasts.get()
                 key=|n| (n.alert.id, n.change.clone())
@@ -16,7 +18,7 @@ pub fn AlertToasts() -> impl IntoView {
                     let key = (n.alert.id, n.change.clone());
                     let dismiss = move |_| live.toasts.update(|t| t.retain(|x| (x.alert.id, x.change.clone()) != key));
                     view! {
-                        <div class="toast" role="alert" data-change=n.change.clone() data-level=n.alert.level.clone() data-severity=n.alert.severity.as_str()>
+                        <div class="toast" data-change=n.change.clone() data-level=n.alert.level.clone() data-severity=n.alert.severity.as_str()>
                             <strong>{if n.change == "resolved" { "Resolved".to_string() } else { format!("Alert · {}", n.alert.severity.as_str()) }}</strong>
                             <span>{n.alert.message.clone()}</span>
                             <button class="button ghost" aria-label="Dismiss" on:click=dismiss>"✕"</button>

@@ -42,7 +42,7 @@ pub fn KeyFigures(summary: Memo<Summary>) -> impl IntoView {
         {move || {
             let c = c();
             (c.unpriced_events > 0).then(|| view! {
-                <p class="warning" role="alert" data-unpriced=c.unpriced_events>
+                <p class="warning" data-unpriced=c.unpriced_events>
                     {format!("{} events ({} tokens) are unpriced: their model has no price, so they are not in these totals. ", c.unpriced_events, c.unpriced_tokens)}
                     <a href="/admin#pricing-title">"Add prices"</a>
                 </p>
@@ -56,7 +56,8 @@ pub fn KeyFigures(summary: Memo<Summary>) -> impl IntoView {
 pub fn LiveTicker(today: Memo<Option<Summary>>, live: Signal<bool>, active: Signal<Option<usize>>) -> impl IntoView {
     let ready = crate::views::use_hydrated();
     view! {
-        <div class="ticker" aria-live="polite">
+        // Not a live region: it moves with every priced event.
+        <div class="ticker">
             <span class="ticker-dot" class:on=live aria-hidden="true"></span>
             <span class="ticker-label">"Today (UTC)"</span>
             <strong class="ticker-value" data-ticker>
