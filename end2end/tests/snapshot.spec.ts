@@ -29,6 +29,10 @@ test('flow canvas snapshot', async ({ page }, info) => {
   const canvas = page.locator('.canvas-panel');
   await expect(canvas.locator('svg.flow:visible g.node')).toHaveCount(6);
   await expect(canvas).toHaveScreenshot('flow-canvas.png');
+  // Each snapshot is taken in both themes (dark is the projects' default).
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(canvas).toHaveScreenshot('flow-canvas-light.png');
+  await page.emulateMedia({ colorScheme: 'dark' });
   // The live sessions, right after the seed (its conversations stay live
   // for five minutes, far longer than this takes). Their order follows
   // arrival times, which differ run to run: checked by content, not pixels.
@@ -48,12 +52,15 @@ test('cost monitor snapshot', async ({ page }, info) => {
   for (const id of ['chart-cost-model', 'chart-tokens-model', 'chart-cost-persona', 'chart-cost-stage']) {
     await expect(page.locator(`#${id} canvas`)).toHaveCount(1);
   }
-  await expect(page).toHaveScreenshot('costs.png', {
+  const options = {
     fullPage: true,
     mask: [page.locator('.ticker'), page.locator('#chart-cost-time'), page.locator('table.ops td:first-child'), page.locator('[data-figure=projected]')],
     // Live sessions expire five minutes after the seed: left out (see the file).
     stylePath: path.join(__dirname, 'snapshot-clock.css'),
-  });
+  };
+  await expect(page).toHaveScreenshot('costs.png', options);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(page).toHaveScreenshot('costs-light.png', options);
 });
 
 test('replay snapshot', async ({ page, request }, info) => {
@@ -63,8 +70,11 @@ test('replay snapshot', async ({ page, request }, info) => {
   await page.goto(`${base(info.project.name)}/replay/replay-snapshot?step=6`);
   await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
   await expect(page.locator('[data-step-count]')).toHaveText('6 / 11');
-  await expect(page).toHaveScreenshot('replay.png', {
+  const options = {
     fullPage: true,
     mask: [page.locator('[data-head=started]'), page.locator('[data-detail=ts]'), page.locator('[data-detail=id]')],
-  });
+  };
+  await expect(page).toHaveScreenshot('replay.png', options);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(page).toHaveScreenshot('replay-light.png', options);
 });
