@@ -124,6 +124,7 @@ pub fn rules() -> &'static [Rule] {
             rest(&Method::GET, "/api/budget/check", AnyKey),
             server_fn::<account::GetMe>(Anyone),
             server_fn::<dashboard::GetDashboard>(SignedIn(Viewer)),
+            server_fn::<dashboard::GetPipelines>(SignedIn(Viewer)),
             server_fn::<conversations::GetConversations>(SignedIn(Viewer)),
             server_fn::<conversations::GetConversation>(SignedIn(Viewer)),
             server_fn::<conversations::GetLiveSessions>(SignedIn(Viewer)),

@@ -24,6 +24,9 @@ pub struct ConversationQuery {
     /// Only this tenant's conversations.
     #[serde(default)]
     pub tenant: Option<String>,
+    /// Only this pipeline's conversations.
+    #[serde(default)]
+    pub pipeline: Option<String>,
 }
 
 /// List sizes offered; 50 unless asked.

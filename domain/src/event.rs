@@ -84,6 +84,12 @@ pub struct Event {
     /// pipeline served. Costs, budgets and API keys can be per tenant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// Which pipeline (which agent, service) sent it, when one Flowmeter
+    /// watches several: the canvas lays out one pipeline at a time, and
+    /// costs and budgets can be per pipeline. OTLP fills it from the
+    /// resource's `service.name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
     /// The tool a stage called, from `meta.tool` (per-tool analytics).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<String>,
@@ -151,6 +157,7 @@ mod tests {
             cost_nanos: Cost::Shown(Some(5)),
             pricing_id: Some("gpt-4o".into()),
             tenant: None,
+            pipeline: None,
             tool: None,
             received_at: 1,
         };

@@ -23,6 +23,7 @@ pub fn ev(id: i64, chat: &str, turn: &str, stage: &str, status: Status) -> Event
         cost_nanos: Cost::Shown(Some(0)),
         pricing_id: None,
         tenant: None,
+        pipeline: None,
         tool: None,
         received_at: id * 10,
     }

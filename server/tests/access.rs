@@ -53,6 +53,7 @@ const SAMPLES: &[(&str, &str, &str, u16)] = &[
     ("/api/budget/check", "/api/budget/check", "", 200),
     ("/api/me", "/api/me", "", 200),
     ("/api/dashboard", "/api/dashboard", "", 200),
+    ("/api/pipelines", "/api/pipelines", "", 200),
     ("/api/conversations", "/api/conversations", "query[limit]=10", 200),
     ("/api/conversation", "/api/conversation", "chat_id=c1", 200),
     ("/api/sessions/live", "/api/sessions/live", "", 200),

@@ -24,18 +24,27 @@ pub struct Dashboard {
     pub window: usize,
     /// Receive times of the window's events in the last minute.
     pub recent_received: Vec<i64>,
+    /// The newest event of the window.
     pub last_event_id: i64,
+    /// The newest event of any pipeline: where the live stream picks up.
+    pub stream_from: i64,
     pub now_ms: i64,
+    /// The pipeline the window is of (`None`: all of them).
+    pub pipeline: Option<String>,
 }
 
 impl Dashboard {
-    /// From the newest events (newest first), at `now_ms`.
+    /// From the newest events (newest first), at `now_ms`; `stream_from`,
+    /// `pipeline` and `pipelines` say what they were read from.
     pub fn from_window(window: Vec<Event>, now_ms: i64) -> Dashboard {
+        let last_event_id = window.first().map_or(0, |e| e.id);
         Dashboard {
+            stream_from: last_event_id,
+            pipeline: None,
             graph: FlowGraph::from_events(&window),
             window: window.len(),
             recent_received: window.iter().map(|e| e.received_at).filter(|&t| t > now_ms - RATE_WINDOW_MS).collect(),
-            last_event_id: window.first().map_or(0, |e| e.id),
+            last_event_id,
             log: window.into_iter().take(LOG_ROWS).collect(),
             now_ms,
         }

@@ -21,6 +21,8 @@ use std::collections::VecDeque;
 pub const TAPE_EVENTS: usize = 20_000;
 /// Alert toasts kept.
 pub const TOASTS: usize = 5;
+/// Live events kept to catch up a view re-seeded for another pipeline.
+pub const BACKLOG: usize = 1_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Connection {
@@ -65,6 +67,11 @@ pub struct LiveStore {
     pub sessions: RwSignal<Option<Vec<LiveSession>>>,
     /// Id of the newest event in the snapshot: later ones flash on arrival.
     pub seeded_id: RwSignal<Option<i64>>,
+    /// The pipeline the log, graph and rate show (`Some(None)`: all of
+    /// them); `None` until seeded.
+    pub scope: RwSignal<Option<Option<String>>>,
+    /// The latest live events of every pipeline, oldest first.
+    backlog: StoredValue<VecDeque<Event>>,
     /// Browser clock minus server clock, from the snapshot.
     skew: RwSignal<i64>,
     started: RwSignal<bool>,
@@ -84,25 +91,40 @@ impl LiveStore {
             toasts: RwSignal::new(Vec::new()),
             sessions: RwSignal::new(None),
             seeded_id: RwSignal::new(None),
+            scope: RwSignal::new(None),
+            backlog: StoredValue::new(VecDeque::new()),
             skew: RwSignal::new(0),
             started: RwSignal::new(false),
         }
     }
 
-    /// Loads the server snapshot, once: later snapshots (navigating back)
-    /// are older than what the live stream has already applied.
+    /// Loads the server snapshot of a pipeline (or of all), once per
+    /// pipeline: a later snapshot of the same one (navigating back) is older
+    /// than what the live stream has already applied. Another pipeline's
+    /// replaces the log, graph and rate, then catches up with the live
+    /// events that arrived after it was read.
     pub fn seed(&self, d: Dashboard) {
-        if self.seeded_id.get_untracked().is_some() {
-            return;
+        let first = match self.scope.get_untracked() {
+            Some(scope) if scope == d.pipeline => return,
+            Some(_) => false,
+            None => true,
+        };
+        if first {
+            self.last_id.set(d.stream_from);
+            self.now.set(d.now_ms);
+            self.skew.set(time::now_ms() - d.now_ms);
         }
+        self.scope.set(Some(d.pipeline));
         self.seeded_id.set(Some(d.last_event_id));
-        self.last_id.set(d.last_event_id);
         self.window.set(d.window);
-        self.now.set(d.now_ms);
-        self.skew.set(time::now_ms() - d.now_ms);
         self.recent.set(d.recent_received.into_iter().collect());
         self.graph.set(d.graph);
         self.log.set(d.log);
+        let later: Vec<Event> =
+            self.backlog.with_value(|b| b.iter().filter(|e| e.id > d.last_event_id).cloned().collect());
+        for e in later {
+            self.show(e);
+        }
     }
 
     /// Applies one live event (ignored when already seen).
@@ -111,13 +133,10 @@ impl LiveStore {
             return;
         }
         self.last_id.set(e.id);
-        self.window.update(|w| *w += 1);
-        self.graph.update(|g| g.apply(&e));
-        let now = self.now.get_untracked().max(e.received_at);
-        self.recent.update(|r| {
-            r.push_back(e.received_at);
-            while r.front().is_some_and(|&t| t <= now - RATE_WINDOW_MS) {
-                r.pop_front();
+        self.backlog.update_value(|b| {
+            b.push_back(e.clone());
+            if b.len() > BACKLOG {
+                b.pop_front();
             }
         });
         self.tape.update(|t| {
@@ -129,6 +148,28 @@ impl LiveStore {
         self.sessions.update(|s| {
             if let Some(s) = s {
                 sessions::apply(s, &e);
+            }
+        });
+        self.show(e);
+    }
+
+    /// Puts an event in the log, graph and rate when it is of the pipeline
+    /// they show.
+    fn show(&self, e: Event) {
+        let shown = self.scope.with_untracked(|s| match s {
+            Some(Some(p)) => e.pipeline.as_ref() == Some(p),
+            _ => true,
+        });
+        if !shown {
+            return;
+        }
+        self.window.update(|w| *w += 1);
+        self.graph.update(|g| g.apply(&e));
+        let now = self.now.get_untracked().max(e.received_at);
+        self.recent.update(|r| {
+            r.push_back(e.received_at);
+            while r.front().is_some_and(|&t| t <= now - RATE_WINDOW_MS) {
+                r.pop_front();
             }
         });
         self.log.update(|log| {

@@ -24,6 +24,7 @@ const FIELDS: &[&str] = &[
     "model",
     "provider",
     "tenant",
+    "pipeline",
     "usage",
     "error",
     "meta",
@@ -53,6 +54,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
     let model = f.optional_string("model", MAX_NAME_CHARS);
     let provider = f.optional_string("provider", MAX_NAME_CHARS);
     let tenant = f.optional_string("tenant", MAX_NAME_CHARS);
+    let pipeline = f.optional_string("pipeline", MAX_NAME_CHARS);
     let error = f.optional_string("error", MAX_ERROR_CHARS);
     let status = f.status(error.is_some());
     let ts = f.ts().unwrap_or(now_ms);
@@ -85,6 +87,7 @@ pub fn validate(index: usize, item: &Value, now_ms: i64) -> Result<Event, Vec<It
         cost_nanos: Cost::Shown(None),
         pricing_id: None,
         tenant,
+        pipeline,
         tool,
         received_at: now_ms,
     })

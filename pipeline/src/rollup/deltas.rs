@@ -29,6 +29,8 @@ pub struct ChatDelta {
     pub last_turn_id: Option<String>,
     /// The first tenant seen (a conversation belongs to one tenant).
     pub tenant: Option<String>,
+    /// The first pipeline seen (a conversation runs in one pipeline).
+    pub pipeline: Option<String>,
 }
 
 /// What a batch adds to one turn's totals.
@@ -88,6 +90,7 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
             last_stage: None,
             last_turn_id: None,
             tenant: None,
+            pipeline: None,
         });
         d.first_ts = d.first_ts.min(e.ts);
         d.last_ts = d.last_ts.max(e.ts + e.duration_ms.unwrap_or(0));
@@ -105,6 +108,7 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
         d.last_stage = Some(e.stage.clone());
         d.last_turn_id = e.turn_id.clone();
         d.tenant = d.tenant.take().or_else(|| e.tenant.clone());
+        d.pipeline = d.pipeline.take().or_else(|| e.pipeline.clone());
     }
     out
 }

@@ -35,11 +35,29 @@ impl Service {
         Ok(viewer.shape(HistoryPage { events, next_before }))
     }
 
-    /// The latest `limit` events, newest first.
-    pub async fn latest(&self, viewer: &Viewer, limit: i64) -> Result<Vec<Event>, ServiceError> {
-        let q = HistoryQuery { limit, tenant: viewer.tenant_scope(None)?, ..HistoryQuery::default() };
+    /// The latest `limit` events, newest first; one pipeline's when
+    /// `pipeline` is given.
+    pub async fn latest(
+        &self,
+        viewer: &Viewer,
+        limit: i64,
+        pipeline: Option<String>,
+    ) -> Result<Vec<Event>, ServiceError> {
+        let q = HistoryQuery { limit, tenant: viewer.tenant_scope(None)?, pipeline, ..HistoryQuery::default() };
         let events = self.store.history(&q).await.or_unavailable("the event store is unavailable")?;
         Ok(viewer.shape(events))
+    }
+
+    /// The id of the newest stored event (where a live stream picks up).
+    pub async fn newest_event_id(&self) -> Result<i64, ServiceError> {
+        Ok(self.store.last_event_id().await.or_unavailable("the event store is unavailable")?)
+    }
+
+    /// The pipelines events have named, in name order (for a picker); only
+    /// those of the viewer's tenant when it has one.
+    pub async fn pipelines(&self, viewer: &Viewer) -> Result<Vec<String>, ServiceError> {
+        let tenant = viewer.tenant_scope(None)?;
+        Ok(self.store.pipelines(tenant.as_deref()).await.or_unavailable("the event store is unavailable")?)
     }
 
     /// The live stream from `resume` on (see [`stream`]): events shaped for

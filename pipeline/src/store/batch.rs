@@ -225,7 +225,7 @@ where
         let mut st = Statement::new(
             "INSERT INTO events (chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
              input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, \
-             error, meta, received_at, cost_nanos, pricing_id, first_in_turn, first_in_chat, tenant, tool) ",
+             error, meta, received_at, cost_nanos, pricing_id, first_in_turn, first_in_chat, tenant, tool, pipeline) ",
         );
         st.values(chunk, |t, (e, (first_turn, first_chat))| {
             t.bind(e.chat_id.as_str())
@@ -250,7 +250,8 @@ where
                 .bind(i64::from(*first_turn))
                 .bind(i64::from(*first_chat))
                 .bind(e.tenant.clone())
-                .bind(e.tool.clone());
+                .bind(e.tool.clone())
+                .bind(e.pipeline.clone());
         });
         ids.extend(DB::insert_ids(tx, st, chunk.len()).await?);
     }
@@ -276,7 +277,8 @@ const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     last_status = COALESCE(excluded.last_status, conversations.last_status), \
     last_stage = COALESCE(excluded.last_stage, conversations.last_stage), \
     last_turn_id = COALESCE(excluded.last_turn_id, conversations.last_turn_id), \
-    tenant = COALESCE(conversations.tenant, excluded.tenant)";
+    tenant = COALESCE(conversations.tenant, excluded.tenant), \
+    pipeline = COALESCE(conversations.pipeline, excluded.pipeline)";
 
 async fn upsert_chats<DB: Backend>(
     tx: &mut Transaction<'_, DB>,
@@ -287,7 +289,7 @@ async fn upsert_chats<DB: Backend>(
         let mut st = Statement::new(
             "INSERT INTO conversations (chat_id, first_ts, last_ts, last_event_id, events, turns, errors, \
              input_tokens, output_tokens, cost_nanos, unpriced_events, duration_ms, last_persona, last_model, \
-             last_status, last_stage, last_turn_id, tenant) ",
+             last_status, last_stage, last_turn_id, tenant, pipeline) ",
         );
         st.values(chunk, |t, (chat, d)| {
             t.bind(**chat)
@@ -307,7 +309,8 @@ async fn upsert_chats<DB: Backend>(
                 .bind(d.last_status.clone())
                 .bind(d.last_stage.clone())
                 .bind(d.last_turn_id.clone())
-                .bind(d.tenant.clone());
+                .bind(d.tenant.clone())
+                .bind(d.pipeline.clone());
         });
         st.push(CONVERSATION_UPSERT);
         DB::execute(tx, st).await?;

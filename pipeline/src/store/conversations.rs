@@ -111,6 +111,9 @@ impl Store {
             if let Some(t) = q.tenant.as_deref() {
                 qb.push(" AND tenant = ").push_bind(t.to_string());
             }
+            if let Some(p) = q.pipeline.as_deref().filter(|p| !p.is_empty()) {
+                qb.push(" AND pipeline = ").push_bind(p.to_string());
+            }
             qb.push(match q.status {
                 None => "",
                 Some(ConversationStatus::Error) => " AND errors > 0",

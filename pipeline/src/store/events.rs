@@ -8,10 +8,12 @@ use sqlx::{FromRow, QueryBuilder};
 
 /// How many of the newest events a health check looks at, at most.
 pub const RECENT_SCAN: i64 = 500_000;
+/// Most pipelines [`Store::pipelines`] lists.
+pub const MAX_PIPELINES: i64 = 200;
 
 pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
-    cost_nanos, pricing_id, tenant, tool";
+    cost_nanos, pricing_id, tenant, tool, pipeline";
 
 #[derive(FromRow)]
 pub(super) struct EventRow {
@@ -37,6 +39,7 @@ pub(super) struct EventRow {
     pricing_id: Option<String>,
     tenant: Option<String>,
     tool: Option<String>,
+    pipeline: Option<String>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -73,6 +76,7 @@ impl TryFrom<EventRow> for Event {
             cost_nanos: Cost::Shown(r.cost_nanos),
             pricing_id: r.pricing_id,
             tenant: r.tenant,
+            pipeline: r.pipeline,
             tool: r.tool,
             received_at: r.received_at,
         })
@@ -92,6 +96,8 @@ pub struct HistoryQuery {
     pub chat_id: Option<String>,
     /// Only this tenant's events.
     pub tenant: Option<String>,
+    /// Only this pipeline's events.
+    pub pipeline: Option<String>,
 }
 
 impl Store {
@@ -108,10 +114,41 @@ impl Store {
             if let Some(tenant) = &q.tenant {
                 qb.push(" AND tenant = ").push_bind(tenant.clone());
             }
+            if let Some(pipeline) = &q.pipeline {
+                qb.push(" AND pipeline = ").push_bind(pipeline.clone());
+            }
             qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit);
             qb.build_query_as().fetch_all(pool).await?
         });
         into_events(rows)
+    }
+
+    /// The pipelines conversations have named, in name order, at most
+    /// [`MAX_PIPELINES`]: a skip scan of the conversations' pipeline index,
+    /// one lookup per pipeline however many conversations there are. For
+    /// one tenant, its conversations are read instead.
+    pub async fn pipelines(&self, tenant: Option<&str>) -> Result<Vec<String>, StoreError> {
+        let names: Vec<String> = on_pool!(self, pool => match tenant {
+            None => sqlx::query_scalar(
+                "WITH RECURSIVE p(name) AS ( \
+                   SELECT MIN(pipeline) FROM conversations WHERE pipeline IS NOT NULL \
+                   UNION ALL \
+                   SELECT (SELECT MIN(pipeline) FROM conversations WHERE pipeline > p.name) FROM p WHERE p.name IS NOT NULL \
+                 ) SELECT name FROM p WHERE name IS NOT NULL LIMIT $1",
+            )
+            .bind(MAX_PIPELINES)
+            .fetch_all(pool)
+            .await?,
+            Some(t) => sqlx::query_scalar(
+                "SELECT DISTINCT pipeline FROM conversations WHERE tenant = $1 AND pipeline IS NOT NULL \
+                 ORDER BY pipeline LIMIT $2",
+            )
+            .bind(t.to_string())
+            .bind(MAX_PIPELINES)
+            .fetch_all(pool)
+            .await?,
+        });
+        Ok(names)
     }
 
     /// The latest `limit` events, newest first.

@@ -127,6 +127,7 @@ async fn run(
                 before: Some(last_event_id + 1),
                 chat_id: None,
                 tenant: out.tenant.map(String::from),
+                pipeline: None,
             };
             let mut recent = store.history(&query).await?;
             recent.reverse();

@@ -58,6 +58,7 @@ pub enum ConversationsAnswer {
         ("model" = Option<String>, Query),
         ("status" = Option<String>, Query, description = "`error`, `running` or `success`"),
         ("tenant" = Option<String>, Query),
+        ("pipeline" = Option<String>, Query, description = "One pipeline"),
     ),
     responses((status = 200, body = ConversationsAnswer), (status = 404, description = "No such thing", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
         (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
@@ -90,6 +91,7 @@ pub async fn conversations(
         model: p.text("model"),
         status,
         tenant: p.text("tenant"),
+        pipeline: p.text("pipeline"),
     };
     let conversations = state.service.conversations(&viewer, &query).await?;
     Ok(Json(ConversationsAnswer::List(ConversationList { conversations })))

@@ -35,6 +35,7 @@ const RETRY: Duration = Duration::from_secs(3);
         ("before" = Option<i64>, Query, description = "Only events with a smaller id (the previous page's `nextBefore`)"),
         ("chatId" = Option<String>, Query, description = "One conversation"),
         ("tenant" = Option<String>, Query, description = "One tenant"),
+        ("pipeline" = Option<String>, Query, description = "One pipeline"),
     ),
     responses((status = 200, body = HistoryPage), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
         (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
@@ -52,6 +53,7 @@ pub async fn history(
         before: p.id("before")?,
         chat_id: p.text("chatId"),
         tenant: p.text("tenant"),
+        pipeline: p.text("pipeline"),
     };
     Ok(Json(state.service.history(&viewer, &query).await?))
 }

@@ -1,11 +1,13 @@
 //! `/`: the live flow page — info cards, the flow canvas, the live sessions
-//! and the log of the latest events. Rendered complete on the server, then kept live by SSE.
+//! and the log of the latest events, of every pipeline or of the one
+//! `?pipeline=` picks. Rendered complete on the server, then kept live by SSE.
 
 use crate::api::dashboard::get_dashboard;
 use crate::live::LiveStore;
 use crate::views::components::event_log::EventLog;
 use crate::views::components::flow_canvas::{CanvasFeed, FlowCanvas};
 use crate::views::components::info_cards::InfoCards;
+use crate::views::components::pipeline_picker::{use_pipeline, PipelinePicker};
 use crate::views::components::sessions::LiveSessionsPanel;
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -14,25 +16,58 @@ use leptos_meta::Title;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let live = expect_context::<LiveStore>();
-    let dashboard = Resource::new(|| (), |_| get_dashboard());
+    let pipeline = use_pipeline();
+    // The first paint's snapshot (on the server, and hydrated from it). It
+    // never refetches: the view it renders stays, and another pipeline
+    // picked later re-seeds the live store in place (below), so nothing
+    // is torn down under the canvas while events arrive.
+    let dashboard = Resource::new(|| (), move |_| get_dashboard(pipeline.get_untracked()));
+    let switch_error = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |prev: Option<Option<String>>| {
+        let picked = pipeline.get();
+        if prev.is_some_and(|p| p != picked) {
+            let picked = picked.clone();
+            leptos::task::spawn_local(async move {
+                let answer = get_dashboard(picked.clone()).await;
+                // A later pick wins over a slower answer.
+                if pipeline.get_untracked() != picked {
+                    return;
+                }
+                match answer {
+                    Ok(d) => {
+                        switch_error.set(None);
+                        live.seed(d);
+                    }
+                    Err(e) => switch_error.set(Some(crate::views::messages::server_message(&e))),
+                }
+            });
+        }
+        picked
+    });
     // The stage picked on the canvas filters the log.
     let selected = RwSignal::new(None::<String>);
+    let feed = CanvasFeed::live(live);
+    let hint = Signal::derive(move || {
+        let of = pipeline.get().map(|p| format!(" of {p}")).unwrap_or_default();
+        format!("{} recent events{of} · click a stage to filter the log", live.window.get())
+    });
+    Effect::new(move |_| live.start());
 
     view! {
         <Title text="Flow"/>
+        <div class="page-tools">
+            {move || switch_error.get().map(|e| view! { <p class="form-error" role="alert">{format!("Could not switch: {e}")}</p> })}
+            <PipelinePicker/>
+        </div>
         <Suspense fallback=|| view! { <p class="loading">"Loading the flow…"</p> }>
             {move || Suspend::new(async move {
                 match dashboard.await {
                     Ok(d) => {
                         live.seed(d);
-                        Effect::new(move |_| live.start());
                         Either::Left(view! {
                             <InfoCards/>
-                            <FlowCanvas
-                                feed=CanvasFeed::live(live)
-                                selected
-                                hint=Signal::derive(move || format!("{} recent events · click a stage to filter the log", live.window.get()))
-                            />
+                            <FlowCanvas feed selected hint/>
                             <EventLog selected/>
                         })
                     }

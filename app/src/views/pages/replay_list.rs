@@ -9,6 +9,7 @@ use crate::domain::conversation::{
 use crate::domain::money::usd_display;
 use crate::domain::time;
 use crate::views::components::info_cards::format_ms;
+use crate::views::components::pipeline_picker::PipelinePicker;
 use crate::views::links;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,7 @@ fn list_query(p: &ParamsMap) -> ConversationQuery {
         model: text("model"),
         status: p.get("status").and_then(|s| ConversationStatus::parse(&s)),
         tenant: text("tenant"),
+        pipeline: text("pipeline"),
     }
 }
 
@@ -38,7 +40,10 @@ pub fn ReplayListPage() -> impl IntoView {
 
     view! {
         <Title text="Replay"/>
-        <h1 class="page-title">"Replay"</h1>
+        <div class="page-head">
+            <h1 class="page-title">"Replay"</h1>
+            <PipelinePicker/>
+        </div>
         <section class="panel" aria-labelledby="conversations-title">
             <header class="panel-head">
                 <h2 id="conversations-title">"Conversations"</h2>
@@ -85,6 +90,8 @@ fn ListFilters(query: Memo<ConversationQuery>) -> impl IntoView {
     };
     view! {
         <Form method="GET" action="/replay" attr:class="filters replay-filters" attr:role="search">
+            // The picked pipeline stays picked through a search.
+            {q.pipeline.clone().map(|p| view! { <input type="hidden" name="pipeline" value=p/> })}
             <input type="search" name="q" value=q.search.clone().unwrap_or_default() placeholder="chat id" aria-label="Search chat id"/>
             <input name="persona" value=q.persona.clone().unwrap_or_default() placeholder="persona" aria-label="Persona"/>
             <input name="model" value=q.model.clone().unwrap_or_default() placeholder="model" aria-label="Model"/>

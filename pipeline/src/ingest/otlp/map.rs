@@ -16,6 +16,7 @@
 //! | `provider` | `gen_ai.provider.name`, `gen_ai.system`, `llm.provider` |
 //! | `persona` | `gen_ai.agent.name`, `agent.name` |
 //! | `tenant` | `flowmeter.tenant`, `tenant.id` (span, then resource) |
+//! | `pipeline` | the resource's `service.name` (cut to 256 characters) |
 //! | `meta.tool` | `gen_ai.tool.name`, `tool.name` |
 //! | `usage` | [`TOKENS`] |
 //! | `meta` | `service.name`, the span's name and ids, the scope, and every attribute not used above, up to the 16 KiB cap |
@@ -254,6 +255,9 @@ fn map_span(
     put(&mut event, "provider", a.first_string(PROVIDER, false));
     put(&mut event, "persona", a.first_string(PERSONA, false));
     put(&mut event, "tenant", a.first_string(TENANT, true));
+    let service = resource.iter().find(|kv| kv.key == "service.name").and_then(|kv| kv.value.as_ref());
+    let service = service.and_then(scalar_text).filter(|s| !s.trim().is_empty());
+    put(&mut event, "pipeline", service.map(|s| (truncate(&s, 256), "resource.attributes[service.name]".into())));
 
     if let Some(status) = &span.status {
         if status.code == StatusCode::Error as i32 {
@@ -546,6 +550,18 @@ mod tests {
         let ours_first = span(vec![kv("gen_ai.operation.name", s("chat")), kv("flowmeter.tenant", s("initech"))]);
         assert_eq!(map_request(&request(resource, vec![ours_first])).items[0].event["tenant"], "initech");
         assert!(one(vec![kv("gen_ai.operation.name", s("chat"))]).get("tenant").is_none());
+    }
+
+    #[test]
+    fn the_pipeline_is_the_resource_service_name() {
+        let resource = vec![kv("service.name", s("rag-agent"))];
+        let m = map_request(&request(resource, vec![span(vec![kv("gen_ai.operation.name", s("chat"))])]));
+        assert_eq!(m.items[0].event["pipeline"], "rag-agent");
+        let long = vec![kv("service.name", s(&"x".repeat(300)))];
+        let m = map_request(&request(long, vec![span(vec![kv("gen_ai.operation.name", s("chat"))])]));
+        assert_eq!(m.items[0].event["pipeline"].as_str().unwrap().len(), 256, "cut to the field's limit");
+        let none = map_request(&request(vec![], vec![span(vec![kv("gen_ai.operation.name", s("chat"))])]));
+        assert!(none.items[0].event.get("pipeline").is_none());
     }
 
     #[test]
