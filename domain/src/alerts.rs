@@ -10,6 +10,7 @@ pub enum BudgetScope {
     Model,
     Persona,
     Tenant,
+    Pipeline,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,10 +28,11 @@ impl BudgetScope {
             BudgetScope::Model => "model",
             BudgetScope::Persona => "persona",
             BudgetScope::Tenant => "tenant",
+            BudgetScope::Pipeline => "pipeline",
         }
     }
     pub fn parse(s: &str) -> Option<BudgetScope> {
-        [BudgetScope::Global, BudgetScope::Model, BudgetScope::Persona, BudgetScope::Tenant]
+        [BudgetScope::Global, BudgetScope::Model, BudgetScope::Persona, BudgetScope::Tenant, BudgetScope::Pipeline]
             .into_iter()
             .find(|v| v.as_str() == s)
     }
@@ -55,7 +57,7 @@ pub struct Budget {
     pub id: i64,
     pub name: String,
     pub scope: BudgetScope,
-    /// The model, persona or tenant (empty for global).
+    /// The model, persona, tenant or pipeline (empty for global).
     pub scope_value: String,
     pub period: Period,
     pub limit_nanos: i64,

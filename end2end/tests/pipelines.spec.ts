@@ -53,3 +53,38 @@ test('the pipeline picker separates two pipelines on the canvas and in the repla
   await expect(page.locator(`tr.conversation[data-chat="${rag}-chat"]`)).toHaveCount(1);
   await expect(page.locator(`tr.conversation[data-chat="${bot}-chat"]`)).toHaveCount(0);
 });
+
+test('the cost monitor and its budgets, one pipeline at a time', async ({ page, request }) => {
+  const [a, b] = [uniq('pa'), uniq('pb')];
+  // 1 M input tokens of gpt-4o-mini: $0.15 each.
+  const spend = (pipeline: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      chatId: `${pipeline}-chat`, turnId: `t${i}`, stage: 'response', pipeline,
+      model: 'gpt-4o-mini', usage: { inputTokens: 1_000_000, outputTokens: 0 },
+    }));
+  await post(request, SERVERS.live, [...spend(a, 1), ...spend(b, 2)]);
+  const total = page.locator('[data-figure=total] .figure');
+
+  await page.goto(`/costs?range=1h&pipeline=${a}`);
+  await waitLive(page);
+  await expect(total).toHaveAttribute('data-nanos', '150000000');
+  await expect(page.locator('select[data-pipeline-picker]')).toHaveValue(a);
+  await page.selectOption('select[data-pipeline-picker]', b);
+  await expect(page).toHaveURL(new RegExp(`/costs\\?range=1h&pipeline=${b}$`));
+  await expect(total).toHaveAttribute('data-nanos', '300000000');
+  // Live: the picked pipeline's spend moves the figure, the other's not.
+  await post(request, SERVERS.live, spend(a, 1));
+  await post(request, SERVERS.live, spend(b, 1));
+  await expect(total).toHaveAttribute('data-nanos', '450000000');
+
+  // A budget for one pipeline.
+  const name = uniq('pipeline-budget');
+  await page.fill('input[aria-label="Budget name"]', name);
+  await page.selectOption('select[aria-label="Scope"]', 'pipeline');
+  await page.fill('input[aria-label="Model, persona, tenant or pipeline"]', b);
+  await page.fill('input[aria-label="Limit in USD"]', '1');
+  await page.click('text=Add budget');
+  const gauge = page.locator(`.gauge[data-budget="${name}"]`);
+  await expect(gauge).toContainText(`pipeline ${b}`);
+  await expect(gauge.locator('[role=meter]')).toHaveAttribute('aria-valuenow', '45.0');
+});

@@ -48,7 +48,7 @@ async fn rollup_tables_have_the_declared_columns(b: Backend) {
     let t = TestServer::start(b).await;
     let schema = schema(t.server.state.service.store()).await;
     let names = |table: &str| schema[table].keys().cloned().collect::<BTreeSet<String>>();
-    let dims = ["bucket", "model", "stage", "persona", "status", "tenant", "tool"].map(String::from);
+    let dims = ["bucket", "model", "stage", "persona", "status", "tenant", "tool", "pipeline"].map(String::from);
     for g in Grain::ALL {
         let want: BTreeSet<String> = dims.iter().cloned().chain(Metrics::columns()).collect();
         assert_eq!(names(g.table()), want, "{}", g.table());

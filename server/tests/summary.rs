@@ -137,6 +137,10 @@ fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
             if let Some(tenant) = [Some("acme"), Some("globex"), None][n as usize % 3] {
                 e["tenant"] = json!(tenant);
             }
+            // And to one pipeline (or none), independently of its tenant.
+            if let Some(pipeline) = [Some("chat-bot"), None, Some("rag")][n as usize % 5 % 3] {
+                e["pipeline"] = json!(pipeline);
+            }
             if rng.below(5) > 0 {
                 let input = rng.below(5000) as i64;
                 let output = rng.below(1000) as i64;
@@ -176,7 +180,11 @@ struct Brute {
 }
 
 fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> Brute {
-    let tenant_match = |e: &Event| q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t);
+    // A conversation's tenant and pipeline scope turns and conversations too.
+    let tenant_match = |e: &Event| {
+        q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t)
+            && q.pipeline.as_ref().is_none_or(|p| e.pipeline.as_deref().unwrap_or("") == p)
+    };
     let dims_match = |e: &Event| {
         q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
             && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
@@ -200,7 +208,8 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
         s.0 = s.0.min(e.ts);
         s.1 = s.1.max(e.ts + e.duration_ms.unwrap_or(0));
     }
-    // Turns and conversations honour the tenant, not the other dimensions.
+    // Turns and conversations honour the tenant and the pipeline, not the
+    // other dimensions.
     let turns = first_of_turn.values().filter(|e| e.ts >= from && e.ts < to && chat_match(e)).count() as i64;
     let active = spans
         .iter()
@@ -388,7 +397,7 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
                 _ => 1 + rng.below(2 * 24 * H as u64) as i64,
             };
             let mut q = SummaryQuery { from: Some(from), to: Some(from + span), ..SummaryQuery::default() };
-            match rng.below(8) {
+            match rng.below(10) {
                 0 => q.model = Some(rng.pick(&["gpt-4o", "house-llm", "claude-sonnet-4-20250514"]).to_string()),
                 1 => q.persona = Some(rng.pick(&["sage", "scout"]).to_string()),
                 2 => q.stage = Some(rng.pick(&["intent", "response", "tools"]).to_string()),
@@ -397,6 +406,11 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
                 5 => {
                     q.tenant = Some(rng.pick(&["acme", "globex"]).to_string());
                     q.model = Some(rng.pick(&["gpt-4o", "gpt-4o-mini"]).to_string());
+                }
+                6 => q.pipeline = Some(rng.pick(&["chat-bot", "rag"]).to_string()),
+                7 => {
+                    q.pipeline = Some(rng.pick(&["chat-bot", "rag"]).to_string());
+                    q.tenant = Some(rng.pick(&["acme", "globex"]).to_string());
                 }
                 _ => {}
             }

@@ -28,6 +28,7 @@ pub fn filters(b: &Budget) -> Filters {
         BudgetScope::Model => Filters { model: Some(b.scope_value.clone()), ..Filters::default() },
         BudgetScope::Persona => Filters { persona: Some(b.scope_value.clone()), ..Filters::default() },
         BudgetScope::Tenant => Filters { tenant: Some(b.scope_value.clone()), ..Filters::default() },
+        BudgetScope::Pipeline => Filters { pipeline: Some(b.scope_value.clone()), ..Filters::default() },
     }
 }
 
@@ -63,6 +64,7 @@ pub struct Spending<'a> {
     pub model: Option<&'a str>,
     pub persona: Option<&'a str>,
     pub tenant: Option<&'a str>,
+    pub pipeline: Option<&'a str>,
 }
 
 /// Whether budget `b` covers spending on `s`.
@@ -73,6 +75,7 @@ pub fn applies(b: &Budget, s: Spending<'_>) -> bool {
         BudgetScope::Model => s.model == value,
         BudgetScope::Persona => s.persona == value,
         BudgetScope::Tenant => s.tenant == value,
+        BudgetScope::Pipeline => s.pipeline == value,
     }
 }
 
@@ -133,11 +136,15 @@ mod tests {
             notify: None,
         };
         assert_eq!((level(&b, 79.0), level(&b, 80.0), level(&b, 100.0)), ("ok", "warn", "critical"));
-        let on = |model, persona, tenant| applies(&b, Spending { model, persona, tenant });
+        let on = |model, persona, tenant| applies(&b, Spending { model, persona, tenant, pipeline: None });
         assert!(on(Some("gpt-4o"), None, None) && !on(Some("o3"), None, None) && !on(None, Some("x"), None));
         let t = Budget { scope: BudgetScope::Tenant, scope_value: "acme".into(), ..b.clone() };
-        let on = |tenant| applies(&t, Spending { model: Some("gpt-4o"), persona: None, tenant });
+        let on = |tenant| applies(&t, Spending { model: Some("gpt-4o"), tenant, ..Spending::default() });
         assert!(on(Some("acme")) && !on(Some("globex")) && !on(None));
         assert_eq!(filters(&t).tenant.as_deref(), Some("acme"));
+        let p = Budget { scope: BudgetScope::Pipeline, scope_value: "rag".into(), ..b.clone() };
+        let on = |pipeline| applies(&p, Spending { model: Some("gpt-4o"), pipeline, ..Spending::default() });
+        assert!(on(Some("rag")) && !on(Some("chat-bot")) && !on(None));
+        assert_eq!(filters(&p).pipeline.as_deref(), Some("rag"));
     }
 }

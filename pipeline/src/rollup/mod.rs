@@ -1,5 +1,5 @@
 //! Rollups: events folded into per-minute, per-hour and per-day buckets per
-//! (model, stage, persona, status, tenant, tool), so summaries read a few thousand rows
+//! (model, stage, persona, status, tenant, tool, pipeline), so summaries read a few thousand rows
 //! instead of millions of events. This module is the arithmetic — what one
 //! event adds to a bucket, how buckets merge, how a latency histogram gives
 //! percentiles, and what a batch adds to conversation and turn totals
@@ -77,6 +77,8 @@ pub struct Dims {
     pub tenant: String,
     /// The tool a stage called (`meta.tool`); `""` for most stages.
     pub tool: String,
+    /// The pipeline that sent it; `""` when it named none.
+    pub pipeline: String,
 }
 
 impl Dims {
@@ -88,6 +90,7 @@ impl Dims {
             status: e.status.as_str().to_string(),
             tenant: e.tenant.clone().unwrap_or_default(),
             tool: e.tool.clone().unwrap_or_default(),
+            pipeline: e.pipeline.clone().unwrap_or_default(),
         }
     }
 
@@ -100,6 +103,7 @@ impl Dims {
             status: get("status")?,
             tenant: get("tenant")?,
             tool: get("tool")?,
+            pipeline: get("pipeline")?,
         })
     }
 }

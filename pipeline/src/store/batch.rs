@@ -385,7 +385,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
         let table = grain.table();
         for chunk in rows.chunks(ROLLUP_CHUNK) {
             let mut st = Statement::new(format!(
-                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, tool, {}) ",
+                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, tool, pipeline, {}) ",
                 columns.join(", ")
             ));
             st.values(chunk, |t, (bucket, d, m)| {
@@ -395,12 +395,13 @@ pub(super) async fn upsert_rollups<DB: Backend>(
                     .bind(d.persona.as_str())
                     .bind(d.status.as_str())
                     .bind(d.tenant.as_str())
-                    .bind(d.tool.as_str());
+                    .bind(d.tool.as_str())
+                    .bind(d.pipeline.as_str());
                 for v in m.values() {
                     t.bind(v);
                 }
             });
-            st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant, tool) DO UPDATE SET ");
+            st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant, tool, pipeline) DO UPDATE SET ");
             st.push(&adding(table, &columns));
             DB::execute(tx, st).await?;
         }

@@ -14,17 +14,23 @@ pub struct Filters {
     pub persona: Option<String>,
     pub stage: Option<String>,
     pub tenant: Option<String>,
+    pub pipeline: Option<String>,
     pub chat_id: Option<String>,
 }
 
 impl Filters {
     pub fn has_dims(&self) -> bool {
-        self.model.is_some() || self.persona.is_some() || self.stage.is_some() || self.tenant.is_some()
+        self.model.is_some()
+            || self.persona.is_some()
+            || self.stage.is_some()
+            || self.tenant.is_some()
+            || self.pipeline.is_some()
     }
 
-    /// Only the tenant filter (what turn and conversation counts honour).
-    pub fn tenant_only(&self) -> Filters {
-        Filters { tenant: self.tenant.clone(), ..Filters::default() }
+    /// Only the tenant and pipeline filters (what turn and conversation
+    /// counts honour: a conversation has one of each).
+    pub fn scope_only(&self) -> Filters {
+        Filters { tenant: self.tenant.clone(), pipeline: self.pipeline.clone(), ..Filters::default() }
     }
 }
 
@@ -33,7 +39,14 @@ pub(super) fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>
 where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    for (col, value) in [("model", &f.model), ("persona", &f.persona), ("stage", &f.stage), ("tenant", &f.tenant)] {
+    let dims = [
+        ("model", &f.model),
+        ("persona", &f.persona),
+        ("stage", &f.stage),
+        ("tenant", &f.tenant),
+        ("pipeline", &f.pipeline),
+    ];
+    for (col, value) in dims {
         if let Some(v) = value {
             if raw && col != "stage" {
                 qb.push(format!(" AND COALESCE({col}, '') = "));
@@ -63,7 +76,7 @@ fn sums(columns: &[impl AsRef<str>]) -> String {
 }
 
 impl Store {
-    /// Sums per (model, stage, persona, status, tenant, tool) over `[from, to)` of `grain`.
+    /// Sums per (model, stage, persona, status, tenant, tool, pipeline) over `[from, to)` of `grain`.
     pub async fn rollup_combos(
         &self,
         grain: Grain,
@@ -73,13 +86,13 @@ impl Store {
     ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
-                "SELECT model, stage, persona, status, tenant, tool, {} FROM {} WHERE bucket >= ",
+                "SELECT model, stage, persona, status, tenant, tool, pipeline, {} FROM {} WHERE bucket >= ",
                 sums(&Metrics::columns()),
                 grain.table()
             ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY model, stage, persona, status, tenant, tool");
+            qb.push(" GROUP BY model, stage, persona, status, tenant, tool, pipeline");
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -160,7 +173,7 @@ impl Store {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(
                 "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
-                 COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, duration_ms, \
+                 COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, COALESCE(pipeline, '') AS pipeline, duration_ms, \
                  input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
                  first_in_turn, first_in_chat FROM events WHERE ts >= ",
             );
@@ -201,15 +214,27 @@ impl Store {
         Ok(ending_after - starting_after)
     }
 
-    /// A tenant's conversations active in `[from, to)` (through the
-    /// tenant's own index: one tenant's conversations are few next to all).
-    pub async fn active_tenant_conversations(&self, tenant: &str, from: i64, to: i64) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar(
-            "SELECT COUNT(*) FROM conversations WHERE tenant = $1 AND last_ts >= $2 AND first_ts < $3",
-        )
-        .bind(tenant).bind(from).bind(to)
-        .fetch_one(pool)
-        .await?))
+    /// A tenant's or a pipeline's conversations (or those of both) active
+    /// in `[from, to)`, through the tenant's or the pipeline's own index:
+    /// one's conversations are few next to all.
+    pub async fn active_scoped_conversations(
+        &self,
+        tenant: Option<&str>,
+        pipeline: Option<&str>,
+        from: i64,
+        to: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM conversations WHERE last_ts >= ");
+            qb.push_bind(from).push(" AND first_ts < ").push_bind(to);
+            if let Some(t) = tenant {
+                qb.push(" AND tenant = ").push_bind(t.to_string());
+            }
+            if let Some(p) = pipeline {
+                qb.push(" AND pipeline = ").push_bind(p.to_string());
+            }
+            qb.build_query_scalar::<i64>().fetch_one(pool).await?
+        }))
     }
 
     /// `#(column >= t)` over conversations, counting the smaller side.

@@ -34,6 +34,7 @@ pub fn filters(q: &SummaryQuery) -> Filters {
         persona: clean(&q.persona),
         stage: clean(&q.stage),
         tenant: clean(&q.tenant),
+        pipeline: clean(&q.pipeline),
         chat_id: clean(&q.chat_id),
     }
 }
@@ -178,8 +179,9 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
     let combos = r.combos(w.from, w.to, f).await?;
     let series = r.series(w, f).await?;
     // Turns are counted where they start, whatever their stages' model,
-    // persona or stage (but within the tenant, which a turn has one of).
-    let turn_filters = f.tenant_only();
+    // persona or stage (but within the tenant and the pipeline, which a
+    // turn has one of each).
+    let turn_filters = f.scope_only();
     let turn_combos =
         if f.has_dims() && *f != turn_filters { r.combos(w.from, w.to, &turn_filters).await? } else { combos.clone() };
     let mut tenant_turns: BTreeMap<String, i64> = BTreeMap::new();
@@ -200,9 +202,9 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
         turns: tenant_turns.values().sum(),
         tenant_turns,
         tenant_previous,
-        active_conversations: match &f.tenant {
-            None => store.active_conversations(w.from, w.to).await?,
-            Some(t) => store.active_tenant_conversations(t, w.from, w.to).await?,
+        active_conversations: match (&f.tenant, &f.pipeline) {
+            (None, None) => store.active_conversations(w.from, w.to).await?,
+            (t, p) => store.active_scoped_conversations(t.as_deref(), p.as_deref(), w.from, w.to).await?,
         },
         previous_cost_nanos,
     })
@@ -213,6 +215,7 @@ async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, S
     let chat_only = Filters { chat_id: f.chat_id.clone(), ..Filters::default() };
     let matches = |d: &Dims| {
         f.tenant.as_ref().is_none_or(|t| &d.tenant == t)
+            && f.pipeline.as_ref().is_none_or(|p| &d.pipeline == p)
             && f.model.as_ref().is_none_or(|m| &d.model == m)
             && f.persona.as_ref().is_none_or(|p| &d.persona == p)
             && f.stage.as_ref().is_none_or(|s| &d.stage == s)

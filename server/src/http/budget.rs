@@ -16,8 +16,8 @@ use pipeline::service::Viewer;
 use std::collections::HashMap;
 
 #[utoipa::path(get, path = "/api/budget/check", tag = "costs",
-    description = "May a pipeline spend more? Every budget that applies (global, this model, this persona, this tenant) with what is left; `allow` is false once any is used up.",
-    params(("model" = Option<String>, Query), ("persona" = Option<String>, Query), ("tenant" = Option<String>, Query, description = "A tenant's key asks for its own tenant")),
+    description = "May a pipeline spend more? Every budget that applies (global, this model, this persona, this tenant, this pipeline) with what is left; `allow` is false once any is used up.",
+    params(("model" = Option<String>, Query), ("persona" = Option<String>, Query), ("tenant" = Option<String>, Query, description = "A tenant's key asks for its own tenant"), ("pipeline" = Option<String>, Query)),
     responses((status = 200, body = BudgetCheck), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
         (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
         (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
@@ -31,7 +31,12 @@ pub async fn check(
     let p = Params(&params);
     // A tenant's key asks for its own tenant (a read key's rule, applied to any key).
     let tenant = Viewer::read_key(grant.tenant).tenant_scope(p.text("tenant"))?;
-    let (model, persona) = (p.text("model"), p.text("persona"));
-    let spending = Spending { model: model.as_deref(), persona: persona.as_deref(), tenant: tenant.as_deref() };
+    let (model, persona, pipeline) = (p.text("model"), p.text("persona"), p.text("pipeline"));
+    let spending = Spending {
+        model: model.as_deref(),
+        persona: persona.as_deref(),
+        tenant: tenant.as_deref(),
+        pipeline: pipeline.as_deref(),
+    };
     Ok(Json(state.service.budget_check(spending, time::now_ms()).await?))
 }

@@ -23,6 +23,8 @@ pub struct WindowParams {
     persona: Option<String>,
     stage: Option<String>,
     tenant: Option<String>,
+    /// One pipeline.
+    pipeline: Option<String>,
     chatId: Option<String>,
 }
 
@@ -46,7 +48,7 @@ impl Params<'_> {
     }
 
     /// The window and filters of a summary (`range` or `from`/`to`,
-    /// `model`, `persona`, `stage`, `tenant`, `chatId`).
+    /// `model`, `persona`, `stage`, `tenant`, `pipeline`, `chatId`).
     pub fn summary_query(&self) -> Result<SummaryQuery, ApiError> {
         Ok(SummaryQuery {
             range: self.text("range"),
@@ -56,6 +58,7 @@ impl Params<'_> {
             persona: self.text("persona"),
             stage: self.text("stage"),
             tenant: self.text("tenant"),
+            pipeline: self.text("pipeline"),
             chat_id: self.text("chatId"),
         })
     }

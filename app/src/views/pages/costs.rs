@@ -19,6 +19,7 @@ use crate::views::components::costs::operations::RecentOperations;
 use crate::views::components::costs::range::{CostView, RangePicker};
 use crate::views::components::costs::tenants::{TenantCosts, TenantFilter};
 use crate::views::components::costs::tools::ToolsTable;
+use crate::views::components::pipeline_picker::PipelinePicker;
 use crate::views::components::sessions::{self, LiveSessionsPanel};
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
@@ -78,9 +79,14 @@ pub fn CostsPage() -> impl IntoView {
         }
     }
 
-    // Live events count toward the page only if they are the tenant's.
-    let tenant = Memo::new(move |_| view.with(|v| v.tenant.clone()));
-    let mine = move |t: &&crate::domain::live_costs::Tick| tenant.with(|f| f.as_ref().is_none_or(|f| &t.tenant == f));
+    // Live events count toward the page only if they are the tenant's and
+    // the pipeline's it shows.
+    let scope = Memo::new(move |_| view.with(|v| (v.tenant.clone(), v.pipeline.clone())));
+    let mine = move |t: &&crate::domain::live_costs::Tick| {
+        scope.with(|(tenant, pipeline)| {
+            tenant.as_ref().is_none_or(|f| &t.tenant == f) && pipeline.as_ref().is_none_or(|p| &t.pipeline == p)
+        })
+    };
     let summary = Memo::new(move |_| {
         let base = good.get().unwrap_or_default();
         if view.with(CostView::is_live) {
@@ -119,7 +125,10 @@ pub fn CostsPage() -> impl IntoView {
         <Script src="/vendor/echarts.min.js" async_="async"/>
         <h1 class="page-title">"Cost monitor"</h1>
         <RangePicker view/>
-        <TenantFilter view/>
+        <div class="page-tools">
+            <TenantFilter view/>
+            <PipelinePicker/>
+        </div>
         // Everything drawn from the answers sits in this one Transition: it
         // renders once they are in (on the server too), a refresh keeps it
         // until the new ones arrive, and live events move it in place

@@ -115,7 +115,7 @@ fn ListFilters(query: Memo<ConversationQuery>) -> impl IntoView {
 #[component]
 fn ConversationTable(rows: Vec<ConversationSummary>, admin: bool) -> impl IntoView {
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" role="region" aria-label="Conversations" tabindex="0">
             <table class="grid conversations">
                 <thead>
                     <tr>

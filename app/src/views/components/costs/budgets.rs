@@ -66,8 +66,9 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
                         <option value="model">"one model"</option>
                         <option value="persona">"one persona"</option>
                         <option value="tenant">"one tenant"</option>
+                        <option value="pipeline">"one pipeline"</option>
                     </select>
-                    <input placeholder="model, persona or tenant" bind:value=scope_value aria-label="Model, persona or tenant"/>
+                    <input placeholder="model, persona, tenant or pipeline" bind:value=scope_value aria-label="Model, persona, tenant or pipeline"/>
                     <select aria-label="Period" on:change:target=move |ev| period.set(ev.target().value())>
                         <option value="daily">"per day"</option>
                         <option value="monthly">"per month"</option>

@@ -1,5 +1,5 @@
 //! The window the cost monitor shows, kept in the URL (`/costs?range=7d`,
-//! `?from=…&to=…`, `&refresh=30`, `&tenant=acme`) so a view can be shared
+//! `?from=…&to=…`, `&refresh=30`, `&tenant=acme`, `&pipeline=rag`) so a view can be shared
 //! and survives a reload; changing it navigates, which refetches without a
 //! page load.
 
@@ -21,6 +21,8 @@ pub struct CostView {
     pub refresh: u32,
     /// One tenant's traffic only (none: everyone's).
     pub tenant: Option<String>,
+    /// One pipeline's traffic only (none: every pipeline's).
+    pub pipeline: Option<String>,
 }
 
 impl CostView {
@@ -33,8 +35,8 @@ impl CostView {
             _ => "24h".to_string(),
         };
         let refresh = p.get("refresh").and_then(|v| v.parse().ok()).filter(|r| REFRESH.contains(r)).unwrap_or(0);
-        let tenant = p.get("tenant").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        CostView { range, from, to, refresh, tenant }
+        let text = |k: &str| p.get(k).map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        CostView { range, from, to, refresh, tenant: text("tenant"), pipeline: text("pipeline") }
     }
 
     pub fn to_query(&self) -> String {
@@ -48,14 +50,19 @@ impl CostView {
         if let Some(t) = &self.tenant {
             q.push_str(&format!("&tenant={}", crate::domain::url::encode(t)));
         }
+        if let Some(p) = &self.pipeline {
+            q.push_str(&format!("&pipeline={}", crate::domain::url::encode(p)));
+        }
         q
     }
 
     pub fn summary_query(&self) -> SummaryQuery {
-        let tenant = self.tenant.clone();
+        let (tenant, pipeline) = (self.tenant.clone(), self.pipeline.clone());
         match (self.range.as_str(), self.from, self.to) {
-            ("custom", Some(f), Some(t)) => SummaryQuery { from: Some(f), to: Some(t), tenant, ..Default::default() },
-            (r, ..) => SummaryQuery { range: Some(r.to_string()), tenant, ..Default::default() },
+            ("custom", Some(f), Some(t)) => {
+                SummaryQuery { from: Some(f), to: Some(t), tenant, pipeline, ..Default::default() }
+            }
+            (r, ..) => SummaryQuery { range: Some(r.to_string()), tenant, pipeline, ..Default::default() },
         }
     }
 

@@ -45,7 +45,7 @@ pub fn TenantCosts(summary: Memo<Summary>, view: Memo<CostView>, loaded: Signal<
                     <p class="hint">"Change is against the same-length window before."</p>
                 </header>
                 <div class="tenant-grid">
-                    <div class="table-scroll">
+                    <div class="table-scroll" role="region" aria-label="Cost by tenant" tabindex="0">
                         <table class="grid tenants">
                             <thead>
                                 <tr>
