@@ -315,6 +315,7 @@ mod tests {
             status: "success".into(),
             tenant: String::new(),
             tool: String::new(),
+            pipeline: String::new(),
         }
     }
 
