@@ -50,14 +50,14 @@ impl Service {
 
     /// The id of the newest stored event (where a live stream picks up).
     pub async fn newest_event_id(&self) -> Result<i64, ServiceError> {
-        Ok(self.store.last_event_id().await.or_unavailable("the event store is unavailable")?)
+        self.store.last_event_id().await.or_unavailable("the event store is unavailable")
     }
 
     /// The pipelines events have named, in name order (for a picker); only
     /// those of the viewer's tenant when it has one.
     pub async fn pipelines(&self, viewer: &Viewer) -> Result<Vec<String>, ServiceError> {
         let tenant = viewer.tenant_scope(None)?;
-        Ok(self.store.pipelines(tenant.as_deref()).await.or_unavailable("the event store is unavailable")?)
+        self.store.pipelines(tenant.as_deref()).await.or_unavailable("the event store is unavailable")
     }
 
     /// The live stream from `resume` on (see [`stream`]): events shaped for
