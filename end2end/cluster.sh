@@ -7,23 +7,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-: "${FLOWMETER_TEST_POSTGRES_URL:?set by scripts/test.sh}" "${FLOWMETER_TEST_REDIS_URL:?set by scripts/test.sh}"
-BIN="${FLOWMETER_BIN:-target/debug/server}"
+: "${FLOWMETER_TEST_REDIS_URL:?set by scripts/test.sh}"
 HOST=127.0.0.4
-PREFIX="$(mktemp -d)"
 DB="fm_e2e_$$"
-PIDS=()
-
-stop() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  psql -q "$FLOWMETER_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$PREFIX"
-}
-trap stop EXIT
-trap 'exit 0' INT TERM
-
-psql -q "$FLOWMETER_TEST_POSTGRES_URL" -c "CREATE DATABASE $DB" >/dev/null
+source end2end/throwaway.sh
 export DATABASE_URL="${FLOWMETER_TEST_POSTGRES_URL%/*}/$DB"
 export REDIS_URL="$FLOWMETER_TEST_REDIS_URL" REDIS_STREAM="e2e:$$" INGEST_API_KEYS="${E2E_KEY:?}"
 export SIMULATOR_ENABLED=false LEPTOS_SITE_ROOT=target/site RUST_LOG=warn FLOWMETER_CONFIG="$PREFIX/none.toml"

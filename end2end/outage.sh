@@ -8,23 +8,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-: "${FLOWMETER_TEST_POSTGRES_URL:?set by scripts/test.sh}"
-BIN="${FLOWMETER_BIN:-target/debug/server}"
 HOST=127.0.0.5
-PREFIX="$(mktemp -d)"
 DB="fm_outage_$$"
-PIDS=()
-
-stop() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  psql -q "$FLOWMETER_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$PREFIX"
-}
-trap stop EXIT
-trap 'exit 0' INT TERM
-
-psql -q "$FLOWMETER_TEST_POSTGRES_URL" -c "CREATE DATABASE $DB" >/dev/null
+source end2end/throwaway.sh
 # postgres://user@host:port/db → the same database, through the proxy.
 rest="${FLOWMETER_TEST_POSTGRES_URL#*://}"
 userinfo="${rest%%@*}"

@@ -53,6 +53,19 @@ const server = (name: string, base: string) => {
   };
 };
 
+// A script that starts servers on Postgres (end2end/throwaway.sh) and
+// answers at `base`.
+const script = (command: string, base: string) => ({
+  command,
+  cwd: '..',
+  url: `${base}/api/ping`,
+  reuseExistingServer: false,
+  timeout: 90_000,
+  stdout: 'ignore' as const,
+  stderr: 'pipe' as const,
+  env: { E2E_KEY: KEY, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password },
+});
+
 export default defineConfig({
   testDir: './tests',
   timeout: 45_000,
@@ -100,29 +113,7 @@ export default defineConfig({
     server('live', SERVERS.live),
     server('snap-desktop', SERVERS.snapDesktop),
     server('snap-mobile', SERVERS.snapMobile),
-    ...(CLUSTER
-      ? [{
-          command: 'end2end/cluster.sh',
-          cwd: '..',
-          url: `${CLUSTER.balancer}/api/ping`,
-          reuseExistingServer: false,
-          timeout: 90_000,
-          stdout: 'ignore' as const,
-          stderr: 'pipe' as const,
-          env: { E2E_KEY: KEY, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password },
-        }]
-      : []),
-    ...(OUTAGE
-      ? [{
-          command: 'end2end/outage.sh',
-          cwd: '..',
-          url: `${OUTAGE.base}/api/ping`,
-          reuseExistingServer: false,
-          timeout: 90_000,
-          stdout: 'ignore' as const,
-          stderr: 'pipe' as const,
-          env: { E2E_KEY: KEY, E2E_ADMIN_EMAIL: ADMIN.email, E2E_ADMIN_PASSWORD: ADMIN.password },
-        }]
-      : []),
+    ...(CLUSTER ? [script('end2end/cluster.sh', CLUSTER.balancer)] : []),
+    ...(OUTAGE ? [script('end2end/outage.sh', OUTAGE.base)] : []),
   ],
 });
