@@ -60,6 +60,10 @@ test('cost monitor snapshot', async ({ page }, info) => {
   };
   await expect(page).toHaveScreenshot('costs.png', options);
   await page.emulateMedia({ colorScheme: 'light' });
+  // The charts redraw with the light scheme's text colour.
+  for (const id of ['chart-cost-model', 'chart-tokens-model', 'chart-cost-persona', 'chart-cost-stage']) {
+    await expect(page.locator(`#${id}`)).toHaveAttribute('data-scheme', 'light');
+  }
   await expect(page).toHaveScreenshot('costs-light.png', options);
 });
 

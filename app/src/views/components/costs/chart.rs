@@ -19,6 +19,34 @@ fn usd(nanos: i64) -> f64 {
 
 const PALETTE: [&str; 8] = ["#3b82f6", "#22c55e", "#f59e0b", "#ef4444", "#a855f7", "#14b8a6", "#f97316", "#64748b"];
 
+/// The colour of chart text (axis labels and names, legends, pie labels):
+/// the page's own muted text colour for its scheme, read when the chart is
+/// drawn, so it meets 4.5:1 on the light and the dark surface alike.
+fn text_color() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let muted = web_sys::window()
+            .and_then(|w| {
+                let root = w.document()?.document_element()?;
+                w.get_computed_style(&root).ok().flatten()?.get_property_value("--muted").ok()
+            })
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if let Some(muted) = muted {
+            return muted;
+        }
+    }
+    "#8b98a8".to_string()
+}
+
+/// An axis whose labels and name use [`text_color`].
+fn axis() -> Axis {
+    let color = text_color();
+    Axis::new()
+        .axis_label(charming::element::AxisLabel::new().color(color.as_str()))
+        .name_text_style(charming::element::TextStyle::new().color(color.as_str()))
+}
+
 fn base() -> Chart {
     Chart::new()
         .animation(false)
@@ -33,7 +61,7 @@ fn base() -> Chart {
                 .top(0)
                 .left(8)
                 .right(8)
-                .text_style(charming::element::TextStyle::new().color("#8b98a8")),
+                .text_style(charming::element::TextStyle::new().color(text_color())),
         )
 }
 
@@ -50,8 +78,8 @@ pub fn cost_over_time(t: &ModelTrend, bucket: &str) -> Chart {
     let labels: Vec<String> = t.buckets.iter().map(|b| label(*b, bucket)).collect();
     let mut c = base()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
-        .y_axis(Axis::new().type_(AxisType::Value).name("USD"));
+        .x_axis(axis().type_(AxisType::Category).data(labels))
+        .y_axis(axis().type_(AxisType::Value).name("USD"));
     for s in &t.series {
         c = c.series(
             Line::new()
@@ -70,8 +98,8 @@ pub fn cost_per_model(s: &Summary) -> Chart {
     let models: Vec<String> = s.model_usage.iter().map(|m| m.model.clone()).collect();
     base()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .x_axis(Axis::new().type_(AxisType::Category).data(models))
-        .y_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .x_axis(axis().type_(AxisType::Category).data(models))
+        .y_axis(axis().type_(AxisType::Value).name("USD"))
         .series(Bar::new().name("cost").data(s.model_usage.iter().map(|m| usd(m.cost_nanos)).collect::<Vec<f64>>()))
 }
 
@@ -83,8 +111,8 @@ pub fn tokens_per_model(s: &Summary) -> Chart {
     };
     base()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .x_axis(Axis::new().type_(AxisType::Category).data(models))
-        .y_axis(Axis::new().type_(AxisType::Value).name("tokens"))
+        .x_axis(axis().type_(AxisType::Category).data(models))
+        .y_axis(axis().type_(AxisType::Value).name("tokens"))
         .series(Bar::new().name("input (uncached)").data(col(|m| m.input_tokens - m.cached_input_tokens)))
         .series(Bar::new().name("cached input").data(col(|m| m.cached_input_tokens)))
         .series(Bar::new().name("output").data(col(|m| m.output_tokens)))
@@ -103,7 +131,7 @@ pub fn cost_by_persona(s: &Summary) -> Chart {
             .name("cost")
             .radius(vec!["40%", "70%"])
             .center(vec!["50%", "58%"])
-            .label(charming::element::Label::new().color("#8b98a8"))
+            .label(charming::element::Label::new().color(text_color()))
             .data(data),
     )
 }
@@ -114,8 +142,8 @@ pub fn cost_by_tenant(s: &Summary) -> Chart {
     let names: Vec<String> = rows.iter().map(|r| super::tenants::label(&r.tenant)).collect();
     base()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .y_axis(Axis::new().type_(AxisType::Category).data(names))
-        .x_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .y_axis(axis().type_(AxisType::Category).data(names))
+        .x_axis(axis().type_(AxisType::Value).name("USD"))
         .series(Bar::new().name("spend").data(rows.iter().map(|r| usd(r.cost_nanos)).collect::<Vec<f64>>()))
 }
 
@@ -124,8 +152,8 @@ pub fn cost_by_stage(s: &Summary) -> Chart {
     let stages: Vec<String> = s.stages.iter().map(|b| b.name.clone()).collect();
     base()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
-        .x_axis(Axis::new().type_(AxisType::Category).data(stages))
-        .y_axis(Axis::new().type_(AxisType::Value).name("USD"))
+        .x_axis(axis().type_(AxisType::Category).data(stages))
+        .y_axis(axis().type_(AxisType::Value).name("USD"))
         .series(Bar::new().name("cost").data(s.stages.iter().map(|b| usd(b.cost_nanos)).collect::<Vec<f64>>()))
 }
 
@@ -151,8 +179,13 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
     let instance: StoredValue<Option<SendWrapper<Echarts>>, LocalStorage> = StoredValue::new_local(None);
     // Bumped to try again while the ECharts script is still loading.
     let retry = RwSignal::new(0u32);
+    // Bumped when the system switches between light and dark: the options
+    // are built again with that scheme's text colour.
+    let scheme = RwSignal::new(0u32);
+    watch_scheme(scheme);
     Effect::new(move |_| {
         retry.track();
+        scheme.track();
         let Some(chart) = options.get() else { return };
         let loaded = web_sys::window().and_then(|w| js_sys::Reflect::has(&w, &"echarts".into()).ok()).unwrap_or(false);
         if !loaded {
@@ -174,6 +207,37 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
         } else if let Ok(e) = WasmRenderer::new_opt(None, None).render(id, &chart) {
             instance.set_value(Some(SendWrapper::new(e)));
         }
+        mark_scheme(id);
+    });
+}
+
+/// Says on the chart's element which scheme it was last drawn for
+/// (`data-scheme`), so a test can wait for a redraw.
+#[cfg(feature = "hydrate")]
+fn mark_scheme(id: &str) {
+    let Some(w) = web_sys::window() else { return };
+    let light = w.match_media("(prefers-color-scheme: light)").ok().flatten().is_some_and(|q| q.matches());
+    if let Some(el) = w.document().and_then(|d| d.get_element_by_id(id)) {
+        let _ = el.set_attribute("data-scheme", if light { "light" } else { "dark" });
+    }
+}
+
+/// Bumps `scheme` whenever `prefers-color-scheme` changes, until the
+/// chart is dropped.
+#[cfg(feature = "hydrate")]
+fn watch_scheme(scheme: RwSignal<u32>) {
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+    let Some(query) = web_sys::window().and_then(|w| w.match_media("(prefers-color-scheme: light)").ok().flatten())
+    else {
+        return;
+    };
+    let changed = Closure::<dyn FnMut()>::new(move || scheme.update(|n| *n += 1));
+    let _ = query.add_event_listener_with_callback("change", changed.as_ref().unchecked_ref());
+    let (query, changed) = (SendWrapper::new(query), SendWrapper::new(changed));
+    on_cleanup(move || {
+        let _ = query.remove_event_listener_with_callback("change", changed.as_ref().unchecked_ref());
     });
 }
 
