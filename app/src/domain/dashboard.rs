@@ -34,8 +34,8 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    /// From the newest events (newest first), at `now_ms`; `stream_from`,
-    /// `pipeline` and `pipelines` say what they were read from.
+    /// From the newest events (newest first), at `now_ms`, of all pipelines
+    /// (the caller sets `pipeline` and `stream_from` for one).
     pub fn from_window(window: Vec<Event>, now_ms: i64) -> Dashboard {
         let last_event_id = window.first().map_or(0, |e| e.id);
         Dashboard {

@@ -69,7 +69,7 @@ pub struct LiveStore {
     pub seeded_id: RwSignal<Option<i64>>,
     /// The pipeline the log, graph and rate show (`Some(None)`: all of
     /// them); `None` until seeded.
-    pub scope: RwSignal<Option<Option<String>>>,
+    scope: RwSignal<Option<Option<String>>>,
     /// The latest live events of every pipeline, oldest first.
     backlog: StoredValue<VecDeque<Event>>,
     /// Browser clock minus server clock, from the snapshot.

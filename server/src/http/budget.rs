@@ -3,7 +3,7 @@
 //! this persona, this tenant) with what is left; `allow` is false once any
 //! is used up.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::params::Params;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -18,9 +18,7 @@ use std::collections::HashMap;
 #[utoipa::path(get, path = "/api/budget/check", tag = "costs",
     description = "May a pipeline spend more? Every budget that applies (global, this model, this persona, this tenant, this pipeline) with what is left; `allow` is false once any is used up.",
     params(("model" = Option<String>, Query), ("persona" = Option<String>, Query), ("tenant" = Option<String>, Query, description = "A tenant's key asks for its own tenant"), ("pipeline" = Option<String>, Query)),
-    responses((status = 200, body = BudgetCheck), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = BudgetCheck), Refusals,
         (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
     security(("api_key" = []), ("bearer" = [])))]
 pub async fn check(

@@ -71,6 +71,19 @@ pub struct ErrorBody {
     pub items: Vec<ItemError>,
 }
 
+/// The refusals every route that reads or takes a key may answer, in the
+/// OpenAPI description: one place for what each means.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only described, never built: `ApiError` answers them.
+pub enum Refusals {
+    #[response(status = 400, description = "A parameter is invalid; the error names it")]
+    BadParam(ErrorBody),
+    #[response(status = 401, description = "No session or key, or a key that does not check out")]
+    Unauthorized(ErrorBody),
+    #[response(status = 403, description = "Not for this caller (role, key scope or tenant)")]
+    Forbidden(ErrorBody),
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -149,8 +162,13 @@ impl ApiError {
     pub fn into_server_fn_response(self) -> Response {
         use leptos::server_fn::error::FromServerFnError;
         let body = leptos::prelude::ServerFnError::new(self.public_message()).ser();
-        let mut resp =
+        let resp =
             (self.status(), [(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response();
+        self.with_retry_after(resp)
+    }
+
+    /// `Retry-After` on `resp` when this refusal is worth retrying.
+    fn with_retry_after(&self, mut resp: Response) -> Response {
         if let Some(secs) = self.retry_after() {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
         }
@@ -170,11 +188,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { error: self.public_message(), items: self.items().to_vec() };
-        let mut resp = (self.status(), Json(body)).into_response();
-        if let Some(secs) = self.retry_after() {
-            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
-        }
-        resp
+        let resp = (self.status(), Json(body)).into_response();
+        self.with_retry_after(resp)
     }
 }
 

@@ -1,7 +1,7 @@
 //! `POST /api/events`: one event, a JSON array, or NDJSON. Answers 202
 //! with the stored ids only after the transaction committed.
 
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, Refusals};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -31,9 +31,7 @@ pub struct Ack {
     )),
     responses(
         (status = 202, description = "Stored: the ids, in order", body = Ack),
-        (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        Refusals,
         (status = 408, description = "The body did not arrive within the request deadline; nothing was stored", body = ErrorBody),
         (status = 413, description = "Over the body limit or 10,000 events", body = ErrorBody),
         (status = 415, description = "Not JSON or NDJSON", body = ErrorBody),

@@ -9,7 +9,7 @@
 //! - `GET /api/exports/{id}/file` downloads a done one.
 
 use super::access::Reader;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::params::{Params, WindowParams};
 use crate::state::AppState;
 use axum::body::Body;
@@ -51,9 +51,7 @@ fn accepted(job: ExportJob) -> Response {
     responses(
         (status = 200, description = "The file", content((String = "text/csv"), (serde_json::Value = "application/json"))),
         (status = 202, description = "Started as a job; poll `Location`", body = ExportJob),
-        (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        Refusals,
         (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),
     ),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
@@ -102,9 +100,7 @@ pub struct JobList {
 
 /// The latest jobs, newest first.
 #[utoipa::path(get, path = "/api/exports", tag = "costs",
-    responses((status = 200, body = JobList), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = JobList), Refusals,
         (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn list_jobs(State(state): State<AppState>, Reader(viewer): Reader) -> Result<Json<JobList>, ApiError> {
@@ -114,9 +110,7 @@ pub async fn list_jobs(State(state): State<AppState>, Reader(viewer): Reader) ->
 /// Starts a background export of a window.
 #[utoipa::path(post, path = "/api/exports", tag = "costs",
     params(WindowParams, ("format" = Option<String>, Query, description = "`csv` (default) or `json`")),
-    responses((status = 202, description = "Started; poll `Location`", body = ExportJob), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 202, description = "Started; poll `Location`", body = ExportJob), Refusals,
         (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn start_job(
@@ -132,9 +126,7 @@ pub async fn start_job(
 
 #[utoipa::path(get, path = "/api/exports/{id}", tag = "costs",
     params(("id" = String, Path)),
-    responses((status = 200, body = ExportJob), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = ExportJob), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), Refusals,
         (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn poll_job(
@@ -148,9 +140,7 @@ pub async fn poll_job(
 /// Cancels a queued or running job (its partial file goes).
 #[utoipa::path(delete, path = "/api/exports/{id}", tag = "costs",
     params(("id" = String, Path)),
-    responses((status = 200, description = "The job, cancelled", body = ExportJob), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 409, description = "Not in a state that allows it", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, description = "The job, cancelled", body = ExportJob), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 409, description = "Not in a state that allows it", body = ErrorBody), Refusals,
         (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn cancel_job(
@@ -164,9 +154,7 @@ pub async fn cancel_job(
 /// A done job's file.
 #[utoipa::path(get, path = "/api/exports/{id}/file", tag = "costs",
     params(("id" = String, Path)),
-    responses((status = 200, description = "The file", content((String = "text/csv"), (serde_json::Value = "application/json"))), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 409, description = "Not in a state that allows it", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, description = "The file", content((String = "text/csv"), (serde_json::Value = "application/json"))), (status = 404, description = "No such job (or not this caller's)", body = ErrorBody), (status = 409, description = "Not in a state that allows it", body = ErrorBody), Refusals,
         (status = 503, description = "The store is unavailable; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn file(

@@ -2,7 +2,7 @@
 //! `GET /api/telemetry/sessions/live`.
 
 use super::access::Reader;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::params::{Params, WindowParams};
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -19,9 +19,7 @@ use std::collections::HashMap;
 #[utoipa::path(get, path = "/api/telemetry/summary", tag = "costs",
     description = "What a window cost and how it went: totals, spend by model, persona, stage, tenant and tool, latency percentiles, the trend and the change against the window before.",
     params(WindowParams),
-    responses((status = 200, body = Summary), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = Summary), Refusals,
         (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn summary(
@@ -60,9 +58,7 @@ pub enum ConversationsAnswer {
         ("tenant" = Option<String>, Query),
         ("pipeline" = Option<String>, Query, description = "One pipeline"),
     ),
-    responses((status = 200, body = ConversationsAnswer), (status = 404, description = "No such thing", body = ErrorBody), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = ConversationsAnswer), (status = 404, description = "No such thing", body = ErrorBody), Refusals,
         (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn conversations(
@@ -100,9 +96,7 @@ pub async fn conversations(
 /// The conversations going on now (an event in the last 5 minutes, or a
 /// stage still running), most recent first.
 #[utoipa::path(get, path = "/api/telemetry/sessions/live", tag = "telemetry",
-    responses((status = 200, body = LiveSessions), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = LiveSessions), Refusals,
         (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn live_sessions(

@@ -2,7 +2,7 @@
 //! `GET /api/telemetry/stream` (SSE with gap-free resume).
 
 use super::access::Reader;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ErrorBody, Refusals};
 use super::params::Params;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -37,9 +37,7 @@ const RETRY: Duration = Duration::from_secs(3);
         ("tenant" = Option<String>, Query, description = "One tenant"),
         ("pipeline" = Option<String>, Query, description = "One pipeline"),
     ),
-    responses((status = 200, body = HistoryPage), (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+    responses((status = 200, body = HistoryPage), Refusals,
         (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),),
     security(("session" = []), ("api_key" = []), ("bearer" = [])))]
 pub async fn history(
@@ -84,9 +82,7 @@ pub fn resume_point(headers: &HeaderMap, params: &HashMap<String, String>) -> Re
     ),
     responses(
         (status = 200, description = "The stream", content_type = "text/event-stream", body = String),
-        (status = 400, description = "A parameter is invalid; the error names it", body = ErrorBody),
-        (status = 401, description = "No session or key, or a key that does not check out", body = ErrorBody),
-        (status = 403, description = "Not for this caller (role, key scope or tenant)", body = ErrorBody),
+        Refusals,
         (status = 429, description = "Too many open streams for this session or key, or on this server", body = ErrorBody),
         (status = 503, description = "The store is unavailable (or ingest is busy or off); nothing was stored; retry after `Retry-After`", body = ErrorBody),
     ),

@@ -34,8 +34,6 @@ pub fn PipelinePicker() -> impl IntoView {
     let pick = move |value: String| {
         let mut params = query.get_untracked();
         params.remove("pipeline");
-        // A list page starts again from its first page.
-        params.remove("page");
         if !value.is_empty() {
             params.insert("pipeline", value);
         }
