@@ -52,6 +52,12 @@ test('the pipeline picker separates two pipelines on the canvas and in the repla
   await expect(page).toHaveURL(new RegExp(`/replay\\?pipeline=${rag}$`));
   await expect(page.locator(`tr.conversation[data-chat="${rag}-chat"]`)).toHaveCount(1);
   await expect(page.locator(`tr.conversation[data-chat="${bot}-chat"]`)).toHaveCount(0);
+  // A search keeps the picked pipeline.
+  await page.fill('input[aria-label="Search chat id"]', rag);
+  await page.click('button:text("Search")');
+  await expect(page).toHaveURL(new RegExp(`pipeline=${rag}`));
+  await expect(page).toHaveURL(new RegExp(`q=${rag}`));
+  await expect(page.locator(`tr.conversation[data-chat="${rag}-chat"]`)).toHaveCount(1);
 });
 
 test('the cost monitor and its budgets, one pipeline at a time', async ({ page, request }) => {

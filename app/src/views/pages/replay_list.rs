@@ -90,8 +90,9 @@ fn ListFilters(query: Memo<ConversationQuery>) -> impl IntoView {
     };
     view! {
         <Form method="GET" action="/replay" attr:class="filters replay-filters" attr:role="search">
-            // The picked pipeline stays picked through a search.
-            {q.pipeline.clone().map(|p| view! { <input type="hidden" name="pipeline" value=p/> })}
+            // The picked pipeline stays picked through a search (the picker
+            // changes it without rendering this form again).
+            {move || query.with(|q| q.pipeline.clone()).map(|p| view! { <input type="hidden" name="pipeline" value=p/> })}
             <input type="search" name="q" value=q.search.clone().unwrap_or_default() placeholder="chat id" aria-label="Search chat id"/>
             <input name="persona" value=q.persona.clone().unwrap_or_default() placeholder="persona" aria-label="Persona"/>
             <input name="model" value=q.model.clone().unwrap_or_default() placeholder="model" aria-label="Model"/>
