@@ -3,7 +3,7 @@ import { defineConfig } from '@playwright/test';
 // The browser benchmarks (end2end/bench/), not tests: they print figures
 // and assert only that pages answer. One release server on a fresh SQLite
 // file with the simulator on, so `/` has live traffic to show. Build first:
-//   cargo leptos build --release
+//   cargo leptos build --release --split
 //   cd end2end && npx playwright test -c bench.config.ts
 export const BENCH = 'http://127.0.0.5:3330';
 export const BENCH_ADMIN = { email: 'bench@flowmeter.local', password: 'bench password 1' };

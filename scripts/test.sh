@@ -39,9 +39,9 @@ SHARED=(env RUSTFLAGS="--cfg erase_components")
 step "unit and integration tests (SQLite and Postgres)" "${SHARED[@]}" cargo test --locked
 step "the REST API against its OpenAPI description (schemathesis)" scripts/contract.sh
 step "lints (cargo clippy --all-targets -D warnings)" "${SHARED[@]}" cargo clippy --locked --all-targets -- -D warnings
-step "build the site (debug)" cargo leptos build
+step "build the site (debug)" cargo leptos build --split
 step "end-to-end tests (Playwright, Chromium)" bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'
-step "build the site (release, as scripts/run.sh does)" cargo leptos build --release
+step "build the site (release, as scripts/run.sh does)" cargo leptos build --release --split
 step "smoke test of the release binary" scripts/smoke.sh
 
 echo "==> all tests passed in $((SECONDS - T0)) s"

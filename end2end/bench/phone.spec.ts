@@ -45,15 +45,17 @@ for (const path of ['/', '/costs']) {
       fcp.push(await page.evaluate(() =>
         performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
     }
+    // The main module and the page's own chunks (lazy routes), as sent.
     const wasm = await page.evaluate(() =>
       performance.getEntriesByType('resource')
         .filter((r) => r.name.endsWith('.wasm'))
-        .map((r) => (r as PerformanceResourceTiming).encodedBodySize)[0] ?? 0);
+        .map((r) => (r as PerformanceResourceTiming).encodedBodySize)
+        .reduce((a, b) => a + b, 0));
     console.log(
       `phone profile ${path}: first contentful paint ${median(fcp).toFixed(0)} ms, ` +
         `interactive ${median(interactive)} ms (runs: ${interactive.join(', ')})` +
         (charted.length ? `, first chart drawn ${median(charted)} ms` : '') +
-        `; WASM transferred ${wasm} B`,
+        `; WASM transferred ${wasm} B (main module and this page's chunks)`,
     );
   });
 }

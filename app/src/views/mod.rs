@@ -1,6 +1,14 @@
 //! Pages and components. The tree mirrors the screen: `App` holds the
 //! header and the routes; each page is one file under `pages/`; shared
 //! pieces live under `components/`. Every view reads the tab's [`LiveStore`].
+//!
+//! The flow page is in the WASM every visit loads. The other pages are
+//! lazy routes: `cargo leptos build --split` puts the
+//! code only they reach (the cost monitor's charts, the admin forms, the
+//! replay player) in chunks of their own, fetched when a page first needs
+//! them; the server names the current page's chunks in its `<head>` so a
+//! direct visit loads them beside the main WASM. Without `--split` (debug
+//! builds) the same routes are plain, in one WASM.
 
 pub mod components;
 pub mod links;
@@ -14,9 +22,9 @@ use components::toasts::AlertToasts;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, SsrMode, StaticSegment};
-use pages::{admin::AdminPage, costs::CostsPage, home::HomePage, login::LoginPage, not_found::NotFound};
-use pages::{replay::ReplayPage, replay_list::ReplayListPage};
+use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
+use pages::{admin::AdminRoute, costs::CostsRoute, home::HomePage, login::LoginRoute, not_found::NotFound};
+use pages::{replay::ReplayRoute, replay_list::ReplayListRoute};
 
 /// False until the page has hydrated. Forms handled in the browser keep
 /// their fields in a `<fieldset>` disabled until then: text typed earlier
@@ -89,11 +97,15 @@ pub fn App() -> impl IntoView {
                 // Async: pages arrive complete, readable without JavaScript.
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("replay") view=ReplayListPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("replay"), ParamSegment("chat")) view=ReplayPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("costs") view={Lazy::<CostsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("replay") view={Lazy::<ReplayListRoute>::new()} ssr=SsrMode::Async/>
+                    <Route
+                        path=(StaticSegment("replay"), ParamSegment("chat"))
+                        view={Lazy::<ReplayRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

@@ -7,6 +7,23 @@ use crate::views::components::admin::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::{lazy_route, LazyRoute};
+
+/// The route: its page's code is loaded from a WASM chunk of its own when
+/// the route is first visited (see [`crate::views`]).
+#[derive(Debug)]
+pub struct AdminRoute;
+
+#[lazy_route]
+impl LazyRoute for AdminRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <AdminPage/> }.into_any()
+    }
+}
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

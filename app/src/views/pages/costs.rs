@@ -24,12 +24,29 @@ use crate::views::components::sessions::{self, LiveSessionsPanel};
 use leptos::prelude::*;
 use leptos_meta::{Script, Title};
 use leptos_router::hooks::use_query_map;
+use leptos_router::{lazy_route, LazyRoute};
 
 const DAY_MS: i64 = 86_400_000;
 
 fn today() -> SummaryQuery {
     let now = crate::domain::time::now_ms();
     SummaryQuery { from: Some(now - now.rem_euclid(DAY_MS)), ..Default::default() }
+}
+
+/// The route: its page's code is loaded from a WASM chunk of its own when
+/// the route is first visited (see [`crate::views`]).
+#[derive(Debug)]
+pub struct CostsRoute;
+
+#[lazy_route]
+impl LazyRoute for CostsRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <CostsPage/> }.into_any()
+    }
 }
 
 #[component]

@@ -4,6 +4,23 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use leptos_router::{lazy_route, LazyRoute};
+
+/// The route: its page's code is loaded from a WASM chunk of its own when
+/// the route is first visited (see [`crate::views`]).
+#[derive(Debug)]
+pub struct LoginRoute;
+
+#[lazy_route]
+impl LazyRoute for LoginRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <LoginPage/> }.into_any()
+    }
+}
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

@@ -21,6 +21,23 @@ use crate::views::components::replay::Player;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::{lazy_route, LazyRoute};
+
+/// The route: its page's code is loaded from a WASM chunk of its own when
+/// the route is first visited (see [`crate::views`]).
+#[derive(Debug)]
+pub struct ReplayRoute;
+
+#[lazy_route]
+impl LazyRoute for ReplayRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <ReplayPage/> }.into_any()
+    }
+}
 
 #[component]
 pub fn ReplayPage() -> impl IntoView {

@@ -16,6 +16,7 @@ use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
+use leptos_router::{lazy_route, LazyRoute};
 
 fn list_query(p: &ParamsMap) -> ConversationQuery {
     let text = |k: &str| p.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
@@ -27,6 +28,22 @@ fn list_query(p: &ParamsMap) -> ConversationQuery {
         status: p.get("status").and_then(|s| ConversationStatus::parse(&s)),
         tenant: text("tenant"),
         pipeline: text("pipeline"),
+    }
+}
+
+/// The route: its page's code is loaded from a WASM chunk of its own when
+/// the route is first visited (see [`crate::views`]).
+#[derive(Debug)]
+pub struct ReplayListRoute;
+
+#[lazy_route]
+impl LazyRoute for ReplayListRoute {
+    fn data() -> Self {
+        Self
+    }
+
+    fn view(_route: Self) -> AnyView {
+        view! { <ReplayListPage/> }.into_any()
     }
 }
 
