@@ -145,7 +145,12 @@ async fn main() -> anyhow::Result<()> {
     let cookie = sign_in(&client, &base).await?;
     let stored = history_count(&client, &base, &cookie).await?;
     let (rss, peak) = server.memory();
-    println!("  RSS idle with {stored} events stored: {rss:.0} MiB (peak so far {peak:.0} MiB)");
+    println!("  RSS with {stored} events stored, right after: {rss:.0} MiB (peak so far {peak:.0} MiB)");
+    // The server hands an ingest burst's memory back after 2 s of quiet
+    // (server/src/tasks/memory.rs).
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (rss, _) = server.memory();
+    println!("  RSS idle 5 s later: {rss:.0} MiB");
 
     let chat = largest_conversation(&client, &base, &cookie).await?;
     println!("  server render, {} requests each: p50 / p95 ms, bytes", args.calls);

@@ -2,4 +2,5 @@
 
 pub mod alerts;
 pub mod exports;
+pub mod memory;
 pub mod retention;
