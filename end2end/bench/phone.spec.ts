@@ -42,6 +42,7 @@ for (const path of ['/', '/costs']) {
         await expect(page.locator('.chart canvas').first()).toBeVisible({ timeout: 60_000 });
         charted.push(Date.now() - t0);
       }
+      console.log(`  run ${run + 1}: interactive ${interactive[run]} ms` + (charted.length ? `, chart ${charted[run]} ms` : ''));
       fcp.push(await page.evaluate(() =>
         performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
     }

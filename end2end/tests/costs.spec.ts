@@ -76,6 +76,17 @@ test('charts exist and update in place when an event is posted', async ({ page, 
   expect(kept).toBe('kept');
 });
 
+test('the cost monitor\'s stream starts with the latest events, not the whole store', async ({ page }) => {
+  // Only the flow page renders events to resume after; `after=0` from any
+  // other page made the server send every stored event into it, which
+  // kept a phone's only thread busy until the page stopped answering.
+  const stream = page.waitForRequest((r) => r.url().includes('/api/telemetry/stream'));
+  const resp = await page.goto('/costs?range=1h');
+  expect(resp!.status()).toBe(200);
+  expect(new URL((await stream).url()).searchParams.get('after')).toBeNull();
+  await waitLive(page);
+});
+
 test('changing the range updates the URL and the figures without a reload', async ({ page, request }, info) => {
   const [from, to] = seededWindow(info.project.name);
   // An odd amount, so the 24 h total cannot equal the seeded $7.00 by chance.

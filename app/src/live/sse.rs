@@ -15,7 +15,15 @@ use web_sys::{EventSource, MessageEvent};
 const REOPEN_AFTER_MS: u64 = 5_000;
 
 pub fn connect(store: LiveStore) {
-    let url = format!("/api/telemetry/stream?after={}", store.last_id.get_untracked());
+    // A page that rendered events (or has applied some) resumes after them.
+    // Any other (the cost monitor, the admin area, a replay) starts with
+    // the latest few: `after=0` would replay the whole store into the page.
+    let seen = store.last_id.get_untracked();
+    let url = if seen > 0 || store.scope.get_untracked().is_some() {
+        format!("/api/telemetry/stream?after={seen}")
+    } else {
+        "/api/telemetry/stream".to_string()
+    };
     let Ok(es) = EventSource::new(&url) else {
         store.connection.set(Connection::Offline);
         return;

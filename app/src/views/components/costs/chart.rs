@@ -172,10 +172,18 @@ pub fn EChart(id: &'static str, title: &'static str, options: Signal<Option<Char
     }
 }
 
+/// Live events can change a chart's options many times a second. ECharts
+/// draws (and animates) at most once per this gap, with the latest
+/// options: on a phone, redrawing six charts for every event kept the
+/// page's only thread busy until it stopped answering.
+#[cfg(feature = "hydrate")]
+const REDRAW_GAP_MS: f64 = 1000.0;
+
 #[cfg(feature = "hydrate")]
 fn draw(id: &'static str, options: Signal<Option<Chart>>) {
     use charming::{Echarts, WasmRenderer};
     use send_wrapper::SendWrapper;
+    use std::time::Duration;
     let instance: StoredValue<Option<SendWrapper<Echarts>>, LocalStorage> = StoredValue::new_local(None);
     // Bumped to try again while the ECharts script is still loading.
     let retry = RwSignal::new(0u32);
@@ -183,17 +191,22 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
     // are built again with that scheme's text colour.
     let scheme = RwSignal::new(0u32);
     watch_scheme(scheme);
-    Effect::new(move |_| {
-        retry.track();
-        scheme.track();
-        let Some(chart) = options.get() else { return };
+    // When the chart was last drawn, and whether a later draw is booked.
+    let drawn_at = StoredValue::new_local(f64::NEG_INFINITY);
+    let booked = StoredValue::new_local(false);
+    let render = move || {
+        let Some(Some(chart)) = options.try_get_untracked() else { return };
         let loaded = web_sys::window().and_then(|w| js_sys::Reflect::has(&w, &"echarts".into()).ok()).unwrap_or(false);
         if !loaded {
-            set_timeout(move || retry.update(|n| *n += 1), std::time::Duration::from_millis(200));
+            set_timeout(
+                move || {
+                    let _ = retry.try_update(|n| *n += 1);
+                },
+                Duration::from_millis(200),
+            );
             return;
         }
-        let has = instance.with_value(Option::is_some);
-        if has {
+        if instance.with_value(Option::is_some) {
             instance.with_value(|i| {
                 if let Some(e) = i {
                     WasmRenderer::update(e, &chart)
@@ -207,7 +220,29 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
         } else if let Ok(e) = WasmRenderer::new_opt(None, None).render(id, &chart) {
             instance.set_value(Some(SendWrapper::new(e)));
         }
+        drawn_at.set_value(js_sys::Date::now());
         mark_scheme(id);
+    };
+    Effect::new(move |_| {
+        retry.track();
+        scheme.track();
+        options.track();
+        if booked.get_value() {
+            return;
+        }
+        let wait = drawn_at.get_value() + REDRAW_GAP_MS - js_sys::Date::now();
+        if wait <= 0.0 {
+            render();
+        } else {
+            booked.set_value(true);
+            let later = move || {
+                // Gone with its page meanwhile: nothing to draw.
+                if booked.try_update_value(|b| *b = false).is_some() {
+                    render();
+                }
+            };
+            set_timeout(later, Duration::from_millis(wait.ceil() as u64));
+        }
     });
 }
 
