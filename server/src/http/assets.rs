@@ -1,8 +1,9 @@
 //! `/pkg/…` and `/vendor/…`: the site's WASM, scripts and styles,
 //! compressed once.
 //!
-//! The WASM is most of a first visit's bytes (2.6 MB raw; ECharts adds
-//! 1.1 MB on the cost monitor). Compressing it
+//! The WASM is most of a first visit's bytes (the main module 1.1 MB raw,
+//! a page's chunks up to 1.2 MB more; ECharts adds 1.1 MB on the cost
+//! monitor). Compressing it
 //! per request would cost every visit tens of milliseconds of CPU, and the
 //! best brotli setting seconds, so each file is compressed once, in the
 //! background, with brotli and gzip at their best settings, and served
