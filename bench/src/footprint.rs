@@ -112,6 +112,8 @@ async fn main() -> anyhow::Result<()> {
         ("LEPTOS_SITE_ROOT", "target/site".into()),
         ("LEPTOS_ENV", "PROD".into()),
         ("MAX_BODY_BYTES", (64 << 20).to_string()),
+        // The live load opens 100 streams in one session.
+        ("SSE_MAX_STREAMS_PER_SESSION", "1000".into()),
         ("RUST_LOG", "warn".into()),
     ];
     let command = || {

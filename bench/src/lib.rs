@@ -40,6 +40,8 @@ pub fn config(database_url: String) -> Config {
         ingest_api_keys: vec![KEY.into()],
         simulator: false,
         max_body_bytes: 64 * 1024 * 1024,
+        // The live loads open 100 streams as one caller (one read key).
+        max_streams_per_session: 1000,
         ..Config::default()
     }
 }
