@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { post, uniq } from './helpers';
-import { SERVERS } from '../playwright.config';
+import { ADMIN, SERVERS } from '../playwright.config';
 
 const live = SERVERS.live;
 
@@ -25,4 +25,17 @@ test('without JavaScript the page shows the same log rows as with it', async ({ 
   const liveRows = await jsPage.locator('tr.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
   expect(liveRows).toEqual(staticRows);
   await withJs.close();
+});
+
+test('signing in works without JavaScript and goes where it was asked to', async ({ browser }) => {
+  const ctx = await browser.newContext({ javaScriptEnabled: false, storageState: { cookies: [], origins: [] } });
+  const page = await ctx.newPage();
+  const resp = await page.goto(`${live}/login?next=/admin`);
+  expect(resp!.status()).toBe(200);
+  await page.fill('input[name=email]', ADMIN.email);
+  await page.fill('input[name=password]', ADMIN.password);
+  await page.click('button[type=submit]');
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.locator('h1.page-title')).toHaveText('Admin');
+  await ctx.close();
 });

@@ -45,7 +45,9 @@ pub fn LoginPage() -> impl IntoView {
             <p class="hint">"Flowmeter shows your agent pipelines live. Ask an admin for an account."</p>
             {move || message().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
             <form method="post" action="/api/auth/login" class="login-form">
-                <input type="hidden" name="next" prop:value=next/>
+                // An attribute, not a property: the server renders it, so a form
+                // sent before the page hydrates (or without JavaScript) keeps it.
+                <input type="hidden" name="next" value=next/>
                 <label>
                     "Email"
                     <input type="email" name="email" autocomplete="username" required autofocus/>
