@@ -2,9 +2,12 @@
 //! module holds one domain's functions. A body runs only on the server (the
 //! browser gets an HTTP stub) and is thin: it takes the caller the access
 //! rules admitted ([`enter`]), asks the pipeline's service, and answers.
+//! [`codec`] is how the browser reads what they answer, and what resources
+//! carry into hydration.
 
 pub mod account;
 pub mod admin;
+pub mod codec;
 pub mod conversations;
 pub mod costs;
 pub mod dashboard;

@@ -4,6 +4,7 @@
 //! ourselves after a pause, resuming after the last applied id.
 
 use super::{Connection, LiveStore};
+use crate::api::codec::decode;
 use crate::domain::alerts::AlertNotice;
 use crate::domain::Event;
 use leptos::prelude::*;
@@ -36,7 +37,7 @@ pub fn connect(store: LiveStore) {
 
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
         let Some(data) = m.data().as_string() else { return };
-        match serde_json::from_str::<Event>(&data) {
+        match decode::<Event>(&data) {
             Ok(e) => store.apply(e),
             Err(err) => leptos::logging::warn!("Ignoring an unreadable stream event: {err}"),
         }
@@ -46,7 +47,7 @@ pub fn connect(store: LiveStore) {
 
     let on_alert = Closure::<dyn FnMut(MessageEvent)>::new(move |m: MessageEvent| {
         let Some(data) = m.data().as_string() else { return };
-        if let Ok(notice) = serde_json::from_str::<AlertNotice>(&data) {
+        if let Ok(notice) = decode::<AlertNotice>(&data) {
             store.alert(notice);
         }
     });

@@ -4,6 +4,7 @@
 //! running cost (admins) — and drops a conversation the moment it goes
 //! quiet, with no polling. A row opens the conversation's replay.
 
+use crate::api::codec::resource;
 use crate::api::conversations::get_live_sessions;
 use crate::domain::money::usd_display;
 use crate::domain::sessions::LiveSession;
@@ -22,7 +23,7 @@ pub fn active(live: LiveStore) -> Memo<Vec<LiveSession>> {
 #[component]
 pub fn LiveSessionsPanel() -> impl IntoView {
     let live = expect_context::<LiveStore>();
-    let list = Resource::new(|| (), |_| get_live_sessions());
+    let list = resource(|| (), |_| get_live_sessions());
     let rows = active(live);
     let shows_cost = move || rows.with(|r| r.iter().any(|s| !s.cost_nanos.is_hidden()));
     view! {

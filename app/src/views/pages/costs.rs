@@ -3,6 +3,7 @@
 //! in the URL; data refreshes on demand or every 10/30 s, and between
 //! refreshes live events move the figures and charts in place.
 
+use crate::api::codec::resource;
 use crate::api::costs::get_model_trend;
 use crate::api::summary::get_summary;
 use crate::domain::costs::ModelTrend;
@@ -76,9 +77,9 @@ pub fn CostsPage() -> impl IntoView {
     #[cfg(not(feature = "hydrate"))]
     let _ = set_tick;
 
-    let summary_res = Resource::new(move || (window.get(), tick.get()), |(q, _)| get_summary(q));
-    let trend_res = Resource::new(move || (window.get(), tick.get()), |(q, _)| get_model_trend(q));
-    let today_res = Resource::new(move || tick.get(), |_| get_summary(today()));
+    let summary_res = resource(move || (window.get(), tick.get()), |(q, _)| get_summary(q));
+    let trend_res = resource(move || (window.get(), tick.get()), |(q, _)| get_model_trend(q));
+    let today_res = resource(move || tick.get(), |_| get_summary(today()));
     // The last good answers: a failed refresh keeps them on screen. They are
     // written where the answers are awaited (inside the Transitions), so the
     // server and the hydrating browser fill them from the same data.

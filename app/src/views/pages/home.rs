@@ -2,6 +2,7 @@
 //! and the log of the latest events, of every pipeline or of the one
 //! `?pipeline=` picks. Rendered complete on the server, then kept live by SSE.
 
+use crate::api::codec::resource;
 use crate::api::dashboard::get_dashboard;
 use crate::live::LiveStore;
 use crate::views::components::event_log::EventLog;
@@ -21,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
     // never refetches: the view it renders stays, and another pipeline
     // picked later re-seeds the live store in place (below), so nothing
     // is torn down under the canvas while events arrive.
-    let dashboard = Resource::new(|| (), move |_| get_dashboard(pipeline.get_untracked()));
+    let dashboard = resource(|| (), move |_| get_dashboard(pipeline.get_untracked()));
     let switch_error = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
     Effect::new(move |prev: Option<Option<String>>| {

@@ -4,6 +4,7 @@
 //! axis, the details panel the current event. A conversation still running
 //! keeps growing from the live stream. `?step=N` opens at step N.
 
+use crate::api::codec::resource;
 use crate::api::conversations::get_conversation;
 use crate::domain::conversation::outcome;
 use crate::domain::conversation::ConversationDetail;
@@ -45,7 +46,7 @@ pub fn ReplayPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let chat = Memo::new(move |_| params.with(|p| p.get("chat").unwrap_or_default()));
-    let detail = Resource::new(move || chat.get(), get_conversation);
+    let detail = resource(move || chat.get(), get_conversation);
     // The server reads the title after the page's owner may be gone: a
     // disposed `chat` falls back to the chat it opened with, never panics.
     let opened = chat.get_untracked();

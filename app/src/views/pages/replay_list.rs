@@ -2,6 +2,7 @@
 //! and filters are a plain GET form, so the URL holds them (shareable, and
 //! it works before the page has hydrated).
 
+use crate::api::codec::resource;
 use crate::api::conversations::get_conversations;
 use crate::domain::conversation::{
     ConversationQuery, ConversationStatus, ConversationSummary, DEFAULT_LIST_SIZE, LIST_SIZES, MAX_LIST_SIZE,
@@ -51,7 +52,7 @@ impl LazyRoute for ReplayListRoute {
 pub fn ReplayListPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(list_query));
-    let list = Resource::new(move || query.get(), get_conversations);
+    let list = resource(move || query.get(), get_conversations);
     let live = expect_context::<crate::live::LiveStore>();
     Effect::new(move |_| live.start());
 

@@ -3,6 +3,7 @@
 //! Read when the page opens and on Refresh.
 
 use crate::api::admin::get_audit_log;
+use crate::api::codec::resource;
 use crate::domain::time;
 use leptos::prelude::*;
 
@@ -12,7 +13,7 @@ const SHOWN: i64 = 100;
 #[component]
 pub fn AuditLog() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let entries = Resource::new(move || refresh.get(), |_| get_audit_log(SHOWN));
+    let entries = resource(move || refresh.get(), |_| get_audit_log(SHOWN));
     view! {
         <section class="panel admin-section" aria-labelledby="audit-title" data-audit>
             <header class="panel-head">

@@ -1,6 +1,7 @@
 //! API keys: create (shown once), list, revoke.
 
 use crate::api::admin::{list_api_keys, CreateApiKey, RevokeApiKey};
+use crate::api::codec::resource;
 use crate::domain::auth::{ApiKeyRecord, KeyScope};
 use crate::domain::time;
 use crate::views::messages::action_error;
@@ -11,7 +12,7 @@ pub fn ApiKeys() -> impl IntoView {
     let ready = crate::views::use_hydrated();
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
-    let keys = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
+    let keys = resource(move || (create.version().get(), revoke.version().get()), |_| list_api_keys());
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new(KeyScope::Ingest);
     let tenant = RwSignal::new(String::new());

@@ -2,6 +2,7 @@
 //! admin overrides beside the bundled values they replace, a form to change
 //! a model's prices from a time on (or add a model), and repricing.
 
+use crate::api::codec::resource;
 use crate::api::pricing::{get_pricing, Reprice, UpdatePricing};
 use crate::domain::money::usd_exact;
 use crate::domain::pricing::{Origin, PriceEntry, PriceUpdate, Rates};
@@ -34,7 +35,7 @@ pub fn PricingEditor() -> impl IntoView {
     let ready = crate::views::use_hydrated();
     let update = ServerAction::<UpdatePricing>::new();
     let reprice = ServerAction::<Reprice>::new();
-    let pricing = Resource::new(move || update.version().get(), |_| get_pricing());
+    let pricing = resource(move || update.version().get(), |_| get_pricing());
     let field = || RwSignal::new(String::new());
     let (id, pattern, input, output) = (field(), field(), field(), field());
     let (cached, write, reasoning, effective) = (field(), field(), field(), field());

@@ -1,6 +1,7 @@
 //! Telemetry on/off and retention.
 
 use crate::api::admin::{get_admin_settings, SetRetentionDays, SetTelemetry};
+use crate::api::codec::resource;
 use crate::domain::rules::RETENTION_DAYS;
 use crate::views::messages::action_error;
 use leptos::prelude::*;
@@ -10,7 +11,7 @@ pub fn Settings() -> impl IntoView {
     let ready = crate::views::use_hydrated();
     let toggle = ServerAction::<SetTelemetry>::new();
     let retention = ServerAction::<SetRetentionDays>::new();
-    let settings = Resource::new(move || (toggle.version().get(), retention.version().get()), |_| get_admin_settings());
+    let settings = resource(move || (toggle.version().get(), retention.version().get()), |_| get_admin_settings());
     let days = RwSignal::new(String::new());
     let error = move || action_error(*toggle)().or_else(action_error(*retention));
 

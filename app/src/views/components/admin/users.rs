@@ -1,6 +1,7 @@
 //! Users: create, change role, disable or re-enable.
 
 use crate::api::admin::{list_users, CreateUser, SetUserDisabled, SetUserRole};
+use crate::api::codec::resource;
 use crate::domain::auth::{Role, UserView};
 use crate::domain::time;
 use crate::views::messages::action_error;
@@ -12,7 +13,7 @@ pub fn Users() -> impl IntoView {
     let create = ServerAction::<CreateUser>::new();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_disabled = ServerAction::<SetUserDisabled>::new();
-    let users = Resource::new(
+    let users = resource(
         move || (create.version().get(), set_role.version().get(), set_disabled.version().get()),
         |_| list_users(),
     );

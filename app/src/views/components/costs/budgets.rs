@@ -2,6 +2,7 @@
 //! alerts they raised — including webhooks that failed.
 
 use super::notify::{describe, NotifyFields, NotifyState};
+use crate::api::codec::resource;
 use crate::api::costs::{
     list_alert_rules, list_alerts, list_budgets, DeleteAlertRule, DeleteBudget, SaveAlertRule, SaveBudget,
 };
@@ -16,7 +17,7 @@ pub fn Budgets(tick: ReadSignal<u64>) -> impl IntoView {
     let ready = crate::views::use_hydrated();
     let save = ServerAction::<SaveBudget>::new();
     let delete = ServerAction::<DeleteBudget>::new();
-    let budgets = Resource::new(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_budgets());
+    let budgets = resource(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_budgets());
     let f = || RwSignal::new(String::new());
     let (name, scope_value, limit) = (f(), f(), f());
     let notify = NotifyState::default();
@@ -124,9 +125,8 @@ pub fn AlertRules(tick: ReadSignal<u64>) -> impl IntoView {
     let ready = crate::views::use_hydrated();
     let save = ServerAction::<SaveAlertRule>::new();
     let delete = ServerAction::<DeleteAlertRule>::new();
-    let rules =
-        Resource::new(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_alert_rules());
-    let alerts = Resource::new(move || (tick.get(), save.version().get()), |_| list_alerts(20));
+    let rules = resource(move || (tick.get(), save.version().get(), delete.version().get()), |_| list_alert_rules());
+    let alerts = resource(move || (tick.get(), save.version().get()), |_| list_alerts(20));
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new("error_rate".to_string());
     let threshold = RwSignal::new(String::new());

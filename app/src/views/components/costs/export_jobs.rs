@@ -3,6 +3,7 @@
 //! cancel it, download it once done. The list polls only while a job is
 //! still running.
 
+use crate::api::codec::resource;
 use crate::api::costs::{list_exports, CancelExport, StartExport};
 use crate::domain::exports::{ExportFormat, ExportJob};
 use crate::domain::summary::SummaryQuery;
@@ -16,7 +17,7 @@ pub fn ExportJobs(window: Memo<SummaryQuery>) -> impl IntoView {
     let start = ServerAction::<StartExport>::new();
     let cancel = ServerAction::<CancelExport>::new();
     let (poll, set_poll) = signal(0u64);
-    let jobs = Resource::new(move || (start.version().get(), cancel.version().get(), poll.get()), |_| list_exports());
+    let jobs = resource(move || (start.version().get(), cancel.version().get(), poll.get()), |_| list_exports());
     // While a job runs, look again every second (the page's own jobs only).
     // A job still running (read from the answer: nothing is written while
     // the server renders).

@@ -1,6 +1,7 @@
 //! Recent operations: the window's turns with their cost, sortable,
 //! filterable and paged; a row opens the conversation in the replay view.
 
+use crate::api::codec::resource;
 use crate::api::costs::list_turns;
 use crate::domain::costs::{TurnQuery, TurnRow, TurnSort};
 use crate::domain::money::usd_display;
@@ -32,7 +33,7 @@ pub fn RecentOperations(window: Memo<SummaryQuery>, tick: ReadSignal<u64>) -> im
             limit: PAGE,
         }
     });
-    let turns = Resource::new(move || (query.get(), tick.get()), |(q, _)| list_turns(q));
+    let turns = resource(move || (query.get(), tick.get()), |(q, _)| list_turns(q));
     let header = move |label: &'static str, key: TurnSort| {
         view! {
             <th
