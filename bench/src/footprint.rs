@@ -1,7 +1,8 @@
 //! `bench/footprint`: the release server as its own process, the way
 //! `scripts/run.sh` runs it, on a store that grows to N events. Prints
 //!
-//! 1. the server's RSS idle on an empty store;
+//! 1. the server's RSS on an empty store, right after it starts and once
+//!    it has compressed the site's assets (idle);
 //! 2. the time to load N events of simulated history (a month of realistic
 //!    turns) through its HTTP ingest, and its RSS after that, idle again;
 //! 3. how long the server takes to render `/`, `/costs` (admin), `/replay`
@@ -90,6 +91,35 @@ fn rss_of(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// Waits until the server sends every file under the site's `pkg/` and
+/// `vendor/` compressed (it compresses them in the background after a
+/// start), and says how many there are.
+async fn assets_compressed(client: &reqwest::Client, base: &str, site: &str) -> anyhow::Result<usize> {
+    let mut names = Vec::new();
+    for dir in ["pkg", "vendor"] {
+        for entry in std::fs::read_dir(format!("{site}/{dir}"))?.flatten() {
+            // The server sends files over 8 MiB (a debug build's WASM) as they are.
+            if entry.metadata()?.len() <= 8 << 20 {
+                names.push(format!("{dir}/{}", entry.file_name().to_string_lossy()));
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(300);
+    for name in &names {
+        loop {
+            let r = client.get(format!("{base}/{name}")).header("accept-encoding", "br").send().await?;
+            anyhow::ensure!(r.status().is_success(), "{name}: {}", r.status());
+            let typed = r.headers().get("vary").is_some(); // a type it compresses
+            if !typed || r.headers().get("content-encoding").is_some() {
+                break;
+            }
+            anyhow::ensure!(Instant::now() < deadline, "{name} was not compressed within 300 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(names.len())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -136,7 +166,14 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("bench/footprint: release server on {database_url} ({} cores)", std::thread::available_parallelism()?);
     let (rss, _) = server.memory();
-    println!("  RSS idle at start: {rss:.0} MiB");
+    println!("  RSS at start, compressing its assets: {rss:.0} MiB");
+    let t0 = Instant::now();
+    let files = assets_compressed(&client, &base, &format!("{root}/target/site")).await?;
+    let (rss, peak) = server.memory();
+    println!(
+        "  RSS idle at start, its {files} assets compressed ({:.1} s): {rss:.0} MiB (peak {peak:.0})",
+        t0.elapsed().as_secs_f64()
+    );
 
     if !args.reuse {
         let t0 = Instant::now();

@@ -41,7 +41,8 @@ pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
 }
 
 /// A resource whose server-rendered value hydrates through [`Json`]
-/// (`Resource::new`, but without a second JSON reader).
+/// (`Resource::new`, but without a second JSON reader). A blocking one is
+/// `Resource::<_, Json>::new_with_options(source, fetcher, true)`.
 #[track_caller]
 pub fn resource<T, S, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -53,20 +54,6 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
-}
-
-/// [`resource`], blocking: the response waits for it (`Resource::new_blocking`).
-#[track_caller]
-pub fn blocking_resource<T, S, Fut>(
-    source: impl Fn() -> S + Send + Sync + 'static,
-    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Resource<T, Json>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: PartialEq + Clone + Send + Sync + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
-    Resource::new_with_options(source, fetcher, true)
 }
 
 #[cfg(test)]

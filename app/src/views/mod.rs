@@ -16,7 +16,7 @@ pub mod messages;
 pub mod pages;
 
 use crate::api::account::get_me;
-use crate::api::codec::blocking_resource;
+use crate::api::codec::Json;
 use crate::live::LiveStore;
 use components::header::Header;
 use components::toasts::AlertToasts;
@@ -65,7 +65,7 @@ pub fn App() -> impl IntoView {
     // Awaited in this one Suspense only: Leptos 0.8 can leave an SSR
     // response hanging when one resource is awaited in two (leptos#4851).
     // Pages tell an admin by the cost figures the server left in their data.
-    let me = blocking_resource(|| (), |_| get_me());
+    let me = Resource::<_, Json>::new_with_options(|| (), |_| get_me(), true);
     // Marks the page hydrated (`<html data-hydrated>`), for tests and
     // scripts that must not act on the server-rendered page alone.
     Effect::new(move |_| {

@@ -44,8 +44,9 @@ pub async fn after_bursts<T: Clone>(mut messages: broadcast::Receiver<T>, quiet:
     }
 }
 
-/// Returns the allocator's free pages to the system.
-fn trim() {
+/// Returns the allocator's free pages to the system (also after each
+/// asset is compressed, see `http::assets`).
+pub fn trim() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only releases memory no allocation holds; it
     // takes each arena's lock, so other threads may allocate meanwhile.
