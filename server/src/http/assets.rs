@@ -9,8 +9,9 @@
 //! background, with brotli and gzip at their best settings, and served
 //! from memory to clients that accept either. One file at a time, and the
 //! allocator's free pages go back to the system after each: brotli's best
-//! setting holds tens of MB while it works, and the 25 files of a split
-//! build compressed at once kept a fresh server at 83 MiB. Until a file's compressed
+//! setting holds tens of MB while it works, and with the 25 files of a
+//! split build compressed at once a fresh server was at 83 MiB a moment
+//! after its start. Until a file's compressed
 //! copies are ready (just after a start, or after a rebuild changed it) it
 //! is served as it is (so is a file over 8 MiB, a debug build's WASM).
 //! A file is known by its modification time and size,
