@@ -28,6 +28,7 @@ use bench::live::{time_to_visible, Load};
 use bench::KEY;
 use clap::Parser;
 use serde_json::Value;
+use server::http::assets::{Assets, MAX_COMPRESSED};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -91,15 +92,15 @@ fn rss_of(pid: u32) -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
-/// Waits until the server sends every file under the site's `pkg/` and
-/// `vendor/` compressed (it compresses them in the background after a
+/// Waits until the server sends every file under the site's
+/// [`Assets::DIRS`] compressed (it compresses them in the background after a
 /// start), and says how many there are.
 async fn assets_compressed(client: &reqwest::Client, base: &str, site: &str) -> anyhow::Result<usize> {
     let mut names = Vec::new();
-    for dir in ["pkg", "vendor"] {
+    for dir in Assets::DIRS {
         for entry in std::fs::read_dir(format!("{site}/{dir}"))?.flatten() {
-            // The server sends files over 8 MiB (a debug build's WASM) as they are.
-            if entry.metadata()?.len() <= 8 << 20 {
+            // The server sends larger files (a debug build's WASM) as they are.
+            if entry.metadata()?.len() <= MAX_COMPRESSED {
                 names.push(format!("{dir}/{}", entry.file_name().to_string_lossy()));
             }
         }

@@ -39,7 +39,7 @@ const COMPRESSIBLE: [(&str, &str); 5] = [
 
 /// Larger files are served as they are: a debug build's WASM (tens of MB)
 /// would keep a core busy for minutes at every start.
-const MAX_COMPRESSED: u64 = 8 << 20;
+pub const MAX_COMPRESSED: u64 = 8 << 20;
 
 /// A file's identity: modification time (ns) and size.
 type Stamp = (u128, u64);
