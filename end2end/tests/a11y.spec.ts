@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, test } from '@playwright/test';
 import { SERVERS } from '../playwright.config';
-import { conversation, post, uniq } from './helpers';
+import { conversation, post, uniq, waitLive } from './helpers';
 
 // Every page checked by axe-core against WCAG 2.0 and 2.1, A and AA, with
 // no rule disabled: signed out, as an admin and as a viewer, in the light
@@ -15,7 +15,7 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 async function settled(page: Page, path: string) {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   if (path === '/' || path.startsWith('/replay')) {
-    await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+    await waitLive(page);
   }
   if (path.startsWith('/costs')) {
     await expect(page.locator('#chart-cost-model canvas')).toHaveCount(1);

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { ADMIN, SERVERS, VIEWER } from '../playwright.config';
-import { conversation, post, uniq } from './helpers';
+import { conversation, post, uniq, waitLive } from './helpers';
 
 const signedOut = { cookies: [], origins: [] };
 
@@ -49,7 +49,7 @@ test.describe('viewer', () => {
 
   test('sees the flow without admin links or cost, and is refused the rest', async ({ page, browser, request }) => {
     await page.goto('/');
-    await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+    await waitLive(page);
     await expect(page.locator('nav a')).toHaveText(['Flow', 'Replay']);
     await expect(page.locator('[data-nav=admin]')).toHaveCount(0);
 
@@ -111,7 +111,7 @@ test.describe('admin', () => {
       const resp = await page.goto(path);
       expect(resp!.status()).toBe(200);
       expect(resp!.headers()['content-security-policy']).toContain("script-src 'self' 'nonce-");
-      await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+      await waitLive(page);
       if (path === '/costs') await expect(page.locator('#chart-cost-model canvas')).toHaveCount(1);
     }
     expect(violations).toEqual([]);
@@ -155,7 +155,7 @@ test.describe('admin', () => {
 
 test('a skip link is the first stop for a keyboard and leads past the header', async ({ page }) => {
   await page.goto('/costs');
-  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await waitLive(page);
   // From the top of the document (as after a load without autofocus).
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.keyboard.press('Tab');

@@ -18,9 +18,25 @@ export function uniq(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** Waits until the page is hydrated and its event stream is open. */
+/**
+ * Waits until the page is hydrated and its event stream is open. When it
+ * is not, says why the page thinks so: its errors and console since it
+ * loaded, and the scripts, modules and streams it fetched, with statuses.
+ */
 export async function waitLive(page: Page) {
-  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  try {
+    await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  } catch (e) {
+    const errors = (await page.pageErrors({ filter: 'since-navigation' })).map((err) => `error: ${err.stack ?? err}`);
+    const console = (await page.consoleMessages({ filter: 'since-navigation' })).map((m) => `${m.type()}: ${m.text()}`);
+    const fetched = await page.evaluate(() =>
+      (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+        .filter((r) => /\/api\/|\.wasm|\.js/.test(r.name))
+        .map((r) => `${r.responseStatus} ${r.name} at ${Math.round(r.startTime)} ms, ${Math.round(r.duration)} ms`),
+    );
+    throw new Error(`${(e as Error).message}\n\nThe page's errors and console:\n${[...errors, ...console].join('\n') || '(none)'}` +
+      `\n\nWhat it fetched (a stream still open is not listed):\n${fetched.join('\n')}`);
+  }
 }
 
 /** The stages of `conversation()`, in replay order. */

@@ -1,6 +1,6 @@
 import { expect, Locator, Page, test } from '@playwright/test';
 import { ADMIN, SERVERS } from '../playwright.config';
-import { conversation, post, uniq } from './helpers';
+import { conversation, post, uniq, waitLive } from './helpers';
 
 // The whole job with no mouse: sign in, pick a stage on the canvas, open a
 // replay from the list, step it, change the cost range, create an API key.
@@ -44,7 +44,7 @@ test('sign in, filter by a stage, replay a conversation, change the cost range a
   await page.keyboard.type(ADMIN.password);
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(`${SERVERS.live}/`);
-  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await waitLive(page);
 
   // A stage on the canvas filters the log.
   const node = page.locator('svg.flow:visible g.node[data-stage="persona"]');

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { post, uniq } from './helpers';
+import { post, uniq, waitLive } from './helpers';
 import { ADMIN, SERVERS } from '../playwright.config';
 
 const live = SERVERS.live;
@@ -21,7 +21,7 @@ test('without JavaScript the page shows the same log rows as with it', async ({ 
   const withJs = await browser.newContext({ javaScriptEnabled: true, storageState: '.tmp/admin.json' });
   const jsPage = await withJs.newPage();
   await jsPage.goto(`${live}/`);
-  await expect(jsPage.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await waitLive(jsPage);
   const liveRows = await jsPage.locator('tr.row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
   expect(liveRows).toEqual(staticRows);
   await withJs.close();

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { KEY, SERVERS } from '../playwright.config';
-import { conversation, post } from './helpers';
+import { conversation, post, waitLive } from './helpers';
 
 // Each screenshot project has its own server with a fresh database: first it
 // shows the empty state, then it is seeded once with the simulator's
@@ -25,7 +25,7 @@ test('flow canvas snapshot', async ({ page }, info) => {
     stdio: 'inherit',
   });
   await page.goto(`${base(info.project.name)}/`);
-  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await waitLive(page);
   const canvas = page.locator('.canvas-panel');
   await expect(canvas.locator('svg.flow:visible g.node')).toHaveCount(6);
   await expect(canvas).toHaveScreenshot('flow-canvas.png');
@@ -47,7 +47,7 @@ test('cost monitor snapshot', async ({ page }, info) => {
   // Seeded by the flow canvas snapshot above: same seed, same spend. What
   // depends on the clock (today's ticker, the time axis, start times) is masked.
   await page.goto(`${base(info.project.name)}/costs?range=24h`);
-  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await waitLive(page);
   await expect(page.locator('[data-figure=total] .figure')).not.toHaveText('$0.00');
   for (const id of ['chart-cost-model', 'chart-tokens-model', 'chart-cost-persona', 'chart-cost-stage']) {
     await expect(page.locator(`#${id} canvas`)).toHaveCount(1);
@@ -72,7 +72,7 @@ test('replay snapshot', async ({ page, request }, info) => {
   // run), opened at its sixth step; only the wall-clock times are masked.
   await post(request, base(info.project.name), conversation('replay-snapshot', Date.now() - 60_000));
   await page.goto(`${base(info.project.name)}/replay/replay-snapshot?step=6`);
-  await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
+  await waitLive(page);
   await expect(page.locator('[data-step-count]')).toHaveText('6 / 11');
   const options = {
     fullPage: true,
