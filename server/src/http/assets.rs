@@ -7,13 +7,17 @@
 //! per request would cost every visit tens of milliseconds of CPU, and the
 //! best brotli setting seconds, so each file is compressed once, in the
 //! background, with brotli and gzip at their best settings, and served
-//! from memory to clients that accept either. One file at a time, and the
+//! from memory to clients that accept either. A server that is not a
+//! production start (development, the end-to-end tests' half-dozen
+//! servers) uses fast settings instead: a debug build's WASM is 7 MB, and
+//! the best settings took 100 s of a core for three of its files, on
+//! machines with two. One file at a time, and the
 //! allocator's free pages go back to the system after each: brotli's best
 //! setting holds tens of MB while it works, and with the 25 files of a
 //! split build compressed at once a fresh server was at 83 MiB a moment
 //! after its start. Until a file's compressed
 //! copies are ready (just after a start, or after a rebuild changed it) it
-//! is served as it is (so is a file over 8 MiB, a debug build's WASM).
+//! is served as it is (so is a file over 8 MiB).
 //! A file is known by its modification time and size,
 //! which are also its ETag: names are not content-hashed, so browsers
 //! revalidate (`no-cache`) and get a 304 when nothing changed.
@@ -37,8 +41,7 @@ const COMPRESSIBLE: [(&str, &str); 5] = [
     ("svg", "image/svg+xml"),
 ];
 
-/// Larger files are served as they are: a debug build's WASM (tens of MB)
-/// would keep a core busy for minutes at every start.
+/// Larger files are served as they are.
 pub const MAX_COMPRESSED: u64 = 8 << 20;
 
 /// A file's identity: modification time (ns) and size.
@@ -61,6 +64,8 @@ pub struct Assets {
     cache: Arc<Mutex<HashMap<String, Option<Arc<Compressed>>>>>,
     /// Held while a file is being compressed.
     compressing: Arc<Mutex<()>>,
+    /// Compress at the best settings (a production start), or fast ones.
+    best: bool,
 }
 
 impl std::fmt::Debug for Assets {
@@ -73,13 +78,13 @@ impl Assets {
     /// The site's directories served from here.
     pub const DIRS: [&str; 2] = ["pkg", "vendor"];
 
-    /// Serves the files under `root`'s [`Assets::DIRS`]. With `warm` (a
-    /// production start), starts compressing those there now; otherwise
-    /// each is compressed when first asked for (tests start many servers
-    /// that never serve the site).
-    pub fn new(root: PathBuf, warm: bool) -> Assets {
-        let assets = Assets { dir: root, ..Assets::default() };
-        for dir in Self::DIRS.into_iter().filter(|_| warm) {
+    /// Serves the files under `root`'s [`Assets::DIRS`]. A `production`
+    /// start compresses those there now, at the best settings; any other
+    /// compresses each when first asked for (tests start many servers that
+    /// never serve the site), at fast ones.
+    pub fn new(root: PathBuf, production: bool) -> Assets {
+        let assets = Assets { dir: root, best: production, ..Assets::default() };
+        for dir in Self::DIRS.into_iter().filter(|_| production) {
             let Ok(entries) = std::fs::read_dir(assets.dir.join(dir)) else { continue };
             for entry in entries.flatten() {
                 if let (Some(name), Ok(stamp)) = (entry.file_name().to_str(), stamp_of(&entry.path())) {
@@ -161,13 +166,13 @@ impl Assets {
             }
             cache.insert(name.to_string(), None);
         }
-        let (assets, name) = (self.clone(), name.to_string());
+        let (assets, name, best) = (self.clone(), name.to_string(), self.best);
         let Some(path) = self.path_of(&name) else { return };
         tokio::task::spawn_blocking(move || {
             let one_at_a_time = assets.compressing.lock().unwrap_or_else(|p| p.into_inner());
             let made = std::fs::read(&path).ok().and_then(|raw| {
                 // Made from what was read only if the file did not change meanwhile.
-                let c = Compressed { stamp, br: brotli(&raw)?.into(), gzip: gzip(&raw)?.into() };
+                let c = Compressed { stamp, br: brotli(&raw, best)?.into(), gzip: gzip(&raw, best)?.into() };
                 (stamp_of(&path).ok() == Some(stamp)).then_some(c)
             });
             {
@@ -206,15 +211,17 @@ fn accepts_coding(accept: &str, coding: &str) -> bool {
     })
 }
 
-fn brotli(raw: &[u8]) -> Option<Vec<u8>> {
+fn brotli(raw: &[u8], best: bool) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len() / 3);
-    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    let quality = if best { 11 } else { 4 };
+    let params = brotli::enc::BrotliEncoderParams { quality, lgwin: 22, ..Default::default() };
     brotli::BrotliCompress(&mut &raw[..], &mut out, &params).ok()?;
     Some(out)
 }
 
-fn gzip(raw: &[u8]) -> Option<Vec<u8>> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 3), flate2::Compression::best());
+fn gzip(raw: &[u8], best: bool) -> Option<Vec<u8>> {
+    let level = if best { flate2::Compression::best() } else { flate2::Compression::fast() };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(raw.len() / 3), level);
     encoder.write_all(raw).ok()?;
     encoder.finish().ok()
 }
@@ -244,17 +251,26 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn a_production_start_serves_files_compressed_once_ready_and_never_stale() {
+        served_compressed_once_ready_and_never_stale(true).await;
+    }
+
+    #[tokio::test]
+    async fn any_other_start_does_the_same_at_fast_settings() {
+        served_compressed_once_ready_and_never_stale(false).await;
+    }
+
     /// Served as is until the compressed copies are ready, then in the best
     /// encoding the client accepts, each decoding to the file; a changed
     /// file is never answered with the old copies; 304 when the ETag matches.
-    #[tokio::test]
-    async fn files_are_served_compressed_once_ready_and_never_stale() {
+    async fn served_compressed_once_ready_and_never_stale(production: bool) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("pkg")).unwrap();
         let file = dir.path().join("pkg/app.js");
         let text = "export function hello() { return 'hello'; }\n".repeat(2_000);
         std::fs::write(&file, &text).unwrap();
-        let assets = Assets::new(dir.path().to_path_buf(), true);
+        let assets = Assets::new(dir.path().to_path_buf(), production);
         let ask = |accept: &'static str| {
             let mut h = HeaderMap::new();
             h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(accept));
