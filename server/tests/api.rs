@@ -379,3 +379,55 @@ async fn every_answer_carries_the_security_headers() {
     assert_ne!(nonces[0], nonces[1], "a new nonce for every response");
     t.stop().await;
 }
+
+/// Pages and JSON go out compressed to a client that accepts it, and
+/// decode to what a client that does not gets. The live stream never is:
+/// its first event arrives at once, not when an encoder's buffer fills.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_json_are_compressed_when_accepted_and_the_stream_is_not() {
+    use std::io::Read;
+    let t = TestServer::start(Backend::Sqlite).await;
+    let events: Vec<Value> = (0..60).map(|i| event(&format!("compressed-{i}"), "respond")).collect();
+    t.post_ok(&json!(events)).await;
+    let get = |path: &str, accept: &'static str| {
+        t.client.get(t.url(path)).header("cookie", &t.admin).header("accept-encoding", accept).send()
+    };
+    for path in ["/", "/api/telemetry/history?limit=60"] {
+        let plain = get(path, "identity").await.unwrap();
+        assert_eq!(plain.status(), 200, "{path}");
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}: not compressed unasked");
+        let plain = String::from_utf8(plain.bytes().await.unwrap().to_vec()).unwrap();
+        for coding in ["br", "gzip"] {
+            let resp = get(path, coding).await.unwrap();
+            assert_eq!(resp.status(), 200, "{path} {coding}");
+            assert_eq!(resp.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some(coding), "{path}");
+            let sent = resp.bytes().await.unwrap();
+            let mut text = String::new();
+            match coding {
+                "br" => brotli::Decompressor::new(&sent[..], 4096).read_to_string(&mut text).unwrap(),
+                _ => flate2::read::GzDecoder::new(&sent[..]).read_to_string(&mut text).unwrap(),
+            };
+            assert!(sent.len() * 4 < text.len(), "{path} {coding}: {} B sent for {} B", sent.len(), text.len());
+            if path == "/" {
+                // A page differs run to run only in its nonce and its clock.
+                assert!(text.starts_with("<!DOCTYPE html>") && text.contains("</html>"), "{path} {coding}: a page");
+                assert!(
+                    text.len().abs_diff(plain.len()) < 100,
+                    "{path} {coding}: {} B, {} unasked",
+                    text.len(),
+                    plain.len()
+                );
+                assert!(text.contains("compressed-59") && plain.contains("compressed-59"), "{path} {coding}");
+            } else {
+                assert_eq!(text, plain, "{path} {coding}");
+            }
+        }
+    }
+    let mut stream = get("/api/telemetry/stream", "br, gzip").await.unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers().get("content-encoding").is_none(), "the stream is not compressed");
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
+    let first = first.expect("the first event arrives at once").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: connected"), "{first:?}");
+    t.stop().await;
+}

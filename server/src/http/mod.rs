@@ -8,8 +8,9 @@
 //! anything else is parsed. Handlers then parse their input, ask the
 //! pipeline's service, and encode the answer. Every request is held to the
 //! [`deadline`], and every answer leaves with the security headers of
-//! [`headers`]. [`listen`] is the accept loop; [`limits`] caps live streams
-//! and the ingest rate.
+//! [`headers`], compressed when the client accepts it ([`compress`]).
+//! [`listen`] is the accept loop; [`limits`] caps live streams and the
+//! ingest rate.
 
 pub mod access;
 pub mod assets;
@@ -40,6 +41,8 @@ use axum::Router;
 use error::ApiError;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::DefaultPredicate;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
 pub fn router(state: AppState) -> Router {
@@ -86,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(state.clone(), metrics::observe))
         .layer(middleware::from_fn(headers::secure))
+        .layer(compress())
         .with_state(state)
 }
 
@@ -96,6 +100,18 @@ async fn asset(
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     state.assets.serve(uri.path().trim_start_matches('/'), &headers).await
+}
+
+/// Pages, server function answers and JSON are compressed for clients that
+/// accept it: the flow page of a busy store is 300 KB of HTML, 1.5 s on a
+/// phone's 1.6 Mbps. Not the live stream (an event would wait in the
+/// encoder), nor the site's assets, which [`assets`] serves precompressed
+/// (an answer that has a `Content-Encoding` is left as it is). Level 4:
+/// most of the gain for a few milliseconds of a render. Session cookies
+/// are `SameSite=Strict`, so no other site can have a signed-in answer
+/// compressed together with text it chose (BREACH).
+pub fn compress() -> CompressionLayer<DefaultPredicate> {
+    CompressionLayer::new().quality(CompressionLevel::Precise(4))
 }
 
 /// A panic in a handler, or in a page's server-side render, is answered
