@@ -44,6 +44,11 @@ const COMPRESSIBLE: [(&str, &str); 5] = [
 /// Larger files are served as they are.
 pub const MAX_COMPRESSED: u64 = 8 << 20;
 
+/// Marks an answer of [`Assets::serve`], compressed here or deliberately
+/// not, so that no layer compresses it again (see `http::compress`).
+#[derive(Clone, Copy, Debug)]
+pub struct Served;
+
 /// A file's identity: modification time (ns) and size.
 type Stamp = (u128, u64);
 
@@ -136,6 +141,7 @@ impl Assets {
         if let Some(e) = encoding {
             h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
         }
+        response.extensions_mut().insert(Served);
         response
     }
 

@@ -35,13 +35,14 @@ pub mod telemetry;
 use crate::state::AppState;
 use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
+use axum::http::{Extensions, HeaderMap, StatusCode, Version};
 use axum::middleware;
 use axum::routing::{any, get, post};
 use axum::Router;
 use error::ApiError;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::predicate::DefaultPredicate;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
@@ -105,13 +106,17 @@ async fn asset(
 /// Pages, server function answers and JSON are compressed for clients that
 /// accept it: the flow page of a busy store is 300 KB of HTML, 1.5 s on a
 /// phone's 1.6 Mbps. Not the live stream (an event would wait in the
-/// encoder), nor the site's assets, which [`assets`] serves precompressed
-/// (an answer that has a `Content-Encoding` is left as it is). Level 4:
-/// most of the gain for a few milliseconds of a render. Session cookies
-/// are `SameSite=Strict`, so no other site can have a signed-in answer
-/// compressed together with text it chose (BREACH).
-pub fn compress() -> CompressionLayer<DefaultPredicate> {
-    CompressionLayer::new().quality(CompressionLevel::Precise(4))
+/// encoder), nor the site's assets: [`assets`] compresses those once, and
+/// sends them as they are until then. Level 4: most of the gain for a few
+/// milliseconds of a render. Session cookies are `SameSite=Strict`, so no
+/// other site can have a signed-in answer compressed together with text
+/// it chose (BREACH).
+pub fn compress() -> CompressionLayer<impl Predicate> {
+    let not_an_asset =
+        |_: StatusCode, _: Version, _: &HeaderMap, served: &Extensions| served.get::<assets::Served>().is_none();
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(DefaultPredicate::new().and(not_an_asset))
 }
 
 /// A panic in a handler, or in a page's server-side render, is answered
@@ -140,5 +145,30 @@ mod tests {
         let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
         let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(json["error"], "internal error; it was logged");
+    }
+
+    /// A site file is left to `assets` (which sends it as it is until its
+    /// own compressed copies are ready); any other answer is compressed.
+    #[tokio::test]
+    async fn answers_are_compressed_but_never_a_site_file() {
+        use axum::response::IntoResponse;
+        let script = "export function hello() { return 'hello'; }\n".repeat(100);
+        let router = axum::Router::new()
+            .route("/page", axum::routing::get(move || async move { axum::response::Html(script) }))
+            .route(
+                "/pkg/app.js",
+                axum::routing::get(|| async {
+                    let mut r = ([("content-type", "text/javascript")], "let x = 1;\n".repeat(100)).into_response();
+                    r.extensions_mut().insert(super::assets::Served);
+                    r
+                }),
+            )
+            .layer(super::compress());
+        for (path, compressed) in [("/page", true), ("/pkg/app.js", false)] {
+            let req = Request::get(path).header("accept-encoding", "br").body(Body::empty()).unwrap();
+            let resp = router.clone().oneshot(req).await.unwrap();
+            assert_eq!(resp.status(), 200);
+            assert_eq!(resp.headers().get("content-encoding").is_some(), compressed, "{path}");
+        }
     }
 }
