@@ -106,6 +106,13 @@ macro_rules! on_writer {
 }
 pub(crate) use on_writer;
 
+/// The size SQLite cuts its write-ahead log file back to once a checkpoint
+/// has caught up. The log restarts from its beginning after every
+/// checkpoint (about every 4 MiB of writes), but the file keeps the largest
+/// size it ever had, and during a burst of ingest, readers holding older
+/// snapshots keep checkpoints from catching up (docs/performance.md).
+pub const WAL_LIMIT_BYTES: u64 = 16 << 20;
+
 impl Store {
     /// Opens (creating a SQLite file and its directory when needed) and
     /// migrates the database at `url`.
@@ -121,7 +128,8 @@ impl Store {
                 // FULL: a commit is on disk before we acknowledge it.
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string());
             if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)
                     .map_err(|source| StoreError::CreateDir { path: dir.display().to_string(), source })?;
@@ -249,5 +257,39 @@ mod tests {
         set_checksum("00").await;
         let err = Store::connect(&url).await.expect_err("another text is refused");
         assert!(matches!(err, StoreError::Migrate(sqlx::migrate::MigrateError::VersionMismatch(4))), "{err}");
+    }
+
+    /// A burst of writes while a reader holds an old snapshot grows the
+    /// write-ahead log past its limit; once the reader is done, the next
+    /// commits checkpoint it and cut the file back.
+    #[tokio::test]
+    async fn the_write_ahead_log_shrinks_back_after_a_burst() {
+        use domain::{testing::ev, Status};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let wal = || std::fs::metadata(dir.path().join("t.db-wal")).map_or(0, |m| m.len());
+        let batch = |n: i64| {
+            (0..1_000).map(|i| ev(0, &format!("c{n}-{}", i % 50), &format!("t{i}"), "s", Status::Success)).collect()
+        };
+        let Store::Sqlite { readers, .. } = &store else { unreachable!() };
+        let mut reader = readers.begin().await.unwrap();
+        sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut *reader).await.unwrap();
+        let mut n = 0;
+        while wal() <= 2 * WAL_LIMIT_BYTES {
+            store.insert_events(batch(n)).await.unwrap();
+            n += 1;
+        }
+        reader.rollback().await.unwrap();
+        let grown = wal();
+        for _ in 0..20 {
+            if wal() <= WAL_LIMIT_BYTES {
+                break;
+            }
+            store.insert_events(batch(n)).await.unwrap();
+            n += 1;
+        }
+        assert!(wal() <= WAL_LIMIT_BYTES, "the log file is {} B, {grown} B at its largest, after {n} batches", wal());
+        store.close().await;
     }
 }
