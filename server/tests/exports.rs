@@ -84,6 +84,17 @@ async fn a_job_runs_to_a_whole_file(b: Backend) {
     let (_, _, streamed) = call(&t, reqwest::Method::GET, "/api/telemetry/export?format=json&range=24h", &key).await;
     let streamed: Vec<Value> = serde_json::from_slice(&streamed).unwrap();
     assert_eq!(events, streamed);
+    // Compressed on the way, the file and the stream decode to the same.
+    for path in [link.as_str(), "/api/telemetry/export?format=json&range=24h"] {
+        let resp = t.client.get(t.url(path)).header("x-api-key", &key).header("accept-encoding", "gzip").send().await;
+        let resp = resp.unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["content-encoding"], "gzip", "{path}");
+        let sent = resp.bytes().await.expect("a whole answer");
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&sent[..]), &mut text).unwrap();
+        assert_eq!(serde_json::from_slice::<Vec<Value>>(&text).unwrap(), events, "{path}");
+    }
     // `async=1` on the streaming export makes a job too; the list has both.
     let (status, _, _) =
         call(&t, reqwest::Method::GET, "/api/telemetry/export?format=csv&range=24h&async=1", &key).await;

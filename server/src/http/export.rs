@@ -167,7 +167,9 @@ pub async fn file(
         tracing::error!(job = %id, error = %e, "An export file could not be opened.");
         ApiError::Unavailable("the export file could not be read")
     })?;
-    // 64 KiB at a time: a big export never sits in memory.
+    // 64 KiB at a time: a big export never sits in memory. Fused: the
+    // compression layer reads once more after the end, and a bare `unfold`
+    // panics when polled again.
     let chunks = futures::stream::unfold(Some(opened), |file| async move {
         use tokio::io::AsyncReadExt;
         let mut file = file?;
@@ -180,7 +182,8 @@ pub async fn file(
             }
             Err(e) => Some((Err(e), None)),
         }
-    });
+    })
+    .fuse();
     let body = Body::from_stream(chunks);
     Ok((
         [
