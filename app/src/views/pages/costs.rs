@@ -23,7 +23,7 @@ use crate::views::components::costs::tools::ToolsTable;
 use crate::views::components::pipeline_picker::PipelinePicker;
 use crate::views::components::sessions::{self, LiveSessionsPanel};
 use leptos::prelude::*;
-use leptos_meta::{Script, Title};
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -138,9 +138,6 @@ pub fn CostsPage() -> impl IntoView {
 
     view! {
         <Title text="Costs"/>
-        // async: ECharts (1.1 MB raw) must not hold up the first paint; the
-        // charts wait for it (see `chart::draw`).
-        <Script src="/vendor/echarts.min.js" async_="async"/>
         <h1 class="page-title">"Cost monitor"</h1>
         <RangePicker view/>
         <div class="page-tools">

@@ -198,6 +198,7 @@ fn draw(id: &'static str, options: Signal<Option<Chart>>) {
         let Some(Some(chart)) = options.try_get_untracked() else { return };
         let loaded = web_sys::window().and_then(|w| js_sys::Reflect::has(&w, &"echarts".into()).ok()).unwrap_or(false);
         if !loaded {
+            request_echarts();
             set_timeout(
                 move || {
                     let _ = retry.try_update(|n| *n += 1);
@@ -274,6 +275,25 @@ fn watch_scheme(scheme: RwSignal<u32>) {
     on_cleanup(move || {
         let _ = query.remove_event_listener_with_callback("change", changed.as_ref().unchecked_ref());
     });
+}
+
+/// ECharts itself (1.1 MB, 299 KB as brotli). Fetched once the page is
+/// hydrated, not beside its WASM: on a phone's link the two shared it, and
+/// the page answered later, drawing its charts no sooner.
+#[cfg(feature = "hydrate")]
+const ECHARTS: &str = "/vendor/echarts.min.js";
+
+/// Adds the ECharts script to the page, once.
+#[cfg(feature = "hydrate")]
+fn request_echarts() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if doc.query_selector("script[data-echarts]").ok().flatten().is_some() {
+        return;
+    }
+    let (Ok(script), Some(body)) = (doc.create_element("script"), doc.body()) else { return };
+    let _ = script.set_attribute("src", ECHARTS);
+    let _ = script.set_attribute("data-echarts", "");
+    let _ = body.append_child(&script);
 }
 
 /// The chart ECharts already drew on element `id`, if any.
