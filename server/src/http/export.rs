@@ -167,23 +167,8 @@ pub async fn file(
         tracing::error!(job = %id, error = %e, "An export file could not be opened.");
         ApiError::Unavailable("the export file could not be read")
     })?;
-    // 64 KiB at a time: a big export never sits in memory. Fused: the
-    // compression layer reads once more after the end, and a bare `unfold`
-    // panics when polled again.
-    let chunks = futures::stream::unfold(Some(opened), |file| async move {
-        use tokio::io::AsyncReadExt;
-        let mut file = file?;
-        let mut buf = vec![0u8; 64 * 1024];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok(buf), Some(file)))
-            }
-            Err(e) => Some((Err(e), None)),
-        }
-    })
-    .fuse();
+    // 64 KiB at a time: a big export never sits in memory.
+    let chunks = tokio_util::io::ReaderStream::with_capacity(opened, 64 * 1024);
     let body = Body::from_stream(chunks);
     Ok((
         [
