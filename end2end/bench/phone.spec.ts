@@ -31,18 +31,16 @@ for (const path of ['/', '/costs']) {
 
     // When the live stream was asked for and answered (it stays open, so
     // the page's own timings never list it), in the browser's clock.
-    const stream: Record<string, number> = {};
-    const streamAsked: number[] = [];
+    // The latest stream: its request's wall-clock time (ms) and monotonic
+    // time (s), and how long its headers took.
+    const streams: Record<string, { wall: number; at: number }> = {};
+    let stream = { wall: NaN, answeredMs: NaN };
     cdp.on('Network.requestWillBeSent', (e) => {
-      if (!e.request.url.includes('/api/telemetry/stream')) return;
-      stream[e.requestId] = e.timestamp;
-      streamAsked.push(e.wallTime * 1000);
+      if (e.request.url.includes('/api/telemetry/stream')) streams[e.requestId] = { wall: e.wallTime * 1000, at: e.timestamp };
     });
-    const streamTimes: string[] = [];
     cdp.on('Network.responseReceived', (e) => {
-      if (stream[e.requestId] !== undefined) {
-        streamTimes.push(`${Math.round((e.timestamp - stream[e.requestId]) * 1000)} ms to its headers`);
-      }
+      const asked = streams[e.requestId];
+      if (asked) stream = { wall: asked.wall, answeredMs: Math.round((e.timestamp - asked.at) * 1000) };
     });
     // The moments the page went live and drew its first chart, noted in the
     // page itself from navigation start (the test's own polling would add
@@ -75,31 +73,29 @@ for (const path of ['/', '/costs']) {
       fcp.push(await page.evaluate(() =>
         performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
     }
-    // The main module and the page's own chunks (lazy routes), as sent.
-    const wasm = await page.evaluate(() =>
-      performance.getEntriesByType('resource')
-        .filter((r) => r.name.endsWith('.wasm'))
-        .map((r) => (r as PerformanceResourceTiming).encodedBodySize)
-        .reduce((a, b) => a + b, 0));
-    // Where the last load's time went: each request's start and end, and
-    // its bytes as sent.
-    const waterfall = await page.evaluate(() =>
-      [performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
-        .map((e) => e as PerformanceResourceTiming)
-        .map((r) => `    ${Math.round(r.startTime).toString().padStart(5)}–${Math.round(r.responseEnd).toString().padStart(5)} ms ` +
-          `${r.encodedBodySize.toString().padStart(7)} B ${new URL(r.name).pathname}`));
-    const asked = await page.evaluate(() => performance.timeOrigin);
-    console.log(`last load of ${path}:\n${waterfall.join('\n')}\n` +
-      `    live stream asked for at ${Math.round(streamAsked.at(-1)! - asked)} ms, ${streamTimes.at(-1)}`);
-    const [page0, raw] = await page.evaluate(() => {
+    // From the last load: the main module and the page's own chunks (lazy
+    // routes) as sent, the page's own bytes, and where the time went (each
+    // request's start and end, and its bytes as sent).
+    const last = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
-      return [nav.encodedBodySize, nav.decodedBodySize];
+      const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      return {
+        origin: performance.timeOrigin,
+        wasm: resources.filter((r) => r.name.endsWith('.wasm')).reduce((sum, r) => sum + r.encodedBodySize, 0),
+        sent: nav.encodedBodySize,
+        unpacked: nav.decodedBodySize,
+        waterfall: [nav, ...resources].map((r) =>
+          `    ${Math.round(r.startTime).toString().padStart(5)}–${Math.round(r.responseEnd).toString().padStart(5)} ms ` +
+            `${r.encodedBodySize.toString().padStart(7)} B ${new URL(r.name).pathname}`),
+      };
     });
+    console.log(`last load of ${path}:\n${last.waterfall.join('\n')}\n` +
+      `    live stream asked for at ${Math.round(stream.wall - last.origin)} ms, ${stream.answeredMs} ms to its headers`);
     console.log(
       `phone profile ${path}: first contentful paint ${median(fcp).toFixed(0)} ms, ` +
         `interactive ${median(interactive)} ms (runs: ${interactive.join(', ')}; seen by the test ${median(polled)} ms)` +
         (charted.length ? `, first chart drawn ${median(charted)} ms` : '') +
-        `; WASM transferred ${wasm} B (main module and this page's chunks); the page ${page0} B as sent, ${raw} B unpacked`,
+        `; WASM transferred ${last.wasm} B (main module and this page's chunks); the page ${last.sent} B as sent, ${last.unpacked} B unpacked`,
     );
   });
 }

@@ -28,13 +28,13 @@ export async function waitLive(page: Page) {
     await expect(page.locator('.conn')).toHaveAttribute('data-state', 'live');
   } catch (e) {
     const errors = (await page.pageErrors({ filter: 'since-navigation' })).map((err) => `error: ${err.stack ?? err}`);
-    const console = (await page.consoleMessages({ filter: 'since-navigation' })).map((m) => `${m.type()}: ${m.text()}`);
+    const logged = (await page.consoleMessages({ filter: 'since-navigation' })).map((m) => `${m.type()}: ${m.text()}`);
     const fetched = await page.evaluate(() =>
       (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
         .filter((r) => /\/api\/|\.wasm|\.js/.test(r.name))
         .map((r) => `${r.responseStatus} ${r.name} at ${Math.round(r.startTime)} ms, ${Math.round(r.duration)} ms`),
     );
-    throw new Error(`${(e as Error).message}\n\nThe page's errors and console:\n${[...errors, ...console].join('\n') || '(none)'}` +
+    throw new Error(`${(e as Error).message}\n\nThe page's errors and console:\n${[...errors, ...logged].join('\n') || '(none)'}` +
       `\n\nWhat it fetched (a stream still open is not listed):\n${fetched.join('\n')}`);
   }
 }
