@@ -213,6 +213,10 @@ impl TestServer {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
+            // The server closes a connection idle for its request deadline
+            // (1 s in the hardening tests); a request sent on one just then
+            // fails. Idle ones are given up sooner, so none is reused late.
+            .pool_idle_timeout(Duration::from_millis(500))
             .build()
             .unwrap();
         let mut t = TestServer { server, client, admin: String::new(), viewer: String::new(), _dir: dir, pg_db };
