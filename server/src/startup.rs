@@ -62,7 +62,7 @@ impl Server {
         let mut background = vec![
             crate::tasks::retention::spawn(service.clone()),
             crate::tasks::exports::spawn(service.clone()),
-            crate::tasks::memory::spawn(service.bus()),
+            crate::tasks::memory::spawn(service.bus(), service.store()),
             crate::tasks::alerts::spawn(
                 service.clone(),
                 Duration::from_secs(config.alert_interval_secs),

@@ -218,6 +218,17 @@ impl Store {
         Ok(())
     }
 
+    /// Hands back the SQLite writer's page cache (up to 64 MiB after a
+    /// burst of ingest; the next write reads its pages back from the
+    /// operating system's cache). Postgres keeps its cache in its own
+    /// processes: nothing to do.
+    pub async fn release_memory(&self) -> Result<(), StoreError> {
+        if let Store::Sqlite { writer, .. } = self {
+            sqlx::query("PRAGMA shrink_memory").execute(writer).await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match self {
             Store::Sqlite { readers, writer } => {
@@ -257,6 +268,47 @@ mod tests {
         set_checksum("00").await;
         let err = Store::connect(&url).await.expect_err("another text is refused");
         assert!(matches!(err, StoreError::Migrate(sqlx::migrate::MigrateError::VersionMismatch(4))), "{err}");
+    }
+
+    /// After a burst of ingest the writer's page cache is full; releasing
+    /// memory empties it, and the next write still works.
+    #[tokio::test]
+    async fn release_memory_empties_the_writers_page_cache() {
+        use domain::{testing::ev, Status};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let batch = |n: i64| {
+            (0..1_000).map(|i| ev(0, &format!("c{n}-{}", i % 50), &format!("t{i}"), "s", Status::Success)).collect()
+        };
+        for n in 0..20 {
+            store.insert_events(batch(n)).await.unwrap();
+        }
+        let Store::Sqlite { writer, .. } = &store else { unreachable!() };
+        let cache_used = || async {
+            let mut conn = writer.acquire().await.unwrap();
+            let mut handle = conn.lock_handle().await.unwrap();
+            let (mut current, mut highest) = (0, 0);
+            // SAFETY: the handle is locked away from sqlx's worker thread
+            // while it is used, and the out-pointers outlive the call.
+            let rc = unsafe {
+                libsqlite3_sys::sqlite3_db_status(
+                    handle.as_raw_handle().as_ptr(),
+                    libsqlite3_sys::SQLITE_DBSTATUS_CACHE_USED,
+                    &mut current,
+                    &mut highest,
+                    0,
+                )
+            };
+            assert_eq!(rc, libsqlite3_sys::SQLITE_OK);
+            current
+        };
+        let full = cache_used().await;
+        assert!(full > 2 << 20, "the writer caches {full} B after 20,000 events");
+        store.release_memory().await.unwrap();
+        let released = cache_used().await;
+        assert!(released < full / 8, "the writer still caches {released} B of {full} B");
+        store.insert_events(batch(20)).await.unwrap();
+        store.close().await;
     }
 
     /// A burst of writes while a reader holds an old snapshot grows the

@@ -4,11 +4,14 @@
 //! spread over its per-thread arenas, so a server that has just ingested
 //! millions of events stays at its peak (251 MiB after loading 10M events,
 //! against 49 MiB for one started on the same store). When no batch has
-//! been published for [`QUIET`], `malloc_trim` hands the free pages back:
-//! once per burst, never while events are arriving. With another C library
-//! there is nothing to hand back this way, and the task only waits.
+//! been published for [`QUIET`], the SQLite writer drops its page cache
+//! (64 MiB once full, see `Store::release_memory`) and `malloc_trim` hands
+//! the free pages back: once per burst, never while events are arriving.
+//! With another C library there is nothing to hand back this way, and the
+//! task only waits.
 
 use pipeline::bus::Bus;
+use pipeline::store::Store;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::JoinHandle;
@@ -16,11 +19,17 @@ use tokio::task::JoinHandle;
 /// How long ingest must have been quiet before the trim.
 pub const QUIET: Duration = Duration::from_secs(2);
 
-/// Trims after each burst of ingest, until the bus closes.
-pub fn spawn(bus: &Bus) -> JoinHandle<()> {
-    let batches = bus.subscribe();
-    tokio::spawn(after_bursts(batches, QUIET, || {
-        tokio::task::spawn_blocking(trim);
+/// Releases memory after each burst of ingest, until the bus closes.
+pub fn spawn(bus: &Bus, store: &Store) -> JoinHandle<()> {
+    let (batches, store) = (bus.subscribe(), store.clone());
+    tokio::spawn(after_bursts(batches, QUIET, move || {
+        let store = store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.release_memory().await {
+                tracing::warn!(error = %e, "Could not release the store's page cache.");
+            }
+            tokio::task::spawn_blocking(trim);
+        });
     }))
 }
 
