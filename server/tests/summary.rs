@@ -1,7 +1,8 @@
 //! Pricing, rollups and summaries against a real store, on SQLite and on
 //! Postgres: hand-checked figures through the REST API, a property test that
 //! compares every summary with a brute-force computation over the raw
-//! events, repricing, and the conversations endpoint.
+//! events, repricing, the conversations endpoint, and the per-hour counts
+//! that active conversations are answered from.
 
 #[macro_use]
 mod common;
@@ -20,6 +21,7 @@ both_backends!(
     summary_equals_brute_force_on_random_events,
     reprice_applies_an_effective_dated_override_and_corrects_the_rollups,
     conversations_list_and_detail,
+    active_conversations_hold_through_ingest_and_retention,
 );
 
 const H: i64 = 3_600_000;
@@ -419,6 +421,53 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
         }
         t.stop().await;
     }
+}
+
+/// "Active in a window" is answered from the hours conversations end in
+/// (kept by the writer) plus the rest of the window's first hour. Checked
+/// against counting the conversations one by one for windows starting
+/// anywhere, while conversations keep moving to later hours (events arrive
+/// out of order, in random batches), and after retention at a cut-off
+/// inside an hour.
+async fn active_conversations_hold_through_ingest_and_retention(b: Backend) {
+    let t = TestServer::start(b).await;
+    let store = t.server.state.service.store();
+    let mut rng = Rng(0x5eed);
+    let base = 1_795_000_000_000 + rng.below(H as u64) as i64;
+    let end = base + 4 * 24 * H;
+    let check = |label: &'static str, from_at: i64| async move {
+        for from in (0..60).map(|i| from_at + i * 97 * 60_000 + i * 7_919) {
+            let counted = store.active_scoped_conversations(None, None, from, end).await.unwrap();
+            let answered = store.active_conversations(from, end).await.unwrap();
+            assert_eq!(answered, counted, "{label}: conversations active from {from}");
+        }
+    };
+    for round in 0..4 {
+        let mut batch: Vec<Value> = (0..400)
+            .map(|_| {
+                // Conversation n runs for 8 hours from n × 36 minutes.
+                let n = rng.below(120) as i64;
+                json!({
+                    "chatId": format!("chat-{n}"),
+                    "stage": "send",
+                    "ts": base + n * 36 * 60_000 + rng.below(8 * H as u64) as i64,
+                    "durationMs": rng.below(3 * H as u64),
+                })
+            })
+            .collect();
+        while !batch.is_empty() {
+            let n = (1 + rng.below(50) as usize).min(batch.len());
+            let rest = batch.split_off(n);
+            t.server.state.service.ingestor().ingest_values(batch, None, base).await.unwrap();
+            batch = rest;
+        }
+        check(["after one round", "after two", "after three", "after four"][round], base - H).await;
+    }
+    let cutoff = base + 36 * H + 1_234_567;
+    let report = store.apply_retention(cutoff, base).await.unwrap();
+    assert!(report.conversations > 0, "retention removed conversations");
+    check("after retention", cutoff - H).await;
+    t.stop().await;
 }
 
 async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b: Backend) {

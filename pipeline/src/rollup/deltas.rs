@@ -1,11 +1,13 @@
 //! What a batch adds to the derived rows besides the rollups: each
-//! conversation's and each turn's running totals, and the signed
-//! corrections a reprice makes. Pure folding; the store adds the results
-//! with upserts, so a batch never reads what it is about to change.
+//! conversation's and each turn's running totals, how many conversations
+//! end in each hour, and the signed corrections a reprice makes. Pure
+//! folding; the store adds the results with upserts, so a batch never
+//! reads what it is about to change (but for the hour a conversation
+//! ended in, which its new events may move).
 
 use super::{Dims, Grain, Key, Metrics};
 use domain::{Event, Status};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a batch adds to one conversation's totals.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,6 +115,31 @@ pub fn chats<'a>(events: &'a [Event], first_in_turn: &[bool]) -> BTreeMap<&'a st
     out
 }
 
+/// How a group moves conversations between the hours their latest event
+/// ends in (the `conversation_ends` counts, which answer "active in a
+/// window" without counting the conversations one by one): +1 for the hour
+/// a conversation now ends in, −1 for the hour it ended in before, when
+/// they differ. `before` holds when each conversation that existed before
+/// the group ended; the others are new.
+pub fn end_moves(chats: &BTreeMap<&str, ChatDelta>, before: &HashMap<String, i64>) -> BTreeMap<i64, i64> {
+    let hour = |ts| Grain::Hour.floor(ts);
+    let mut moves: BTreeMap<i64, i64> = BTreeMap::new();
+    for (chat, d) in chats {
+        match before.get(*chat) {
+            None => *moves.entry(hour(d.last_ts)).or_default() += 1,
+            Some(&ended) => {
+                let (was, now) = (hour(ended), hour(ended.max(d.last_ts)));
+                if was != now {
+                    *moves.entry(was).or_default() -= 1;
+                    *moves.entry(now).or_default() += 1;
+                }
+            }
+        }
+    }
+    moves.retain(|_, n| *n != 0);
+    moves
+}
+
 /// Each turn's share of `events`, keyed by (chat id, turn id).
 pub fn turns(events: &[Event]) -> BTreeMap<(&str, &str), TurnDelta> {
     let mut out: BTreeMap<(&str, &str), TurnDelta> = BTreeMap::new();
@@ -217,6 +244,26 @@ mod tests {
         assert_eq!(t1.cost, CostDelta { cost_nanos: 10, unpriced_events: 1 });
         assert_eq!(turns[&("c", "t2")].status, "running");
         assert_eq!(turns.len(), 3);
+    }
+
+    #[test]
+    fn conversations_move_to_the_hour_they_now_end_in() {
+        const H: i64 = 3_600_000;
+        let at = |ts: i64, chat: &str| Event { ts, ..ev(1, chat, "t", "send", Status::Success) };
+        let mut late = at(3 * H + 5, "old");
+        late.duration_ms = Some(H); // ends in hour 4
+        let events = [at(2 * H + 1, "new"), at(2 * H + 9, "new"), late, at(H + 7, "same"), at(H - 1, "earlier")];
+        let chats = chats(&events, &[true; 5]);
+        let before: HashMap<String, i64> =
+            [("old".to_string(), 10), ("same".to_string(), H + 100), ("earlier".to_string(), 2 * H)].into();
+        // new: +1 in hour 2; old: hour 0 → 4; same: stays in hour 1;
+        // earlier: an event before its end moves nothing.
+        assert_eq!(end_moves(&chats, &before), BTreeMap::from([(0, -1), (2 * H, 1), (4 * H, 1)]));
+        assert_eq!(
+            end_moves(&chats, &HashMap::new()).values().sum::<i64>(),
+            4,
+            "four conversations, each counted once where it ends"
+        );
     }
 
     #[test]

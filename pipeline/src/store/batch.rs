@@ -4,7 +4,8 @@
 //!
 //! 1. note which turns and conversations are new (`turns`, `conversations`);
 //! 2. insert the events, ids in input order;
-//! 3. add the group to each conversation's and each turn's totals;
+//! 3. add the group to each conversation's and each turn's totals, and
+//!    move the conversations it continues to the hour they now end in;
 //! 4. add the group to the minute, hour and day rollups.
 //!
 //! Every derived row is updated by *adding* the batch's sums (an upsert), so
@@ -20,7 +21,7 @@ use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics};
 use domain::Event;
 use sqlx::Transaction;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rows per INSERT statement; well under both backends' parameter limits.
 const CHUNK: usize = 400;
@@ -137,7 +138,11 @@ impl Store {
                 rows(&mut tx, events).await?
             };
             let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
-            upsert_chats(&mut tx, &deltas::chats(events, &first_in_turn)).await?;
+            let chats = deltas::chats(events, &first_in_turn);
+            let opened: HashSet<&str> =
+                events.iter().zip(&firsts).filter(|(_, (_, chat))| *chat).map(|(e, _)| e.chat_id.as_str()).collect();
+            move_ends(&mut tx, &chats, &opened).await?;
+            upsert_chats(&mut tx, &chats).await?;
             upsert_turns(&mut tx, &deltas::turns(events)).await?;
             let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
             upsert_rollups(&mut tx, &folded).await?;
@@ -313,6 +318,42 @@ async fn upsert_chats<DB: Backend>(
                 .bind(d.pipeline.clone());
         });
         st.push(CONVERSATION_UPSERT);
+        DB::execute(tx, st).await?;
+    }
+    Ok(())
+}
+
+/// Moves the group's conversations to the hour they now end in
+/// (`conversation_ends`), reading when those that existed before ended
+/// (`opened` are new); run before `upsert_chats` changes that.
+async fn move_ends<DB: Backend>(
+    tx: &mut Transaction<'_, DB>,
+    chats: &BTreeMap<&str, ChatDelta>,
+    opened: &HashSet<&str>,
+) -> Result<(), sqlx::Error>
+where
+    for<'r> (String, i64): sqlx::FromRow<'r, DB::Row>,
+{
+    let existing: Vec<&str> = chats.keys().copied().filter(|c| !opened.contains(c)).collect();
+    let mut before: HashMap<String, i64> = HashMap::with_capacity(existing.len());
+    for chunk in existing.chunks(CHUNK) {
+        let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN (");
+        for (i, chat) in chunk.iter().enumerate() {
+            if i > 0 {
+                st.push(", ");
+            }
+            st.bind(*chat);
+        }
+        st.push(")");
+        before.extend(DB::fetch_all::<(String, i64)>(tx, st).await?);
+    }
+    let moves: Vec<(i64, i64)> = deltas::end_moves(chats, &before).into_iter().collect();
+    for chunk in moves.chunks(CHUNK) {
+        let mut st = Statement::new("INSERT INTO conversation_ends (hour, conversations) ");
+        st.values(chunk, |t, (hour, n)| {
+            t.bind(*hour).bind(*n);
+        });
+        st.push(" ON CONFLICT (hour) DO UPDATE SET conversations = conversation_ends.conversations + excluded.conversations");
         DB::execute(tx, st).await?;
     }
     Ok(())

@@ -1,8 +1,9 @@
 //! Retention: delete what is older than the cut-off — events, the rollups of
-//! whole days before it, conversations and turns that ended before it, and
-//! spent sessions. Events go in slices, so a large first clean-up never
+//! whole days before it, conversations and turns that ended before it (and
+//! their hours' counts), and spent sessions. Events go in slices, so a large first clean-up never
 //! holds the writer for long.
 
+use super::batch::WRITE_LOCK_KEY;
 use super::{on_writer, Store, StoreError};
 use crate::rollup::Grain;
 use serde::Serialize;
@@ -38,8 +39,14 @@ impl Store {
                 break;
             }
         }
+        let postgres = matches!(self, Store::Postgres(_));
         on_writer!(self, pool => {
             let mut tx = pool.begin().await?;
+            if postgres {
+                // Serialized with ingest's group commits, which move
+                // conversations between the hours they end in.
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await?;
+            }
             for g in Grain::ALL {
                 for table in [g.table(), g.total_table()] {
                     report.rollup_rows += sqlx::query(&format!("DELETE FROM {table} WHERE bucket < $1"))
@@ -49,6 +56,18 @@ impl Store {
                         .rows_affected();
                 }
             }
+            // The conversations that go: the cut-off's hour loses those
+            // that end before the cut-off, and earlier hours go whole.
+            let hour = Grain::Hour.floor(cutoff);
+            sqlx::query(
+                "UPDATE conversation_ends SET conversations = conversations - \
+                 (SELECT COUNT(*) FROM conversations WHERE last_ts >= $1 AND last_ts < $2) WHERE hour = $1",
+            )
+            .bind(hour)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM conversation_ends WHERE hour < $1").bind(hour).execute(&mut *tx).await?;
             let gone = sqlx::query("DELETE FROM conversations WHERE last_ts < $1").bind(cutoff).execute(&mut *tx).await?.rows_affected();
             report.conversations = gone;
             sqlx::query("UPDATE counters SET value = value - $1 WHERE name = 'conversations'")

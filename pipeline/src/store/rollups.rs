@@ -201,15 +201,26 @@ impl Store {
     /// Conversations active in `[from, to)`: started before it ended, last
     /// activity at or after it began, i.e.
     /// `#(last_ts >= from) − #(first_ts >= to)` (a conversation that starts
-    /// after the window also ends after its start). Each count is taken from
-    /// whichever side of its index is smaller — `#(x >= t)` or
-    /// `total − #(x < t)` — judged from the index's ends, so recent and
-    /// whole-history windows both read only the few rows near an edge.
+    /// after the window also ends after its start). The first count adds
+    /// the per-hour counts of `conversation_ends` after `from`'s hour to
+    /// the conversations that end in the rest of that hour, in one
+    /// statement (one snapshot). The second reads whichever side of the
+    /// `first_ts` index is smaller — `#(x >= t)` or `total − #(x < t)`,
+    /// judged from the index's ends: windows end now or lie in the past,
+    /// so few conversations begin after them.
     pub async fn active_conversations(&self, from: i64, to: i64) -> Result<i64, StoreError> {
         let total: i64 = on_pool!(self, pool => sqlx::query_scalar("SELECT value FROM counters WHERE name = 'conversations'")
             .fetch_one(pool)
             .await?);
-        let ending_after = self.count_at_or_after("last_ts", from, total).await?;
+        let next_hour = Grain::Hour.floor(from) + Grain::Hour.ms();
+        let ending_after: i64 = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT CAST(COALESCE((SELECT SUM(conversations) FROM conversation_ends WHERE hour >= $1), 0) \
+             + (SELECT COUNT(*) FROM conversations WHERE last_ts >= $2 AND last_ts < $1) AS BIGINT)",
+        )
+        .bind(next_hour)
+        .bind(from)
+        .fetch_one(pool)
+        .await?);
         let starting_after = self.count_at_or_after("first_ts", to, total).await?;
         Ok(ending_after - starting_after)
     }
