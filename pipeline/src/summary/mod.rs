@@ -15,7 +15,11 @@ use crate::store::{merge, Filters, Store, StoreError};
 use build::Inputs;
 use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery};
+use futures::future::try_join_all;
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 use window::{plan, BadParam, Source, Window};
 
 #[derive(Debug, thiserror::Error)]
@@ -48,104 +52,140 @@ pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<S
     Ok(summary)
 }
 
-/// Reads for one summary; raw edges read once even when several parts of
-/// the answer need them.
+/// Reads for one summary. Its parts, and each part's segments, are read
+/// at once, each query on a connection of its own (a 7-day window is a
+/// dozen queries); raw edges are read once even when several parts need
+/// them.
 struct Reader<'a> {
     store: &'a Store,
-    /// Raw rows per (from, to, has dimension filters).
-    raw: HashMap<(i64, i64, bool), Vec<RawRow>>,
+    /// Raw rows per (from, to, has dimension filters), read by the first
+    /// part that needs them while the others wait.
+    raw: Mutex<HashMap<(i64, i64, bool), Arc<OnceCell<Arc<Vec<RawRow>>>>>>,
 }
 
 /// A raw event's time, dimensions and contribution.
 type RawRow = (i64, Dims, Metrics);
 
-impl Reader<'_> {
-    async fn raw(&mut self, from: i64, to: i64, f: &Filters) -> Result<&[RawRow], StoreError> {
-        let key = (from, to, f.has_dims());
-        if !self.raw.contains_key(&key) {
-            let rows = self.store.raw_rows(from, to, f).await?;
-            self.raw.insert(key, rows);
-        }
-        Ok(&self.raw[&key])
+impl<'a> Reader<'a> {
+    fn new(store: &'a Store) -> Self {
+        Reader { store, raw: Mutex::new(HashMap::new()) }
+    }
+
+    async fn raw(&self, from: i64, to: i64, f: &Filters) -> Result<Arc<Vec<RawRow>>, StoreError> {
+        let cell =
+            self.raw.lock().unwrap_or_else(|e| e.into_inner()).entry((from, to, f.has_dims())).or_default().clone();
+        let rows =
+            cell.get_or_try_init(|| async { Ok::<_, StoreError>(Arc::new(self.store.raw_rows(from, to, f).await?)) });
+        Ok(rows.await?.clone())
+    }
+
+    /// Each segment of `[from, to)` read at once: `rollup` for whole
+    /// buckets, `raw` (over the edge's raw rows) for partial ones.
+    async fn segments<T, R>(
+        &self,
+        from: i64,
+        to: i64,
+        coarsest: Grain,
+        f: &Filters,
+        rollup: impl Fn(Grain, i64, i64) -> R,
+        raw: impl Fn(&[RawRow]) -> T,
+    ) -> Result<Vec<T>, StoreError>
+    where
+        R: Future<Output = Result<T, StoreError>>,
+    {
+        try_join_all(plan(from, to, coarsest).into_iter().map(|seg| {
+            let (rollup, raw) = (&rollup, &raw);
+            async move {
+                match seg.source {
+                    Source::Rollup(g) => rollup(g, seg.from, seg.to).await,
+                    Source::Raw => Ok(raw(&self.raw(seg.from, seg.to, f).await?)),
+                }
+            }
+        }))
+        .await
     }
 
     /// Sums per dimension combination over `[from, to)`.
-    async fn combos(&mut self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
+    async fn combos(&self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
+        let parts = self
+            .segments(
+                from,
+                to,
+                Grain::Day,
+                f,
+                |g, from, to| self.store.rollup_combos(g, from, to, f),
+                |rows| rows.iter().map(|(_, d, m)| (d.clone(), m.clone())).collect(),
+            )
+            .await?;
         let mut out = BTreeMap::new();
-        for seg in plan(from, to, Grain::Day) {
-            match seg.source {
-                Source::Rollup(g) => merge(&mut out, self.store.rollup_combos(g, seg.from, seg.to, f).await?),
-                Source::Raw => {
-                    merge(&mut out, self.raw(seg.from, seg.to, f).await?.iter().map(|(_, d, m)| (d.clone(), m.clone())))
-                }
-            }
+        for part in parts {
+            merge(&mut out, part);
         }
         Ok(out)
     }
 
     /// Sums per trend bucket over the window.
-    async fn series(&mut self, w: &Window, f: &Filters) -> Result<BTreeMap<i64, Metrics>, StoreError> {
+    async fn series(&self, w: &Window, f: &Filters) -> Result<BTreeMap<i64, Metrics>, StoreError> {
+        let parts = self
+            .segments(
+                w.from,
+                w.to,
+                w.series,
+                f,
+                |g, from, to| self.store.rollup_series(g, from, to, f),
+                |rows| rows.iter().map(|(ts, _, m)| (*ts, m.clone())).collect(),
+            )
+            .await?;
         let mut out = BTreeMap::new();
-        for seg in plan(w.from, w.to, w.series) {
-            match seg.source {
-                Source::Rollup(g) => merge(
-                    &mut out,
-                    self.store
-                        .rollup_series(g, seg.from, seg.to, f)
-                        .await?
-                        .into_iter()
-                        .map(|(b, m)| (w.series.floor(b), m)),
-                ),
-                Source::Raw => merge(
-                    &mut out,
-                    self.raw(seg.from, seg.to, f).await?.iter().map(|(ts, _, m)| (w.series.floor(*ts), m.clone())),
-                ),
-            }
+        for part in parts {
+            merge(&mut out, part.into_iter().map(|(b, m)| (w.series.floor(b), m)));
         }
         Ok(out)
     }
 
     /// Priced cost per tenant over `[from, to)`.
-    async fn tenant_costs(&mut self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<String, i64>, StoreError> {
+    async fn tenant_costs(&self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<String, i64>, StoreError> {
+        let parts = self
+            .segments(
+                from,
+                to,
+                Grain::Day,
+                f,
+                |g, from, to| self.store.rollup_tenant_costs(g, from, to, f),
+                |rows| rows.iter().map(|(_, d, m)| (d.tenant.clone(), m.cost_nanos)).collect(),
+            )
+            .await?;
         let mut out: BTreeMap<String, i64> = BTreeMap::new();
-        for seg in plan(from, to, Grain::Day) {
-            let rows: Vec<(String, i64)> = match seg.source {
-                Source::Rollup(g) => self.store.rollup_tenant_costs(g, seg.from, seg.to, f).await?,
-                Source::Raw => self
-                    .raw(seg.from, seg.to, f)
-                    .await?
-                    .iter()
-                    .map(|(_, d, m)| (d.tenant.clone(), m.cost_nanos))
-                    .collect(),
-            };
-            for (tenant, cost) in rows {
-                *out.entry(tenant).or_default() += cost;
-            }
+        for (tenant, cost) in parts.into_iter().flatten() {
+            *out.entry(tenant).or_default() += cost;
         }
         Ok(out)
     }
 
     /// Priced cost over `[from, to)`.
-    async fn cost(&mut self, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
-        let mut total = 0;
-        for seg in plan(from, to, Grain::Day) {
-            total += match seg.source {
-                Source::Rollup(g) => self.store.rollup_cost(g, seg.from, seg.to, f).await?,
-                Source::Raw => self.raw(seg.from, seg.to, f).await?.iter().map(|(_, _, m)| m.cost_nanos).sum(),
-            };
-        }
-        Ok(total)
+    async fn cost(&self, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+        let parts = self
+            .segments(
+                from,
+                to,
+                Grain::Day,
+                f,
+                |g, from, to| self.store.rollup_cost(g, from, to, f),
+                |rows| rows.iter().map(|(_, _, m)| m.cost_nanos).sum(),
+            )
+            .await?;
+        Ok(parts.into_iter().sum())
     }
 }
 
 /// Priced cost over `[from, to)` (budgets).
 pub async fn cost(store: &Store, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
-    Reader { store, raw: HashMap::new() }.cost(from, to, f).await
+    Reader::new(store).cost(from, to, f).await
 }
 
 /// All sums over `[from, to)` (alert rules).
 pub async fn totals(store: &Store, from: i64, to: i64, f: &Filters) -> Result<Metrics, StoreError> {
-    Ok(total(&Reader { store, raw: HashMap::new() }.combos(from, to, f).await?))
+    Ok(total(&Reader::new(store).combos(from, to, f).await?))
 }
 
 /// How many models the cost-over-time chart shows apart.
@@ -155,41 +195,53 @@ pub const TREND_MODELS: usize = 6;
 pub async fn model_trend(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<ModelTrend, SummaryError> {
     let w = Window::resolve(q, now_ms)?;
     let f = filters(q);
-    let mut r = Reader { store, raw: HashMap::new() };
+    let r = Reader::new(store);
+    let parts = r
+        .segments(
+            w.from,
+            w.to,
+            w.series,
+            &f,
+            |g, from, to| store.rollup_model_series(g, from, to, &f),
+            |rows| rows.iter().map(|(ts, d, m)| (*ts, d.model.clone(), m.cost_nanos)).collect(),
+        )
+        .await?;
     let mut cells: BTreeMap<(String, i64), i64> = BTreeMap::new();
-    for seg in plan(w.from, w.to, w.series) {
-        match seg.source {
-            Source::Rollup(g) => {
-                for (bucket, model, cost) in store.rollup_model_series(g, seg.from, seg.to, &f).await? {
-                    *cells.entry((model, w.series.floor(bucket))).or_default() += cost;
-                }
-            }
-            Source::Raw => {
-                for (ts, d, m) in r.raw(seg.from, seg.to, &f).await? {
-                    *cells.entry((d.model.clone(), w.series.floor(*ts))).or_default() += m.cost_nanos;
-                }
-            }
-        }
+    for (bucket, model, cost) in parts.into_iter().flatten() {
+        *cells.entry((model, w.series.floor(bucket))).or_default() += cost;
     }
     Ok(build::model_trend(&w, cells, TREND_MODELS))
 }
 
 async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
-    let mut r = Reader { store, raw: HashMap::new() };
-    let combos = r.combos(w.from, w.to, f).await?;
-    let series = r.series(w, f).await?;
+    let r = Reader::new(store);
     // Turns are counted where they start, whatever their stages' model,
     // persona or stage (but within the tenant and the pipeline, which a
     // turn has one of each).
     let turn_filters = f.scope_only();
-    let turn_combos =
-        if f.has_dims() && *f != turn_filters { r.combos(w.from, w.to, &turn_filters).await? } else { combos.clone() };
+    let own_turn_combos = f.has_dims() && *f != turn_filters;
+    let previous = w.previous();
+    let (combos, series, turn_combos, previous_cost_nanos, active_conversations) = futures::try_join!(
+        r.combos(w.from, w.to, f),
+        r.series(w, f),
+        async {
+            match own_turn_combos {
+                true => r.combos(w.from, w.to, &turn_filters).await.map(Some),
+                false => Ok(None),
+            }
+        },
+        r.cost(previous.from, previous.to, f),
+        async {
+            match (&f.tenant, &f.pipeline) {
+                (None, None) => store.active_conversations(w.from, w.to).await,
+                (t, p) => store.active_scoped_conversations(t.as_deref(), p.as_deref(), w.from, w.to).await,
+            }
+        },
+    )?;
     let mut tenant_turns: BTreeMap<String, i64> = BTreeMap::new();
-    for (d, m) in &turn_combos {
+    for (d, m) in turn_combos.as_ref().unwrap_or(&combos) {
         *tenant_turns.entry(d.tenant.clone()).or_default() += m.turns_started;
     }
-    let previous = w.previous();
-    let previous_cost_nanos = r.cost(previous.from, previous.to, f).await?;
     // Only a window with tenants pays for reading the previous one by tenant.
     let tenant_previous = if combos.keys().any(|d| !d.tenant.is_empty()) {
         r.tenant_costs(previous.from, previous.to, f).await?
@@ -202,10 +254,7 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
         turns: tenant_turns.values().sum(),
         tenant_turns,
         tenant_previous,
-        active_conversations: match (&f.tenant, &f.pipeline) {
-            (None, None) => store.active_conversations(w.from, w.to).await?,
-            (t, p) => store.active_scoped_conversations(t.as_deref(), p.as_deref(), w.from, w.to).await?,
-        },
+        active_conversations,
         previous_cost_nanos,
     })
 }
