@@ -58,13 +58,16 @@ pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<S
 /// them.
 struct Reader<'a> {
     store: &'a Store,
-    /// Raw rows per (from, to, has dimension filters), read by the first
-    /// part that needs them while the others wait.
-    raw: Mutex<HashMap<(i64, i64, bool), Arc<OnceCell<Arc<Vec<RawRow>>>>>>,
+    /// Raw rows per (from, to, has dimension filters).
+    raw: Mutex<HashMap<(i64, i64, bool), Edge>>,
 }
 
 /// A raw event's time, dimensions and contribution.
 type RawRow = (i64, Dims, Metrics);
+
+/// A raw edge's rows, read by the first part that needs them while the
+/// others wait.
+type Edge = Arc<OnceCell<Arc<Vec<RawRow>>>>;
 
 impl<'a> Reader<'a> {
     fn new(store: &'a Store) -> Self {
