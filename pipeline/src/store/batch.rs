@@ -337,14 +337,8 @@ where
     let existing: Vec<&str> = chats.keys().copied().filter(|c| !opened.contains(c)).collect();
     let mut before: HashMap<String, i64> = HashMap::with_capacity(existing.len());
     for chunk in existing.chunks(CHUNK) {
-        let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN (");
-        for (i, chat) in chunk.iter().enumerate() {
-            if i > 0 {
-                st.push(", ");
-            }
-            st.bind(*chat);
-        }
-        st.push(")");
+        let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN ");
+        st.list(chunk);
         before.extend(DB::fetch_all::<(String, i64)>(tx, st).await?);
     }
     let moves: Vec<(i64, i64)> = deltas::end_moves(chats, &before).into_iter().collect();

@@ -1,7 +1,7 @@
 //! Retention: delete what is older than the cut-off — events, the rollups of
 //! whole days before it, conversations and turns that ended before it (and
-//! their hours' counts), and spent sessions. Events go in slices, so a large first clean-up never
-//! holds the writer for long.
+//! their hours' counts), and spent sessions. Events go in slices, so a
+//! large first clean-up never holds the writer for long.
 
 use super::batch::WRITE_LOCK_KEY;
 use super::{on_writer, Store, StoreError};

@@ -86,6 +86,16 @@ impl Statement {
         }
         self
     }
+
+    /// `(…)`: each of `items` bound, comma-separated (an `IN` list).
+    pub fn list<T: Into<Value> + Copy>(&mut self, items: &[T]) -> &mut Statement {
+        self.push("(");
+        let mut tuple = Tuple { st: self, first: true };
+        for &v in items {
+            tuple.bind(v);
+        }
+        self.push(")")
+    }
 }
 
 /// The values of one `VALUES` tuple.
@@ -212,5 +222,14 @@ mod tests {
         assert_eq!(postgres, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5");
         let (sqlite, _) = st.into_parts::<sqlx::Sqlite>().unwrap();
         assert_eq!(sqlite, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) WHERE c = ?");
+    }
+
+    #[test]
+    fn a_list_binds_each_item() {
+        let mut st = Statement::new("SELECT a FROM t WHERE b = ");
+        st.bind(1i64).push(" AND c IN ").list(&["x", "y", "z"]);
+        assert_eq!(st.values[3], Value::Text("z".into()));
+        let (postgres, _) = st.into_parts::<sqlx::Postgres>().unwrap();
+        assert_eq!(postgres, "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3, $4)");
     }
 }

@@ -228,9 +228,10 @@ async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreE
         r.combos(w.from, w.to, f),
         r.series(w, f),
         async {
-            match own_turn_combos {
-                true => r.combos(w.from, w.to, &turn_filters).await.map(Some),
-                false => Ok(None),
+            if own_turn_combos {
+                r.combos(w.from, w.to, &turn_filters).await.map(Some)
+            } else {
+                Ok(None)
             }
         },
         r.cost(previous.from, previous.to, f),
