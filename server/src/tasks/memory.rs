@@ -1,5 +1,4 @@
-//! Gives memory the server no longer uses back to the system: after each
-//! burst of ingest, and whenever the heap holds too many free pages.
+//! Gives the memory of an ingest burst back to the system once it is over.
 //!
 //! glibc's allocator keeps the pages that parsed request bodies used,
 //! spread over its per-thread arenas, so a server that has just ingested
@@ -7,15 +6,9 @@
 //! against 49 MiB for one started on the same store). When no batch has
 //! been published for [`QUIET`], the SQLite writer drops its page cache
 //! (64 MiB once full, see `Store::release_memory`) and `malloc_trim` hands
-//! the free pages back, once per burst.
-//!
-//! Rendering pages and a steady live load leave free pages behind too, and
-//! a steady load never goes quiet. So every [`CHECK_EVERY`] the task also
-//! compares the resident heap with what is allocated, and trims when more
-//! than [`KEEP_IDLE`] of it is free: the allocator keeps a working margin,
-//! not the high-water mark of whatever ran last (jemalloc's decay, in the
-//! small). With another C library there is nothing to hand back this way,
-//! and the task only waits.
+//! the free pages back: once per burst, never while events are arriving.
+//! With another C library there is nothing to hand back this way, and the
+//! task only waits.
 
 use pipeline::bus::Bus;
 use pipeline::store::Store;
@@ -26,17 +19,10 @@ use tokio::task::JoinHandle;
 /// How long ingest must have been quiet before the trim.
 pub const QUIET: Duration = Duration::from_secs(2);
 
-/// How often the heap's free pages are counted.
-pub const CHECK_EVERY: Duration = Duration::from_secs(2);
-
-/// Free resident heap the allocator may keep as its working margin.
-pub const KEEP_IDLE: u64 = 24 << 20;
-
-/// Releases memory after each burst of ingest, and whenever the heap holds
-/// more than [`KEEP_IDLE`] of free pages, until the bus closes.
+/// Releases memory after each burst of ingest, until the bus closes.
 pub fn spawn(bus: &Bus, store: &Store) -> JoinHandle<()> {
     let (batches, store) = (bus.subscribe(), store.clone());
-    let bursts = after_bursts(batches, QUIET, move || {
+    tokio::spawn(after_bursts(batches, QUIET, move || {
         let store = store.clone();
         tokio::spawn(async move {
             if let Err(e) = store.release_memory().await {
@@ -44,21 +30,7 @@ pub fn spawn(bus: &Bus, store: &Store) -> JoinHandle<()> {
             }
             tokio::task::spawn_blocking(trim);
         });
-    });
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(CHECK_EVERY);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let checks = async {
-            loop {
-                ticks.tick().await;
-                let _ = tokio::task::spawn_blocking(|| trim_when_idle_over(KEEP_IDLE)).await;
-            }
-        };
-        tokio::select! {
-            () = bursts => {}
-            () = checks => {}
-        }
-    })
+    }))
 }
 
 /// Calls `then` once after each burst of messages, when `quiet` has passed
@@ -79,37 +51,6 @@ pub async fn after_bursts<T: Clone>(mut messages: broadcast::Receiver<T>, quiet:
         }
         then();
     }
-}
-
-/// Trims when the heap holds more than `keep` bytes of free resident
-/// pages; returns whether it did.
-pub fn trim_when_idle_over(keep: u64) -> bool {
-    let over = idle_heap().is_some_and(|idle| idle > keep);
-    if over {
-        trim();
-    }
-    over
-}
-
-/// Bytes of heap that are resident but hold no allocation: the process's
-/// anonymous resident memory less what the allocator has handed out. The
-/// rest of anonymous memory (thread stacks, a few MiB) counts as idle too,
-/// which only makes the check a little eager. `None` where it cannot be
-/// read (not glibc on Linux).
-pub fn idle_heap() -> Option<u64> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        let kib: u64 =
-            status.lines().find_map(|l| l.strip_prefix("RssAnon:"))?.trim().strip_suffix("kB")?.trim().parse().ok()?;
-        // SAFETY: `mallinfo2` only reads the allocator's counters, under
-        // each arena's lock.
-        let info = unsafe { libc::mallinfo2() };
-        let allocated = (info.uordblks + info.hblkhd) as u64;
-        Some((kib * 1024).saturating_sub(allocated))
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    None
 }
 
 /// Returns the allocator's free pages to the system (also after each
@@ -158,25 +99,5 @@ mod tests {
         drop(tx);
         tokio::time::timeout(Duration::from_secs(10), task).await.expect("ends when the channel closes").unwrap();
         assert_eq!(calls.load(Ordering::SeqCst), 2);
-    }
-
-    /// 64 MiB freed in the middle of the heap (a live block after it keeps
-    /// `free` from handing it back itself) is counted as idle, and the
-    /// check hands it back. Other tests of this binary may run meanwhile,
-    /// so the margins are wide.
-    #[test]
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fn the_check_hands_back_freed_pages() {
-        const MIB: u64 = 1 << 20;
-        let pieces: Vec<Vec<u8>> = (0..65_536).map(|i| vec![i as u8 | 1; 1024]).collect();
-        let fence = vec![1u8; 1024];
-        drop(pieces);
-        let idle = idle_heap().expect("readable on glibc");
-        assert!(idle >= 48 * MIB, "64 MiB freed, but only {} MiB counted idle", idle / MIB);
-        assert!(trim_when_idle_over(32 * MIB), "{} MiB idle, yet no trim", idle / MIB);
-        let after = idle_heap().unwrap();
-        assert!(after + 48 * MIB <= idle, "still {} MiB idle after the trim (was {})", after / MIB, idle / MIB);
-        assert!(!trim_when_idle_over(after + 32 * MIB), "no trim under the margin");
-        drop(fence);
     }
 }
