@@ -1,6 +1,6 @@
 //! The two migrations cannot drift: every table has the same columns (and
 //! nullability) on SQLite and Postgres, and the rollup tables have exactly
-//! the columns `rollup::Metrics` declares.
+//! the columns `rollup::Metrics` declares and store their zeros as NULL.
 
 #[macro_use]
 mod common;
@@ -8,9 +8,10 @@ mod common;
 use common::{Backend, TestServer};
 use pipeline::rollup::{Grain, Metrics};
 use pipeline::store::Store;
+use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-both_backends!(rollup_tables_have_the_declared_columns);
+both_backends!(rollup_tables_have_the_declared_columns, rollups_store_zeros_as_null);
 
 /// table → column → nullable, from the database's own catalogue.
 type Schema = BTreeMap<String, BTreeMap<String, bool>>;
@@ -78,4 +79,49 @@ async fn sqlite_and_postgres_schemas_match() {
     assert!(drift.is_empty(), "the migrations differ:\n{}", drift.join("\n"));
     lite.stop().await;
     pg.stop().await;
+}
+
+async fn count(store: &Store, sql: &str) -> i64 {
+    match store {
+        Store::Sqlite { readers, .. } => sqlx::query_scalar(sql).fetch_one(readers).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    }
+}
+
+/// A rollup row is mostly zeros (one latency bin of twenty, rarely errors
+/// or cache writes); on Postgres a zero BIGINT takes 8 bytes and a NULL
+/// none, so the writer stores zeros as NULL, on insert and on update.
+async fn rollups_store_zeros_as_null(b: Backend) {
+    let t = TestServer::start(b).await;
+    let at = Grain::Minute.floor(domain::time::now_ms() - 10 * 60_000) + 1_000;
+    let event = |turn: &str, dt: i64, extra: serde_json::Value| {
+        let mut e = json!({"chatId": "c1", "turnId": turn, "stage": "response", "ts": at + dt, "model": "gpt-4o",
+                           "usage": {"inputTokens": 100, "outputTokens": 10}});
+        e.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        e
+    };
+    // The first request inserts the rows, the second one updates them.
+    let requests = [
+        json!([event("t1", 0, json!({"durationMs": 200})), event("t1", 50, json!({}))]),
+        json!([event("t2", 100, json!({"durationMs": 210}))]),
+    ];
+    let store = t.server.state.service.store();
+    let mut sent = 0;
+    for request in requests {
+        sent += request.as_array().unwrap().len() as i64;
+        t.post_ok(&request).await;
+        for g in Grain::ALL {
+            let table = g.table();
+            assert_eq!(count(store, &format!("SELECT COUNT(*) FROM {table}")).await, 1, "{table}: one row");
+            let events = count(store, &format!("SELECT CAST(SUM(events) AS BIGINT) FROM {table}")).await;
+            assert_eq!(events, sent, "{table}: events add up");
+            for c in Metrics::columns() {
+                let zeros = count(store, &format!("SELECT COUNT(*) FROM {table} WHERE {c} = 0")).await;
+                assert_eq!(zeros, 0, "{table}.{c} holds a zero instead of NULL after {sent} events");
+            }
+            let nulls = count(store, &format!("SELECT COUNT(*) FROM {table} WHERE reasoning_tokens IS NULL")).await;
+            assert_eq!(nulls, 1, "{table}: no reasoning tokens");
+        }
+    }
+    t.stop().await;
 }

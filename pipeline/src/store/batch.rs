@@ -432,12 +432,14 @@ pub(super) async fn upsert_rollups<DB: Backend>(
                     .bind(d.tenant.as_str())
                     .bind(d.tool.as_str())
                     .bind(d.pipeline.as_str());
+                // Zeros are stored as NULL (migration 0016): a rollup
+                // row is mostly zeros, and a NULL takes no room in it.
                 for v in m.values() {
-                    t.bind(v);
+                    t.bind((v != 0).then_some(v));
                 }
             });
             st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant, tool, pipeline) DO UPDATE SET ");
-            st.push(&adding(table, &columns));
+            st.push(&adding_sparse(table, &columns));
             DB::execute(tx, st).await?;
         }
         // The same sums per bucket over all dimensions.
@@ -462,6 +464,19 @@ pub(super) async fn upsert_rollups<DB: Backend>(
         }
     }
     Ok(())
+}
+
+/// `c = table.c + excluded.c, …` for nullable columns where NULL means
+/// zero, keeping a sum of zero as NULL.
+fn adding_sparse(table: &str, columns: &[impl AsRef<str>]) -> String {
+    columns
+        .iter()
+        .map(|c| {
+            let c = c.as_ref();
+            format!("{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(excluded.{c}, 0), 0)")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `c = table.c + excluded.c, …`: an upsert that adds.
