@@ -86,3 +86,29 @@ pub async fn print_disk(database_url: &str, events: usize) -> anyhow::Result<()>
     }
     Ok(())
 }
+
+/// Postgres only: `VACUUM ANALYZE` (what autovacuum leaves a loaded table
+/// as), then every table's and index's size, largest first, and what each
+/// is per stored event. Prints nothing for SQLite, whose file size
+/// [`print_disk`] gives.
+pub async fn print_relations(database_url: &str, events: i64) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    if !database_url.starts_with("postgres") {
+        return Ok(());
+    }
+    let mut conn = sqlx::PgConnection::connect(database_url).await?;
+    sqlx::query("VACUUM ANALYZE").execute(&mut conn).await?;
+    let rows: Vec<(String, i64, f32)> = sqlx::query_as(
+        "SELECT relname::text, pg_relation_size(oid), reltuples FROM pg_class \
+         WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') ORDER BY 2 DESC",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let total: i64 = rows.iter().map(|r| r.1).sum();
+    let per = |bytes: i64| bytes as f64 / events.max(1) as f64;
+    println!("relations after VACUUM ANALYZE: {:.1} bytes per event in all", per(total));
+    for (name, bytes, tuples) in rows.iter().filter(|r| per(r.1) >= 1.0) {
+        println!("  {name:<36} {:>8.1} B/event {:>12.0} rows", per(*bytes), tuples);
+    }
+    Ok(())
+}

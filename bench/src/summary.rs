@@ -4,6 +4,9 @@
 //! and 30 d summaries (and 1 h, 7 d): p50 and p95 over `--calls` calls. It
 //! prints figures and asserts nothing.
 //!
+//! On Postgres it first runs `VACUUM ANALYZE` and prints each table's and
+//! index's bytes per event.
+//!
 //! Run: `cargo run --release -p bench --bin summary -- --events 1000000 [--database-url URL]`
 //! (`--reuse` skips loading when the database already holds the events).
 
@@ -60,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let stored = store.count_events().await?;
+    bench::print_relations(&url, stored).await?;
     println!("bench/summary: {} events in {}, {} calls per range", stored, store.backend(), args.calls);
     println!("{:>6} {:>10} {:>10} {:>10}", "range", "p50 ms", "p95 ms", "max ms");
     for range in ["1h", "24h", "7d", "30d"] {
