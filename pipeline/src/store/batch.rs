@@ -15,7 +15,7 @@
 //! the backend (SQLite and Postgres both meet their bounds), so each is
 //! written once and compiled per backend inside `on_writer!`.
 
-use super::sql::{Backend, Statement};
+use super::sql::{each, Backend, Statement};
 use super::{on_writer, Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics};
@@ -469,24 +469,10 @@ pub(super) async fn upsert_rollups<DB: Backend>(
 /// `c = table.c + excluded.c, …` for nullable columns where NULL means
 /// zero, keeping a sum of zero as NULL.
 fn adding_sparse(table: &str, columns: &[impl AsRef<str>]) -> String {
-    columns
-        .iter()
-        .map(|c| {
-            let c = c.as_ref();
-            format!("{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(excluded.{c}, 0), 0)")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    each(columns, |c| format!("{c} = NULLIF(COALESCE({table}.{c}, 0) + COALESCE(excluded.{c}, 0), 0)"))
 }
 
 /// `c = table.c + excluded.c, …`: an upsert that adds.
 fn adding(table: &str, columns: &[impl AsRef<str>]) -> String {
-    columns
-        .iter()
-        .map(|c| {
-            let c = c.as_ref();
-            format!("{c} = {table}.{c} + excluded.{c}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    each(columns, |c| format!("{c} = {table}.{c} + excluded.{c}"))
 }

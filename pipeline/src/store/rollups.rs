@@ -1,6 +1,7 @@
 //! Reading what summaries need: rollup sums over whole buckets, raw events
 //! for the partial edges, and the conversation counts.
 
+use super::sql::each;
 use super::{on_pool, Store, StoreError};
 use crate::rollup::{Dims, Grain, Metrics};
 use domain::Usage;
@@ -63,16 +64,10 @@ where
     }
 }
 
-/// `SUM(c) AS c, …` over `columns`, as BIGINT on both backends.
+/// `SUM(c) AS c, …` over `columns`, as BIGINT on both backends (a
+/// rollup stores zeros as NULL, and a sum of none is NULL too).
 fn sums(columns: &[impl AsRef<str>]) -> String {
-    columns
-        .iter()
-        .map(|c| {
-            let c = c.as_ref();
-            format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    each(columns, |c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
 }
 
 impl Store {

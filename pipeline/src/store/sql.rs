@@ -114,6 +114,11 @@ impl Tuple<'_> {
     }
 }
 
+/// `f(c)` for each of `columns`, comma-separated (a select list, a `SET`).
+pub(super) fn each(columns: &[impl AsRef<str>], f: impl Fn(&str) -> String) -> String {
+    columns.iter().map(|c| f(c.as_ref())).collect::<Vec<_>>().join(", ")
+}
+
 /// A database the store's generic helpers run on: SQLite and Postgres.
 pub(super) trait Backend: Database {
     /// Runs `st` in the transaction.
