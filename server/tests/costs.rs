@@ -471,6 +471,7 @@ async fn csv_and_json_exports_match_the_summary(b: Backend) {
     t.post_ok(&Value::Array(events)).await;
     let summary = pipeline::summary::summarize(
         t.server.state.service.store(),
+        t.server.state.service.memo(),
         &SummaryQuery { range: Some("1h".into()), ..Default::default() },
         domain::time::now_ms(),
     )
@@ -541,7 +542,8 @@ async fn live_deltas_match_a_fresh_summary(b: Backend) {
     use domain::event::Event;
     let t = TestServer::start(b).await;
     let query = SummaryQuery { range: Some("1h".into()), ..Default::default() };
-    let summarize = || pipeline::summary::summarize(t.server.state.service.store(), &query, domain::time::now_ms());
+    let service = &t.server.state.service;
+    let summarize = || pipeline::summary::summarize(service.store(), service.memo(), &query, domain::time::now_ms());
     let mut first = vec![spend("a", 3), spend("b", 1)];
     first[0]["tenant"] = json!("acme");
     t.post_ok(&Value::Array(first)).await;

@@ -130,7 +130,8 @@ async fn a_request_the_database_refuses_fails_alone(b: Backend) {
     }
     assert!(stored_ids(&t, "poison").await.is_empty(), "nothing of the refused requests");
     assert_eq!(stored, 28 * 3);
-    let summary = summarize(t.server.state.service.store(), &SummaryQuery::default(), domain::time::now_ms()).await;
+    let service = &t.server.state.service;
+    let summary = summarize(service.store(), service.memo(), &SummaryQuery::default(), domain::time::now_ms()).await;
     assert_eq!(summary.unwrap().overview.events, stored as i64, "the rollups hold only what was stored");
     t.stop().await;
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Backend, TestServer};
-use pipeline::rollup::{Grain, Metrics};
+use pipeline::rollup::{Grain, Metrics, WRITES};
 use pipeline::store::Store;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,7 +54,7 @@ async fn rollup_tables_have_the_declared_columns(b: Backend) {
         let want: BTreeSet<String> = dims.iter().cloned().chain(Metrics::columns()).collect();
         assert_eq!(names(g.table()), want, "{}", g.table());
         let want: BTreeSet<String> =
-            std::iter::once("bucket".to_string()).chain(Metrics::TOTAL_COLUMNS.iter().map(|c| c.to_string())).collect();
+            ["bucket", WRITES].into_iter().chain(Metrics::TOTAL_COLUMNS.iter().copied()).map(String::from).collect();
         assert_eq!(names(g.total_table()), want, "{}", g.total_table());
     }
     t.stop().await;

@@ -1,8 +1,9 @@
 //! Pricing, rollups and summaries against a real store, on SQLite and on
 //! Postgres: hand-checked figures through the REST API, a property test that
 //! compares every summary with a brute-force computation over the raw
-//! events, repricing, the conversations endpoint, and the per-hour counts
-//! that active conversations are answered from.
+//! events, repricing, the conversations endpoint, the per-hour counts
+//! that active conversations are answered from, and the reads summaries
+//! keep (the memo) through late events, repricing and retention.
 
 #[macro_use]
 mod common;
@@ -12,6 +13,7 @@ use domain::summary::{Summary, SummaryQuery, Trend};
 use domain::{Event, Status};
 use pipeline::rollup::histogram::{bin_of, percentile, BINS};
 use pipeline::rollup::Grain;
+use pipeline::summary::memo::Memo;
 use pipeline::summary::summarize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +24,7 @@ both_backends!(
     reprice_applies_an_effective_dated_override_and_corrects_the_rollups,
     conversations_list_and_detail,
     active_conversations_hold_through_ingest_and_retention,
+    kept_reads_never_outlive_a_change_to_their_buckets,
 );
 
 const H: i64 = 3_600_000;
@@ -416,7 +419,7 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
                 }
                 _ => {}
             }
-            let s = summarize(store, &q, base).await.unwrap();
+            let s = summarize(store, &Memo::default(), &q, base).await.unwrap();
             check(&s, &brute(&all, &q, from, from + span, grain_of(&s)), &format!("seed {seed} case {case} {q:?}"));
         }
         t.stop().await;
@@ -482,7 +485,9 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     t.server.state.service.ingestor().ingest_values(items, None, base).await.unwrap();
     let store = t.server.state.service.store();
     let q = SummaryQuery { from: Some(base - H), to: Some(base + 2 * H), ..SummaryQuery::default() };
-    let before = summarize(store, &q, base).await.unwrap();
+    // One memo for both: the reprice must reach the hours it kept.
+    let memo = Memo::default();
+    let before = summarize(store, &memo, &q, base).await.unwrap();
     assert_eq!(before.cost.unpriced_events, 20);
 
     // house-llm is priced from minute 20 on: $1 / $2 per 1M.
@@ -502,7 +507,7 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     assert_eq!(report.delta_nanos, 12_000_000);
     assert_eq!((report.unpriced_before, report.unpriced_after), (20, 10));
 
-    let after = summarize(store, &q, base).await.unwrap();
+    let after = summarize(store, &memo, &q, base).await.unwrap();
     assert_eq!(after.cost.total_nanos, before.cost.total_nanos + 12_000_000);
     assert_eq!(after.cost.unpriced_events, 10);
     let all = store.after(0, 1000).await.unwrap();
@@ -511,6 +516,93 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     assert_eq!(again.changed, 0, "a second reprice changes nothing");
     let convo: i64 = store.latest_conversations(10).await.unwrap().iter().filter_map(|c| c.cost_nanos.shown()).sum();
     assert_eq!(convo, after.cost.total_nanos, "conversation totals corrected too");
+    t.stop().await;
+}
+
+/// Each of `windows` summarized with `memo` equals it read afresh.
+async fn kept_equals_fresh(
+    store: &pipeline::store::Store,
+    memo: &Memo,
+    windows: &[SummaryQuery],
+    now: i64,
+    label: &str,
+) {
+    for q in windows {
+        let kept = summarize(store, memo, q, now).await.unwrap();
+        let fresh = summarize(store, &Memo::default(), q, now).await.unwrap();
+        assert_eq!(kept, fresh, "{label}: {q:?}");
+    }
+}
+
+/// Summaries keep what they read over whole hours and days while those
+/// buckets are unchanged. One memo serves every call here while late events
+/// land in the kept buckets, a price changes and retention cuts the store:
+/// every answer must equal one read afresh, and the raw events' sums.
+async fn kept_reads_never_outlive_a_change_to_their_buckets(b: Backend) {
+    let t = TestServer::start(b).await;
+    let service = &t.server.state.service;
+    let store = service.store();
+    let memo = Memo::default();
+    let mut rng = Rng(0xfeed);
+    let base = 1_795_000_000_000 + rng.below(H as u64) as i64;
+    let windows: Vec<SummaryQuery> = (0..10)
+        .map(|i| {
+            let from = base - H + rng.below(24 * H as u64) as i64;
+            let to = from + 6 * H + rng.below(2 * 24 * H as u64) as i64;
+            let mut q = SummaryQuery { from: Some(from), to: Some(to), ..SummaryQuery::default() };
+            match i % 4 {
+                1 => q.model = Some("gpt-4o".into()),
+                2 => q.tenant = Some("acme".into()),
+                _ => {}
+            }
+            q
+        })
+        .collect();
+    let ingest = |items: Vec<Value>| async move {
+        for chunk in items.chunks(40) {
+            service.ingestor().ingest_values(chunk.to_vec(), None, base).await.unwrap();
+        }
+    };
+    let (memo, windows) = (&memo, &windows);
+    let against_events = |label: &'static str| async move {
+        let all = store.after(0, 100_000).await.unwrap();
+        for q in &windows[..4] {
+            let s = summarize(store, memo, q, base).await.unwrap();
+            let (from, to) = (q.from.unwrap(), q.to.unwrap());
+            check(&s, &brute(&all, q, from, to, grain_of(&s)), &format!("{label}: {q:?}"));
+        }
+    };
+
+    ingest(random_events(&mut rng, base, 300)).await;
+    kept_equals_fresh(store, memo, windows, base, "first").await;
+    let first = memo.stats();
+    kept_equals_fresh(store, memo, windows, base, "unchanged").await;
+    let unchanged = memo.stats();
+    assert!(unchanged.hits > first.hits, "unchanged buckets are read from the memo: {first:?} then {unchanged:?}");
+    assert_eq!(unchanged.misses, first.misses, "and only from it");
+
+    // Late events, in every kept hour and day.
+    ingest(random_events(&mut rng, base, 200)).await;
+    against_events("after late events").await;
+    kept_equals_fresh(store, memo, windows, base, "after late events").await;
+
+    let update = domain::pricing::PriceUpdate {
+        id: "house-llm".into(),
+        pattern: "house-llm".into(),
+        input: "3".into(),
+        output: "4".into(),
+        effective_from: base + 20 * H,
+        ..Default::default()
+    };
+    let cli = pipeline::service::Viewer::command_line();
+    service.update_price(&cli, &update, base).await.unwrap();
+    let report = service.reprice(&cli, base - H, base + 4 * 24 * H).await.unwrap();
+    assert!(report.changed > 0, "the reprice changed events: {report:?}");
+    against_events("after a reprice").await;
+    kept_equals_fresh(store, memo, windows, base, "after a reprice").await;
+
+    store.apply_retention(base + 30 * H + 1_234_567, base).await.unwrap();
+    kept_equals_fresh(store, memo, windows, base, "after retention").await;
     t.stop().await;
 }
 

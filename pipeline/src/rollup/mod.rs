@@ -12,6 +12,10 @@ use domain::{Event, Status, Usage};
 use histogram::BINS;
 use std::collections::{BTreeMap, HashSet};
 
+/// The `*_total` column that counts the transactions that wrote a bucket
+/// (migration 0017): while it is unchanged, so are the bucket's sums.
+pub const WRITES: &str = "writes";
+
 /// Bucket sizes. Buckets are aligned to UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Grain {
@@ -39,7 +43,8 @@ impl Grain {
         }
     }
 
-    /// The table of per-bucket sums over all dimensions.
+    /// The table of per-bucket sums over all dimensions, and of
+    /// [`WRITES`] per bucket.
     pub fn total_table(self) -> &'static str {
         match self {
             Grain::Minute => "rollup_minute_total",

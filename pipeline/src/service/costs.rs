@@ -52,7 +52,7 @@ fn scoped(viewer: &Viewer, q: &SummaryQuery) -> Result<SummaryQuery, ServiceErro
 
 impl Service {
     pub async fn summary(&self, viewer: &Viewer, q: &SummaryQuery, now_ms: i64) -> Result<Summary, ServiceError> {
-        Ok(summary::summarize(&self.store, &scoped(viewer, q)?, now_ms).await?)
+        Ok(summary::summarize(&self.store, &self.memo, &scoped(viewer, q)?, now_ms).await?)
     }
 
     pub async fn model_trend(
@@ -61,7 +61,7 @@ impl Service {
         q: &SummaryQuery,
         now_ms: i64,
     ) -> Result<ModelTrend, ServiceError> {
-        Ok(summary::model_trend(&self.store, &scoped(viewer, q)?, now_ms).await?)
+        Ok(summary::model_trend(&self.store, &self.memo, &scoped(viewer, q)?, now_ms).await?)
     }
 
     /// A page of the turns that started in the window, sorted as asked.

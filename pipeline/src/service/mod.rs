@@ -68,6 +68,8 @@ pub struct Service(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     store: Store,
+    /// Summaries' reads over whole hours and days, kept while unchanged.
+    memo: crate::summary::memo::Memo,
     bus: Bus,
     ingestor: Ingestor,
     pricing: Pricing,
@@ -95,6 +97,7 @@ impl Service {
         Service(Arc::new(Shared {
             ingestor: Ingestor::new(store.clone(), bus.clone(), pricing.clone(), metrics.clone()),
             store,
+            memo: Default::default(),
             bus,
             pricing,
             config_key_hashes: Arc::new(settings.config_key_hashes),
@@ -116,6 +119,11 @@ impl Service {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// What summaries keep of their reads (its hits and misses).
+    pub fn memo(&self) -> &crate::summary::memo::Memo {
+        &self.memo
     }
 
     pub fn bus(&self) -> &Bus {

@@ -18,7 +18,7 @@
 use super::sql::{each, Backend, Statement};
 use super::{on_writer, Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
-use crate::rollup::{self, Dims, Key, Metrics};
+use crate::rollup::{self, Dims, Key, Metrics, WRITES};
 use domain::Event;
 use sqlx::Transaction;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -442,7 +442,8 @@ pub(super) async fn upsert_rollups<DB: Backend>(
             st.push(&adding_sparse(table, &columns));
             DB::execute(tx, st).await?;
         }
-        // The same sums per bucket over all dimensions.
+        // The same sums per bucket over all dimensions, and one more write
+        // to each bucket (what summaries' kept reads are checked against).
         let mut totals: BTreeMap<i64, Metrics> = BTreeMap::new();
         for (bucket, _, m) in &rows {
             totals.entry(*bucket).or_default().add(m);
@@ -450,16 +451,18 @@ pub(super) async fn upsert_rollups<DB: Backend>(
         let totals: Vec<(i64, Vec<i64>)> = totals.iter().map(|(b, m)| (*b, m.total_values())).collect();
         let total_table = grain.total_table();
         for chunk in totals.chunks(CHUNK) {
-            let mut st =
-                Statement::new(format!("INSERT INTO {total_table} (bucket, {}) ", Metrics::TOTAL_COLUMNS.join(", ")));
+            let mut st = Statement::new(format!(
+                "INSERT INTO {total_table} (bucket, {WRITES}, {}) ",
+                Metrics::TOTAL_COLUMNS.join(", ")
+            ));
             st.values(chunk, |t, (bucket, values)| {
-                t.bind(*bucket);
+                t.bind(*bucket).bind(1_i64);
                 for v in values {
                     t.bind(*v);
                 }
             });
             st.push(" ON CONFLICT (bucket) DO UPDATE SET ");
-            st.push(&adding(total_table, Metrics::TOTAL_COLUMNS));
+            st.push(&adding(total_table, &[&[WRITES], Metrics::TOTAL_COLUMNS].concat()));
             DB::execute(tx, st).await?;
         }
     }

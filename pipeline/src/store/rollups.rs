@@ -3,13 +3,13 @@
 
 use super::sql::each;
 use super::{on_pool, Store, StoreError};
-use crate::rollup::{Dims, Grain, Metrics};
+use crate::rollup::{Dims, Grain, Metrics, WRITES};
 use domain::Usage;
 use sqlx::{QueryBuilder, Row};
 use std::collections::BTreeMap;
 
 /// Dimension filters (exact matches); `chat_id` applies to raw events only.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Filters {
     pub model: Option<String>,
     pub persona: Option<String>,
@@ -127,6 +127,18 @@ impl Store {
             }
             out
         }))
+    }
+
+    /// How many transactions wrote each bucket of `[from, to)` of `grain`,
+    /// as `(bucket, writes)` in bucket order. Every write to a bucket's
+    /// rollup rows writes its `*_total` row too (migration 0017), so while
+    /// this list is unchanged, so is every sum over those buckets.
+    pub async fn rollup_writes(&self, grain: Grain, from: i64, to: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        let sql = format!(
+            "SELECT bucket, {WRITES} FROM {} WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket",
+            grain.total_table()
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(from).bind(to).fetch_all(pool).await?))
     }
 
     /// Priced cost per tenant over `[from, to)` of `grain` (the previous
@@ -262,10 +274,18 @@ impl Store {
     }
 }
 
-/// Merges keyed metrics.
-pub fn merge<K: Ord>(into: &mut BTreeMap<K, Metrics>, rows: impl IntoIterator<Item = (K, Metrics)>) {
+/// Adds keyed metrics, copying a key only when it is new.
+pub fn merge<'a, K: Ord + Clone + 'a>(
+    into: &mut BTreeMap<K, Metrics>,
+    rows: impl IntoIterator<Item = (&'a K, &'a Metrics)>,
+) {
     for (k, m) in rows {
-        into.entry(k).or_default().add(&m);
+        match into.get_mut(k) {
+            Some(sum) => sum.add(m),
+            None => {
+                into.insert(k.clone(), m.clone());
+            }
+        }
     }
 }
 

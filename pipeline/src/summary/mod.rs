@@ -6,8 +6,11 @@
 //! - [`window`]: resolve `range`/`from`/`to` and cut the window into
 //!   day/hour/minute rollup segments and raw edges.
 //! - [`build`]: turn the sums into the [`Summary`] (pure).
+//! - [`memo`]: keep reads over whole hours and days while their buckets
+//!   are unchanged.
 
 pub mod build;
+pub mod memo;
 pub mod window;
 
 use crate::rollup::{Dims, Grain, Metrics};
@@ -16,8 +19,10 @@ use build::Inputs;
 use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery};
 use futures::future::try_join_all;
+use memo::{Key, Memo, Rows, Writes};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 use window::{plan, BadParam, Source, Window};
@@ -43,10 +48,11 @@ pub fn filters(q: &SummaryQuery) -> Filters {
     }
 }
 
-pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<Summary, SummaryError> {
+pub async fn summarize(store: &Store, memo: &Memo, q: &SummaryQuery, now_ms: i64) -> Result<Summary, SummaryError> {
     let w = Window::resolve(q, now_ms)?;
     let f = filters(q);
-    let inputs = if f.chat_id.is_some() { gather_chat(store, &w, &f).await? } else { gather(store, &w, &f).await? };
+    let inputs =
+        if f.chat_id.is_some() { gather_chat(store, &w, &f).await? } else { gather(store, memo, &w, &f).await? };
     let mut summary = build::build(&w, inputs);
     summary.last_event_id = store.last_event_id().await?;
     Ok(summary)
@@ -55,53 +61,98 @@ pub async fn summarize(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<S
 /// Reads for one summary. Its parts, and each part's segments, are read
 /// at once, each query on a connection of its own (a 7-day window is a
 /// dozen queries); raw edges are read once even when several parts need
-/// them.
+/// them. Reads over whole hours and days go through the memo, when there
+/// is one.
 struct Reader<'a> {
     store: &'a Store,
+    memo: Option<&'a Memo>,
     /// Raw rows per (from, to, has dimension filters).
-    raw: Mutex<HashMap<(i64, i64, bool), Edge>>,
+    raw: ReadOnce<(i64, i64, bool), Arc<Vec<RawRow>>>,
+    /// The buckets' writes per rollup segment.
+    writes: ReadOnce<(Grain, i64, i64), Writes>,
 }
 
 /// A raw event's time, dimensions and contribution.
 type RawRow = (i64, Dims, Metrics);
 
-/// A raw edge's rows, read by the first part that needs them while the
-/// others wait.
-type Edge = Arc<OnceCell<Arc<Vec<RawRow>>>>;
+/// Values a summary reads once however many of its parts need them: the
+/// first part reads, the others wait for its answer.
+struct ReadOnce<K, V>(Mutex<HashMap<K, Arc<OnceCell<V>>>>);
+
+impl<K: Eq + Hash, V: Clone> ReadOnce<K, V> {
+    fn new() -> Self {
+        ReadOnce(Mutex::new(HashMap::new()))
+    }
+
+    async fn get<F>(&self, key: K, read: impl FnOnce() -> F) -> Result<V, StoreError>
+    where
+        F: Future<Output = Result<V, StoreError>>,
+    {
+        let cell = self.0.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
+        Ok(cell.get_or_try_init(read).await?.clone())
+    }
+}
 
 impl<'a> Reader<'a> {
-    fn new(store: &'a Store) -> Self {
-        Reader { store, raw: Mutex::new(HashMap::new()) }
+    fn new(store: &'a Store, memo: Option<&'a Memo>) -> Self {
+        Reader { store, memo, raw: ReadOnce::new(), writes: ReadOnce::new() }
     }
 
     async fn raw(&self, from: i64, to: i64, f: &Filters) -> Result<Arc<Vec<RawRow>>, StoreError> {
-        let cell =
-            self.raw.lock().unwrap_or_else(|e| e.into_inner()).entry((from, to, f.has_dims())).or_default().clone();
-        let rows =
-            cell.get_or_try_init(|| async { Ok::<_, StoreError>(Arc::new(self.store.raw_rows(from, to, f).await?)) });
-        Ok(rows.await?.clone())
+        self.raw.get((from, to, f.has_dims()), || async { Ok(Arc::new(self.store.raw_rows(from, to, f).await?)) }).await
+    }
+
+    /// The `(bucket, writes)` list of a rollup segment.
+    async fn writes(&self, grain: Grain, from: i64, to: i64) -> Result<Writes, StoreError> {
+        self.writes
+            .get((grain, from, to), || async { Ok(Arc::new(self.store.rollup_writes(grain, from, to).await?)) })
+            .await
+    }
+
+    /// `read`'s answer for `key`: kept from an earlier read while the
+    /// buckets are unchanged (the list is read first, see [`memo`]).
+    async fn kept<T, R>(&self, key: Key, read: R) -> Result<Arc<T>, StoreError>
+    where
+        T: Rows + Send + Sync + 'static,
+        R: Future<Output = Result<T, StoreError>>,
+    {
+        let Some(memo) = self.memo.filter(|_| key.kept()) else { return Ok(Arc::new(read.await?)) };
+        let writes = self.writes(key.grain, key.from, key.to).await?;
+        if let Some(value) = memo.get(&key, &writes) {
+            return Ok(value);
+        }
+        let value = Arc::new(read.await?);
+        memo.put(key, writes, value.clone());
+        Ok(value)
     }
 
     /// Each segment of `[from, to)` read at once: `rollup` for whole
-    /// buckets, `raw` (over the edge's raw rows) for partial ones.
+    /// buckets, `raw` (over the edge's raw rows) for partial ones. `part`
+    /// names the read for the memo.
+    #[allow(clippy::too_many_arguments)]
     async fn segments<T, R>(
         &self,
+        part: &'static str,
         from: i64,
         to: i64,
         coarsest: Grain,
         f: &Filters,
         rollup: impl Fn(Grain, i64, i64) -> R,
         raw: impl Fn(&[RawRow]) -> T,
-    ) -> Result<Vec<T>, StoreError>
+    ) -> Result<Vec<Arc<T>>, StoreError>
     where
+        T: Rows + Send + Sync + 'static,
         R: Future<Output = Result<T, StoreError>>,
     {
         try_join_all(plan(from, to, coarsest).into_iter().map(|seg| {
             let (rollup, raw) = (&rollup, &raw);
             async move {
                 match seg.source {
-                    Source::Rollup(g) => rollup(g, seg.from, seg.to).await,
-                    Source::Raw => Ok(raw(&self.raw(seg.from, seg.to, f).await?)),
+                    Source::Rollup(grain) => {
+                        let key = Key { part, grain, from: seg.from, to: seg.to, filters: f.clone() };
+                        self.kept(key, rollup(grain, seg.from, seg.to)).await
+                    }
+                    Source::Raw => Ok(Arc::new(raw(&self.raw(seg.from, seg.to, f).await?))),
                 }
             }
         }))
@@ -112,6 +163,7 @@ impl<'a> Reader<'a> {
     async fn combos(&self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
         let parts = self
             .segments(
+                "combos",
                 from,
                 to,
                 Grain::Day,
@@ -121,8 +173,8 @@ impl<'a> Reader<'a> {
             )
             .await?;
         let mut out = BTreeMap::new();
-        for part in parts {
-            merge(&mut out, part);
+        for part in &parts {
+            merge(&mut out, part.iter().map(|(d, m)| (d, m)));
         }
         Ok(out)
     }
@@ -131,6 +183,7 @@ impl<'a> Reader<'a> {
     async fn series(&self, w: &Window, f: &Filters) -> Result<BTreeMap<i64, Metrics>, StoreError> {
         let parts = self
             .segments(
+                "series",
                 w.from,
                 w.to,
                 w.series,
@@ -139,9 +192,9 @@ impl<'a> Reader<'a> {
                 |rows| rows.iter().map(|(ts, _, m)| (*ts, m.clone())).collect(),
             )
             .await?;
-        let mut out = BTreeMap::new();
-        for part in parts {
-            merge(&mut out, part.into_iter().map(|(b, m)| (w.series.floor(b), m)));
+        let mut out: BTreeMap<i64, Metrics> = BTreeMap::new();
+        for (bucket, m) in parts.iter().flat_map(|p| p.iter()) {
+            out.entry(w.series.floor(*bucket)).or_default().add(m);
         }
         Ok(out)
     }
@@ -150,6 +203,7 @@ impl<'a> Reader<'a> {
     async fn tenant_costs(&self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<String, i64>, StoreError> {
         let parts = self
             .segments(
+                "tenant_costs",
                 from,
                 to,
                 Grain::Day,
@@ -159,8 +213,8 @@ impl<'a> Reader<'a> {
             )
             .await?;
         let mut out: BTreeMap<String, i64> = BTreeMap::new();
-        for (tenant, cost) in parts.into_iter().flatten() {
-            *out.entry(tenant).or_default() += cost;
+        for (tenant, cost) in parts.iter().flat_map(|p| p.iter()) {
+            *out.entry(tenant.clone()).or_default() += cost;
         }
         Ok(out)
     }
@@ -169,6 +223,7 @@ impl<'a> Reader<'a> {
     async fn cost(&self, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
         let parts = self
             .segments(
+                "cost",
                 from,
                 to,
                 Grain::Day,
@@ -177,30 +232,36 @@ impl<'a> Reader<'a> {
                 |rows| rows.iter().map(|(_, _, m)| m.cost_nanos).sum(),
             )
             .await?;
-        Ok(parts.into_iter().sum())
+        Ok(parts.iter().map(|c| **c).sum())
     }
 }
 
 /// Priced cost over `[from, to)` (budgets).
 pub async fn cost(store: &Store, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
-    Reader::new(store).cost(from, to, f).await
+    Reader::new(store, None).cost(from, to, f).await
 }
 
 /// All sums over `[from, to)` (alert rules).
 pub async fn totals(store: &Store, from: i64, to: i64, f: &Filters) -> Result<Metrics, StoreError> {
-    Ok(total(&Reader::new(store).combos(from, to, f).await?))
+    Ok(total(&Reader::new(store, None).combos(from, to, f).await?))
 }
 
 /// How many models the cost-over-time chart shows apart.
 pub const TREND_MODELS: usize = 6;
 
 /// Cost per trend bucket for the costliest models, the rest as "other".
-pub async fn model_trend(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result<ModelTrend, SummaryError> {
+pub async fn model_trend(
+    store: &Store,
+    memo: &Memo,
+    q: &SummaryQuery,
+    now_ms: i64,
+) -> Result<ModelTrend, SummaryError> {
     let w = Window::resolve(q, now_ms)?;
     let f = filters(q);
-    let r = Reader::new(store);
+    let r = Reader::new(store, Some(memo));
     let parts = r
         .segments(
+            "model_series",
             w.from,
             w.to,
             w.series,
@@ -210,14 +271,14 @@ pub async fn model_trend(store: &Store, q: &SummaryQuery, now_ms: i64) -> Result
         )
         .await?;
     let mut cells: BTreeMap<(String, i64), i64> = BTreeMap::new();
-    for (bucket, model, cost) in parts.into_iter().flatten() {
-        *cells.entry((model, w.series.floor(bucket))).or_default() += cost;
+    for (bucket, model, cost) in parts.iter().flat_map(|p| p.iter()) {
+        *cells.entry((model.clone(), w.series.floor(*bucket))).or_default() += cost;
     }
     Ok(build::model_trend(&w, cells, TREND_MODELS))
 }
 
-async fn gather(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
-    let r = Reader::new(store);
+async fn gather(store: &Store, memo: &Memo, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
+    let r = Reader::new(store, Some(memo));
     // Turns are counted where they start, whatever their stages' model,
     // persona or stage (but within the tenant and the pipeline, which a
     // turn has one of each).
