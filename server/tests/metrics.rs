@@ -1,6 +1,7 @@
 //! `/metrics` against the real server: the counters count what was stored
 //! (the cost counter equals the summary's total, to the nano-dollar), HTTP
-//! requests by route template, and label values stay capped.
+//! requests by route template, summaries' kept reads, and label values stay
+//! capped.
 
 #[macro_use]
 mod common;
@@ -85,6 +86,28 @@ async fn the_counters_count_what_was_stored(b: Backend) {
     assert!(routes.contains("/api/events") && routes.contains("/api/telemetry/conversations"), "{routes:?}");
     assert!(http.iter().any(|(l, _)| l["route"] == "/api/events" && l["status_class"] == "2xx"));
     assert_eq!(samples(&t, "flowmeter_database_up").await[0].1, 1.0);
+
+    // A week's whole days and hours, read once, then kept while unchanged.
+    let reads = |source: &'static str| {
+        let t = &t;
+        async move {
+            samples(t, "flowmeter_summary_rollup_reads_total")
+                .await
+                .iter()
+                .find(|(l, _)| l["source"] == source)
+                .unwrap()
+                .1
+        }
+    };
+    let (kept, read) = (reads("memo").await, reads("store").await);
+    let to = domain::time::now_ms() + 60_000;
+    let week = format!("/api/telemetry/summary?from={}&to={to}", to - 7 * 86_400_000);
+    for _ in 0..2 {
+        let (status, body) = t.get_json(&week).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert!(reads("store").await > read, "the first week read the store");
+    assert!(reads("memo").await > kept, "the second was answered from what the first kept");
     assert!(samples(&t, "process_resident_memory_bytes").await[0].1 > 1e6);
     t.stop().await;
 }

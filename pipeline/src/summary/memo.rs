@@ -11,9 +11,10 @@
 //! kept under: it costs one miss, never a stale answer. The list lives in
 //! the database, so this holds for every replica's writes.
 //!
-//! Minutes are not kept: a window's minute edges move every minute, so a
-//! kept minute read would rarely be asked for again, and would push out
-//! the hours and days that are.
+//! Minutes are kept only as whole aligned blocks (ten minutes, see
+//! `window`): a window's minute edges move every minute, but their whole
+//! blocks stay the same for up to ten; a partial block would rarely be
+//! asked for again, and would push out what is.
 
 use crate::rollup::Grain;
 use crate::store::Filters;
@@ -34,13 +35,6 @@ pub struct Key {
     pub from: i64,
     pub to: i64,
     pub filters: Filters,
-}
-
-impl Key {
-    /// Whether reads of this key are kept at all.
-    pub fn kept(&self) -> bool {
-        self.grain != Grain::Minute
-    }
 }
 
 /// `(bucket, writes)` of each bucket a read covered, when it was read.

@@ -109,14 +109,15 @@ impl<'a> Reader<'a> {
             .await
     }
 
-    /// `read`'s answer for `key`: kept from an earlier read while the
-    /// buckets are unchanged (the list is read first, see [`memo`]).
+    /// `read`'s answer for `key` (a whole block): kept from an earlier read
+    /// while the buckets are unchanged (the list is read first, see
+    /// [`memo`]).
     async fn kept<T, R>(&self, key: Key, read: R) -> Result<Arc<T>, StoreError>
     where
         T: Rows + Send + Sync + 'static,
         R: Future<Output = Result<T, StoreError>>,
     {
-        let Some(memo) = self.memo.filter(|_| key.kept()) else { return Ok(Arc::new(read.await?)) };
+        let Some(memo) = self.memo else { return Ok(Arc::new(read.await?)) };
         let writes = self.writes(key.grain, key.from, key.to).await?;
         if let Some(value) = memo.get(&key, &writes) {
             return Ok(value);
@@ -148,10 +149,11 @@ impl<'a> Reader<'a> {
             let (rollup, raw) = (&rollup, &raw);
             async move {
                 match seg.source {
-                    Source::Rollup(grain) => {
+                    Source::Rollup(grain) if seg.whole_block() => {
                         let key = Key { part, grain, from: seg.from, to: seg.to, filters: f.clone() };
                         self.kept(key, rollup(grain, seg.from, seg.to)).await
                     }
+                    Source::Rollup(grain) => Ok(Arc::new(rollup(grain, seg.from, seg.to).await?)),
                     Source::Raw => Ok(Arc::new(raw(&self.raw(seg.from, seg.to, f).await?))),
                 }
             }

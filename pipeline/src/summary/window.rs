@@ -1,6 +1,8 @@
 //! The window a summary covers, and how to read it cheaply and exactly: the
 //! window is cut into whole days, hours and minutes of rollups, plus raw
-//! events for the partial minutes at its edges.
+//! events for the partial minutes at its edges. Minutes are read in blocks
+//! of ten aligned ones, so that the whole blocks of a window's edges are
+//! the same from one call to the next (and can be kept, see `memo`).
 
 use crate::rollup::Grain;
 use domain::summary::{range_ms, SummaryQuery, RANGES};
@@ -76,12 +78,46 @@ impl Window {
     }
 }
 
+/// Minute segments are cut where a block of this many aligned minutes
+/// starts.
+pub const MINUTE_BLOCK_MS: i64 = 10 * 60_000;
+
 /// Cuts `[from, to)` into the coarsest whole buckets (no coarser than
-/// `coarsest`), with raw pieces only for the partial minutes at the edges.
+/// `coarsest`), with raw pieces only for the partial minutes at the edges,
+/// and minutes cut at block boundaries ([`MINUTE_BLOCK_MS`]).
 pub fn plan(from: i64, to: i64, coarsest: Grain) -> Vec<Segment> {
     let mut out = Vec::new();
     cut(from, to, coarsest, &mut out);
     out.sort_by_key(|s| s.from);
+    out.into_iter().flat_map(blocks).collect()
+}
+
+impl Segment {
+    /// Whether this is a whole block of its grain: any run of hours or
+    /// days, or exactly one aligned block of minutes.
+    pub fn whole_block(&self) -> bool {
+        match self.source {
+            Source::Raw => false,
+            Source::Rollup(Grain::Minute) => {
+                self.from.rem_euclid(MINUTE_BLOCK_MS) == 0 && self.to - self.from == MINUTE_BLOCK_MS
+            }
+            Source::Rollup(_) => true,
+        }
+    }
+}
+
+/// A minute segment cut at block boundaries; any other segment whole.
+fn blocks(s: Segment) -> Vec<Segment> {
+    if s.source != Source::Rollup(Grain::Minute) {
+        return vec![s];
+    }
+    let mut out = Vec::new();
+    let mut at = s.from;
+    while at < s.to {
+        let end = ((at.div_euclid(MINUTE_BLOCK_MS) + 1) * MINUTE_BLOCK_MS).min(s.to);
+        out.push(Segment { from: at, to: end, ..s });
+        at = end;
+    }
     out
 }
 
@@ -178,6 +214,40 @@ mod tests {
             plan(0, 2 * D, Grain::Day),
             vec![Segment { source: Source::Rollup(Grain::Day), from: 0, to: 2 * D }]
         );
+    }
+
+    #[test]
+    fn minutes_are_read_in_aligned_blocks_that_recur_as_the_window_moves() {
+        let whole = |segs: &[Segment]| -> Vec<(i64, i64)> {
+            segs.iter()
+                .filter(|s| s.whole_block() && s.source == Source::Rollup(Grain::Minute))
+                .map(|s| (s.from, s.to))
+                .collect()
+        };
+        // An hour ending at 10:48:30: minutes 09:49–10:47, raw edges.
+        let (from, to) = (10 * H - 12 * M + 30_000, 11 * H - 12 * M + 30_000);
+        let segs = plan(from, to, Grain::Day);
+        covers_exactly(from, to, &segs);
+        let minutes: Vec<(i64, i64)> =
+            segs.iter().filter(|s| s.source == Source::Rollup(Grain::Minute)).map(|s| (s.from, s.to)).collect();
+        assert_eq!(minutes.first(), Some(&(9 * H + 49 * M, 9 * H + 50 * M)));
+        assert_eq!(minutes.last(), Some(&(10 * H + 40 * M, 10 * H + 48 * M)));
+        assert!(segs.iter().all(|s| s.source != Source::Rollup(Grain::Minute) || s.to - s.from <= MINUTE_BLOCK_MS));
+        assert_eq!(
+            whole(&segs),
+            vec![
+                (9 * H + 50 * M, 10 * H),
+                (10 * H, 10 * H + 10 * M),
+                (10 * H + 10 * M, 10 * H + 20 * M),
+                (10 * H + 20 * M, 10 * H + 30 * M),
+                (10 * H + 30 * M, 10 * H + 40 * M)
+            ]
+        );
+        // A minute later the whole blocks are the same but for the edges.
+        let later = plan(from + M, to + M, Grain::Day);
+        assert_eq!(whole(&later), whole(&segs));
+        assert!(!Segment { source: Source::Raw, from: 0, to: MINUTE_BLOCK_MS }.whole_block());
+        assert!(Segment { source: Source::Rollup(Grain::Hour), from: 0, to: 3 * H }.whole_block());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::prometheus_text::{encode, CONTENT_TYPE};
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
@@ -20,6 +20,11 @@ use std::time::Instant;
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Kind {
     kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Source {
+    source: &'static str,
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "operations",
@@ -43,6 +48,15 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             ConstGauge::new(redis.lag_ms.max(0) as f64 / 1e3),
         );
     }
+    let memo = service.memo().stats();
+    let reads = Family::<Source, Counter>::default();
+    reads.get_or_create(&Source { source: "memo" }).inc_by(memo.hits);
+    reads.get_or_create(&Source { source: "store" }).inc_by(memo.misses);
+    now.register(
+        "flowmeter_summary_rollup_reads",
+        "Summary reads of whole hours and days, answered from what this replica kept (memo) or from the store",
+        reads,
+    );
     let retained = service.store().retained_totals().await;
     now.register(
         "flowmeter_database_up",
