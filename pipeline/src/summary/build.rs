@@ -27,7 +27,7 @@ pub struct Inputs {
     pub previous_cost_nanos: i64,
     /// Turns started in the window, per tenant.
     pub tenant_turns: BTreeMap<String, i64>,
-    /// Priced spend per tenant in the window before (read only when the
+    /// Priced spend per tenant in the window before (shown only when the
     /// window has tenants).
     pub tenant_previous: BTreeMap<String, i64>,
 }

@@ -23,8 +23,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Rows kept in all, least recently used out first: a combination's row is
-/// about 600 bytes, so at most about 30 MB.
-const MAX_ROWS: usize = 50_000;
+/// about 600 bytes, so at most about 12 MB. A week of the simulated
+/// traffic at 10M events is 228 combinations.
+const MAX_ROWS: usize = 20_000;
 
 /// Which read of which buckets, filtered how.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
