@@ -91,12 +91,7 @@ async fn the_counters_count_what_was_stored(b: Backend) {
     let reads = |source: &'static str| {
         let t = &t;
         async move {
-            samples(t, "flowmeter_summary_rollup_reads_total")
-                .await
-                .iter()
-                .find(|(l, _)| l["source"] == source)
-                .unwrap()
-                .1
+            samples(t, "flowmeter_rollup_reads_total").await.iter().find(|(l, _)| l["source"] == source).unwrap().1
         }
     };
     let (kept, read) = (reads("memo").await, reads("store").await);

@@ -53,7 +53,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     reads.get_or_create(&Source { source: "memo" }).inc_by(memo.hits);
     reads.get_or_create(&Source { source: "store" }).inc_by(memo.misses);
     now.register(
-        "flowmeter_summary_rollup_reads",
+        "flowmeter_rollup_reads",
         "Summary reads of whole hours and days, answered from what this replica kept (memo) or from the store",
         reads,
     );
