@@ -68,7 +68,8 @@ pub struct Service(Arc<Shared>);
 #[derive(Debug)]
 pub struct Shared {
     store: Store,
-    /// Summaries' reads over whole hours and days, kept while unchanged.
+    /// Summaries' reads of whole days, hours and ten-minute blocks, kept
+    /// while unchanged.
     memo: crate::summary::memo::Memo,
     bus: Bus,
     ingestor: Ingestor,

@@ -1,6 +1,7 @@
-//! Rollup reads over whole hours and days, kept and used again while their
-//! buckets are unchanged. A week's summary reads six days and up to 46
-//! hours of rollups, most of its time on a large store
+//! Rollup reads over whole days, hours and ten-minute blocks, kept and used
+//! again while their buckets are unchanged. A week's summary reads six
+//! days, up to 46 hours and up to 118 minutes of rollups, most of its time
+//! on a large store
 //! (docs/performance.md); yet those buckets are past, and change only with
 //! a late event, a reprice or retention.
 //!

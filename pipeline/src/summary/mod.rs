@@ -61,8 +61,8 @@ pub async fn summarize(store: &Store, memo: &Memo, q: &SummaryQuery, now_ms: i64
 /// Reads for one summary. Its parts, and each part's segments, are read
 /// at once, each query on a connection of its own (a 7-day window is a
 /// dozen queries); raw edges are read once even when several parts need
-/// them. Reads over whole hours and days go through the memo, when there
-/// is one.
+/// them. Reads of whole blocks (days, hours, aligned ten minutes) go
+/// through the memo, when there is one.
 struct Reader<'a> {
     store: &'a Store,
     memo: Option<&'a Memo>,

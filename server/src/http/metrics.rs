@@ -54,7 +54,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     reads.get_or_create(&Source { source: "store" }).inc_by(memo.misses);
     now.register(
         "flowmeter_rollup_reads",
-        "Summary reads of whole hours and days, answered from what this replica kept (memo) or from the store",
+        "Summary reads of whole days, hours and ten-minute blocks, answered from what this replica kept (memo) or from the store",
         reads,
     );
     let retained = service.store().retained_totals().await;
