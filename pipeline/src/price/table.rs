@@ -10,6 +10,8 @@ use domain::money::parse_decimal_nanos;
 use domain::pricing::{Origin, PriceEntry, Rates, Tier};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// The table shipped with Flowmeter (USD per 1M tokens, with sources).
 pub const BUNDLED_JSON: &str = include_str!("models.json");
@@ -169,13 +171,48 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
     RegexBuilder::new(&anchored(pattern)).case_insensitive(true).build().map_err(|e| format!("bad pattern: {e}"))
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PriceTable {
     /// Environment overrides first, then the bundled entries they leave.
     fixed: Vec<PriceEntry>,
     fixed_set: RegexSet,
+    /// Which of `fixed` each model id seen so far matched.
+    seen: Seen,
     /// Admin overrides, newest `effective_from` first.
     dated: Vec<(PriceEntry, i64, Regex)>,
+}
+
+/// Most model ids [`Seen`] remembers; when full it starts over, so a
+/// stream of made-up ids costs memory no more than this.
+const SEEN_MODELS: usize = 4_096;
+
+/// The fixed entry each model id matched, remembered. Matching a name
+/// against every pattern of the set takes 2–13 µs (it reports all the
+/// patterns that match, so it runs the set's NFA), and ingest asked that
+/// for every event, a fifth of a busy server's time; a pipeline calls
+/// the same few models over and over. A table's patterns never change
+/// (a new set of overrides is a new table), so what it remembers is never
+/// stale.
+#[derive(Debug, Default)]
+struct Seen(Mutex<HashMap<Box<str>, Option<usize>>>);
+
+impl Seen {
+    fn get_or(&self, model: &str, find: impl FnOnce() -> Option<usize>) -> Option<usize> {
+        if let Some(found) = self.lock().get(model) {
+            return *found;
+        }
+        let found = find(); // not under the lock
+        let mut seen = self.lock();
+        if seen.len() >= SEEN_MODELS {
+            seen.clear();
+        }
+        seen.insert(model.into(), found);
+        found
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Option<usize>>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl PriceTable {
@@ -213,7 +250,7 @@ impl PriceTable {
                 Ok((e, from, re))
             })
             .collect::<Result<_, PricingError>>()?;
-        Ok(PriceTable { fixed, fixed_set, dated })
+        Ok(PriceTable { fixed, fixed_set, seen: Seen::default(), dated })
     }
 
     /// This table plus the admin's effective-dated overrides (replacing any
@@ -224,11 +261,10 @@ impl PriceTable {
 
     /// The entry that prices `model` for an event at `ts` (epoch ms).
     pub fn lookup(&self, model: &str, ts: i64) -> Option<&PriceEntry> {
-        self.dated
-            .iter()
-            .find(|(_, from, re)| *from <= ts && re.is_match(model))
-            .map(|(e, _, _)| e)
-            .or_else(|| self.fixed_set.matches(model).iter().next().map(|i| &self.fixed[i]))
+        self.dated.iter().find(|(_, from, re)| *from <= ts && re.is_match(model)).map(|(e, _, _)| e).or_else(|| {
+            let found = self.seen.get_or(model, || self.fixed_set.matches(model).iter().next());
+            found.map(|i| &self.fixed[i])
+        })
     }
 
     /// The entries without admin overrides (bundled, as overridden by the
@@ -305,6 +341,26 @@ mod tests {
         for unknown in ["gpt-4o-2024", "my-finetune", "gpt-4ox", "xgpt-4o", ""] {
             assert_eq!(id_of(&t, unknown), None, "{unknown}");
         }
+    }
+
+    /// What the table remembers answers as the patterns do, for ids that
+    /// match and ids that do not, and stays bounded past its size.
+    #[test]
+    fn remembered_matches_are_the_patterns_answers() {
+        let t = PriceTable::load(None).unwrap();
+        let ids = ["gpt-4o", "GPT-4o-Mini", "claude-opus-4-20250514", "my-finetune", "gpt-4ox", ""];
+        let direct = |m: &str| t.fixed_set.matches(m).iter().next();
+        for round in 0..2 {
+            for id in ids {
+                let found = t.lookup(id, 0).map(|e| e.id.as_str());
+                assert_eq!(found, direct(id).map(|i| t.fixed[i].id.as_str()), "{id}, round {round}");
+            }
+        }
+        for i in 0..SEEN_MODELS + 10 {
+            assert!(t.lookup(&format!("made-up-{i}"), 0).is_none());
+        }
+        assert!(t.seen.lock().len() <= SEEN_MODELS);
+        assert_eq!(id_of(&t, "gpt-4o-mini-2024-07-18"), Some("gpt-4o-mini"));
     }
 
     /// Every entry prices the ids its vendor publishes (dated, prefixed,
