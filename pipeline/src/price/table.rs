@@ -261,10 +261,11 @@ impl PriceTable {
 
     /// The entry that prices `model` for an event at `ts` (epoch ms).
     pub fn lookup(&self, model: &str, ts: i64) -> Option<&PriceEntry> {
-        self.dated.iter().find(|(_, from, re)| *from <= ts && re.is_match(model)).map(|(e, _, _)| e).or_else(|| {
-            let found = self.seen.get_or(model, || self.fixed_set.matches(model).iter().next());
-            found.map(|i| &self.fixed[i])
-        })
+        if let Some((e, _, _)) = self.dated.iter().find(|(_, from, re)| *from <= ts && re.is_match(model)) {
+            return Some(e);
+        }
+        let found = self.seen.get_or(model, || self.fixed_set.matches(model).iter().next());
+        found.map(|i| &self.fixed[i])
     }
 
     /// The entries without admin overrides (bundled, as overridden by the
