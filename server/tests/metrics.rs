@@ -78,6 +78,15 @@ async fn the_counters_count_what_was_stored(b: Backend) {
 
     let ingest = samples(&t, "flowmeter_ingest_requests_total").await;
     assert_eq!(ingest.iter().find(|(l, _)| l["outcome"] == "accepted").map(|(_, v)| *v), Some(1.0));
+    // The one request went in one group commit, observed before its answer.
+    let group = |name: &'static str| {
+        let t = &t;
+        async move { samples(t, name).await.iter().map(|(_, v)| *v).sum::<f64>() }
+    };
+    assert_eq!(group("flowmeter_group_commit_events_count").await, 1.0);
+    assert_eq!(group("flowmeter_group_commit_events_sum").await, 4.0);
+    assert_eq!(group("flowmeter_group_commit_duration_seconds_count").await, 1.0);
+    assert!(group("flowmeter_group_commit_duration_seconds_sum").await > 0.0);
 
     // HTTP by route template, never by raw path.
     t.get_json("/api/telemetry/conversations?chatId=m1").await;

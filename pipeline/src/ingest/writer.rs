@@ -11,6 +11,10 @@
 //! are still assigned and published in commit order, since one writer does
 //! both.
 //!
+//! Each group's size and the time it held the writer go to `/metrics`
+//! (`flowmeter_group_commit_*`): a writer near its limit shows as groups
+//! that grow while their commits take nearly as long as the answers.
+//!
 //! The queue is bounded in events, not requests: when it holds
 //! [`QUEUE_EVENTS`], a new request is refused at once (`Busy`, a 503 with
 //! `Retry-After`) and nothing of it is stored.
@@ -21,6 +25,7 @@ use crate::ops::Metrics;
 use crate::store::Store;
 use domain::Event;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 /// Most events waiting for the writer before requests are refused.
@@ -94,8 +99,12 @@ async fn run(store: Store, bus: Bus, metrics: Arc<Metrics>, mut rx: mpsc::Unboun
 /// Commits one group, counts and publishes what was stored, answers every
 /// request.
 async fn commit(store: &Store, bus: &Bus, metrics: &Arc<Metrics>, mut jobs: Vec<Job>) {
-    let batches = jobs.iter_mut().map(|j| std::mem::take(&mut j.events)).collect();
-    match store.insert_group(batches).await {
+    let batches: Vec<Vec<Event>> = jobs.iter_mut().map(|j| std::mem::take(&mut j.events)).collect();
+    let events: usize = batches.iter().map(Vec::len).sum();
+    let started = Instant::now();
+    let outcome = store.insert_group(batches).await;
+    metrics.group_commit(events, started.elapsed().as_secs_f64());
+    match outcome {
         Ok(group) => {
             let mut stored = Vec::new();
             let answers: Vec<Result<Vec<i64>, IngestError>> = group

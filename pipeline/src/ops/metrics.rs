@@ -1,6 +1,7 @@
 //! Flowmeter's own metrics, in the one registry `/metrics` encodes: what was
 //! stored (cost, tokens, events, stage durations), how ingest requests
-//! ended, HTTP traffic, webhook deliveries and budget use. Counters count
+//! ended, the writer's group commits, HTTP traffic, webhook deliveries and
+//! budget use. Counters count
 //! from process start, as Prometheus expects (`rate()` and `increase()`
 //! handle restarts); label values are capped ([`LabelCap`]) so a flood of
 //! distinct model or stage names cannot explode the series count.
@@ -31,6 +32,12 @@ pub const NONE: &str = "none";
 const STAGE_BUCKETS: [f64; 13] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
 /// HTTP request durations, seconds: 1 ms to 10 s.
 const HTTP_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// Group commit durations, seconds: 0.5 ms to 10 s.
+const COMMIT_BUCKETS: [f64; 14] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+/// Events per group commit: one request of one event up to a full group.
+const GROUP_BUCKETS: [f64; 9] = [1.0, 10.0, 50.0, 100.0, 500.0, 1000.0, 5000.0, 10000.0, 20000.0];
 
 /// How an ingest request ended.
 pub enum IngestOutcome {
@@ -159,6 +166,8 @@ pub struct Metrics {
     events: Family<StageStatus, Counter>,
     stage_duration: HistogramFamily<StageLabel>,
     ingest_requests: Family<Outcome, Counter>,
+    commit_duration: Histogram,
+    commit_events: Histogram,
     http_requests: Family<HttpRequest, Counter>,
     http_duration: HistogramFamily<Route>,
     webhook_deliveries: Family<Outcome, Counter>,
@@ -184,6 +193,8 @@ impl Metrics {
             events: Family::default(),
             stage_duration: Family::new_with_constructor(|| Histogram::new(STAGE_BUCKETS)),
             ingest_requests: Family::default(),
+            commit_duration: Histogram::new(COMMIT_BUCKETS),
+            commit_events: Histogram::new(GROUP_BUCKETS),
             http_requests: Family::default(),
             http_duration: Family::new_with_constructor(|| Histogram::new(HTTP_BUCKETS)),
             webhook_deliveries: Family::default(),
@@ -206,6 +217,16 @@ impl Metrics {
             "flowmeter_ingest_requests",
             "Ingest requests (native and OTLP) since start, by outcome: accepted, rejected (4xx), failed (5xx)",
             m.ingest_requests.clone(),
+        );
+        r.register(
+            "flowmeter_group_commit_duration_seconds",
+            "Time the writer took per group commit: every request queued while the last one ran, stored in one transaction",
+            m.commit_duration.clone(),
+        );
+        r.register(
+            "flowmeter_group_commit_events",
+            "Events per group commit (events stored, requests refused by the database included)",
+            m.commit_events.clone(),
         );
         r.register(
             "flowmeter_http_requests",
@@ -309,6 +330,13 @@ impl Metrics {
             }
         };
         self.ingest_requests.get_or_create(&Outcome { outcome: label }).inc();
+    }
+
+    /// One group commit of `events` events that took `seconds`, whatever
+    /// its outcome (a group that failed whole still held the writer).
+    pub fn group_commit(&self, events: usize, seconds: f64) {
+        self.commit_duration.observe(seconds);
+        self.commit_events.observe(events as f64);
     }
 
     /// Ingest requests refused or failed since start (the ingest alert).
