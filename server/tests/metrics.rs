@@ -36,6 +36,11 @@ async fn samples(t: &TestServer, name: &str) -> Vec<(HashMap<String, String>, f6
         .collect()
 }
 
+/// The sum of a metric's samples over all its label sets.
+async fn sum_of(t: &TestServer, name: &str) -> f64 {
+    samples(t, name).await.iter().map(|(_, v)| v).sum()
+}
+
 fn stage(chat: &str, stage: &str, model: &str, input: i64, status: &str) -> Value {
     json!({"chatId": chat, "stage": stage, "model": model, "provider": "openai", "status": status, "durationMs": 1200,
            "usage": {"inputTokens": input, "outputTokens": 100, "cachedInputTokens": input / 2}})
@@ -52,7 +57,7 @@ async fn the_counters_count_what_was_stored(b: Backend) {
     .await;
     // Counted beside the writer: a moment after the answer.
     eventually(Duration::from_secs(5), "the 4 events are counted", || async {
-        samples(&t, "flowmeter_events_total").await.iter().map(|(_, v)| v).sum::<f64>() == 4.0
+        sum_of(&t, "flowmeter_events_total").await == 4.0
     })
     .await;
 
@@ -79,14 +84,10 @@ async fn the_counters_count_what_was_stored(b: Backend) {
     let ingest = samples(&t, "flowmeter_ingest_requests_total").await;
     assert_eq!(ingest.iter().find(|(l, _)| l["outcome"] == "accepted").map(|(_, v)| *v), Some(1.0));
     // The one request went in one group commit, observed before its answer.
-    let group = |name: &'static str| {
-        let t = &t;
-        async move { samples(t, name).await.iter().map(|(_, v)| *v).sum::<f64>() }
-    };
-    assert_eq!(group("flowmeter_group_commit_events_count").await, 1.0);
-    assert_eq!(group("flowmeter_group_commit_events_sum").await, 4.0);
-    assert_eq!(group("flowmeter_group_commit_duration_seconds_count").await, 1.0);
-    assert!(group("flowmeter_group_commit_duration_seconds_sum").await > 0.0);
+    assert_eq!(sum_of(&t, "flowmeter_group_commit_events_count").await, 1.0);
+    assert_eq!(sum_of(&t, "flowmeter_group_commit_events_sum").await, 4.0);
+    assert_eq!(sum_of(&t, "flowmeter_group_commit_duration_seconds_count").await, 1.0);
+    assert!(sum_of(&t, "flowmeter_group_commit_duration_seconds_sum").await > 0.0);
 
     // HTTP by route template, never by raw path.
     t.get_json("/api/telemetry/conversations?chatId=m1").await;
@@ -121,7 +122,7 @@ async fn label_values_are_capped(b: Backend) {
     let flood: Vec<Value> = (0..60).map(|i| stage("flood", "s", &format!("made-up-{i}"), 10, "success")).collect();
     t.post_ok(&Value::Array(flood)).await;
     eventually(Duration::from_secs(5), "the 60 events are counted", || async {
-        samples(&t, "flowmeter_events_total").await.iter().map(|(_, v)| v).sum::<f64>() == 60.0
+        sum_of(&t, "flowmeter_events_total").await == 60.0
     })
     .await;
     let tokens = samples(&t, "flowmeter_tokens_total").await;

@@ -1,10 +1,10 @@
 //! Flowmeter's own metrics, in the one registry `/metrics` encodes: what was
 //! stored (cost, tokens, events, stage durations), how ingest requests
 //! ended, the writer's group commits, HTTP traffic, webhook deliveries and
-//! budget use. Counters count
-//! from process start, as Prometheus expects (`rate()` and `increase()`
-//! handle restarts); label values are capped ([`LabelCap`]) so a flood of
-//! distinct model or stage names cannot explode the series count.
+//! budget use. Counters count from process start, as Prometheus expects
+//! (`rate()` and `increase()` handle restarts); label values are capped
+//! ([`LabelCap`]) so a flood of distinct model or stage names cannot
+//! explode the series count.
 
 use domain::Event;
 use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
