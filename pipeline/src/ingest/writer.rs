@@ -92,17 +92,23 @@ async fn run(store: Store, bus: Bus, metrics: Arc<Metrics>, mut rx: mpsc::Unboun
                 Err(_) => break,
             }
         }
-        commit(&store, &bus, &metrics, jobs).await;
+        commit(&store, &bus, &metrics, jobs, &rx).await;
     }
 }
 
 /// Commits one group, counts and publishes what was stored, answers every
 /// request.
-async fn commit(store: &Store, bus: &Bus, metrics: &Arc<Metrics>, mut jobs: Vec<Job>) {
+async fn commit(
+    store: &Store,
+    bus: &Bus,
+    metrics: &Arc<Metrics>,
+    mut jobs: Vec<Job>,
+    queue: &mpsc::UnboundedReceiver<Job>,
+) {
     let batches: Vec<Vec<Event>> = jobs.iter_mut().map(|j| std::mem::take(&mut j.events)).collect();
     let events: usize = batches.iter().map(Vec::len).sum();
     let started = Instant::now();
-    let outcome = store.insert_group(batches).await;
+    let outcome = store.insert_group(batches, || !queue.is_empty()).await;
     metrics.group_commit(events, started.elapsed().as_secs_f64());
     match outcome {
         Ok(group) => {
@@ -224,5 +230,55 @@ mod tests {
         }
         assert_eq!(published, all, "published in commit order");
         assert_eq!(commits, 2, "the first request alone, then the five that queued behind it together");
+    }
+
+    /// Under ingest that never lets the queue empty, the writer keeps its
+    /// connection from one group to the next, but not for ever: another
+    /// write waiting for the connection (an admin's) gets its turn.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_write_gets_its_turn_between_back_to_back_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let writer = Writer::start(store.clone(), Bus::default(), Arc::default());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Requests sent without waiting for the answers, so that some always
+        // queue while a group commits; the answers are counted beside them.
+        let (answers, mut counted) = mpsc::unbounded_channel();
+        let flood = tokio::spawn({
+            let (w, stop) = (writer.clone(), stop.clone());
+            async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let w = w.clone();
+                    let _ = answers.send(tokio::spawn(async move { w.store(events("flood", 20)).await }));
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        let stored = tokio::spawn(async move {
+            let mut stored = 0;
+            while let Some(answer) = counted.recv().await {
+                stored += answer.await.unwrap().map_or(0, |ids| ids.len()); // Busy: not stored
+            }
+            stored
+        });
+        while store.last_event_id().await.unwrap() < 2_000 {
+            tokio::task::yield_now().await; // until groups follow one another
+        }
+        let Store::Sqlite { writer: pool, .. } = &store else { unreachable!() };
+        // The pool gives up after its acquire timeout (30 s) if the writer
+        // never lets go; the test's timeout only bounds a hang beyond that.
+        let other = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            sqlx::query("UPDATE counters SET value = value WHERE name = 'conversations'").execute(pool),
+        )
+        .await;
+        let before = store.last_event_id().await.unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        flood.await.unwrap();
+        let stored = stored.await.unwrap();
+        assert!(matches!(other, Ok(Ok(_))), "the other write waited in vain: {other:?}");
+        assert!(before > 2_000, "ingest went on meanwhile");
+        assert_eq!(store.last_event_id().await.unwrap(), stored as i64, "every acknowledged event stored");
+        store.close().await;
     }
 }

@@ -12,15 +12,15 @@
 //! a batch never reads what it is about to change, and a correction (reprice)
 //! is the same upsert with signed amounts. What to add is folded in
 //! `rollup` (pure); the helpers here only write it. They are generic over
-//! the backend (SQLite and Postgres both meet their bounds), so each is
-//! written once and compiled per backend inside `on_writer!`.
+//! where their statements run ([`Exec`]): a Postgres transaction, or the
+//! SQLite writer's handle driven directly (`direct`), one hand-off per group
+//! instead of one per statement.
 
-use super::sql::{each, Backend, Statement};
-use super::{on_writer, Store, StoreError};
+use super::sql::{each, Exec, Statement};
+use super::{direct, Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics, WRITES};
 use domain::Event;
-use sqlx::Transaction;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Rows per INSERT statement; well under both backends' parameter limits.
@@ -56,7 +56,7 @@ impl Store {
     /// Stores `events` (already priced) in one transaction and returns them
     /// with their ids, in input order.
     pub async fn insert_events(&self, events: Vec<Event>) -> Result<Inserted, StoreError> {
-        let group = self.insert_group(vec![events]).await?;
+        let group = self.insert_group(vec![events], || false).await?;
         let events = group.batches.into_iter().next().unwrap_or(Ok(Vec::new()))?;
         Ok(Inserted { after: group.after, events })
     }
@@ -65,8 +65,13 @@ impl Store {
     /// batch whole or not at all, ids in the order given, and the derived
     /// rows summed over the group and written once per key. A batch the
     /// database refuses fails alone; an error for the group (the commit
-    /// itself) stores nothing.
-    pub async fn insert_group(&self, batches: Vec<Vec<Event>>) -> Result<GroupInserted, StoreError> {
+    /// itself) stores nothing. `follows` says whether another group waits
+    /// (SQLite's writer then keeps its connection for it).
+    pub async fn insert_group(
+        &self,
+        batches: Vec<Vec<Event>>,
+        follows: impl Fn() -> bool,
+    ) -> Result<GroupInserted, StoreError> {
         let lens: Vec<usize> = batches.iter().map(Vec::len).collect();
         let mut events: Vec<Event> = batches.into_iter().flatten().collect();
         if events.is_empty() {
@@ -77,9 +82,9 @@ impl Store {
         // it, once more with each batch in a savepoint, to fail only the
         // batch at fault (the common case goes without savepoints, which
         // cost SQLite a statement journal).
-        let (after, refused) = match self.commit_group(&mut events, &lens, false).await {
+        let (after, refused) = match self.commit_group(&mut events, &lens, false, &follows).await {
             Ok(done) => done,
-            Err(_) => self.commit_group(&mut events, &lens, true).await?,
+            Err(_) => self.commit_group(&mut events, &lens, true, &follows).await?,
         };
         // Back into batches, in the order given.
         let mut rest = events.into_iter();
@@ -103,67 +108,81 @@ impl Store {
         events: &mut Vec<Event>,
         lens: &[usize],
         isolate: bool,
+        follows: impl Fn() -> bool,
     ) -> Result<(i64, Vec<Option<StoreError>>), StoreError> {
-        let postgres = matches!(self, Store::Postgres(_));
-        on_writer!(self, pool => {
-            // SQLite: take the write lock up front, so another writer (a CLI
-            // command) makes this wait its busy timeout instead of failing
-            // when a read would have to become a write.
-            let mut tx = pool.begin_with(if postgres { "BEGIN" } else { "BEGIN IMMEDIATE" }).await?;
-            if postgres {
+        match self {
+            // The writer's own handle, without a hand-off per statement.
+            Store::Sqlite { writer, kept, .. } => {
+                direct::transaction(writer, kept, follows, async |x| group(x, events, lens, isolate).await).await
+            }
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
                 // Held once per group: ids commit in the order assigned.
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await?;
+                let done = group(&mut tx, events, lens, isolate).await?;
+                tx.commit().await?;
+                Ok(done)
             }
-            // Writes are serialized (the lock, or SQLite's one writer): this
-            // is the batch committed just before this group.
-            let after: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events").fetch_one(&mut *tx).await?;
-            let mut refused: Vec<Option<StoreError>> = lens.iter().map(|_| None).collect();
-            let firsts = if isolate {
-                let mut rest = std::mem::take(events).into_iter();
-                let mut firsts = Vec::new();
-                for (len, refusal) in lens.iter().zip(refused.iter_mut()) {
-                    let mut batch: Vec<Event> = rest.by_ref().take(*len).collect();
-                    let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-                    match rows(&mut sp, &mut batch).await {
-                        Ok(f) => {
-                            sp.commit().await?;
-                            events.extend(batch);
-                            firsts.extend(f);
-                        }
-                        Err(e) => *refusal = Some(e.into()), // dropped: rolled back
-                    }
-                }
-                firsts
-            } else {
-                rows(&mut tx, events).await?
-            };
-            let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
-            let chats = deltas::chats(events, &first_in_turn);
-            let opened: HashSet<&str> =
-                events.iter().zip(&firsts).filter(|(_, (_, chat))| *chat).map(|(e, _)| e.chat_id.as_str()).collect();
-            move_ends(&mut tx, &chats, &opened).await?;
-            upsert_chats(&mut tx, &chats).await?;
-            upsert_turns(&mut tx, &deltas::turns(events)).await?;
-            let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
-            upsert_rollups(&mut tx, &folded).await?;
-            tx.commit().await?;
-            Ok((after, refused))
-        })
+        }
     }
+}
+
+/// A group's statements, inside its transaction (see `commit_group`).
+async fn group<X: Exec>(
+    x: &mut X,
+    events: &mut Vec<Event>,
+    lens: &[usize],
+    isolate: bool,
+) -> Result<(i64, Vec<Option<StoreError>>), StoreError> {
+    // Writes are serialized (the lock, or SQLite's one writer): this is the
+    // batch committed just before this group.
+    let (after,): (i64,) = x
+        .fetch_all(Statement::new("SELECT COALESCE(MAX(id), 0) FROM events"))
+        .await?
+        .pop()
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let mut refused: Vec<Option<StoreError>> = lens.iter().map(|_| None).collect();
+    let firsts = if isolate {
+        let mut rest = std::mem::take(events).into_iter();
+        let mut firsts = Vec::new();
+        for (len, refusal) in lens.iter().zip(refused.iter_mut()) {
+            let mut batch: Vec<Event> = rest.by_ref().take(*len).collect();
+            x.execute(Statement::new("SAVEPOINT batch")).await?;
+            match rows(x, &mut batch).await {
+                Ok(f) => {
+                    events.extend(batch);
+                    firsts.extend(f);
+                }
+                Err(e) => {
+                    *refusal = Some(e);
+                    x.execute(Statement::new("ROLLBACK TO SAVEPOINT batch")).await?;
+                }
+            }
+            x.execute(Statement::new("RELEASE SAVEPOINT batch")).await?;
+        }
+        firsts
+    } else {
+        rows(x, events).await?
+    };
+    let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
+    let chats = deltas::chats(events, &first_in_turn);
+    let opened: HashSet<&str> =
+        events.iter().zip(&firsts).filter(|(_, (_, chat))| *chat).map(|(e, _)| e.chat_id.as_str()).collect();
+    move_ends(x, &chats, &opened).await?;
+    upsert_chats(x, &chats).await?;
+    upsert_turns(x, &deltas::turns(events)).await?;
+    let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
+    upsert_rollups(x, &folded).await?;
+    Ok((after, refused))
 }
 
 /// The events' own rows: their turns and conversations claimed and the
 /// events inserted. Sets their ids; returns which of them open a turn or a
 /// conversation.
-async fn rows<DB: Backend>(tx: &mut Transaction<'_, DB>, events: &mut [Event]) -> Result<Vec<(bool, bool)>, sqlx::Error>
-where
-    for<'r> (String, String): sqlx::FromRow<'r, DB::Row>,
-    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
-    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
-{
-    let (new_turns, new_chats) = claim_keys(tx, events).await?;
+async fn rows<X: Exec>(x: &mut X, events: &mut [Event]) -> Result<Vec<(bool, bool)>, StoreError> {
+    let (new_turns, new_chats) = claim_keys(x, events).await?;
     let firsts = rollup::firsts(events, &new_turns, &new_chats);
-    let ids = insert_rows(tx, events, &firsts).await?;
+    let ids = insert_rows(x, events, &firsts).await?;
     for (e, id) in events.iter_mut().zip(ids) {
         e.id = id;
     }
@@ -173,14 +192,10 @@ where
 /// Inserts the batch's turns and conversations that do not exist yet and
 /// returns which were new (their first events open them), counting new
 /// conversations.
-async fn claim_keys<DB: Backend>(
-    tx: &mut Transaction<'_, DB>,
+async fn claim_keys<X: Exec>(
+    x: &mut X,
     events: &[Event],
-) -> Result<(HashSet<(String, String)>, HashSet<String>), sqlx::Error>
-where
-    for<'r> (String, String): sqlx::FromRow<'r, DB::Row>,
-    for<'r> (String,): sqlx::FromRow<'r, DB::Row>,
-{
+) -> Result<(HashSet<(String, String)>, HashSet<String>), StoreError> {
     let mut turn_keys: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     let mut chat_keys: BTreeMap<&str, i64> = BTreeMap::new();
     for e in events {
@@ -196,7 +211,7 @@ where
             t.bind(*chat).bind(*turn).bind(**ts);
         });
         st.push(" ON CONFLICT DO NOTHING RETURNING chat_id, turn_id");
-        new_turns.extend(DB::fetch_all::<(String, String)>(tx, st).await?);
+        new_turns.extend(x.fetch_all::<(String, String)>(st).await?);
     }
     let mut new_chats = HashSet::new();
     for chunk in chat_keys.iter().collect::<Vec<_>>().chunks(CHUNK) {
@@ -205,25 +220,18 @@ where
             t.bind(**chat).bind(**ts).bind(**ts);
         });
         st.push(" ON CONFLICT DO NOTHING RETURNING chat_id");
-        new_chats.extend(DB::fetch_all::<(String,)>(tx, st).await?.into_iter().map(|(c,)| c));
+        new_chats.extend(x.fetch_all::<(String,)>(st).await?.into_iter().map(|(c,)| c));
     }
     if !new_chats.is_empty() {
         let mut st = Statement::new("UPDATE counters SET value = value + ");
         st.bind(new_chats.len() as i64).push(" WHERE name = 'conversations'");
-        DB::execute(tx, st).await?;
+        x.execute(st).await?;
     }
     Ok((new_turns, new_chats))
 }
 
 /// Inserts the events; returns their ids in input order.
-async fn insert_rows<DB: Backend>(
-    tx: &mut Transaction<'_, DB>,
-    events: &[Event],
-    firsts: &[(bool, bool)],
-) -> Result<Vec<i64>, sqlx::Error>
-where
-    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
-{
+async fn insert_rows<X: Exec>(x: &mut X, events: &[Event], firsts: &[(bool, bool)]) -> Result<Vec<i64>, StoreError> {
     let mut ids: Vec<i64> = Vec::with_capacity(events.len());
     let rows: Vec<(&Event, &(bool, bool))> = events.iter().zip(firsts).collect();
     for chunk in rows.chunks(CHUNK) {
@@ -258,7 +266,7 @@ where
                 .bind(e.tool.clone())
                 .bind(e.pipeline.clone());
         });
-        ids.extend(DB::insert_ids(tx, st, chunk.len()).await?);
+        ids.extend(x.insert_ids(st, chunk.len()).await?);
     }
     Ok(ids)
 }
@@ -285,10 +293,7 @@ const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     tenant = COALESCE(conversations.tenant, excluded.tenant), \
     pipeline = COALESCE(conversations.pipeline, excluded.pipeline)";
 
-async fn upsert_chats<DB: Backend>(
-    tx: &mut Transaction<'_, DB>,
-    chats: &BTreeMap<&str, ChatDelta>,
-) -> Result<(), sqlx::Error> {
+async fn upsert_chats<X: Exec>(x: &mut X, chats: &BTreeMap<&str, ChatDelta>) -> Result<(), StoreError> {
     let rows: Vec<(&&str, &ChatDelta)> = chats.iter().collect();
     for chunk in rows.chunks(CHUNK) {
         let mut st = Statement::new(
@@ -318,7 +323,7 @@ async fn upsert_chats<DB: Backend>(
                 .bind(d.pipeline.clone());
         });
         st.push(CONVERSATION_UPSERT);
-        DB::execute(tx, st).await?;
+        x.execute(st).await?;
     }
     Ok(())
 }
@@ -326,20 +331,17 @@ async fn upsert_chats<DB: Backend>(
 /// Moves the group's conversations to the hour they now end in
 /// (`conversation_ends`), reading when those that existed before ended
 /// (`opened` are new); run before `upsert_chats` changes that.
-async fn move_ends<DB: Backend>(
-    tx: &mut Transaction<'_, DB>,
+async fn move_ends<X: Exec>(
+    x: &mut X,
     chats: &BTreeMap<&str, ChatDelta>,
     opened: &HashSet<&str>,
-) -> Result<(), sqlx::Error>
-where
-    for<'r> (String, i64): sqlx::FromRow<'r, DB::Row>,
-{
+) -> Result<(), StoreError> {
     let existing: Vec<&str> = chats.keys().copied().filter(|c| !opened.contains(c)).collect();
     let mut before: HashMap<String, i64> = HashMap::with_capacity(existing.len());
     for chunk in existing.chunks(CHUNK) {
         let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN ");
         st.list(chunk);
-        before.extend(DB::fetch_all::<(String, i64)>(tx, st).await?);
+        before.extend(x.fetch_all::<(String, i64)>(st).await?);
     }
     let moves: Vec<(i64, i64)> = deltas::end_moves(chats, &before).into_iter().collect();
     for chunk in moves.chunks(CHUNK) {
@@ -348,7 +350,7 @@ where
             t.bind(*hour).bind(*n);
         });
         st.push(" ON CONFLICT (hour) DO UPDATE SET conversations = conversation_ends.conversations + excluded.conversations");
-        DB::execute(tx, st).await?;
+        x.execute(st).await?;
     }
     Ok(())
 }
@@ -370,10 +372,7 @@ const TURN_UPSERT: &str = " ON CONFLICT (chat_id, turn_id) DO UPDATE SET \
     status = CASE WHEN turns.status = 'error' THEN 'error' ELSE excluded.status END, \
     tenant = COALESCE(turns.tenant, excluded.tenant)";
 
-async fn upsert_turns<DB: Backend>(
-    tx: &mut Transaction<'_, DB>,
-    turns: &BTreeMap<(&str, &str), TurnDelta>,
-) -> Result<(), sqlx::Error> {
+async fn upsert_turns<X: Exec>(x: &mut X, turns: &BTreeMap<(&str, &str), TurnDelta>) -> Result<(), StoreError> {
     let rows: Vec<(&(&str, &str), &TurnDelta)> = turns.iter().collect();
     for chunk in rows.chunks(CHUNK) {
         let mut st = Statement::new(
@@ -398,7 +397,7 @@ async fn upsert_turns<DB: Backend>(
                 .bind(d.tenant.clone());
         });
         st.push(TURN_UPSERT);
-        DB::execute(tx, st).await?;
+        x.execute(st).await?;
     }
     Ok(())
 }
@@ -406,10 +405,7 @@ async fn upsert_turns<DB: Backend>(
 /// Adds `deltas` to the rollup tables, and their per-bucket sums to the
 /// `*_total` tables, inserting rows that do not exist yet. Columns come
 /// from [`Metrics`]' one list.
-pub(super) async fn upsert_rollups<DB: Backend>(
-    tx: &mut Transaction<'_, DB>,
-    deltas: &BTreeMap<Key, Metrics>,
-) -> Result<(), sqlx::Error> {
+pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Metrics>) -> Result<(), StoreError> {
     let columns = Metrics::columns();
     for grain in rollup::Grain::ALL {
         let rows: Vec<(i64, &Dims, &Metrics)> = deltas
@@ -440,7 +436,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
             });
             st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant, tool, pipeline) DO UPDATE SET ");
             st.push(&adding_sparse(table, &columns));
-            DB::execute(tx, st).await?;
+            x.execute(st).await?;
         }
         // The same sums per bucket over all dimensions, and one more write
         // to each bucket (what summaries' kept reads are checked against).
@@ -463,7 +459,7 @@ pub(super) async fn upsert_rollups<DB: Backend>(
             });
             st.push(" ON CONFLICT (bucket) DO UPDATE SET ");
             st.push(&adding(total_table, &[&[WRITES], Metrics::TOTAL_COLUMNS].concat()));
-            DB::execute(tx, st).await?;
+            x.execute(st).await?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ mod audit;
 mod batch;
 mod cluster;
 mod conversations;
+mod direct;
 mod events;
 mod exports;
 mod keys;
@@ -43,6 +44,9 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// From the SQLite writer's handle, driven directly (`direct`).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL `{0}`: use sqlite://path or postgres://…")]
@@ -80,7 +84,12 @@ const COMMENT_EDITS: &[CommentEdit] = &[
 /// A cheap, clonable handle to the connection pools.
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite { readers: SqlitePool, writer: SqlitePool },
+    /// `kept`: the writer's connection between group commits (`direct`).
+    Sqlite {
+        readers: SqlitePool,
+        writer: SqlitePool,
+        kept: direct::Kept,
+    },
     Postgres(PgPool),
 }
 
@@ -153,7 +162,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store::Sqlite { readers, writer }
+            Store::Sqlite { readers, writer, kept: direct::Kept::default() }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
@@ -231,7 +240,8 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { readers, writer } => {
+            Store::Sqlite { readers, writer, kept } => {
+                kept.release();
                 readers.close().await;
                 writer.close().await;
             }

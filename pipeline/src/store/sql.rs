@@ -3,12 +3,15 @@
 //! A [`Statement`] is SQL text with its values, bound as it is written:
 //! numbered placeholders (`$1`, `$2`, …) for Postgres, anonymous ones (`?`)
 //! for SQLite, whose driver looks each named placeholder up by a linear
-//! scan (a 400-row insert with 8,400 `$N`s spent most of its time there). [`Backend`] runs one on
-//! a connection of either database: the bounds sqlx needs for that are
-//! stated once, on its blanket implementation, so the helpers that write
-//! inside a transaction are plain generic `async fn`s over `DB: Backend`.
+//! scan (a 400-row insert with 8,400 `$N`s spent most of its time there).
+//! [`Exec`] runs one inside a transaction, on a sqlx connection of either
+//! database or on the SQLite writer's own handle, so the helpers that write
+//! are plain generic `async fn`s over `X: Exec`.
 
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Transaction, Type};
+use super::StoreError;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Database, Encode, FromRow, Postgres, Sqlite, Transaction, Type};
 use std::fmt::Write;
 
 /// One value to bind.
@@ -119,29 +122,50 @@ pub(super) fn each(columns: &[impl AsRef<str>], f: impl Fn(&str) -> String) -> S
     columns.iter().map(|c| f(c.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
-/// A database the store's generic helpers run on: SQLite and Postgres.
-pub(super) trait Backend: Database {
-    /// Runs `st` in the transaction.
-    async fn execute(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<(), sqlx::Error>;
+/// A row the write helpers read back: decoded alike from either backend
+/// through sqlx, or from SQLite's handle driven directly ([`super::direct`]).
+pub(super) trait Record:
+    Sized + Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow>
+{
+    fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
 
-    /// Runs `st` in the transaction and reads every row it returns.
-    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<Vec<O>, sqlx::Error>
-    where
-        O: Send + Unpin + for<'r> FromRow<'r, Self::Row>;
+macro_rules! records {
+    ($(($($t:ident $i:tt),+)),+) => {$(
+        impl Record for ($($t,)+) {
+            fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(($(row.get::<_, $t>($i)?,)+))
+            }
+        }
+    )+};
+}
+records!((i64 0), (String 0), (String 0, String 1), (String 0, i64 1));
+
+/// Where the store's write helpers run their statements, inside a
+/// transaction someone else began: a sqlx transaction on either backend,
+/// or the SQLite writer's handle held directly. So each helper is one plain
+/// generic `async fn` over `X: Exec`, written once for both databases.
+pub(super) trait Exec {
+    /// Whether this is SQLite (ids come from `last_insert_rowid()`).
+    const SQLITE: bool;
+
+    /// Runs `st`.
+    async fn execute(&mut self, st: Statement) -> Result<(), StoreError>;
+
+    /// Runs `st` and reads every row it returns.
+    async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError>;
 
     /// Runs `st`, an `INSERT … VALUES` of `rows` rows into a table whose
     /// `id` the database assigns, and returns the new ids in `VALUES` order.
-    async fn insert_ids(tx: &mut Transaction<'_, Self>, st: Statement, rows: usize) -> Result<Vec<i64>, sqlx::Error>
-    where
-        for<'r> (i64,): FromRow<'r, Self::Row>,
-    {
-        if Self::NAME == "SQLite" {
+    async fn insert_ids(&mut self, st: Statement, rows: usize) -> Result<Vec<i64>, StoreError> {
+        if Self::SQLITE {
             // One INSERT holding the write lock takes consecutive rowids
             // (AUTOINCREMENT: each one above every id ever used), so the
             // last one says them all. Reading them back with RETURNING
-            // costs the driver a message between threads per row.
-            Self::execute(tx, st).await?;
-            let (last,): (i64,) = Self::fetch_all(tx, Statement::new("SELECT last_insert_rowid()"))
+            // costs the sqlx driver a message between threads per row.
+            self.execute(st).await?;
+            let (last,): (i64,) = self
+                .fetch_all(Statement::new("SELECT last_insert_rowid()"))
                 .await?
                 .pop()
                 .ok_or(sqlx::Error::RowNotFound)?;
@@ -149,7 +173,7 @@ pub(super) trait Backend: Database {
         } else {
             let mut st = st;
             st.push(" RETURNING id");
-            let mut ids: Vec<i64> = Self::fetch_all::<(i64,)>(tx, st).await?.into_iter().map(|(id,)| id).collect();
+            let mut ids: Vec<i64> = self.fetch_all::<(i64,)>(st).await?.into_iter().map(|(id,)| id).collect();
             // A sequence gives ids in VALUES order; RETURNING's order is not
             // promised, so sort to pair them back up.
             ids.sort_unstable();
@@ -158,31 +182,34 @@ pub(super) trait Backend: Database {
     }
 }
 
-impl<DB> Backend for DB
-where
-    DB: Database,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
-{
-    async fn execute(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<(), sqlx::Error> {
-        let (sql, args) = st.into_parts::<DB>()?;
-        sqlx::query_with(&sql, args).execute(&mut **tx).await.map(drop)
-    }
+macro_rules! sqlx_exec {
+    ($db:ty, $sqlite:expr) => {
+        impl Exec for Transaction<'_, $db> {
+            const SQLITE: bool = $sqlite;
 
-    async fn fetch_all<O>(tx: &mut Transaction<'_, Self>, st: Statement) -> Result<Vec<O>, sqlx::Error>
-    where
-        O: Send + Unpin + for<'r> FromRow<'r, Self::Row>,
-    {
-        let (sql, args) = st.into_parts::<DB>()?;
-        sqlx::query_as_with(&sql, args).fetch_all(&mut **tx).await
-    }
+            async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
+                let (sql, args) = st.into_parts::<$db>()?;
+                sqlx::query_with(&sql, args).execute(&mut **self).await?;
+                Ok(())
+            }
+
+            async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
+                let (sql, args) = st.into_parts::<$db>()?;
+                Ok(sqlx::query_as_with::<$db, O, _>(&sql, args).fetch_all(&mut **self).await?)
+            }
+        }
+    };
 }
+sqlx_exec!(Sqlite, true);
+sqlx_exec!(Postgres, false);
 
 impl Statement {
+    /// SQLite's text (`?` placeholders) and the values bound, for
+    /// [`super::direct`].
+    pub(super) fn into_sqlite(self) -> (String, Vec<Value>) {
+        (self.anonymous, self.values)
+    }
+
     /// The text for database `DB` and the values bound (moved, not copied:
     /// a batch insert binds thousands of strings).
     fn into_parts<'q, DB>(self) -> Result<(String, DB::Arguments<'q>), sqlx::Error>

@@ -1,0 +1,172 @@
+//! The SQLite writer's group commit, run on its handle directly.
+//!
+//! sqlx runs each SQLite statement on a worker thread of its own and hands
+//! it over by message: a group commit's fifteen-odd statements were fifteen
+//! round trips between that thread and the runtime, each waiting for a core
+//! while the requests the last group answered became new ones. Measured by
+//! phase, a group spent more time in those hand-offs than in SQLite
+//! (docs/performance.md). Here the writer takes the handle from sqlx's
+//! worker (`lock_handle`) and runs the whole group itself, with
+//! [`rusqlite`] over the same handle: the same statements, written once
+//! for both backends over [`Exec`], whose futures here never wait.
+//!
+//! The whole group runs off the runtime's workers (`block_in_place`), so
+//! it holds up no request, and what it still asks of sqlx's worker (BEGIN,
+//! the handle) answers at once. Between groups that follow one another the
+//! writer keeps its connection ([`Kept`]): giving it back to the pool and
+//! taking it again costs a check by sqlx's worker each way, each waiting
+//! behind the requests the last group answered.
+
+use super::sql::{Exec, Record, Statement, Value};
+use super::StoreError;
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::{Acquire, Sqlite};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::runtime::{Handle, RuntimeFlavor};
+
+/// Longest the writer keeps its connection from the pool over groups that
+/// follow one another: then it gives it back, and a write waiting for it
+/// (an admin's, retention's) goes first.
+const KEEP_AT_MOST: Duration = Duration::from_millis(50);
+
+/// The writer's connection between two groups, and since when it has been
+/// kept out of the pool.
+#[derive(Clone, Debug, Default)]
+pub struct Kept(Arc<Mutex<Option<Held>>>);
+
+type Held = (PoolConnection<Sqlite>, Instant);
+
+impl Kept {
+    fn take(&self) -> Option<Held> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    /// Gives a kept connection back to the pool.
+    pub(super) fn release(&self) {
+        drop(self.take());
+    }
+}
+
+/// The writer's handle inside a transaction `BEGIN IMMEDIATE` opened: runs
+/// statements and ends the transaction.
+pub(super) struct Direct {
+    /// Borrows the handle sqlx's worker gave up; never closes it.
+    conn: rusqlite::Connection,
+}
+
+impl Exec for Direct {
+    const SQLITE: bool = true;
+
+    async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
+        let (sql, values) = st.into_sqlite();
+        let mut stmt = self.conn.prepare(&sql)?;
+        bind(&mut stmt, &values)?;
+        stmt.raw_execute()?;
+        Ok(())
+    }
+
+    async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
+        let (sql, values) = st.into_sqlite();
+        let mut stmt = self.conn.prepare(&sql)?;
+        bind(&mut stmt, &values)?;
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(O::read(row)?);
+        }
+        Ok(out)
+    }
+}
+
+fn bind(stmt: &mut rusqlite::Statement<'_>, values: &[Value]) -> rusqlite::Result<()> {
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            Value::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
+            Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
+            Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
+            Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,
+        }
+    }
+    Ok(())
+}
+
+impl Drop for Direct {
+    /// A transaction still open here failed (or panicked) on its way:
+    /// rolled back, so the handle goes back to sqlx as it came.
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Runs `body` in one write transaction on the writer's connection and
+/// commits it; an error anywhere rolls all of it back. The connection is
+/// kept for the next group if `follows` says one waits.
+///
+/// `body` is handed a [`Direct`] and must wait on nothing else: its future
+/// is driven to completion at once, on this thread.
+pub(super) async fn transaction<T>(
+    writer: &SqlitePool,
+    kept: &Kept,
+    follows: impl Fn() -> bool,
+    body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let group = on_connection(writer, kept, follows, body);
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| Handle::current().block_on(group)),
+        // A test's single thread just runs it.
+        _ => group.await,
+    }
+}
+
+async fn on_connection<T>(
+    writer: &SqlitePool,
+    kept: &Kept,
+    follows: impl Fn() -> bool,
+    body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let (mut conn, since) = match kept.take() {
+        Some(kept) => kept,
+        None => (writer.acquire().await?, Instant::now()),
+    };
+    // Waits (up to the busy timeout) for another writer, such as a CLI
+    // command, to finish.
+    sqlx::query("BEGIN IMMEDIATE").execute(conn.acquire().await?).await?;
+    let outcome = run(&mut conn, body).await;
+    if outcome.is_err() && still_in_transaction(&mut conn).await {
+        // Neither COMMIT nor ROLLBACK ended it (a full disk can do that):
+        // closed instead of handed out again, so writes recover by
+        // themselves (`server/tests/outages.rs`).
+        conn.close_on_drop();
+    } else if outcome.is_ok() && since.elapsed() < KEEP_AT_MOST && follows() {
+        *kept.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((conn, since));
+    }
+    outcome
+}
+
+async fn run<T>(
+    conn: &mut SqliteConnection,
+    body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    // Fails only if sqlx's worker is gone; the caller then closes the
+    // connection.
+    let mut handle = conn.lock_handle().await?;
+    // SAFETY: sqlx's worker gave the handle up until `handle` is dropped,
+    // and `direct` (which does not close it) is dropped first, at the end
+    // of this function.
+    let mut direct = Direct { conn: unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr())? } };
+    let value = futures::executor::block_on(body(&mut direct))?;
+    direct.conn.execute_batch("COMMIT")?;
+    Ok(value)
+}
+
+async fn still_in_transaction(conn: &mut SqliteConnection) -> bool {
+    match conn.lock_handle().await {
+        // SAFETY: the handle is locked away from sqlx's worker for the call.
+        Ok(mut handle) => unsafe { rusqlite::ffi::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) == 0 },
+        Err(_) => true,
+    }
+}
