@@ -153,7 +153,9 @@ mod tests {
 
     /// A fresh SQLite store, and another connection holding its write lock
     /// (roll it back to let the writer in): the writer's first commit waits,
-    /// and its request keeps its place in the queue meanwhile.
+    /// and its request keeps its place in the queue meanwhile. (The writer
+    /// waits for the lock blocking its thread: tests that use this run on
+    /// two.)
     async fn locked_store() -> (tempfile::TempDir, Store, sqlx::SqliteConnection) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
@@ -169,7 +171,7 @@ mod tests {
 
     /// A full queue refuses at once, stores nothing of what it refused, and
     /// what it accepted is stored once the writer gets to it.
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_full_queue_refuses_and_stores_exactly_what_it_acknowledged() {
         let (_dir, store, mut blocker) = locked_store().await;
 
@@ -200,7 +202,7 @@ mod tests {
     /// Requests that queue while a commit is in progress share the next one:
     /// ids in the order the requests were queued, each request's ids
     /// consecutive, one bus batch per commit.
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn queued_requests_share_one_commit_in_queue_order() {
         let (_dir, store, mut blocker) = locked_store().await;
         let bus = Bus::default();

@@ -10,9 +10,9 @@
 //! [`rusqlite`] over the same handle: the same statements, written once
 //! for both backends over [`Exec`], whose futures here never wait.
 //!
-//! The whole group runs off the runtime's workers (`block_in_place`), so
-//! it holds up no request, and what it still asks of sqlx's worker (BEGIN,
-//! the handle) answers at once. Between groups that follow one another the
+//! The whole group, `BEGIN IMMEDIATE` (which may wait for another writer)
+//! to `COMMIT` (and its fsync), runs off the runtime's workers
+//! (`block_in_place`), so it holds up no request. Between groups that follow one another the
 //! writer keeps its connection ([`Kept`]): giving it back to the pool and
 //! taking it again costs a check by sqlx's worker each way, each waiting
 //! behind the requests the last group answered.
@@ -21,7 +21,7 @@ use super::sql::{Exec, Record, Statement, Value};
 use super::StoreError;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
-use sqlx::{Acquire, Sqlite};
+use sqlx::Sqlite;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::runtime::{Handle, RuntimeFlavor};
@@ -107,7 +107,8 @@ impl Drop for Direct {
 /// kept for the next group if `follows` says one waits.
 ///
 /// `body` is handed a [`Direct`] and must wait on nothing else: its future
-/// is driven to completion at once, on this thread.
+/// is driven to completion at once, on this thread. On a single-threaded
+/// runtime (tests) the group blocks it, waiting for the write lock too.
 pub(super) async fn transaction<T>(
     writer: &SqlitePool,
     kept: &Kept,
@@ -132,9 +133,6 @@ async fn on_connection<T>(
         Some(kept) => kept,
         None => (writer.acquire().await?, Instant::now()),
     };
-    // Waits (up to the busy timeout) for another writer, such as a CLI
-    // command, to finish.
-    sqlx::query("BEGIN IMMEDIATE").execute(conn.acquire().await?).await?;
     let outcome = run(&mut conn, body).await;
     if outcome.is_err() && still_in_transaction(&mut conn).await {
         // Neither COMMIT nor ROLLBACK ended it (a full disk can do that):
@@ -158,6 +156,9 @@ async fn run<T>(
     // and `direct` (which does not close it) is dropped first, at the end
     // of this function.
     let mut direct = Direct { conn: unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr())? } };
+    // Takes the write lock now, waiting (up to the busy timeout) for
+    // another writer, such as a CLI command, to finish.
+    direct.conn.execute_batch("BEGIN IMMEDIATE")?;
     let value = futures::executor::block_on(body(&mut direct))?;
     direct.conn.execute_batch("COMMIT")?;
     Ok(value)
