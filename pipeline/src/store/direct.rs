@@ -60,17 +60,12 @@ impl Exec for Direct {
     const SQLITE: bool = true;
 
     async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
-        let (sql, values) = st.into_sqlite();
-        let mut stmt = self.conn.prepare(&sql)?;
-        bind(&mut stmt, &values)?;
-        stmt.raw_execute()?;
+        self.prepare(st)?.raw_execute()?;
         Ok(())
     }
 
     async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
-        let (sql, values) = st.into_sqlite();
-        let mut stmt = self.conn.prepare(&sql)?;
-        bind(&mut stmt, &values)?;
+        let mut stmt = self.prepare(st)?;
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
@@ -80,25 +75,36 @@ impl Exec for Direct {
     }
 }
 
-fn bind(stmt: &mut rusqlite::Statement<'_>, values: &[Value]) -> rusqlite::Result<()> {
-    for (i, v) in values.iter().enumerate() {
-        match v {
-            Value::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
-            Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
-            Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
-            Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,
+impl Direct {
+    /// `st` prepared, its values bound.
+    fn prepare(&self, st: Statement) -> rusqlite::Result<rusqlite::Statement<'_>> {
+        let (sql, values) = st.into_sqlite();
+        let mut stmt = self.conn.prepare(&sql)?;
+        for (i, v) in values.iter().enumerate() {
+            match v {
+                Value::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
+                Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
+                Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
+                Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,
+            }
         }
+        Ok(stmt)
     }
-    Ok(())
-}
 
-impl Drop for Direct {
-    /// A transaction still open here failed (or panicked) on its way:
-    /// rolled back, so the handle goes back to sqlx as it came.
-    fn drop(&mut self) {
+    /// Rolls back a transaction that a failure (or a panic) left open, so
+    /// the handle goes back to sqlx as it came; whether one is still open
+    /// even so (a full disk can do that).
+    fn roll_back_if_open(&mut self) -> bool {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        !self.conn.is_autocommit()
+    }
+}
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        self.roll_back_if_open();
     }
 }
 
@@ -133,10 +139,10 @@ async fn on_connection<T>(
         Some(kept) => kept,
         None => (writer.acquire().await?, Instant::now()),
     };
-    let outcome = run(&mut conn, body).await;
-    if outcome.is_err() && still_in_transaction(&mut conn).await {
-        // Neither COMMIT nor ROLLBACK ended it (a full disk can do that):
-        // closed instead of handed out again, so writes recover by
+    let (outcome, open) = run(&mut conn, body).await;
+    if open {
+        // Neither COMMIT nor ROLLBACK ended the transaction: the connection
+        // is closed instead of handed out again, so writes recover by
         // themselves (`server/tests/outages.rs`).
         conn.close_on_drop();
     } else if outcome.is_ok() && since.elapsed() < KEEP_AT_MOST && follows() {
@@ -145,29 +151,33 @@ async fn on_connection<T>(
     outcome
 }
 
+/// The group on the handle; and whether the handle was left inside a
+/// transaction (or cannot be told), when the connection must not be reused.
 async fn run<T>(
     conn: &mut SqliteConnection,
     body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    // Fails only if sqlx's worker is gone; the caller then closes the
-    // connection.
-    let mut handle = conn.lock_handle().await?;
+) -> (Result<T, StoreError>, bool) {
+    let mut handle = match conn.lock_handle().await {
+        Ok(handle) => handle,
+        // sqlx's worker is gone.
+        Err(e) => return (Err(e.into()), true),
+    };
     // SAFETY: sqlx's worker gave the handle up until `handle` is dropped,
     // and `direct` (which does not close it) is dropped first, at the end
     // of this function.
-    let mut direct = Direct { conn: unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr())? } };
-    // Takes the write lock now, waiting (up to the busy timeout) for
-    // another writer, such as a CLI command, to finish.
-    direct.conn.execute_batch("BEGIN IMMEDIATE")?;
-    let value = futures::executor::block_on(body(&mut direct))?;
-    direct.conn.execute_batch("COMMIT")?;
-    Ok(value)
-}
-
-async fn still_in_transaction(conn: &mut SqliteConnection) -> bool {
-    match conn.lock_handle().await {
-        // SAFETY: the handle is locked away from sqlx's worker for the call.
-        Ok(mut handle) => unsafe { rusqlite::ffi::sqlite3_get_autocommit(handle.as_raw_handle().as_ptr()) == 0 },
-        Err(_) => true,
-    }
+    let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) };
+    let mut direct = match conn {
+        Ok(conn) => Direct { conn },
+        Err(e) => return (Err(e.into()), false),
+    };
+    let group = || {
+        // Takes the write lock now, waiting (up to the busy timeout) for
+        // another writer, such as a CLI command, to finish.
+        direct.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let value = futures::executor::block_on(body(&mut direct))?;
+        direct.conn.execute_batch("COMMIT")?;
+        Ok(value)
+    };
+    let outcome = group();
+    (outcome, direct.roll_back_if_open())
 }
