@@ -235,8 +235,8 @@ mod tests {
     }
 
     /// Under ingest that never lets the queue empty, the writer keeps its
-    /// connection from one group to the next, but not for ever: another
-    /// write waiting for the connection (an admin's) gets its turn.
+    /// turn (the writer pool's connection) from one group to the next, but
+    /// not for ever: another write waiting for it (an admin's) goes first.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn another_write_gets_its_turn_between_back_to_back_groups() {
         let dir = tempfile::tempdir().unwrap();

@@ -13,11 +13,10 @@
 //! is the same upsert with signed amounts. What to add is folded in
 //! `rollup` (pure); the helpers here only write it. They are generic over
 //! where their statements run ([`Exec`]): a Postgres transaction, or the
-//! SQLite writer's handle driven directly (`direct`), one hand-off per group
-//! instead of one per statement.
+//! SQLite writer's own connection, driven directly (`direct`).
 
 use super::sql::{each, Exec, Statement};
-use super::{direct, Store, StoreError};
+use super::{Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics, WRITES};
 use domain::Event;
@@ -111,9 +110,9 @@ impl Store {
         follows: impl Fn() -> bool,
     ) -> Result<(i64, Vec<Option<StoreError>>), StoreError> {
         match self {
-            // The writer's own handle, without a hand-off per statement.
-            Store::Sqlite { writer, kept, .. } => {
-                direct::transaction(writer, kept, follows, async |x| group(x, events, lens, isolate).await).await
+            // The writer's own connection, in the writer pool's turn.
+            Store::Sqlite { writer, direct, .. } => {
+                direct.transaction(writer, follows, async |x| group(x, events, lens, isolate).await).await
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
@@ -266,7 +265,7 @@ async fn insert_rows<X: Exec>(x: &mut X, events: &[Event], firsts: &[(bool, bool
                 .bind(e.tool.clone())
                 .bind(e.pipeline.clone());
         });
-        ids.extend(x.insert_ids(st, chunk.len()).await?);
+        ids.extend(x.insert_ids(st).await?);
     }
     Ok(ids)
 }

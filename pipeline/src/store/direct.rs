@@ -1,99 +1,267 @@
-//! The SQLite writer's group commit, run on its handle directly.
+//! The SQLite writer's group commit, run on a connection of its own.
 //!
 //! sqlx runs each SQLite statement on a worker thread of its own and hands
 //! it over by message: a group commit's fifteen-odd statements were fifteen
 //! round trips between that thread and the runtime, each waiting for a core
-//! while the requests the last group answered became new ones. Measured by
-//! phase, a group spent more time in those hand-offs than in SQLite
-//! (docs/performance.md). Here the writer takes the handle from sqlx's
-//! worker (`lock_handle`) and runs the whole group itself, with
-//! [`rusqlite`] over the same handle: the same statements, written once
-//! for both backends over [`Exec`], whose futures here never wait.
+//! while the requests the last group answered became new ones. And each
+//! group's `VALUES` lists, as long as its rows, were new text for SQLite to
+//! prepare: about half of a group's statements' time (docs/performance.md).
 //!
-//! The whole group, `BEGIN IMMEDIATE` (which may wait for another writer)
-//! to `COMMIT` (and its fsync), runs off the runtime's workers
-//! (`block_in_place`), so it holds up no request. Between groups that follow one another the
-//! writer keeps its connection ([`Kept`]): giving it back to the pool and
-//! taking it again costs a check by sqlx's worker each way, each waiting
-//! behind the requests the last group answered.
+//! So the writer keeps a connection of its own ([`Writer`]), opened with
+//! [`rusqlite`], and runs the whole group on it: the same statements,
+//! written once for both backends over [`Exec`], whose futures here never
+//! wait. Each is run once per row ([`Statement::per_row`]), so its text
+//! is the same from group to group and stays prepared for the connection's
+//! life.
+//!
+//! Writes stay one at a time in this process: a group takes its turn by
+//! holding the writer pool's one connection, as every other write does
+//! (an admin's, retention's). Between groups that follow one another the
+//! writer keeps that turn ([`KEEP_AT_MOST`]), and the whole group,
+//! `BEGIN IMMEDIATE` (which may wait for another process's write) to
+//! `COMMIT` (and its fsync), runs off the runtime's workers
+//! (`block_in_place`), so it holds up no request.
 
 use super::sql::{Exec, Record, Statement, Value};
-use super::StoreError;
+use super::{StoreError, BUSY_TIMEOUT, WAL_LIMIT_BYTES, WRITER_CACHE_KIB};
 use sqlx::pool::PoolConnection;
-use sqlx::sqlite::{SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqlitePool;
 use sqlx::Sqlite;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::runtime::{Handle, RuntimeFlavor};
 
-/// Longest the writer keeps its connection from the pool over groups that
-/// follow one another: then it gives it back, and a write waiting for it
+/// Longest the writer keeps its turn over groups that follow one another:
+/// then it gives the pool's connection back, and a write waiting for it
 /// (an admin's, retention's) goes first.
 const KEEP_AT_MOST: Duration = Duration::from_millis(50);
 
-/// The writer's connection between two groups, and since when it has been
-/// kept out of the pool.
-#[derive(Clone, Debug, Default)]
-pub struct Kept(Arc<Mutex<Option<Held>>>);
+/// Statements kept prepared: a group runs about fifteen different ones.
+const PREPARED: usize = 64;
 
-type Held = (PoolConnection<Sqlite>, Instant);
-
-impl Kept {
-    fn take(&self) -> Option<Held> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
-    }
-
-    /// Gives a kept connection back to the pool.
-    pub(super) fn release(&self) {
-        drop(self.take());
-    }
+/// The SQLite writer's own connection, and its turn between two groups.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    path: Arc<PathBuf>,
+    /// Opened at the first group; closed again when a failure left it
+    /// inside a transaction it cannot end.
+    conn: Arc<Mutex<Option<rusqlite::Connection>>>,
+    /// The turn, kept from one group to the next.
+    kept: Arc<Mutex<Option<Turn>>>,
 }
 
-/// The writer's handle inside a transaction `BEGIN IMMEDIATE` opened: runs
-/// statements and ends the transaction.
-pub(super) struct Direct {
-    /// Borrows the handle sqlx's worker gave up; never closes it.
-    conn: rusqlite::Connection,
-}
+/// The writer pool's connection, held as the writer's turn, and since when.
+type Turn = (PoolConnection<Sqlite>, Instant);
 
-impl Exec for Direct {
-    const SQLITE: bool = true;
+impl Writer {
+    /// The writer for the database file at `path`; opens nothing yet.
+    pub(super) fn new(path: PathBuf) -> Writer {
+        Writer { path: Arc::new(path), conn: Arc::default(), kept: Arc::default() }
+    }
 
-    async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
-        self.prepare(st)?.raw_execute()?;
+    /// Runs `body` in one write transaction on the writer's connection and
+    /// commits it; an error anywhere rolls all of it back. The turn is kept
+    /// for the next group if `follows` says one waits.
+    ///
+    /// `body` is handed a [`Direct`] and must wait on nothing else: its
+    /// future is driven to completion at once, on this thread. On a
+    /// single-threaded runtime (tests) the group blocks it, waiting for
+    /// the write lock too.
+    pub(super) async fn transaction<T>(
+        &self,
+        pool: &SqlitePool,
+        follows: impl Fn() -> bool,
+        body: impl AsyncFnOnce(&mut Direct<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let (turn, since) = match self.take_turn() {
+            Some(kept) => kept,
+            None => (pool.acquire().await?, Instant::now()),
+        };
+        let group = || self.run(body);
+        let outcome = match Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(group),
+            // A test's single thread just runs it.
+            _ => group(),
+        };
+        if outcome.is_ok() && since.elapsed() < KEEP_AT_MOST && follows() {
+            *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = Some((turn, since));
+        }
+        outcome
+    }
+
+    fn take_turn(&self) -> Option<Turn> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    /// The group on the writer's connection.
+    fn run<T>(&self, body: impl AsyncFnOnce(&mut Direct<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let conn = match slot.take() {
+            Some(conn) => conn,
+            None => open(&self.path)?,
+        };
+        let mut direct = Direct { conn: &conn };
+        let group = || {
+            // Takes the write lock now, waiting (up to the busy timeout) for
+            // another process's write, such as a CLI command, to finish.
+            direct.conn.execute_batch("BEGIN IMMEDIATE")?;
+            let value = futures::executor::block_on(body(&mut direct))?;
+            direct.conn.execute_batch("COMMIT")?;
+            Ok(value)
+        };
+        let outcome = group();
+        if direct.roll_back_if_open() {
+            // Neither COMMIT nor ROLLBACK ended the transaction: closed
+            // instead of used again, so writes recover by themselves once
+            // the next group opens a fresh one (`server/tests/outages.rs`).
+            drop(direct);
+            close(conn);
+        } else {
+            drop(direct);
+            *slot = Some(conn);
+        }
+        outcome
+    }
+
+    /// Hands back the writer's page cache (see `Store::release_memory`),
+    /// in its turn.
+    pub(super) async fn release_memory(&self, pool: &SqlitePool) -> Result<(), StoreError> {
+        let turn = match self.take_turn() {
+            Some((turn, _)) => turn,
+            None => pool.acquire().await?,
+        };
+        if let Some(conn) = &*self.conn.lock().unwrap_or_else(PoisonError::into_inner) {
+            conn.execute_batch("PRAGMA shrink_memory")?;
+        }
+        drop(turn);
         Ok(())
     }
 
-    async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
-        let mut stmt = self.prepare(st)?;
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            out.push(O::read(row)?);
+    /// Gives the turn back and closes the writer's connection.
+    pub(super) fn close(&self) {
+        drop(self.take_turn());
+        if let Some(conn) = self.conn.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            close(conn);
         }
-        Ok(out)
+    }
+
+    /// Bytes of page cache the writer's connection holds.
+    #[cfg(test)]
+    pub(super) fn cache_used(&self) -> i32 {
+        let slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(conn) = &*slot else { return 0 };
+        let (mut current, mut highest) = (0, 0);
+        // SAFETY: the handle is used while `conn`, which owns it, is held
+        // locked, and the out-pointers outlive the call.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_db_status(
+                conn.handle(),
+                libsqlite3_sys::SQLITE_DBSTATUS_CACHE_USED,
+                &mut current,
+                &mut highest,
+                0,
+            )
+        };
+        assert_eq!(rc, libsqlite3_sys::SQLITE_OK);
+        current
     }
 }
 
-impl Direct {
-    /// `st` prepared, its values bound.
-    fn prepare(&self, st: Statement) -> rusqlite::Result<rusqlite::Statement<'_>> {
-        let (sql, values) = st.into_sqlite();
-        let mut stmt = self.conn.prepare(&sql)?;
-        for (i, v) in values.iter().enumerate() {
-            match v {
-                Value::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
-                Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
-                Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
-                Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,
+/// Opens the writer's connection with the settings of the pools' (see
+/// `Store::connect`), its page cache as large as the writer pool's was.
+fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // FULL: a commit is on disk before it is acknowledged.
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA journal_size_limit = {WAL_LIMIT_BYTES};"
+    ))?;
+    conn.set_prepared_statement_cache_capacity(PREPARED);
+    Ok(conn)
+}
+
+fn close(conn: rusqlite::Connection) {
+    if let Err((_, e)) = conn.close() {
+        // Left to the operating system: nothing more to lose.
+        tracing::warn!(error = %e, "The SQLite writer's connection did not close.");
+    }
+}
+
+/// The writer's connection inside a transaction `BEGIN IMMEDIATE` opened:
+/// runs statements and ends the transaction.
+pub(super) struct Direct<'c> {
+    conn: &'c rusqlite::Connection,
+}
+
+impl Exec for Direct<'_> {
+    async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
+        self.each_row(st, |stmt| {
+            stmt.raw_execute()?;
+            Ok(())
+        })
+    }
+
+    async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
+        let mut out = Vec::new();
+        self.each_row(st, |stmt| {
+            let mut rows = stmt.raw_query();
+            while let Some(row) = rows.next()? {
+                out.push(O::read(row)?);
             }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Each row's id as it is inserted.
+    async fn insert_ids(&mut self, st: Statement) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::new();
+        let conn = self.conn;
+        self.each_row(st, |stmt| {
+            stmt.raw_execute()?;
+            ids.push(conn.last_insert_rowid());
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+}
+
+impl Direct<'_> {
+    /// Runs `run` on `st`, prepared once (or found prepared), for each of
+    /// its rows with that row's values bound.
+    fn each_row(
+        &self,
+        st: Statement,
+        mut run: impl FnMut(&mut rusqlite::Statement<'_>) -> rusqlite::Result<()>,
+    ) -> Result<(), StoreError> {
+        let st = st.per_row();
+        let mut rows = st.rows().peekable();
+        if rows.peek().is_none() {
+            return Ok(());
         }
-        Ok(stmt)
+        let mut stmt = self.conn.prepare_cached(&st.sql)?;
+        for row in rows {
+            for (i, v) in row.enumerate() {
+                match v {
+                    Value::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
+                    Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
+                    Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
+                    Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,
+                }
+            }
+            run(&mut stmt)?;
+        }
+        Ok(())
     }
 
     /// Rolls back a transaction that a failure (or a panic) left open, so
-    /// the handle goes back to sqlx as it came; whether one is still open
-    /// even so (a full disk can do that).
+    /// the next group starts afresh; whether one is still open even so (a
+    /// full disk can do that).
     fn roll_back_if_open(&mut self) -> bool {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -102,82 +270,8 @@ impl Direct {
     }
 }
 
-impl Drop for Direct {
+impl Drop for Direct<'_> {
     fn drop(&mut self) {
         self.roll_back_if_open();
     }
-}
-
-/// Runs `body` in one write transaction on the writer's connection and
-/// commits it; an error anywhere rolls all of it back. The connection is
-/// kept for the next group if `follows` says one waits.
-///
-/// `body` is handed a [`Direct`] and must wait on nothing else: its future
-/// is driven to completion at once, on this thread. On a single-threaded
-/// runtime (tests) the group blocks it, waiting for the write lock too.
-pub(super) async fn transaction<T>(
-    writer: &SqlitePool,
-    kept: &Kept,
-    follows: impl Fn() -> bool,
-    body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let group = on_connection(writer, kept, follows, body);
-    match Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| Handle::current().block_on(group)),
-        // A test's single thread just runs it.
-        _ => group.await,
-    }
-}
-
-async fn on_connection<T>(
-    writer: &SqlitePool,
-    kept: &Kept,
-    follows: impl Fn() -> bool,
-    body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let (mut conn, since) = match kept.take() {
-        Some(kept) => kept,
-        None => (writer.acquire().await?, Instant::now()),
-    };
-    let (outcome, open) = run(&mut conn, body).await;
-    if open {
-        // Neither COMMIT nor ROLLBACK ended the transaction: the connection
-        // is closed instead of handed out again, so writes recover by
-        // themselves (`server/tests/outages.rs`).
-        conn.close_on_drop();
-    } else if outcome.is_ok() && since.elapsed() < KEEP_AT_MOST && follows() {
-        *kept.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((conn, since));
-    }
-    outcome
-}
-
-/// The group on the handle; and whether the handle was left inside a
-/// transaction (or cannot be told), when the connection must not be reused.
-async fn run<T>(
-    conn: &mut SqliteConnection,
-    body: impl AsyncFnOnce(&mut Direct) -> Result<T, StoreError>,
-) -> (Result<T, StoreError>, bool) {
-    let mut handle = match conn.lock_handle().await {
-        Ok(handle) => handle,
-        // sqlx's worker is gone.
-        Err(e) => return (Err(e.into()), true),
-    };
-    // SAFETY: sqlx's worker gave the handle up until `handle` is dropped,
-    // and `direct` (which does not close it) is dropped first, at the end
-    // of this function.
-    let conn = unsafe { rusqlite::Connection::from_handle(handle.as_raw_handle().as_ptr()) };
-    let mut direct = match conn {
-        Ok(conn) => Direct { conn },
-        Err(e) => return (Err(e.into()), false),
-    };
-    let group = || {
-        // Takes the write lock now, waiting (up to the busy timeout) for
-        // another writer, such as a CLI command, to finish.
-        direct.conn.execute_batch("BEGIN IMMEDIATE")?;
-        let value = futures::executor::block_on(body(&mut direct))?;
-        direct.conn.execute_batch("COMMIT")?;
-        Ok(value)
-    };
-    let outcome = group();
-    (outcome, direct.roll_back_if_open())
 }

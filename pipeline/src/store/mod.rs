@@ -4,10 +4,12 @@
 //! [`on_pool!`] writes a query once and runs it on whichever pool is open
 //! ([`on_writer!`] for writes).
 //!
-//! SQLite gets one dedicated writer connection besides its readers: it
-//! allows one writer at a time anyway, and a connection that did not make
-//! the last write must drop its page cache, so rotating writes across a
-//! pool made every batch insert start cold (measured: ~30 % slower).
+//! SQLite gets one writer pool of one connection besides its readers: it
+//! allows one writer at a time anyway, so writes take turns on it. Ingest's
+//! group commits run in that turn on a connection of their own (`direct`),
+//! always the same one: a connection that did not make the last write must
+//! drop its page cache, so rotating writes across a pool made every batch
+//! insert start cold (measured: ~30 % slower).
 
 mod alerts;
 mod audit;
@@ -84,11 +86,11 @@ const COMMENT_EDITS: &[CommentEdit] = &[
 /// A cheap, clonable handle to the connection pools.
 #[derive(Clone, Debug)]
 pub enum Store {
-    /// `kept`: the writer's connection between group commits (`direct`).
+    /// `direct`: where ingest's group commits run, in `writer`'s turn.
     Sqlite {
         readers: SqlitePool,
         writer: SqlitePool,
-        kept: direct::Kept,
+        direct: direct::Writer,
     },
     Postgres(PgPool),
 }
@@ -122,6 +124,13 @@ pub(crate) use on_writer;
 /// snapshots keep checkpoints from catching up (docs/performance.md).
 pub const WAL_LIMIT_BYTES: u64 = 16 << 20;
 
+/// How long a SQLite write waits for another's lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The page cache of ingest's SQLite writer (the default is 2 MiB): the
+/// index pages a batch insert touches stay in memory.
+const WRITER_CACHE_KIB: u32 = 64 << 10;
+
 impl Store {
     /// Opens (creating a SQLite file and its directory when needed) and
     /// migrates the database at `url`.
@@ -136,7 +145,7 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: a commit is on disk before we acknowledge it.
                 .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(BUSY_TIMEOUT)
                 .foreign_keys(true)
                 .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string());
             if let Some(dir) = opts.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -153,16 +162,15 @@ impl Store {
                 // the pool opens a fresh one: writes recover by themselves
                 // once space returns (`server/tests/outages.rs`).
                 .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
-                // 64 MiB of page cache (the default is 2 MiB), so the index
-                // pages a batch insert touches stay in memory.
-                .connect_with(opts.clone().pragma("cache_size", "-65536"))
+                .connect_with(opts.clone())
                 .await?;
+            let direct = direct::Writer::new(opts.get_filename().to_path_buf());
             let readers = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store::Sqlite { readers, writer, kept: direct::Kept::default() }
+            Store::Sqlite { readers, writer, direct }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
@@ -232,16 +240,16 @@ impl Store {
     /// operating system's cache). Postgres keeps its cache in its own
     /// processes: nothing to do.
     pub async fn release_memory(&self) -> Result<(), StoreError> {
-        if let Store::Sqlite { writer, .. } = self {
-            sqlx::query("PRAGMA shrink_memory").execute(writer).await?;
+        if let Store::Sqlite { writer, direct, .. } = self {
+            direct.release_memory(writer).await?;
         }
         Ok(())
     }
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { readers, writer, kept } => {
-                kept.release();
+            Store::Sqlite { readers, writer, direct } => {
+                direct.close();
                 readers.close().await;
                 writer.close().await;
             }
@@ -293,29 +301,11 @@ mod tests {
         for n in 0..20 {
             store.insert_events(batch(n)).await.unwrap();
         }
-        let Store::Sqlite { writer, .. } = &store else { unreachable!() };
-        let cache_used = || async {
-            let mut conn = writer.acquire().await.unwrap();
-            let mut handle = conn.lock_handle().await.unwrap();
-            let (mut current, mut highest) = (0, 0);
-            // SAFETY: the handle is locked away from sqlx's worker thread
-            // while it is used, and the out-pointers outlive the call.
-            let rc = unsafe {
-                libsqlite3_sys::sqlite3_db_status(
-                    handle.as_raw_handle().as_ptr(),
-                    libsqlite3_sys::SQLITE_DBSTATUS_CACHE_USED,
-                    &mut current,
-                    &mut highest,
-                    0,
-                )
-            };
-            assert_eq!(rc, libsqlite3_sys::SQLITE_OK);
-            current
-        };
-        let full = cache_used().await;
+        let Store::Sqlite { direct, .. } = &store else { unreachable!() };
+        let full = direct.cache_used();
         assert!(full > 2 << 20, "the writer caches {full} B after 20,000 events");
         store.release_memory().await.unwrap();
-        let released = cache_used().await;
+        let released = direct.cache_used();
         assert!(released < full / 8, "the writer still caches {released} B of {full} B");
         store.insert_events(batch(20)).await.unwrap();
         store.close().await;

@@ -57,12 +57,51 @@ pub(super) struct Statement {
     /// With `?` (SQLite).
     anonymous: String,
     values: Vec<Value>,
+    /// Where its rows are (`values`, `list`), when it has one set of them.
+    rows: Option<Rows>,
+    /// Whether it has more than one set of rows.
+    mixed: bool,
+}
+
+/// Where a statement's rows are: in its SQLite text, where the first one
+/// starts and ends and where the last one ends; in its values, where the
+/// first row's start, and how many each row binds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Rows {
+    first: usize,
+    first_end: usize,
+    last_end: usize,
+    start: usize,
+    width: usize,
+    count: usize,
+}
+
+/// A statement as SQLite's writer runs it ([`super::direct`]): the same
+/// text for one row, run once per row. Its text is then the same from one
+/// group to the next, so it is prepared once, however many rows a group
+/// has; a `VALUES` list of many rows had to be prepared anew each time.
+pub(super) struct PerRow {
+    pub sql: String,
+    values: Vec<Value>,
+    rows: Option<Rows>,
+}
+
+impl PerRow {
+    /// The values to bind, row by row (once for a statement without rows).
+    pub fn rows(&self) -> impl Iterator<Item = impl Iterator<Item = &Value>> {
+        let (start, width, count) = self.rows.map_or((self.values.len(), 0, 1), |r| (r.start, r.width, r.count));
+        let tail = start + width * count;
+        (0..count).map(move |i| {
+            let row = start + i * width;
+            self.values[..start].iter().chain(&self.values[row..row + width]).chain(&self.values[tail..])
+        })
+    }
 }
 
 impl Statement {
     pub fn new(sql: impl Into<String>) -> Statement {
         let sql = sql.into();
-        Statement { anonymous: sql.clone(), numbered: sql, values: Vec::new() }
+        Statement { anonymous: sql.clone(), numbered: sql, ..Statement::default() }
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Statement {
@@ -82,22 +121,48 @@ impl Statement {
     /// `VALUES (…), (…)`: one tuple per row, its values bound by `row`.
     pub fn values<T>(&mut self, rows: &[T], mut row: impl FnMut(&mut Tuple<'_>, &T)) -> &mut Statement {
         self.push("VALUES ");
-        for (i, r) in rows.iter().enumerate() {
-            self.push(if i == 0 { "(" } else { ", (" });
-            row(&mut Tuple { st: self, first: true }, r);
-            self.push(")");
-        }
+        self.rows(rows.len(), |st, i| {
+            if i > 0 {
+                st.push(", ");
+            }
+            st.push("(");
+            row(&mut Tuple { st: &mut *st, first: true }, &rows[i]);
+            st.push(")");
+        });
         self
     }
 
-    /// `(…)`: each of `items` bound, comma-separated (an `IN` list).
+    /// `(…)`: each of `items` bound, comma-separated (an `IN` list). Run
+    /// by SQLite's writer once per item, so the items must be distinct.
     pub fn list<T: Into<Value> + Copy>(&mut self, items: &[T]) -> &mut Statement {
         self.push("(");
-        let mut tuple = Tuple { st: self, first: true };
-        for &v in items {
-            tuple.bind(v);
-        }
+        self.rows(items.len(), |st, i| {
+            if i > 0 {
+                st.push(", ");
+            }
+            st.bind(items[i]);
+        });
         self.push(")")
+    }
+
+    /// Writes `count` rows with `row` and notes where they are.
+    fn rows(&mut self, count: usize, mut row: impl FnMut(&mut Statement, usize)) {
+        let (first, start) = (self.anonymous.len(), self.values.len());
+        let (mut first_end, mut width) = (first, 0);
+        for i in 0..count {
+            let sep = self.anonymous.len();
+            row(self, i);
+            if i == 0 {
+                (first_end, width) = (self.anonymous.len(), self.values.len() - start);
+            } else if self.values.len() - start != width * (i + 1)
+                || self.anonymous.len() - sep != first_end - first + 2
+            {
+                // Rows of different shapes: run as one statement.
+                self.mixed = true;
+            }
+        }
+        let rows = Rows { first, first_end, last_end: self.anonymous.len(), start, width, count };
+        self.mixed |= self.rows.replace(rows).is_some();
     }
 }
 
@@ -146,47 +211,28 @@ records!((i64 0), (String 0), (String 0, String 1), (String 0, i64 1));
 /// or the SQLite writer's handle held directly. So each helper is one plain
 /// generic `async fn` over `X: Exec`, written once for both databases.
 pub(super) trait Exec {
-    /// Whether this is SQLite (ids come from `last_insert_rowid()`).
-    const SQLITE: bool;
-
     /// Runs `st`.
     async fn execute(&mut self, st: Statement) -> Result<(), StoreError>;
 
     /// Runs `st` and reads every row it returns.
     async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError>;
 
-    /// Runs `st`, an `INSERT … VALUES` of `rows` rows into a table whose
-    /// `id` the database assigns, and returns the new ids in `VALUES` order.
-    async fn insert_ids(&mut self, st: Statement, rows: usize) -> Result<Vec<i64>, StoreError> {
-        if Self::SQLITE {
-            // One INSERT holding the write lock takes consecutive rowids
-            // (AUTOINCREMENT: each one above every id ever used), so the
-            // last one says them all. Reading them back with RETURNING
-            // costs the sqlx driver a message between threads per row.
-            self.execute(st).await?;
-            let (last,): (i64,) = self
-                .fetch_all(Statement::new("SELECT last_insert_rowid()"))
-                .await?
-                .pop()
-                .ok_or(sqlx::Error::RowNotFound)?;
-            Ok((last + 1 - rows as i64..=last).collect())
-        } else {
-            let mut st = st;
-            st.push(" RETURNING id");
-            let mut ids: Vec<i64> = self.fetch_all::<(i64,)>(st).await?.into_iter().map(|(id,)| id).collect();
-            // A sequence gives ids in VALUES order; RETURNING's order is not
-            // promised, so sort to pair them back up.
-            ids.sort_unstable();
-            Ok(ids)
-        }
+    /// Runs `st`, an `INSERT … VALUES` of rows into a table whose `id` the
+    /// database assigns, and returns the new ids in `VALUES` order.
+    async fn insert_ids(&mut self, st: Statement) -> Result<Vec<i64>, StoreError> {
+        let mut st = st;
+        st.push(" RETURNING id");
+        let mut ids: Vec<i64> = self.fetch_all::<(i64,)>(st).await?.into_iter().map(|(id,)| id).collect();
+        // Ids are assigned in VALUES order; RETURNING's order is not
+        // promised, so sort to pair them back up.
+        ids.sort_unstable();
+        Ok(ids)
     }
 }
 
 macro_rules! sqlx_exec {
-    ($db:ty, $sqlite:expr) => {
+    ($db:ty) => {
         impl Exec for Transaction<'_, $db> {
-            const SQLITE: bool = $sqlite;
-
             async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
                 let (sql, args) = st.into_parts::<$db>()?;
                 sqlx::query_with(&sql, args).execute(&mut **self).await?;
@@ -200,14 +246,23 @@ macro_rules! sqlx_exec {
         }
     };
 }
-sqlx_exec!(Sqlite, true);
-sqlx_exec!(Postgres, false);
+sqlx_exec!(Sqlite);
+sqlx_exec!(Postgres);
 
 impl Statement {
-    /// SQLite's text (`?` placeholders) and the values bound, for
-    /// [`super::direct`].
-    pub(super) fn into_sqlite(self) -> (String, Vec<Value>) {
-        (self.anonymous, self.values)
+    /// The statement as SQLite's writer runs it: once per row, or once
+    /// whole when it has no rows, or rows of several sets or shapes.
+    pub(super) fn per_row(self) -> PerRow {
+        match self.rows.filter(|_| !self.mixed) {
+            Some(r) if r.count > 0 => {
+                let mut sql = self.anonymous;
+                sql.replace_range(r.first_end..r.last_end, "");
+                PerRow { sql, values: self.values, rows: Some(r) }
+            }
+            // `IN ()`, `VALUES` with no rows: nothing to run per row.
+            Some(r) => PerRow { sql: String::new(), values: Vec::new(), rows: Some(r) },
+            None => PerRow { sql: self.anonymous, values: self.values, rows: None },
+        }
     }
 
     /// The text for database `DB` and the values bound (moved, not copied:
@@ -263,5 +318,64 @@ mod tests {
         assert_eq!(st.values[3], Value::Text("z".into()));
         let (postgres, _) = st.into_parts::<sqlx::Postgres>().unwrap();
         assert_eq!(postgres, "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3, $4)");
+    }
+
+    fn per_row(st: Statement) -> (String, Vec<Vec<Value>>) {
+        let per_row = st.per_row();
+        let rows = per_row.rows().map(|r| r.cloned().collect()).collect();
+        (per_row.sql, rows)
+    }
+
+    /// SQLite's writer runs the text for one row once per row, with the
+    /// values before and after the rows bound each time.
+    #[test]
+    fn per_row_repeats_the_values_around_the_rows() {
+        let mut st = Statement::new("INSERT INTO t (a, b) ");
+        st.values(&[(1i64, "x"), (2, "y")], |t, (a, b)| {
+            t.bind(*a).bind(*b);
+        });
+        st.push(" WHERE c = ").bind(3i64);
+        let (sql, rows) = per_row(st);
+        assert_eq!(sql, "INSERT INTO t (a, b) VALUES (?, ?) WHERE c = ?");
+        let row = |a: i64, b: &str| vec![Value::Int(a), Value::Text(b.into()), Value::Int(3)];
+        assert_eq!(rows, [row(1, "x"), row(2, "y")]);
+
+        let mut st = Statement::new("SELECT a FROM t WHERE b = ");
+        st.bind(1i64).push(" AND c IN ").list(&["x", "y"]);
+        let (sql, rows) = per_row(st);
+        assert_eq!(sql, "SELECT a FROM t WHERE b = ? AND c IN (?)");
+        assert_eq!(rows, [[Value::Int(1), Value::Text("x".into())], [Value::Int(1), Value::Text("y".into())]]);
+
+        let mut st = Statement::new("UPDATE t SET a = ");
+        st.bind(1i64).push(" WHERE b = ").bind("x");
+        assert_eq!(
+            per_row(st),
+            ("UPDATE t SET a = ? WHERE b = ?".into(), vec![vec![Value::Int(1), Value::Text("x".into())]])
+        );
+
+        let mut st = Statement::new("SELECT a FROM t WHERE c IN ");
+        st.list::<i64>(&[]);
+        assert!(per_row(st).1.is_empty(), "no rows, nothing to run");
+    }
+
+    /// Rows of different shapes, or two sets of them, run as one statement.
+    #[test]
+    fn rows_of_different_shapes_run_whole() {
+        let mut st = Statement::new("INSERT INTO t (a, b) ");
+        st.values(&[1i64, 2], |t, a| {
+            t.bind(*a);
+            if *a == 2 {
+                t.bind("y");
+            }
+        });
+        let (sql, rows) = per_row(st);
+        assert_eq!(sql, "INSERT INTO t (a, b) VALUES (?), (?, ?)");
+        assert_eq!(rows.len(), 1);
+
+        let mut st = Statement::new("SELECT a FROM t WHERE b IN ");
+        st.list(&[1i64, 2]).push(" AND c IN ").list(&[3i64, 4]);
+        let (sql, rows) = per_row(st);
+        assert_eq!(sql, "SELECT a FROM t WHERE b IN (?, ?) AND c IN (?, ?)");
+        assert_eq!(rows.len(), 1);
     }
 }
