@@ -164,12 +164,12 @@ impl Store {
                 .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
                 .connect_with(opts.clone())
                 .await?;
-            let direct = direct::Writer::new(opts.get_filename().to_path_buf());
             let readers = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts)
+                .connect_with(opts.clone())
                 .await?;
+            let direct = direct::Writer::new(opts.get_filename().to_path_buf(), readers.clone());
             Store::Sqlite { readers, writer, direct }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
