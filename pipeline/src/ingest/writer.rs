@@ -32,6 +32,10 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 pub const QUEUE_EVENTS: usize = 100_000;
 /// Most events one group commit takes (a request is never split).
 const GROUP_EVENTS: usize = 20_000;
+/// Requests in the last group from which the writer lets the next gather.
+const GATHER_FROM: usize = 8;
+/// Most turns the writer lets other tasks take while the next gathers.
+const GATHER_TURNS: usize = 16;
 /// What a refused request is told to wait before retrying.
 pub const RETRY_AFTER_SECS: u64 = 1;
 
@@ -80,7 +84,18 @@ impl Writer {
 }
 
 async fn run(store: Store, bus: Bus, metrics: Arc<Metrics>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut last = 0;
     while let Some(first) = rx.recv().await {
+        // The requests a group answered tend to come back together: the
+        // first alone would be a commit of its own, while the rest are
+        // still being read. Other tasks run first (a few turns, no timer),
+        // until half of them are back.
+        for _ in 0..GATHER_TURNS {
+            if last < GATHER_FROM || rx.len() + 1 >= last / 2 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
         let mut size = first.events.len();
         let mut jobs = vec![first];
         while size < GROUP_EVENTS {
@@ -92,6 +107,7 @@ async fn run(store: Store, bus: Bus, metrics: Arc<Metrics>, mut rx: mpsc::Unboun
                 Err(_) => break,
             }
         }
+        last = jobs.len();
         commit(&store, &bus, &metrics, jobs, &rx).await;
     }
 }
