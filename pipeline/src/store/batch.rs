@@ -65,7 +65,7 @@ impl Store {
     /// rows summed over the group and written once per key. A batch the
     /// database refuses fails alone; an error for the group (the commit
     /// itself) stores nothing. `follows` says whether another group waits
-    /// (SQLite's writer then keeps its connection for it).
+    /// (SQLite's writer then keeps its turn for it).
     pub async fn insert_group(
         &self,
         batches: Vec<Vec<Event>>,

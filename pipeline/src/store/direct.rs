@@ -112,10 +112,10 @@ impl Writer {
             // A test's single thread just runs it.
             _ => group(),
         };
-        if outcome.is_ok() && since.elapsed() < KEEP_AT_MOST && follows() {
-            *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = Some((turn, since));
-        }
         if outcome.is_ok() {
+            if since.elapsed() < KEEP_AT_MOST && follows() {
+                *self.kept.lock().unwrap_or_else(PoisonError::into_inner) = Some((turn, since));
+            }
             self.checkpoint_beside();
         }
         outcome
@@ -165,14 +165,14 @@ impl Writer {
             Ok(value)
         };
         let outcome = group();
-        if direct.roll_back_if_open() {
+        let open = direct.roll_back_if_open();
+        drop(direct);
+        if open {
             // Neither COMMIT nor ROLLBACK ended the transaction: closed
             // instead of used again, so writes recover by themselves once
             // the next group opens a fresh one (`server/tests/outages.rs`).
-            drop(direct);
             close(conn);
         } else {
-            drop(direct);
             *slot = Some(conn);
         }
         outcome

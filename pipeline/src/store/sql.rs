@@ -253,16 +253,13 @@ impl Statement {
     /// The statement as SQLite's writer runs it: once per row, or once
     /// whole when it has no rows, or rows of several sets or shapes.
     pub(super) fn per_row(self) -> PerRow {
-        match self.rows.filter(|_| !self.mixed) {
-            Some(r) if r.count > 0 => {
-                let mut sql = self.anonymous;
-                sql.replace_range(r.first_end..r.last_end, "");
-                PerRow { sql, values: self.values, rows: Some(r) }
-            }
-            // `IN ()`, `VALUES` with no rows: nothing to run per row.
-            Some(r) => PerRow { sql: String::new(), values: Vec::new(), rows: Some(r) },
-            None => PerRow { sql: self.anonymous, values: self.values, rows: None },
+        let mut sql = self.anonymous;
+        let rows = self.rows.filter(|_| !self.mixed);
+        if let Some(r) = rows {
+            // The first row stays; with none (`IN ()`), nothing runs.
+            sql.replace_range(r.first_end..r.last_end, "");
         }
+        PerRow { sql, values: self.values, rows }
     }
 
     /// The text for database `DB` and the values bound (moved, not copied:
