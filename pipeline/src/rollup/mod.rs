@@ -10,7 +10,7 @@ pub mod histogram;
 
 use domain::{Event, Status, Usage};
 use histogram::BINS;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The `*_total` column that counts the transactions that wrote a bucket
 /// (migration 0017): while it is unchanged, so are the bucket's sums.
@@ -88,14 +88,35 @@ pub struct Dims {
 
 impl Dims {
     pub fn of(e: &Event) -> Dims {
+        Dims::from_ref(Dims::of_ref(e))
+    }
+
+    /// The event's dimensions, borrowed, in field order (see [`Dims::from_ref`]).
+    fn of_ref(e: &Event) -> [&str; 7] {
+        fn or_none(v: &Option<String>) -> &str {
+            v.as_deref().unwrap_or("")
+        }
+        [
+            or_none(&e.model),
+            &e.stage,
+            or_none(&e.persona),
+            e.status.as_str(),
+            or_none(&e.tenant),
+            or_none(&e.tool),
+            or_none(&e.pipeline),
+        ]
+    }
+
+    fn from_ref([model, stage, persona, status, tenant, tool, pipeline]: [&str; 7]) -> Dims {
+        let own = str::to_string;
         Dims {
-            model: e.model.clone().unwrap_or_default(),
-            stage: e.stage.clone(),
-            persona: e.persona.clone().unwrap_or_default(),
-            status: e.status.as_str().to_string(),
-            tenant: e.tenant.clone().unwrap_or_default(),
-            tool: e.tool.clone().unwrap_or_default(),
-            pipeline: e.pipeline.clone().unwrap_or_default(),
+            model: own(model),
+            stage: own(stage),
+            persona: own(persona),
+            status: own(status),
+            tenant: own(tenant),
+            tool: own(tool),
+            pipeline: own(pipeline),
         }
     }
 
@@ -266,12 +287,21 @@ pub type Key = (Grain, i64, Dims);
 /// Folds events into per-bucket deltas for every grain. The flags say which
 /// events opened their turn or conversation.
 pub fn fold<'a>(events: impl IntoIterator<Item = (&'a Event, bool, bool)>) -> BTreeMap<Key, Metrics> {
-    let mut out: BTreeMap<Key, Metrics> = BTreeMap::new();
+    // Summed per minute and borrowed dimensions first: an event costs one
+    // hash lookup, where a tree keyed by owned dimensions cost seven
+    // copies and a dozen string comparisons per grain (7 % of the writer's
+    // time under batches). Then the few sums go to every grain: an hour or
+    // a day holds whole minutes.
+    let mut minutes: HashMap<(i64, [&'a str; 7]), Metrics> = HashMap::new();
     for (e, first_in_turn, first_in_chat) in events {
-        let m = Metrics::of_event(e, first_in_turn, first_in_chat);
-        let dims = Dims::of(e);
+        let key = (Grain::Minute.floor(e.ts), Dims::of_ref(e));
+        minutes.entry(key).or_default().add(&Metrics::of_event(e, first_in_turn, first_in_chat));
+    }
+    let mut out: BTreeMap<Key, Metrics> = BTreeMap::new();
+    for ((minute, dims), m) in minutes {
+        let dims = Dims::from_ref(dims);
         for g in Grain::ALL {
-            out.entry((g, g.floor(e.ts), dims.clone())).or_default().add(&m);
+            out.entry((g, g.floor(minute), dims.clone())).or_default().add(&m);
         }
     }
     out
@@ -284,15 +314,15 @@ pub fn firsts(
     new_turns: &HashSet<(String, String)>,
     new_chats: &HashSet<String>,
 ) -> Vec<(bool, bool)> {
+    let new_turns: HashSet<(&str, &str)> = new_turns.iter().map(|(c, t)| (c.as_str(), t.as_str())).collect();
     let mut seen_turns = HashSet::new();
     let mut seen_chats = HashSet::new();
     events
         .iter()
         .map(|e| {
-            let (chat, turn) = e.turn_key();
-            let key = (chat.to_string(), turn.to_string());
+            let key = e.turn_key();
             let first_turn = new_turns.contains(&key) && seen_turns.insert(key);
-            let first_chat = new_chats.contains(chat) && seen_chats.insert(chat.to_string());
+            let first_chat = new_chats.contains(key.0) && seen_chats.insert(key.0);
             (first_turn, first_chat)
         })
         .collect()

@@ -1,9 +1,10 @@
 //! Statements the store writes once and runs on either backend.
 //!
 //! A [`Statement`] is SQL text with its values, bound as it is written:
-//! numbered placeholders (`$1`, `$2`, …) for Postgres, anonymous ones (`?`)
-//! for SQLite, whose driver looks each named placeholder up by a linear
-//! scan (a 400-row insert with 8,400 `$N`s spent most of its time there).
+//! anonymous placeholders (`?`) for SQLite, whose driver looks each named
+//! placeholder up by a linear scan (a 400-row insert with 8,400 `$N`s spent
+//! most of its time there), numbered ones (`$1`, `$2`, …) for Postgres,
+//! written only when a statement goes there.
 //! [`Exec`] runs one inside a transaction, on a sqlx connection of either
 //! database or on the SQLite writer's own handle, so the helpers that write
 //! are plain generic `async fn`s over `X: Exec`.
@@ -52,10 +53,10 @@ impl From<Option<String>> for Value {
 /// SQL text and the values its placeholders stand for, in order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct Statement {
-    /// With `$1`, `$2`, … (Postgres).
-    numbered: String,
     /// With `?` (SQLite).
     anonymous: String,
+    /// Where each `?` is in `anonymous`, to number them for Postgres.
+    marks: Vec<usize>,
     values: Vec<Value>,
     /// Where its rows are (`values`, `list`), when it has one set of them.
     rows: Option<Rows>,
@@ -100,12 +101,10 @@ impl PerRow {
 
 impl Statement {
     pub fn new(sql: impl Into<String>) -> Statement {
-        let sql = sql.into();
-        Statement { anonymous: sql.clone(), numbered: sql, ..Statement::default() }
+        Statement { anonymous: sql.into(), ..Statement::default() }
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Statement {
-        self.numbered.push_str(sql);
         self.anonymous.push_str(sql);
         self
     }
@@ -113,9 +112,22 @@ impl Statement {
     /// Writes the next placeholder and binds `v` to it.
     pub fn bind(&mut self, v: impl Into<Value>) -> &mut Statement {
         self.values.push(v.into());
-        let _ = write!(self.numbered, "${}", self.values.len());
+        self.marks.push(self.anonymous.len());
         self.anonymous.push('?');
         self
+    }
+
+    /// The text with numbered placeholders (`$1`, `$2`, …), for Postgres.
+    fn numbered(&self) -> String {
+        let mut sql = String::with_capacity(self.anonymous.len() + 4 * self.marks.len());
+        let mut at = 0;
+        for (i, &mark) in self.marks.iter().enumerate() {
+            sql.push_str(&self.anonymous[at..mark]);
+            let _ = write!(sql, "${}", i + 1);
+            at = mark + 1;
+        }
+        sql.push_str(&self.anonymous[at..]);
+        sql
     }
 
     /// `VALUES (…), (…)`: one tuple per row, its values bound by `row`.
@@ -154,6 +166,10 @@ impl Statement {
             row(self, i);
             if i == 0 {
                 (first_end, width) = (self.anonymous.len(), self.values.len() - start);
+                let rest = count - 1;
+                self.anonymous.reserve((first_end - first + 2) * rest);
+                self.values.reserve(width * rest);
+                self.marks.reserve(width * rest);
             } else if self.values.len() - start != width * (i + 1)
                 || self.anonymous.len() - sep != first_end - first + 2
             {
@@ -273,7 +289,7 @@ impl Statement {
         for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
     {
         use sqlx::Arguments;
-        let sql = if DB::NAME == "SQLite" { self.anonymous } else { self.numbered };
+        let sql = if DB::NAME == "SQLite" { self.anonymous } else { self.numbered() };
         let mut args = DB::Arguments::default();
         args.reserve(self.values.len(), 0);
         for v in self.values {
