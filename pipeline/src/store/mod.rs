@@ -288,6 +288,33 @@ mod tests {
         assert!(matches!(err, StoreError::Migrate(sqlx::migrate::MigrateError::VersionMismatch(4))), "{err}");
     }
 
+    /// The events' status check (migration 0018) refuses what it refused
+    /// before, and the writer's one-row insert no longer builds a table
+    /// for it each time it runs (`OpenEphemeral`, which `IN` with three
+    /// constants compiles to).
+    #[tokio::test]
+    async fn the_status_check_refuses_as_before_and_builds_no_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let insert = "INSERT INTO events (chat_id, stage, status, ts, received_at) VALUES ('c', 's', ?1, 0, 0)";
+        let mut explain = conn.prepare(&format!("EXPLAIN {insert}")).unwrap();
+        let ops: Vec<String> = explain.query_map(["success"], |r| r.get(1)).unwrap().collect::<Result<_, _>>().unwrap();
+        assert!(ops.iter().any(|op| op == "Insert"), "{ops:?}");
+        assert!(!ops.iter().any(|op| op == "OpenEphemeral"), "a table per insert: {ops:?}");
+        for status in ["success", "error", "running"] {
+            assert_eq!(conn.execute(insert, [status]).unwrap(), 1, "{status}");
+        }
+        let refused = conn.execute(insert, ["done"]).unwrap_err().to_string();
+        assert!(refused.contains("CHECK constraint failed"), "{refused}");
+        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(integrity, "ok");
+        drop(explain);
+        drop(conn);
+        store.close().await;
+    }
+
     /// After a burst of ingest the writer's page cache is full; releasing
     /// memory empties it, and the next write still works.
     #[tokio::test]
