@@ -21,6 +21,7 @@ use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics, WRITES};
 use domain::Event;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 /// Rows per INSERT statement; well under both backends' parameter limits.
 const CHUNK: usize = 400;
@@ -405,19 +406,15 @@ async fn upsert_turns<X: Exec>(x: &mut X, turns: &BTreeMap<(&str, &str), TurnDel
 /// `*_total` tables, inserting rows that do not exist yet. Columns come
 /// from [`Metrics`]' one list.
 pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Metrics>) -> Result<(), StoreError> {
-    let columns = Metrics::columns();
     for grain in rollup::Grain::ALL {
         let rows: Vec<(i64, &Dims, &Metrics)> = deltas
             .iter()
             .filter(|((g, _, _), m)| *g == grain && !m.is_zero())
             .map(|((_, bucket, dims), m)| (*bucket, dims, m))
             .collect();
-        let table = grain.table();
+        let text = RollupUpserts::of(grain);
         for chunk in rows.chunks(ROLLUP_CHUNK) {
-            let mut st = Statement::new(format!(
-                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, tool, pipeline, {}) ",
-                columns.join(", ")
-            ));
+            let mut st = Statement::new(&text.insert);
             st.values(chunk, |t, (bucket, d, m)| {
                 t.bind(*bucket)
                     .bind(d.model.as_str())
@@ -433,8 +430,7 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
                     t.bind((v != 0).then_some(v));
                 }
             });
-            st.push(" ON CONFLICT (bucket, model, stage, persona, status, tenant, tool, pipeline) DO UPDATE SET ");
-            st.push(&adding_sparse(table, &columns));
+            st.push(&text.update);
             x.execute(st).await?;
         }
         // The same sums per bucket over all dimensions, and one more write
@@ -444,24 +440,53 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
             totals.entry(*bucket).or_default().add(m);
         }
         let totals: Vec<(i64, Vec<i64>)> = totals.iter().map(|(b, m)| (*b, m.total_values())).collect();
-        let total_table = grain.total_table();
         for chunk in totals.chunks(CHUNK) {
-            let mut st = Statement::new(format!(
-                "INSERT INTO {total_table} (bucket, {WRITES}, {}) ",
-                Metrics::TOTAL_COLUMNS.join(", ")
-            ));
+            let mut st = Statement::new(&text.insert_total);
             st.values(chunk, |t, (bucket, values)| {
                 t.bind(*bucket).bind(1_i64);
                 for v in values {
                     t.bind(*v);
                 }
             });
-            st.push(" ON CONFLICT (bucket) DO UPDATE SET ");
-            st.push(&adding(total_table, &[&[WRITES], Metrics::TOTAL_COLUMNS].concat()));
+            st.push(&text.update_total);
             x.execute(st).await?;
         }
     }
     Ok(())
+}
+
+/// A grain's rollup upserts, around their `VALUES`: written once, not for
+/// every group (each names all 34 columns twice).
+struct RollupUpserts {
+    insert: String,
+    update: String,
+    insert_total: String,
+    update_total: String,
+}
+
+impl RollupUpserts {
+    fn of(grain: rollup::Grain) -> &'static RollupUpserts {
+        static TEXTS: LazyLock<[RollupUpserts; 3]> = LazyLock::new(|| rollup::Grain::ALL.map(RollupUpserts::new));
+        &TEXTS[grain as usize]
+    }
+
+    fn new(grain: rollup::Grain) -> RollupUpserts {
+        let (table, total_table) = (grain.table(), grain.total_table());
+        let columns = Metrics::columns();
+        let totals = [&[WRITES], Metrics::TOTAL_COLUMNS].concat();
+        RollupUpserts {
+            insert: format!(
+                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, tool, pipeline, {}) ",
+                columns.join(", ")
+            ),
+            update: format!(
+                " ON CONFLICT (bucket, model, stage, persona, status, tenant, tool, pipeline) DO UPDATE SET {}",
+                adding_sparse(table, &columns)
+            ),
+            insert_total: format!("INSERT INTO {total_table} (bucket, {}) ", totals.join(", ")),
+            update_total: format!(" ON CONFLICT (bucket) DO UPDATE SET {}", adding(total_table, &totals)),
+        }
+    }
 }
 
 /// `c = table.c + excluded.c, …` for nullable columns where NULL means
