@@ -474,15 +474,11 @@ impl RollupUpserts {
         let (table, total_table) = (grain.table(), grain.total_table());
         let columns = Metrics::columns();
         let totals = [&[WRITES], Metrics::TOTAL_COLUMNS].concat();
+        // A row's key: what it is inserted by and what it conflicts on.
+        let key = "bucket, model, stage, persona, status, tenant, tool, pipeline";
         RollupUpserts {
-            insert: format!(
-                "INSERT INTO {table} (bucket, model, stage, persona, status, tenant, tool, pipeline, {}) ",
-                columns.join(", ")
-            ),
-            update: format!(
-                " ON CONFLICT (bucket, model, stage, persona, status, tenant, tool, pipeline) DO UPDATE SET {}",
-                adding_sparse(table, &columns)
-            ),
+            insert: format!("INSERT INTO {table} ({key}, {}) ", columns.join(", ")),
+            update: format!(" ON CONFLICT ({key}) DO UPDATE SET {}", adding_sparse(table, &columns)),
             insert_total: format!("INSERT INTO {total_table} (bucket, {}) ", totals.join(", ")),
             update_total: format!(" ON CONFLICT (bucket) DO UPDATE SET {}", adding(total_table, &totals)),
         }
