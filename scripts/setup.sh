@@ -100,8 +100,10 @@ apt_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v promtool >/dev/null || missing+=(prometheus)
+  # jemalloc, the server's allocator, is built from source (server/src/allocator.rs).
+  command -v make >/dev/null || missing+=(make)
   if ((${#missing[@]} == 0)); then
-    echo "    chromium, postgresql, redis-server, nginx and prometheus (promtool) present"
+    echo "    chromium, postgresql, redis-server, nginx, prometheus (promtool) and make present"
     return
   fi
   local sudo=""

@@ -11,6 +11,7 @@
 //! - [`simulate`]: realistic agent traffic, over HTTP or in-process.
 //! - [`tasks`]: background work (retention, alerts).
 //! - [`fuzz`]: the fuzz targets' bodies (`fuzz/`, and the corpus replay test).
+//! - [`allocator`]: the memory allocator every build of the server uses.
 //!
 //! The stages themselves (ingest → price → store → bus → stream, summaries)
 //! and the service layer both REST handlers and server functions call are
@@ -20,6 +21,7 @@
 // need more room than the default 128.
 #![recursion_limit = "256"]
 
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod fuzz;

@@ -1,14 +1,15 @@
 //! Gives the memory of an ingest burst back to the system once it is over.
 //!
-//! glibc's allocator keeps the pages that parsed request bodies used,
-//! spread over its per-thread arenas, so a server that has just ingested
-//! millions of events stays at its peak (251 MiB after loading 10M events,
-//! against 49 MiB for one started on the same store). When no batch has
-//! been published for [`QUIET`], the SQLite writer drops its page cache
-//! (64 MiB once full, see `Store::release_memory`) and `malloc_trim` hands
-//! the free pages back: once per burst, never while events are arriving.
-//! With another C library there is nothing to hand back this way, and the
-//! task only waits.
+//! A server that has just ingested millions of events used to stay at its
+//! peak (251 MiB after loading 10M events, against 49 MiB for one started
+//! on the same store). The Rust side's memory is jemalloc's now, whose
+//! background thread hands back what has been free for a second
+//! (`crate::allocator`), and [`trim`] at once. The rest is SQLite's: when
+//! no batch has been published for [`QUIET`], the SQLite writer drops its
+//! page cache (64 MiB once full, see `Store::release_memory`) and
+//! `malloc_trim` hands glibc's free pages back: once per burst, never
+//! while events are arriving. With another C library there is nothing of
+//! SQLite's to hand back this way.
 
 use pipeline::bus::Bus;
 use pipeline::store::Store;
@@ -53,9 +54,10 @@ pub async fn after_bursts<T: Clone>(mut messages: broadcast::Receiver<T>, quiet:
     }
 }
 
-/// Returns the allocator's free pages to the system (also after each
+/// Returns both allocators' free pages to the system (also after each
 /// asset is compressed, see `http::assets`).
 pub fn trim() {
+    crate::allocator::purge();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: `malloc_trim` only releases memory no allocation holds; it
     // takes each arena's lock, so other threads may allocate meanwhile.
