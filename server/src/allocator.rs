@@ -6,11 +6,12 @@
 //! for the lock of the arena that owned the memory. In an off-CPU profile
 //! of batch ingest the writer blocked on those locks about 700 times in
 //! 2 s, against 1,000 times for its commits' fsync. jemalloc frees across
-//! threads without taking another thread's lock: batches of 100 went 1.15
-//! times as fast, single events 1.37 times (docs/performance.md).
+//! threads without taking another thread's lock: batches of 100 went 1.17
+//! times as fast, single events 1.43 times (docs/performance.md).
 //!
 //! mimalloc was tried too: as fast, but it kept what brotli used to
-//! compress the site's assets, 300 MiB or more at idle. Here a background
+//! compress the site's assets, 160–370 MiB at idle against glibc's 62 MiB,
+//! however it was set. Here a background
 //! thread hands pages freed for a second back to the system (`dirty_decay_ms`),
 //! without waiting for a later allocation to do it. SQLite's own memory
 //! stays with glibc (`tasks::memory` trims it after a burst).
