@@ -20,12 +20,12 @@ mod direct;
 mod events;
 mod exports;
 mod keys;
-mod page_cache;
 mod pricing;
 mod reprice;
 mod retention;
 mod rollups;
 mod sql;
+mod sqlite_init;
 mod turns;
 mod users;
 
@@ -141,7 +141,7 @@ impl Store {
                 PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Store::Postgres(pool)
         } else if url.starts_with("sqlite:") {
-            page_cache::install();
+            sqlite_init::configure();
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)

@@ -1,20 +1,22 @@
-//! SQLite's own page cache, with one scan taken out of every commit.
+//! SQLite's process-wide settings, made once before it opens a database
+//! ([`configure`]): both take work off the writer's every commit.
 //!
-//! When a B-tree page splits and its new siblings' numbers are out of
-//! order, SQLite swaps them through a spare number, the lock-byte page's
-//! at 1 GiB (`balance_nonroot`). Its page cache remembers the largest
-//! number it has seen, and at the end of every transaction drops the pages
-//! past the end of the database. With that number far past the end, it
-//! scans every slot of its hash table and every page cached: thousands, at
-//! every commit that split an index page, which under ingest is nearly
-//! every group (5 % of the CPU of single events on 1M rows, all of it on
-//! the writer; docs/performance.md).
+//! **Its page cache, wrapped.** When a B-tree page splits and its new
+//! siblings' numbers are out of order, SQLite swaps them through a spare
+//! number, the lock-byte page's at 1 GiB (`balance_nonroot`). Its page
+//! cache remembers the largest number it has seen, and at the end of every
+//! transaction drops the pages past the end of the database. With that
+//! number far past the end, it scans every slot of its hash table and every
+//! page cached: thousands, at every commit that split an index page, which
+//! under ingest is nearly every group (5 % of the CPU of single events on
+//! 1M rows, all of it on the writer; docs/performance.md). So the cache
+//! stays SQLite's, wrapped: the wrapper keeps its own bound on the pages'
+//! numbers, which a page only passing through the spare number does not
+//! raise, and passes a truncation on only when a page may be at or past
+//! its limit. Every other call goes straight through.
 //!
-//! So the cache stays SQLite's, wrapped ([`install`]): the wrapper keeps
-//! its own bound on the pages' numbers, which a page only passing through
-//! the spare number does not raise, and passes a truncation on only when a
-//! page may be at or past its limit. Every other call goes straight
-//! through.
+//! **No memory statistics.** SQLite counts every allocation under one
+//! process-wide lock by default; nothing here reads the counts.
 
 use rusqlite::ffi;
 use std::ffi::{c_int, c_uint};
@@ -50,19 +52,28 @@ struct Cache {
     at_spare: u32,
 }
 
-/// Puts the wrapper in place of SQLite's page cache, once per process,
-/// before SQLite first opens a database (it cannot be changed after). If
-/// something opened one first, SQLite's cache stays as it is.
-pub(super) fn install() {
+/// Makes the settings, once per process, before SQLite first opens a
+/// database (they cannot be changed after). If something opened one
+/// first, SQLite stays as it was.
+pub(super) fn configure() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        if let Err(rc) = try_install() {
-            tracing::debug!(rc, "SQLite was already in use: its page cache is left unwrapped.");
+        if let Err(rc) = set_up() {
+            tracing::debug!(rc, "SQLite was already in use: its settings are left as they were.");
         }
     });
 }
 
-fn try_install() -> Result<(), c_int> {
+fn set_up() -> Result<(), c_int> {
+    // SAFETY: an int option, set before SQLite is initialized (or refused).
+    match unsafe { ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int) } {
+        ffi::SQLITE_OK => wrap_page_cache(),
+        rc => Err(rc),
+    }
+}
+
+/// Puts the wrapper in place of SQLite's page cache.
+fn wrap_page_cache() -> Result<(), c_int> {
     let mut default = std::mem::MaybeUninit::<ffi::sqlite3_pcache_methods2>::zeroed();
     // SAFETY: GETPCACHE2 writes the current methods through the pointer,
     // which is valid and writable for that type.
@@ -114,7 +125,7 @@ fn try_install() -> Result<(), c_int> {
 }
 
 fn inner() -> &'static Inner {
-    // Only SQLite calls the functions below, once `install` set this.
+    // Only SQLite calls the functions below, once `configure` set this.
     INNER.get().expect("installed before SQLite used the wrapper")
 }
 
@@ -230,7 +241,7 @@ mod tests {
     /// passed on, and the database stays whole.
     #[test]
     fn truncations_are_skipped_only_when_no_page_is_past_the_limit() {
-        install();
+        configure();
         let dir = tempfile::tempdir().unwrap();
         let conn = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (k TEXT, v INTEGER); CREATE INDEX t_k ON t (k);")
@@ -265,5 +276,15 @@ mod tests {
         assert_eq!(check, "ok");
         let rows: i64 = conn.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0)).unwrap();
         assert_eq!(rows, 20 * 500 + 2_000);
+    }
+
+    /// SQLite keeps no count of its memory, so takes no lock to keep it.
+    #[test]
+    fn sqlite_counts_no_memory() {
+        configure();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v); INSERT INTO t VALUES (randomblob(100000));").unwrap();
+        // SAFETY: a plain read of SQLite's statistics.
+        assert_eq!(unsafe { ffi::sqlite3_memory_used() }, 0);
     }
 }
