@@ -48,7 +48,7 @@ const KEEP_AT_MOST: Duration = Duration::from_millis(50);
 const PREPARED: usize = 64;
 
 /// How often, at most, a reader's connection checkpoints the log after
-/// groups (SQLite's own threshold of 1,000 pages comes about every 100 ms
+/// groups (SQLite's own threshold of 1,000 pages comes about every 30 ms
 /// at full ingest).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 

@@ -119,11 +119,14 @@ macro_rules! on_writer {
 pub(crate) use on_writer;
 
 /// The size SQLite cuts its write-ahead log file back to once a checkpoint
-/// has caught up. The log restarts from its beginning after every
-/// checkpoint (about every 4 MiB of writes), but the file keeps the largest
-/// size it ever had, and during a burst of ingest, readers holding older
-/// snapshots keep checkpoints from catching up (docs/performance.md).
-pub const WAL_LIMIT_BYTES: u64 = 16 << 20;
+/// has caught up, and at which ingest's writer checkpoints it itself
+/// (`direct`). The log restarts from its beginning only once a checkpoint
+/// has caught up, which under full ingest is mostly the writer's own, and
+/// the file keeps the largest size it ever had; during a burst, readers
+/// holding older snapshots keep checkpoints from catching up. 64 MiB, not
+/// 16: at 100k events/s the log grows by about 120 MiB a second, and each
+/// of the writer's own checkpoints holds up a group (docs/performance.md).
+pub const WAL_LIMIT_BYTES: u64 = 64 << 20;
 
 /// How long a SQLite write waits for another's lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
