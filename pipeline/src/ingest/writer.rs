@@ -44,7 +44,16 @@ struct Job {
     events: Vec<Event>,
     reply: oneshot::Sender<Result<Vec<i64>, IngestError>>,
     /// Its place in the queue, given back when it is answered.
-    _queued: OwnedSemaphorePermit,
+    queued: OwnedSemaphorePermit,
+}
+
+impl Job {
+    /// Gives its place in the queue back, then answers: whoever hears the
+    /// answer finds the room already there.
+    fn answer(self, answer: Result<Vec<i64>, IngestError>) {
+        drop(self.queued);
+        let _ = self.reply.send(answer);
+    }
 }
 
 /// The handle requests submit to; the writer task ends when every handle is
@@ -77,7 +86,7 @@ impl Writer {
             .try_acquire_many_owned(n.max(1))
             .map_err(|_| IngestError::Busy { retry_after_secs: RETRY_AFTER_SECS })?;
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { events, reply, _queued: queued }).map_err(|_| IngestError::Unavailable)?;
+        self.jobs.send(Job { events, reply, queued }).map_err(|_| IngestError::Unavailable)?;
         // A dropped reply means the writer stopped (shutdown): not stored.
         answer.await.unwrap_or(Err(IngestError::Unavailable))
     }
@@ -148,13 +157,13 @@ async fn commit(
                 tokio::spawn(async move { metrics.stored(batch.events()) });
             }
             for (job, answer) in jobs.into_iter().zip(answers) {
-                let _ = job.reply.send(answer);
+                job.answer(answer);
             }
         }
         Err(e) => {
             tracing::error!(error = %e, requests = jobs.len(), "A group commit failed; none of its requests was stored.");
             for job in jobs {
-                let _ = job.reply.send(Err(IngestError::Unavailable));
+                job.answer(Err(IngestError::Unavailable));
             }
         }
     }
