@@ -5,14 +5,19 @@
 //! placeholder up by a linear scan (a 400-row insert with 8,400 `$N`s spent
 //! most of its time there), numbered ones (`$1`, `$2`, …) for Postgres,
 //! written only when a statement goes there.
+//! On Postgres a statement's rows go as one array per column
+//! (`UNNEST($1::int8[], …)`), so its text is the same for any number of
+//! rows: sqlx prepares it once per connection, and Postgres parses and
+//! plans it once, where a `VALUES` list of 400 rows was parsed, planned and
+//! described anew for every group.
 //! [`Exec`] runs one inside a transaction, on a sqlx connection of either
 //! database or on the SQLite writer's own handle, so the helpers that write
 //! are plain generic `async fn`s over `X: Exec`.
 
 use super::StoreError;
-use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Database, Encode, FromRow, Postgres, Sqlite, Transaction, Type};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, Database, Encode, FromRow, Postgres, Sqlite, Transaction, Type};
 use std::fmt::Write;
 
 /// One value to bind.
@@ -69,12 +74,23 @@ pub(super) struct Statement {
 /// first row's start, and how many each row binds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Rows {
+    kind: Kind,
+    /// Where `VALUES` or the list's `(` starts, and where the construct ends.
+    open: usize,
+    close: usize,
     first: usize,
     first_end: usize,
     last_end: usize,
     start: usize,
     width: usize,
     count: usize,
+}
+
+/// What a statement's rows make: a `VALUES` list or an `IN` list.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Values,
+    List,
 }
 
 /// A statement as SQLite's writer runs it ([`super::direct`]): the same
@@ -117,23 +133,11 @@ impl Statement {
         self
     }
 
-    /// The text with numbered placeholders (`$1`, `$2`, …), for Postgres.
-    fn numbered(&self) -> String {
-        let mut sql = String::with_capacity(self.anonymous.len() + 4 * self.marks.len());
-        let mut at = 0;
-        for (i, &mark) in self.marks.iter().enumerate() {
-            sql.push_str(&self.anonymous[at..mark]);
-            let _ = write!(sql, "${}", i + 1);
-            at = mark + 1;
-        }
-        sql.push_str(&self.anonymous[at..]);
-        sql
-    }
-
     /// `VALUES (…), (…)`: one tuple per row, its values bound by `row`.
     pub fn values<T>(&mut self, rows: &[T], mut row: impl FnMut(&mut Tuple<'_>, &T)) -> &mut Statement {
+        let open = self.anonymous.len();
         self.push("VALUES ");
-        self.rows(rows.len(), |st, i| {
+        self.rows(Kind::Values, open, rows.len(), |st, i| {
             if i > 0 {
                 st.push(", ");
             }
@@ -147,18 +151,23 @@ impl Statement {
     /// `(…)`: each of `items` bound, comma-separated (an `IN` list). Run
     /// by SQLite's writer once per item, so the items must be distinct.
     pub fn list<T: Into<Value> + Copy>(&mut self, items: &[T]) -> &mut Statement {
+        let open = self.anonymous.len();
         self.push("(");
-        self.rows(items.len(), |st, i| {
+        self.rows(Kind::List, open, items.len(), |st, i| {
             if i > 0 {
                 st.push(", ");
             }
             st.bind(items[i]);
         });
-        self.push(")")
+        self.push(")");
+        if let Some(r) = self.rows.as_mut() {
+            r.close = self.anonymous.len();
+        }
+        self
     }
 
     /// Writes `count` rows with `row` and notes where they are.
-    fn rows(&mut self, count: usize, mut row: impl FnMut(&mut Statement, usize)) {
+    fn rows(&mut self, kind: Kind, open: usize, count: usize, mut row: impl FnMut(&mut Statement, usize)) {
         let (first, start) = (self.anonymous.len(), self.values.len());
         let (mut first_end, mut width) = (first, 0);
         for i in 0..count {
@@ -177,7 +186,8 @@ impl Statement {
                 self.mixed = true;
             }
         }
-        let rows = Rows { first, first_end, last_end: self.anonymous.len(), start, width, count };
+        let last_end = self.anonymous.len();
+        let rows = Rows { kind, open, close: last_end, first, first_end, last_end, start, width, count };
         self.mixed |= self.rows.replace(rows).is_some();
     }
 }
@@ -247,23 +257,23 @@ pub(super) trait Exec {
 }
 
 macro_rules! sqlx_exec {
-    ($db:ty) => {
+    ($db:ty, $into:ident) => {
         impl Exec for Transaction<'_, $db> {
             async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
-                let (sql, args) = st.into_parts::<$db>()?;
+                let (sql, args) = st.$into()?;
                 sqlx::query_with(&sql, args).execute(&mut **self).await?;
                 Ok(())
             }
 
             async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
-                let (sql, args) = st.into_parts::<$db>()?;
+                let (sql, args) = st.$into()?;
                 Ok(sqlx::query_as_with::<$db, O, _>(&sql, args).fetch_all(&mut **self).await?)
             }
         }
     };
 }
-sqlx_exec!(Sqlite);
-sqlx_exec!(Postgres);
+sqlx_exec!(Sqlite, into_sqlite);
+sqlx_exec!(Postgres, into_postgres);
 
 impl Statement {
     /// The statement as SQLite's writer runs it: once per row, or once
@@ -278,31 +288,121 @@ impl Statement {
         PerRow { sql, values: self.values, rows }
     }
 
-    /// The text for database `DB` and the values bound (moved, not copied:
-    /// a batch insert binds thousands of strings).
-    fn into_parts<'q, DB>(self) -> Result<(String, DB::Arguments<'q>), sqlx::Error>
-    where
-        DB: Database,
-        for<'a> i64: Encode<'a, DB> + Type<DB>,
-        for<'a> Option<i64>: Encode<'a, DB> + Type<DB>,
-        for<'a> String: Encode<'a, DB> + Type<DB>,
-        for<'a> Option<String>: Encode<'a, DB> + Type<DB>,
-    {
-        use sqlx::Arguments;
-        let sql = if DB::NAME == "SQLite" { self.anonymous } else { self.numbered() };
-        let mut args = DB::Arguments::default();
+    /// The text and values for SQLite, as written (values moved, not
+    /// copied: a batch insert binds thousands of strings).
+    fn into_sqlite<'q>(self) -> Result<(String, SqliteArguments<'q>), sqlx::Error> {
+        let mut args = SqliteArguments::default();
         args.reserve(self.values.len(), 0);
         for v in self.values {
-            match v {
-                Value::Int(i) => args.add(i),
-                Value::OptInt(i) => args.add(i),
-                Value::Text(s) => args.add(s),
-                Value::OptText(s) => args.add(s),
+            add::<Sqlite>(&mut args, v)?;
+        }
+        Ok((self.anonymous, args))
+    }
+
+    /// The text with numbered placeholders (`$1`, `$2`, …) and the values,
+    /// for Postgres: its rows, when it has one set of them, as one array
+    /// per column (see the module's doc).
+    fn into_postgres(self) -> Result<(String, PgArguments), sqlx::Error> {
+        let mut sql = String::with_capacity(self.anonymous.len() + 4 * self.marks.len());
+        let mut args = PgArguments::default();
+        let mut n = 1;
+        let Some((r, texts)) = self.rows.filter(|_| !self.mixed).and_then(|r| Some((r, self.column_kinds(&r)?))) else {
+            self.number(&mut sql, 0..self.anonymous.len(), &mut n);
+            for v in self.values {
+                add::<Postgres>(&mut args, v)?;
             }
-            .map_err(sqlx::Error::Encode)?;
+            return Ok((sql, args));
+        };
+        self.number(&mut sql, 0..r.open, &mut n);
+        let arrays: Vec<String> = texts
+            .iter()
+            .map(|text| {
+                n += 1;
+                format!("${}::{}[]", n - 1, if *text { "text" } else { "int8" })
+            })
+            .collect();
+        match r.kind {
+            Kind::Values => write!(sql, "SELECT * FROM UNNEST({})", arrays.join(", ")),
+            Kind::List => write!(sql, "(SELECT UNNEST({}))", arrays.join(", ")),
+        }
+        .expect("writing to a String");
+        self.number(&mut sql, r.close..self.anonymous.len(), &mut n);
+
+        let tail = r.start + r.width * r.count;
+        let mut values = self.values;
+        let after = values.split_off(tail);
+        let rows = values.split_off(r.start);
+        for v in values {
+            add::<Postgres>(&mut args, v)?;
+        }
+        for (j, text) in texts.iter().enumerate() {
+            let column = rows.iter().skip(j).step_by(r.width);
+            if *text {
+                let array: Vec<Option<&str>> = column
+                    .map(|v| match v {
+                        Value::Text(s) => Some(s.as_str()),
+                        Value::OptText(s) => s.as_deref(),
+                        Value::Int(_) | Value::OptInt(_) => unreachable!("checked by column_kinds"),
+                    })
+                    .collect();
+                args.add(array).map_err(sqlx::Error::Encode)?;
+            } else {
+                let array: Vec<Option<i64>> = column
+                    .map(|v| match v {
+                        Value::Int(i) => Some(*i),
+                        Value::OptInt(i) => *i,
+                        Value::Text(_) | Value::OptText(_) => unreachable!("checked by column_kinds"),
+                    })
+                    .collect();
+                args.add(array).map_err(sqlx::Error::Encode)?;
+            }
+        }
+        for v in after {
+            add::<Postgres>(&mut args, v)?;
         }
         Ok((sql, args))
     }
+
+    /// Whether each of the rows' columns holds text (or else integers), if
+    /// every row agrees and there is at least one row.
+    fn column_kinds(&self, r: &Rows) -> Option<Vec<bool>> {
+        let is_text = |v: &Value| matches!(v, Value::Text(_) | Value::OptText(_));
+        let rows = &self.values[r.start..r.start + r.width * r.count];
+        let first = rows.get(..r.width).filter(|_| r.count > 0)?;
+        let kinds: Vec<bool> = first.iter().map(is_text).collect();
+        rows.chunks(r.width).all(|row| row.iter().map(is_text).eq(kinds.iter().copied())).then_some(kinds)
+    }
+
+    /// Writes the text of `range` with its `?`s numbered from `n` on.
+    fn number(&self, sql: &mut String, range: std::ops::Range<usize>, n: &mut usize) {
+        let mut at = range.start;
+        let from = self.marks.partition_point(|&m| m < range.start);
+        for &mark in self.marks[from..].iter().take_while(|&&m| m < range.end) {
+            sql.push_str(&self.anonymous[at..mark]);
+            let _ = write!(sql, "${n}");
+            *n += 1;
+            at = mark + 1;
+        }
+        sql.push_str(&self.anonymous[at..range.end]);
+    }
+}
+
+/// Binds `v` for database `DB`.
+fn add<'q, DB>(args: &mut DB::Arguments<'q>, v: Value) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    i64: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    String: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+{
+    match v {
+        Value::Int(i) => args.add(i),
+        Value::OptInt(i) => args.add(i),
+        Value::Text(s) => args.add(s),
+        Value::OptText(s) => args.add(s),
+    }
+    .map_err(sqlx::Error::Encode)
 }
 
 #[cfg(test)]
@@ -318,10 +418,32 @@ mod tests {
         st.push(" WHERE c = ").bind(Some(3i64));
         assert_eq!(st.values[1], Value::Text("x".into()));
         assert_eq!(st.values.len(), 5);
-        let (postgres, _) = st.clone().into_parts::<sqlx::Postgres>().unwrap();
-        assert_eq!(postgres, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c = $5");
-        let (sqlite, _) = st.into_parts::<sqlx::Sqlite>().unwrap();
+        let (sqlite, args) = st.clone().into_sqlite().unwrap();
         assert_eq!(sqlite, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) WHERE c = ?");
+        assert_eq!(args.len(), 5);
+        // Postgres: a column's values go as one array, whatever the rows.
+        let (postgres, args) = st.into_postgres().unwrap();
+        assert_eq!(postgres, "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::int8[], $2::text[]) WHERE c = $3");
+        assert_eq!(args.len(), 3);
+    }
+
+    /// One row or a hundred, Postgres sees the same text (prepared once).
+    #[test]
+    fn postgres_text_is_the_same_for_any_number_of_rows() {
+        let text = |n: i64| {
+            let rows: Vec<(i64, Option<String>)> = (0..n).map(|i| (i, (i % 2 == 0).then(|| i.to_string()))).collect();
+            let mut st = Statement::new("INSERT INTO t (a, b) ");
+            st.values(&rows, |t, (a, b)| {
+                t.bind(*a).bind(b.clone());
+            });
+            st.push(" ON CONFLICT (a) DO NOTHING");
+            st.into_postgres().unwrap().0
+        };
+        assert_eq!(text(1), text(100));
+        assert_eq!(
+            text(1),
+            "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::int8[], $2::text[]) ON CONFLICT (a) DO NOTHING"
+        );
     }
 
     #[test]
@@ -329,8 +451,9 @@ mod tests {
         let mut st = Statement::new("SELECT a FROM t WHERE b = ");
         st.bind(1i64).push(" AND c IN ").list(&["x", "y", "z"]);
         assert_eq!(st.values[3], Value::Text("z".into()));
-        let (postgres, _) = st.into_parts::<sqlx::Postgres>().unwrap();
-        assert_eq!(postgres, "SELECT a FROM t WHERE b = $1 AND c IN ($2, $3, $4)");
+        let (postgres, args) = st.into_postgres().unwrap();
+        assert_eq!(postgres, "SELECT a FROM t WHERE b = $1 AND c IN (SELECT UNNEST($2::text[]))");
+        assert_eq!(args.len(), 2);
     }
 
     fn per_row(st: Statement) -> (String, Vec<Vec<Value>>) {
@@ -387,8 +510,23 @@ mod tests {
 
         let mut st = Statement::new("SELECT a FROM t WHERE b IN ");
         st.list(&[1i64, 2]).push(" AND c IN ").list(&[3i64, 4]);
-        let (sql, rows) = per_row(st);
+        let (sql, rows) = per_row(st.clone());
         assert_eq!(sql, "SELECT a FROM t WHERE b IN (?, ?) AND c IN (?, ?)");
         assert_eq!(rows.len(), 1);
+        // Postgres too binds them one by one.
+        let (postgres, args) = st.into_postgres().unwrap();
+        assert_eq!(postgres, "SELECT a FROM t WHERE b IN ($1, $2) AND c IN ($3, $4)");
+        assert_eq!(args.len(), 4);
+
+        // A column holding numbers in one row and text in another.
+        let mut st = Statement::new("INSERT INTO t (a) ");
+        st.values(&[1i64, 2], |t, a| {
+            if *a == 1 {
+                t.bind(*a);
+            } else {
+                t.bind("two");
+            }
+        });
+        assert_eq!(st.into_postgres().unwrap().0, "INSERT INTO t (a) VALUES ($1), ($2)");
     }
 }
