@@ -6,7 +6,7 @@
 //! background thread hands back what has been free for a second
 //! (`crate::allocator`), and [`trim`] at once. The rest is SQLite's: when
 //! no batch has been published for [`QUIET`], the SQLite writer drops its
-//! page cache (64 MiB once full, see `Store::release_memory`) and
+//! page cache (48 MiB once full, see `Store::release_memory`) and
 //! `malloc_trim` hands glibc's free pages back: once per burst, never
 //! while events are arriving. With another C library there is nothing of
 //! SQLite's to hand back this way.
