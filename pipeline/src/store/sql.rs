@@ -367,9 +367,11 @@ impl Statement {
     /// every row agrees and there is at least one row.
     fn column_kinds(&self, r: &Rows) -> Option<Vec<bool>> {
         let is_text = |v: &Value| matches!(v, Value::Text(_) | Value::OptText(_));
+        if r.width == 0 || r.count == 0 {
+            return None;
+        }
         let rows = &self.values[r.start..r.start + r.width * r.count];
-        let first = rows.get(..r.width).filter(|_| r.count > 0)?;
-        let kinds: Vec<bool> = first.iter().map(is_text).collect();
+        let kinds: Vec<bool> = rows[..r.width].iter().map(is_text).collect();
         rows.chunks(r.width).all(|row| row.iter().map(is_text).eq(kinds.iter().copied())).then_some(kinds)
     }
 
