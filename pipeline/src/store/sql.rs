@@ -29,6 +29,30 @@ pub(super) enum Value {
     OptText(Option<String>),
 }
 
+impl Value {
+    fn is_text(&self) -> bool {
+        matches!(self, Value::Text(_) | Value::OptText(_))
+    }
+
+    /// The text, or NULL (a text column's value; see `column_kinds`).
+    fn text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            Value::OptText(s) => s.as_deref(),
+            Value::Int(_) | Value::OptInt(_) => unreachable!("a text column holds only text"),
+        }
+    }
+
+    /// The integer, or NULL (an integer column's value).
+    fn int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::OptInt(i) => *i,
+            Value::Text(_) | Value::OptText(_) => unreachable!("an integer column holds only integers"),
+        }
+    }
+}
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)
@@ -135,39 +159,35 @@ impl Statement {
 
     /// `VALUES (…), (…)`: one tuple per row, its values bound by `row`.
     pub fn values<T>(&mut self, rows: &[T], mut row: impl FnMut(&mut Tuple<'_>, &T)) -> &mut Statement {
-        let open = self.anonymous.len();
-        self.push("VALUES ");
-        self.rows(Kind::Values, open, rows.len(), |st, i| {
+        self.rows(Kind::Values, rows.len(), |st, i| {
             if i > 0 {
                 st.push(", ");
             }
             st.push("(");
             row(&mut Tuple { st: &mut *st, first: true }, &rows[i]);
             st.push(")");
-        });
-        self
+        })
     }
 
     /// `(…)`: each of `items` bound, comma-separated (an `IN` list). Run
     /// by SQLite's writer once per item, so the items must be distinct.
     pub fn list<T: Into<Value> + Copy>(&mut self, items: &[T]) -> &mut Statement {
-        let open = self.anonymous.len();
-        self.push("(");
-        self.rows(Kind::List, open, items.len(), |st, i| {
+        self.rows(Kind::List, items.len(), |st, i| {
             if i > 0 {
                 st.push(", ");
             }
             st.bind(items[i]);
-        });
-        self.push(")");
-        if let Some(r) = self.rows.as_mut() {
-            r.close = self.anonymous.len();
-        }
-        self
+        })
     }
 
-    /// Writes `count` rows with `row` and notes where they are.
-    fn rows(&mut self, kind: Kind, open: usize, count: usize, mut row: impl FnMut(&mut Statement, usize)) {
+    /// Writes `count` rows with `row`, inside `VALUES …` or `(…)`, and
+    /// notes where they are.
+    fn rows(&mut self, kind: Kind, count: usize, mut row: impl FnMut(&mut Statement, usize)) -> &mut Statement {
+        let open = self.anonymous.len();
+        self.push(match kind {
+            Kind::Values => "VALUES ",
+            Kind::List => "(",
+        });
         let (first, start) = (self.anonymous.len(), self.values.len());
         let (mut first_end, mut width) = (first, 0);
         for i in 0..count {
@@ -187,8 +207,13 @@ impl Statement {
             }
         }
         let last_end = self.anonymous.len();
-        let rows = Rows { kind, open, close: last_end, first, first_end, last_end, start, width, count };
+        if kind == Kind::List {
+            self.push(")");
+        }
+        let close = self.anonymous.len();
+        let rows = Rows { kind, open, close, first, first_end, last_end, start, width, count };
         self.mixed |= self.rows.replace(rows).is_some();
+        self
     }
 }
 
@@ -338,24 +363,11 @@ impl Statement {
         for (j, text) in texts.iter().enumerate() {
             let column = rows.iter().skip(j).step_by(r.width);
             if *text {
-                let array: Vec<Option<&str>> = column
-                    .map(|v| match v {
-                        Value::Text(s) => Some(s.as_str()),
-                        Value::OptText(s) => s.as_deref(),
-                        Value::Int(_) | Value::OptInt(_) => unreachable!("checked by column_kinds"),
-                    })
-                    .collect();
-                args.add(array).map_err(sqlx::Error::Encode)?;
+                args.add(column.map(Value::text).collect::<Vec<_>>())
             } else {
-                let array: Vec<Option<i64>> = column
-                    .map(|v| match v {
-                        Value::Int(i) => Some(*i),
-                        Value::OptInt(i) => *i,
-                        Value::Text(_) | Value::OptText(_) => unreachable!("checked by column_kinds"),
-                    })
-                    .collect();
-                args.add(array).map_err(sqlx::Error::Encode)?;
+                args.add(column.map(Value::int).collect::<Vec<_>>())
             }
+            .map_err(sqlx::Error::Encode)?;
         }
         for v in after {
             add::<Postgres>(&mut args, v)?;
@@ -366,13 +378,12 @@ impl Statement {
     /// Whether each of the rows' columns holds text (or else integers), if
     /// every row agrees and there is at least one row.
     fn column_kinds(&self, r: &Rows) -> Option<Vec<bool>> {
-        let is_text = |v: &Value| matches!(v, Value::Text(_) | Value::OptText(_));
         if r.width == 0 || r.count == 0 {
             return None;
         }
         let rows = &self.values[r.start..r.start + r.width * r.count];
-        let kinds: Vec<bool> = rows[..r.width].iter().map(is_text).collect();
-        rows.chunks(r.width).all(|row| row.iter().map(is_text).eq(kinds.iter().copied())).then_some(kinds)
+        let kinds: Vec<bool> = rows[..r.width].iter().map(Value::is_text).collect();
+        rows.chunks(r.width).all(|row| row.iter().map(Value::is_text).eq(kinds.iter().copied())).then_some(kinds)
     }
 
     /// Writes the text of `range` with its `?`s numbered from `n` on.
