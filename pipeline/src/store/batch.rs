@@ -113,7 +113,7 @@ impl Store {
         match self {
             // The writer's own connection, in the writer pool's turn.
             Store::Sqlite { writer, direct, .. } => {
-                direct.transaction(writer, follows, async |x| group(x, events, lens, isolate).await).await
+                direct.transaction(writer, events.len(), follows, async |x| group(x, events, lens, isolate).await).await
             }
             Store::Postgres(pool) => {
                 let mut tx = pool.begin().await?;

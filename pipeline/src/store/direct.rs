@@ -28,9 +28,16 @@
 //! cost the writer. A reader's connection does it beside the writer
 //! instead ([`CHECKPOINT_EVERY`]); the writer checkpoints itself only when
 //! the log reaches [`WAL_LIMIT_BYTES`] all the same.
+//!
+//! The writer's page cache is sized by how heavy ingest is ([`CacheSize`]):
+//! large while it writes thousands of events a second, when the index pages
+//! it keeps are what makes it fast; small otherwise, when reading a page
+//! back from the operating system's cache costs a steady stream of events
+//! nothing anyone sees, and the large cache was the server's largest growth
+//! under live load on a big store (docs/performance.md).
 
 use super::sql::{Exec, Record, Statement, Value};
-use super::{StoreError, BUSY_TIMEOUT, WAL_LIMIT_BYTES, WRITER_CACHE_KIB};
+use super::{StoreError, BUSY_TIMEOUT, WAL_LIMIT_BYTES};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqlitePool;
 use sqlx::Sqlite;
@@ -57,6 +64,27 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// them from finishing), the log is still kept to [`WAL_LIMIT_BYTES`].
 const CHECKPOINT_INLINE_PAGES: u64 = WAL_LIMIT_BYTES / 4096;
 
+/// The writer's page cache under heavy ingest (SQLite's default is
+/// 2 MiB): the index pages a batch insert touches stay in memory. 48 MiB,
+/// not 64: with the reserve in SQLite's shared page budget (`sqlite_init`)
+/// the writer keeps its most used pages at this size too (batches on 1M
+/// rows as fast), and the budget's sum is what it was before the reserve.
+const HEAVY_CACHE_KIB: u32 = 48 << 10;
+
+/// The writer's page cache otherwise. SQLite's caches share one budget,
+/// the sum of their sizes, so this also bounds what the readers' caches
+/// can borrow from the writer's share.
+const LIGHT_CACHE_KIB: u32 = 8 << 10;
+
+/// Events written in one second from which ingest counts as heavy: about
+/// twice a busy live load (the footprint bench's is 2,000 a second), and
+/// far below what any of the ingest benches sends.
+const HEAVY_PER_SECOND: usize = 5_000;
+
+/// How long the heavy cache is kept after the last heavy second, so load
+/// that hovers near the line does not drop and reread pages every second.
+const HEAVY_HOLD: Duration = Duration::from_secs(3);
+
 /// The SQLite writer's own connection, and its turn between two groups.
 #[derive(Clone, Debug)]
 pub struct Writer {
@@ -64,6 +92,8 @@ pub struct Writer {
     /// Opened at the first group; closed again when a failure left it
     /// inside a transaction it cannot end.
     conn: Arc<Mutex<Option<rusqlite::Connection>>>,
+    /// Its page cache's size; locked after `conn`.
+    cache: Arc<Mutex<CacheSize>>,
     /// The turn, kept from one group to the next.
     kept: Arc<Mutex<Option<Turn>>>,
     /// Where checkpoints run beside the writer.
@@ -82,15 +112,17 @@ impl Writer {
         Writer {
             path: Arc::new(path),
             conn: Arc::default(),
+            cache: Arc::new(Mutex::new(CacheSize::new(Instant::now()))),
             kept: Arc::default(),
             readers,
             checkpointed: Arc::new(Mutex::new(Some(Instant::now()))),
         }
     }
 
-    /// Runs `body` in one write transaction on the writer's connection and
-    /// commits it; an error anywhere rolls all of it back. The turn is kept
-    /// for the next group if `follows` says one waits.
+    /// Runs `body`, a group of `events`, in one write transaction on the
+    /// writer's connection and commits it; an error anywhere rolls all of
+    /// it back. The turn is kept for the next group if `follows` says one
+    /// waits.
     ///
     /// `body` is handed a [`Direct`] and must wait on nothing else: its
     /// future is driven to completion at once, on this thread. On a
@@ -99,6 +131,7 @@ impl Writer {
     pub(super) async fn transaction<T>(
         &self,
         pool: &SqlitePool,
+        events: usize,
         follows: impl Fn() -> bool,
         body: impl AsyncFnOnce(&mut Direct<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -106,7 +139,7 @@ impl Writer {
             Some(kept) => kept,
             None => (pool.acquire().await?, Instant::now()),
         };
-        let group = || self.run(body);
+        let group = || self.run(events, body);
         let outcome = match Handle::try_current().map(|h| h.runtime_flavor()) {
             Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(group),
             // A test's single thread just runs it.
@@ -148,13 +181,28 @@ impl Writer {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 
-    /// The group on the writer's connection.
-    fn run<T>(&self, body: impl AsyncFnOnce(&mut Direct<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    /// The group, of `events`, on the writer's connection.
+    fn run<T>(
+        &self,
+        events: usize,
+        body: impl AsyncFnOnce(&mut Direct<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let conn = match slot.take() {
             Some(conn) => conn,
-            None => open(&self.path)?,
+            None => {
+                let conn = open(&self.path)?;
+                cache.set = LIGHT_CACHE_KIB;
+                conn
+            }
         };
+        let size = cache.count(events, Instant::now());
+        if let Err(e) = cache.apply(&conn, size) {
+            *slot = Some(conn);
+            return Err(e);
+        }
+        drop(cache);
         let mut direct = Direct { conn: &conn };
         let group = || {
             // Takes the write lock now, waiting (up to the busy timeout) for
@@ -185,9 +233,15 @@ impl Writer {
             Some((turn, _)) => turn,
             None => pool.acquire().await?,
         };
-        if let Some(conn) = &*self.conn.lock().unwrap_or_else(PoisonError::into_inner) {
+        let slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(conn) = &*slot {
             conn.execute_batch("PRAGMA shrink_memory")?;
+            // The burst is over: light until the next.
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            cache.heavy = None;
+            cache.apply(conn, LIGHT_CACHE_KIB)?;
         }
+        drop(slot);
         drop(turn);
         Ok(())
     }
@@ -198,6 +252,14 @@ impl Writer {
         if let Some(conn) = self.conn.lock().unwrap_or_else(PoisonError::into_inner).take() {
             close(conn);
         }
+    }
+
+    /// The writer's page cache size in KiB, as its connection reports it.
+    #[cfg(test)]
+    pub(super) fn cache_size_kib(&self) -> i64 {
+        let slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        let conn = slot.as_ref().expect("the writer's connection is open");
+        -conn.pragma_query_value(None, "cache_size", |row| row.get::<_, i64>(0)).expect("cache_size")
     }
 
     /// Bytes of page cache the writer's connection holds.
@@ -223,7 +285,7 @@ impl Writer {
 }
 
 /// Opens the writer's connection with the settings of the pools' (see
-/// `Store::connect`), its page cache as large as the writer pool's was.
+/// `Store::connect`), its page cache light until ingest is heavy.
 fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -233,11 +295,57 @@ fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     // FULL: a commit is on disk before it is acknowledged.
     conn.execute_batch(&format!(
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -{WRITER_CACHE_KIB}; PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}; \
+         PRAGMA cache_size = -{LIGHT_CACHE_KIB}; PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}; \
          PRAGMA wal_autocheckpoint = {CHECKPOINT_INLINE_PAGES};"
     ))?;
     conn.set_prepared_statement_cache_capacity(PREPARED);
     Ok(conn)
+}
+
+/// The writer's page cache size: [`HEAVY_CACHE_KIB`] from the moment the
+/// events written in one second reach [`HEAVY_PER_SECOND`] until
+/// [`HEAVY_HOLD`] after the last such second, [`LIGHT_CACHE_KIB`]
+/// otherwise. Lowered, SQLite lets go of the pages past the new size at
+/// once.
+#[derive(Debug)]
+struct CacheSize {
+    /// The second being counted: when it began, and the events written in it.
+    second: (Instant, usize),
+    /// When a second last reached [`HEAVY_PER_SECOND`].
+    heavy: Option<Instant>,
+    /// The size the connection has, in KiB.
+    set: u32,
+}
+
+impl CacheSize {
+    fn new(now: Instant) -> CacheSize {
+        CacheSize { second: (now, 0), heavy: None, set: LIGHT_CACHE_KIB }
+    }
+
+    /// Counts a group of `events` written at `now`: the size to write it
+    /// with.
+    fn count(&mut self, events: usize, now: Instant) -> u32 {
+        if now.saturating_duration_since(self.second.0) >= Duration::from_secs(1) {
+            self.second = (now, 0);
+        }
+        self.second.1 += events;
+        if self.second.1 >= HEAVY_PER_SECOND {
+            self.heavy = Some(now);
+        }
+        match self.heavy {
+            Some(at) if now.saturating_duration_since(at) < HEAVY_HOLD => HEAVY_CACHE_KIB,
+            _ => LIGHT_CACHE_KIB,
+        }
+    }
+
+    /// Gives `conn` the size `kib`, unless it has it.
+    fn apply(&mut self, conn: &rusqlite::Connection, kib: u32) -> Result<(), StoreError> {
+        if self.set != kib {
+            conn.execute_batch(&format!("PRAGMA cache_size = -{kib}"))?;
+            self.set = kib;
+        }
+        Ok(())
+    }
 }
 
 fn close(conn: rusqlite::Connection) {
@@ -328,5 +436,33 @@ impl Direct<'_> {
 impl Drop for Direct<'_> {
     fn drop(&mut self) {
         self.roll_back_if_open();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Heavy from the group that brings a second to the line, held for
+    /// [`HEAVY_HOLD`] after the last heavy second, light otherwise; a
+    /// steady live load stays light.
+    #[test]
+    fn the_cache_is_heavy_only_while_ingest_is() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut cache = CacheSize::new(start);
+        // 2,000 events a second in groups of 20, for three seconds.
+        for tick in 0..300 {
+            assert_eq!(cache.count(20, at(tick * 10)), LIGHT_CACHE_KIB, "a live load at {} ms", tick * 10);
+        }
+        // A burst: the group that reaches the line is heavy itself.
+        assert_eq!(cache.count(HEAVY_PER_SECOND - 1, at(3_000)), LIGHT_CACHE_KIB);
+        assert_eq!(cache.count(1, at(3_100)), HEAVY_CACHE_KIB);
+        // Quiet seconds after it keep the heavy size for the hold, no longer.
+        let last = 3_100 + HEAVY_HOLD.as_millis() as u64;
+        assert_eq!(cache.count(1, at(last - 1)), HEAVY_CACHE_KIB);
+        assert_eq!(cache.count(1, at(last)), LIGHT_CACHE_KIB);
+        // One group as large as the line is heavy by itself.
+        assert_eq!(cache.count(HEAVY_PER_SECOND, at(last + 5_000)), HEAVY_CACHE_KIB);
     }
 }

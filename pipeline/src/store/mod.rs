@@ -131,13 +131,6 @@ pub const WAL_LIMIT_BYTES: u64 = 64 << 20;
 /// How long a SQLite write waits for another's lock before it fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The page cache of ingest's SQLite writer (the default is 2 MiB): the
-/// index pages a batch insert touches stay in memory. 48 MiB, not 64:
-/// with the reserve in SQLite's shared page budget (`sqlite_init`) the
-/// writer keeps its most used pages at this size too (batches on 1M rows
-/// as fast), and the budget's sum is what it was before the reserve.
-const WRITER_CACHE_KIB: u32 = 48 << 10;
-
 impl Store {
     /// Opens (creating a SQLite file and its directory when needed) and
     /// migrates the database at `url`.
@@ -245,7 +238,8 @@ impl Store {
 
     /// Hands back the SQLite writer's page cache (up to 48 MiB after a
     /// burst of ingest; the next write reads its pages back from the
-    /// operating system's cache). Postgres keeps its cache in its own
+    /// operating system's cache) and makes it light until the next burst
+    /// (`direct::CacheSize`). Postgres keeps its cache in its own
     /// processes: nothing to do.
     pub async fn release_memory(&self) -> Result<(), StoreError> {
         if let Store::Sqlite { writer, direct, .. } = self {
@@ -343,6 +337,28 @@ mod tests {
         let released = direct.cache_used();
         assert!(released < full / 8, "the writer still caches {released} B of {full} B");
         store.insert_events(batch(20)).await.unwrap();
+        store.close().await;
+    }
+
+    /// The writer's page cache is light under a trickle of events, heavy
+    /// under a burst, and light again once the burst is released.
+    #[tokio::test]
+    async fn the_writers_cache_follows_the_load() {
+        use domain::{testing::ev, Status};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let batch = |n: i64, len: usize| {
+            (0..len).map(|i| ev(0, &format!("c{n}-{}", i % 50), &format!("t{i}"), "s", Status::Success)).collect()
+        };
+        let Store::Sqlite { direct, .. } = &store else { unreachable!() };
+        store.insert_events(batch(0, 20)).await.unwrap();
+        let light = direct.cache_size_kib();
+        store.insert_events(batch(1, 5_000)).await.unwrap();
+        let heavy = direct.cache_size_kib();
+        assert!(heavy >= 4 * light, "the writer caches {heavy} KiB during a burst, {light} KiB before");
+        store.release_memory().await.unwrap();
+        assert_eq!(direct.cache_size_kib(), light, "light again after the burst");
+        store.insert_events(batch(2, 20)).await.unwrap();
         store.close().await;
     }
 
