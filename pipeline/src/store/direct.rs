@@ -193,7 +193,7 @@ impl Writer {
             Some(conn) => conn,
             None => {
                 let conn = open(&self.path)?;
-                cache.set = LIGHT_CACHE_KIB;
+                cache.set = None;
                 conn
             }
         };
@@ -285,7 +285,8 @@ impl Writer {
 }
 
 /// Opens the writer's connection with the settings of the pools' (see
-/// `Store::connect`), its page cache light until ingest is heavy.
+/// `Store::connect`); its page cache is sized before each group
+/// ([`CacheSize`]).
 fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -295,7 +296,7 @@ fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     // FULL: a commit is on disk before it is acknowledged.
     conn.execute_batch(&format!(
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -{LIGHT_CACHE_KIB}; PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}; \
+         PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}; \
          PRAGMA wal_autocheckpoint = {CHECKPOINT_INLINE_PAGES};"
     ))?;
     conn.set_prepared_statement_cache_capacity(PREPARED);
@@ -313,13 +314,13 @@ struct CacheSize {
     second: (Instant, usize),
     /// When a second last reached [`HEAVY_PER_SECOND`].
     heavy: Option<Instant>,
-    /// The size the connection has, in KiB.
-    set: u32,
+    /// The size the connection has, in KiB; `None` until given one.
+    set: Option<u32>,
 }
 
 impl CacheSize {
     fn new(now: Instant) -> CacheSize {
-        CacheSize { second: (now, 0), heavy: None, set: LIGHT_CACHE_KIB }
+        CacheSize { second: (now, 0), heavy: None, set: None }
     }
 
     /// Counts a group of `events` written at `now`: the size to write it
@@ -340,9 +341,9 @@ impl CacheSize {
 
     /// Gives `conn` the size `kib`, unless it has it.
     fn apply(&mut self, conn: &rusqlite::Connection, kib: u32) -> Result<(), StoreError> {
-        if self.set != kib {
+        if self.set != Some(kib) {
             conn.execute_batch(&format!("PRAGMA cache_size = -{kib}"))?;
-            self.set = kib;
+            self.set = Some(kib);
         }
         Ok(())
     }
