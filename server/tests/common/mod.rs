@@ -202,6 +202,12 @@ impl TestServer {
             ..Config::default()
         };
         tweak(&mut config);
+        // What the server logs at `warn` and above (`RUST_LOG` to change
+        // it) goes to the test's captured output, so a failing test shows
+        // the cause of an unexpected 5xx, not only its status.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
         let server = Server::start(config).await.expect("server starts");
         let hash = pipeline::auth::password::hash(PASSWORD).unwrap();
         let store = &server.state.service.store();
