@@ -233,19 +233,18 @@ mod tests {
         let bus = Bus::default();
         let mut live = bus.subscribe();
         let writer = Writer::start(store.clone(), bus.clone(), Arc::default());
-        // The first waits on the lock; the next five queue behind it.
-        let mut pending = Vec::new();
-        for r in 0..6 {
-            let w = writer.clone();
-            pending.push(tokio::spawn(async move { w.store(events(&format!("r{r}"), 3)).await }));
-            while writer.room.available_permits() > QUEUE_EVENTS - 3 * (r + 1) {
-                tokio::task::yield_now().await;
-            }
-        }
+        // Six requests queued in this order, by one poll of this task: each
+        // takes its place in the queue before the next is asked (spawned
+        // tasks could reach the queue in any order on a busy machine). The
+        // writer takes the first, or the first few, and waits on the lock.
+        let stores = (0..6).map(|r| writer.store(events(&format!("r{r}"), 3)));
+        let mut pending = std::pin::pin!(futures::future::join_all(stores));
+        assert!(futures::poll!(pending.as_mut()).is_pending(), "nothing commits while the lock is held");
+        assert_eq!(writer.room.available_permits(), QUEUE_EVENTS - 18, "all six queued");
         sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
         let mut all = Vec::new();
-        for p in pending {
-            let ids = p.await.unwrap().unwrap();
+        for ids in pending.await {
+            let ids = ids.unwrap();
             assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "one request's ids are consecutive: {ids:?}");
             all.extend(ids);
         }
@@ -256,7 +255,9 @@ mod tests {
             commits += 1;
         }
         assert_eq!(published, all, "published in commit order");
-        assert_eq!(commits, 2, "the first request alone, then the five that queued behind it together");
+        // The ones the writer had taken when it met the lock, then every
+        // one that queued behind them, together.
+        assert!(commits <= 2, "six requests, {commits} commits: those that queued did not share one");
     }
 
     /// Under ingest that never lets the queue empty, the writer keeps its
