@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and lints, unit and integration tests (on
 # SQLite and on a real PostgreSQL and Redis this script starts and stops),
-# Playwright against real servers in Debian's Chromium (one of them two
-# replicas behind nginx), and the release build users run
-# (scripts/run.sh) with a smoke test of its binary. Installs whatever is
+# the release build users run (scripts/run.sh) with a smoke test of its
+# binary, and Playwright against real servers of that build in Debian's
+# Chromium (one of them two replicas behind nginx). Installs whatever is
 # missing first (scripts/setup.sh).
 set -euo pipefail
 
@@ -39,9 +39,12 @@ SHARED=(env RUSTFLAGS="--cfg erase_components")
 step "unit and integration tests (SQLite and Postgres)" "${SHARED[@]}" cargo test --locked
 step "the REST API against its OpenAPI description (schemathesis)" scripts/contract.sh
 step "lints (cargo clippy --all-targets -D warnings)" "${SHARED[@]}" cargo clippy --locked --all-targets -- -D warnings
-step "build the site (debug)" cargo leptos build --split
-step "end-to-end tests (Playwright, Chromium)" bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'
+# The end-to-end tests run the release build users run (scripts/run.sh): one
+# site build instead of a debug one and a release one, the slowest step on a
+# fresh machine.
 step "build the site (release, as scripts/run.sh does)" cargo leptos build --release --split
 step "smoke test of the release binary" scripts/smoke.sh
+step "end-to-end tests (Playwright, Chromium, the release build)" \
+  env FLOWMETER_BIN=target/release/server bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'
 
 echo "==> all tests passed in $((SECONDS - T0)) s"
