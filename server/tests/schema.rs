@@ -8,15 +8,12 @@
 mod common;
 
 use common::{Backend, TestServer};
-use pipeline::rollup::{Grain, Metrics, WRITES};
+use pipeline::rollup::{Dims, Grain, Metrics, WRITES};
 use pipeline::store::Store;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
 both_backends!(rollup_tables_have_the_declared_columns, rollups_store_zeros_as_null);
-
-/// A rollup row's dimensions, beside its bucket: what a summary groups by.
-const DIMS: [&str; 7] = ["model", "stage", "persona", "status", "tenant", "tool", "pipeline"];
 
 /// table → column → nullable, from the database's own catalogue.
 type Schema = BTreeMap<String, BTreeMap<String, bool>>;
@@ -56,7 +53,7 @@ async fn rollup_tables_have_the_declared_columns(b: Backend) {
     let names = |table: &str| schema[table].keys().cloned().collect::<BTreeSet<String>>();
     for g in Grain::ALL {
         let want: BTreeSet<String> =
-            ["bucket"].iter().chain(&DIMS).map(|c| c.to_string()).chain(Metrics::columns()).collect();
+            ["bucket"].iter().chain(&Dims::COLUMNS).map(|c| c.to_string()).chain(Metrics::columns()).collect();
         assert_eq!(names(g.table()), want, "{}", g.table());
         let want: BTreeSet<String> =
             ["bucket", WRITES].into_iter().chain(Metrics::TOTAL_COLUMNS.iter().copied()).map(String::from).collect();
@@ -162,7 +159,7 @@ async fn postgres_knows_how_many_combinations_a_rollup_holds() {
     for g in [Grain::Minute, Grain::Hour] {
         let table = g.table();
         sqlx::query(&format!("ANALYZE {table}")).execute(pool).await.unwrap();
-        let dims = DIMS.join(", ");
+        let dims = Dims::COLUMNS.join(", ");
         let plan: Vec<String> =
             sqlx::query_scalar(&format!("EXPLAIN SELECT {dims}, SUM(events) FROM {table} GROUP BY {dims}"))
                 .fetch_all(pool)

@@ -87,6 +87,10 @@ pub struct Dims {
 }
 
 impl Dims {
+    /// Their columns in a rollup table, in field order: what a row is kept
+    /// per (beside its bucket) and what summaries group by.
+    pub const COLUMNS: [&str; 7] = ["model", "stage", "persona", "status", "tenant", "tool", "pipeline"];
+
     pub fn of(e: &Event) -> Dims {
         Dims::from_ref(Dims::of_ref(e))
     }
@@ -121,15 +125,16 @@ impl Dims {
     }
 
     /// Reads the dimension columns by name (absent values are `''`).
-    pub fn read<E>(mut get: impl FnMut(&str) -> Result<String, E>) -> Result<Dims, E> {
+    pub fn read<E>(get: impl FnMut(&str) -> Result<String, E>) -> Result<Dims, E> {
+        let [model, stage, persona, status, tenant, tool, pipeline] = Dims::COLUMNS.map(get);
         Ok(Dims {
-            model: get("model")?,
-            stage: get("stage")?,
-            persona: get("persona")?,
-            status: get("status")?,
-            tenant: get("tenant")?,
-            tool: get("tool")?,
-            pipeline: get("pipeline")?,
+            model: model?,
+            stage: stage?,
+            persona: persona?,
+            status: status?,
+            tenant: tenant?,
+            tool: tool?,
+            pipeline: pipeline?,
         })
     }
 }

@@ -475,7 +475,7 @@ impl RollupUpserts {
         let columns = Metrics::columns();
         let totals = [&[WRITES], Metrics::TOTAL_COLUMNS].concat();
         // A row's key: what it is inserted by and what it conflicts on.
-        let key = "bucket, model, stage, persona, status, tenant, tool, pipeline";
+        let key = format!("bucket, {}", Dims::COLUMNS.join(", "));
         RollupUpserts {
             insert: format!("INSERT INTO {table} ({key}, {}) ", columns.join(", ")),
             update: format!(" ON CONFLICT ({key}) DO UPDATE SET {}", adding_sparse(table, &columns)),

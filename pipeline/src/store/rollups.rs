@@ -80,14 +80,15 @@ impl Store {
         f: &Filters,
     ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
+            let dims = Dims::COLUMNS.join(", ");
             let mut qb = QueryBuilder::new(format!(
-                "SELECT model, stage, persona, status, tenant, tool, pipeline, {} FROM {} WHERE bucket >= ",
+                "SELECT {dims}, {} FROM {} WHERE bucket >= ",
                 sums(&Metrics::columns()),
                 grain.table()
             ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY model, stage, persona, status, tenant, tool, pipeline");
+            qb.push(format!(" GROUP BY {dims}"));
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
