@@ -14,6 +14,7 @@ both_backends!(
     the_list_filters_by_search_persona_model_and_status,
     viewers_get_conversations_without_cost,
     the_replay_page_renders_on_the_server,
+    pages_render_while_another_router_is_built,
 );
 
 const BASE: i64 = 1_795_000_000_000;
@@ -143,5 +144,39 @@ async fn the_replay_page_renders_on_the_server(b: Backend) {
     assert!(html.contains("/replay/chat%201%2Fx"), "the list links to it, encoded");
     let (status, _) = page("/replay/nope", t.viewer.clone()).await;
     assert_eq!(status, 404);
+    t.stop().await;
+}
+
+/// Building a router (as every server start does) while pages render
+/// leaves no render waiting: Leptos generates the route list with resource
+/// loads suppressed process-wide, so a page whose data began loading just
+/// then used to wait for ever, and answer 503 at the request deadline (a
+/// rare failure of the test above when another test's server started).
+async fn pages_render_while_another_router_is_built(b: Backend) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    /// Stops the builder when dropped, also when an assertion fails.
+    struct Building(std::sync::Arc<AtomicBool>);
+    impl Drop for Building {
+        fn drop(&mut self) {
+            self.0.store(false, Ordering::Relaxed);
+        }
+    }
+    let t = TestServer::start_with(b, |c| c.request_timeout_secs = 5).await;
+    t.post_ok(&json!([{"chatId": "c1", "turnId": "t1", "stage": "intent", "ts": BASE, "model": "gpt-4o"}])).await;
+    let building = Building(std::sync::Arc::new(AtomicBool::new(true)));
+    let builder = tokio::task::spawn_blocking({
+        let (state, building) = (t.server.state.clone(), building.0.clone());
+        move || {
+            while building.load(Ordering::Relaxed) {
+                drop(server::http::router(state.clone()));
+            }
+        }
+    });
+    for path in ["/replay", "/replay/c1", "/"].into_iter().cycle().take(12) {
+        let resp = t.client.get(t.url(path)).header("cookie", t.admin.clone()).send().await.unwrap();
+        assert_eq!(resp.status(), 200, "{path} while a router was being built");
+    }
+    drop(building);
+    builder.await.unwrap();
     t.stop().await;
 }

@@ -40,14 +40,25 @@ use axum::middleware;
 use axum::routing::{any, get, post};
 use axum::Router;
 use error::ApiError;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
+/// The pages' routes, generated once per process. Leptos generates them by
+/// running the app with resource loads suppressed through a process-wide
+/// flag: a page render whose data starts loading meanwhile, on any server
+/// in the process, waits for ever (leptos-rs/leptos#4773). Once, before the
+/// first server answers, nothing renders alongside.
+fn pages() -> Vec<AxumRouteListing> {
+    static PAGES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    PAGES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let pages = generate_route_list(App);
+    let pages = pages();
     let options = state.leptos_options.clone();
     let service = state.service.clone();
     // Every page render (and server function) gets the service, and a
