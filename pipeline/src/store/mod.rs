@@ -34,7 +34,7 @@ pub use events::HistoryQuery;
 pub use exports::StoredJob;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
 pub use retention::RetentionReport;
-pub use rollups::{merge, Filters};
+pub use rollups::{merge, Blocks, Filters};
 pub use turns::TurnFilter;
 pub use users::Credentials;
 

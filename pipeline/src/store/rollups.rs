@@ -70,30 +70,80 @@ fn sums(columns: &[impl AsRef<str>]) -> String {
     each(columns, |c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
 }
 
+/// How a rollup read is cut: whole, or per aligned block of so many
+/// milliseconds, so that one query answers a run of blocks that are kept
+/// apart (`summary::memo`). Each row comes with its block's start; a
+/// read whole gives `from`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blocks {
+    Whole,
+    Of(i64),
+}
+
+impl Blocks {
+    /// The block column, first in the select list (the block's length is
+    /// a constant of the text, so the statement stays one prepared text).
+    fn select(self) -> String {
+        match self {
+            Blocks::Whole => String::new(),
+            Blocks::Of(ms) => format!("bucket / {ms} * {ms} AS blk, "),
+        }
+    }
+
+    fn group(self) -> &'static str {
+        match self {
+            Blocks::Whole => "",
+            Blocks::Of(_) => "blk, ",
+        }
+    }
+
+    fn of_row<R: Row>(self, r: &R, from: i64) -> Result<i64, sqlx::Error>
+    where
+        for<'c> &'c str: sqlx::ColumnIndex<R>,
+        for<'v> i64: sqlx::Decode<'v, R::Database> + sqlx::Type<R::Database>,
+    {
+        match self {
+            Blocks::Whole => Ok(from),
+            Blocks::Of(_) => r.try_get("blk"),
+        }
+    }
+
+    /// The block of a row of `bucket` (reads that group by bucket anyway).
+    pub fn of_bucket(self, bucket: i64, from: i64) -> i64 {
+        match self {
+            Blocks::Whole => from,
+            Blocks::Of(ms) => bucket.div_euclid(ms) * ms,
+        }
+    }
+}
+
 impl Store {
-    /// Sums per (model, stage, persona, status, tenant, tool, pipeline) over `[from, to)` of `grain`.
+    /// Sums per (model, stage, persona, status, tenant, tool, pipeline) over
+    /// `[from, to)` of `grain`, per [`Blocks`] (each row's block first).
     pub async fn rollup_combos(
         &self,
         grain: Grain,
         from: i64,
         to: i64,
         f: &Filters,
-    ) -> Result<Vec<(Dims, Metrics)>, StoreError> {
+        blocks: Blocks,
+    ) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let dims = Dims::COLUMNS.join(", ");
             let mut qb = QueryBuilder::new(format!(
-                "SELECT {dims}, {} FROM {} WHERE bucket >= ",
+                "SELECT {}{dims}, {} FROM {} WHERE bucket >= ",
+                blocks.select(),
                 sums(&Metrics::columns()),
                 grain.table()
             ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.push(format!(" GROUP BY {dims}"));
+            qb.push(format!(" GROUP BY {}{dims}", blocks.group()));
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 let dims = Dims::read(|c| r.try_get(c))?;
-                out.push((dims, Metrics::read(|c| r.try_get(c))?));
+                out.push((blocks.of_row(&r, from)?, dims, Metrics::read(|c| r.try_get(c))?));
             }
             out
         }))
@@ -130,47 +180,85 @@ impl Store {
         }))
     }
 
-    /// How many transactions wrote each bucket of `[from, to)` of `grain`,
-    /// as `(bucket, writes)` in bucket order. Every write to a bucket's
-    /// rollup rows writes its `*_total` row too (migration 0017), so while
-    /// this list is unchanged, so is every sum over those buckets.
-    pub async fn rollup_writes(&self, grain: Grain, from: i64, to: i64) -> Result<Vec<(i64, i64)>, StoreError> {
-        let sql = format!(
-            "SELECT bucket, {WRITES} FROM {} WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket",
-            grain.total_table()
-        );
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(from).bind(to).fetch_all(pool).await?))
+    /// How many transactions wrote each bucket of each `(grain, from, to)`
+    /// range, as `(grain, bucket, writes)`, in one statement (one snapshot
+    /// on both backends). Every write to a bucket's rollup rows writes its
+    /// `*_total` row too (migration 0017), so while a range's list is
+    /// unchanged, so is every sum over its buckets.
+    pub async fn rollup_writes(&self, ranges: &[(Grain, i64, i64)]) -> Result<Vec<(Grain, i64, i64)>, StoreError> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
+            let mut qb = QueryBuilder::new("");
+            for (i, (grain, from, to)) in ranges.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" UNION ALL ");
+                }
+                let g = Grain::ALL.iter().position(|x| x == grain).unwrap_or_default();
+                qb.push(format!("SELECT CAST({g} AS BIGINT), bucket, {WRITES} FROM {} WHERE bucket >= ", grain.total_table()));
+                qb.push_bind(*from).push(" AND bucket < ").push_bind(*to);
+            }
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(g, bucket, writes)| (Grain::ALL[g as usize], bucket, writes)).collect())
     }
 
     /// Priced cost per tenant over `[from, to)` of `grain` (the previous
-    /// window of the cost-by-tenant table).
+    /// window of the cost-by-tenant table), per [`Blocks`].
     pub async fn rollup_tenant_costs(
         &self,
         grain: Grain,
         from: i64,
         to: i64,
         f: &Filters,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
+        blocks: Blocks,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         Ok(on_pool!(self, pool => {
             let mut qb = QueryBuilder::new(format!(
-                "SELECT tenant, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ",
+                "SELECT {}tenant, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos FROM {} WHERE bucket >= ",
+                blocks.select(),
                 grain.table()
             ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY tenant");
-            qb.build_query_as::<(String, i64)>().fetch_all(pool).await?
+            qb.push(format!(" GROUP BY {}tenant", blocks.group()));
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push((blocks.of_row(&r, from)?, r.try_get("tenant")?, r.try_get("cost_nanos")?));
+            }
+            out
         }))
     }
 
-    /// Total priced cost over `[from, to)` of `grain` (the previous window).
-    pub async fn rollup_cost(&self, grain: Grain, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
+    /// Total priced cost over `[from, to)` of `grain` (the previous
+    /// window), per [`Blocks`].
+    pub async fn rollup_cost(
+        &self,
+        grain: Grain,
+        from: i64,
+        to: i64,
+        f: &Filters,
+        blocks: Blocks,
+    ) -> Result<Vec<(i64, i64)>, StoreError> {
         let table = if f.has_dims() { grain.table() } else { grain.total_table() };
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {table} WHERE bucket >= "));
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT {}CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos FROM {table} WHERE bucket >= ",
+                blocks.select()
+            ));
             qb.push_bind(from).push(" AND bucket < ").push_bind(to);
             push_dim_filters(&mut qb, f, false);
-            qb.build_query_scalar::<i64>().fetch_one(pool).await?
+            if let Blocks::Of(_) = blocks {
+                qb.push(" GROUP BY blk");
+            }
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push((blocks.of_row(&r, from)?, r.try_get("cost_nanos")?));
+            }
+            out
         }))
     }
 

@@ -119,6 +119,12 @@ impl Memo {
         found
     }
 
+    /// Whether anything is kept for `key`, whatever its writes (not
+    /// counted as a hit or a miss).
+    pub fn holds(&self, key: &Key) -> bool {
+        self.lock().entries.contains_key(key)
+    }
+
     /// Keeps `value`, read after `writes` was, for `key`.
     pub fn put<T: Any + Send + Sync + Rows>(&self, key: Key, writes: Writes, value: Arc<T>) {
         let rows = value.rows();

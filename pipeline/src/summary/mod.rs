@@ -14,18 +14,18 @@ pub mod memo;
 pub mod window;
 
 use crate::rollup::{Dims, Grain, Metrics};
-use crate::store::{merge, Filters, Store, StoreError};
+use crate::store::{merge, Blocks, Filters, Store, StoreError};
 use build::Inputs;
 use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery};
 use futures::future::try_join_all;
-use memo::{Key, Memo, Rows, Writes};
+use memo::{Key, Memo, Writes};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
-use window::{plan, BadParam, Source, Window};
+use window::{plan, BadParam, Segment, Source, Window, MINUTE_BLOCK_MS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SummaryError {
@@ -58,18 +58,24 @@ pub async fn summarize(store: &Store, memo: &Memo, q: &SummaryQuery, now_ms: i64
     Ok(summary)
 }
 
-/// Reads for one summary. Its parts, and each part's segments, are read
-/// at once, each query on a connection of its own (a 7-day window is a
-/// dozen queries); raw edges are read once even when several parts need
-/// them. Reads of whole blocks (days, hours, aligned ten minutes) go
-/// through the memo, when there is one.
+/// Reads for one summary. Its parts, and each part's runs of segments, are
+/// read at once, each query on a connection of its own; a run (the minutes,
+/// hours or days at one edge of a window) is one query, cut into its blocks
+/// by the database, so a 7-day window is about 25 queries, not about 120.
+/// Raw edges are read once even when several parts need them. Reads of
+/// whole blocks (days, hours, aligned ten minutes) go through the memo,
+/// when there is one, against the writes lists of every block of the
+/// summary, read first in one statement.
 struct Reader<'a> {
     store: &'a Store,
     memo: Option<&'a Memo>,
     /// Raw rows per (from, to, has dimension filters).
     raw: ReadOnce<(i64, i64, bool), Arc<Vec<RawRow>>>,
-    /// The buckets' writes per rollup segment.
-    writes: ReadOnce<(Grain, i64, i64), Writes>,
+    /// The `(grain, from, to)` ranges whose writes lists the memo will
+    /// ask for: every whole block of the windows the summary reads.
+    ranges: Vec<(Grain, i64, i64)>,
+    /// Their `(bucket, writes)` per grain, in bucket order, read once.
+    writes: OnceCell<HashMap<Grain, Vec<(i64, i64)>>>,
 }
 
 /// A raw event's time, dimensions and contribution.
@@ -93,72 +99,191 @@ impl<K: Eq + Hash, V: Clone> ReadOnce<K, V> {
     }
 }
 
+/// The segments of one window, cut into runs: contiguous segments of one
+/// rollup grain (a window's minute blocks at one edge), or one raw edge.
+fn runs(segments: Vec<Segment>) -> Vec<Vec<Segment>> {
+    let mut out: Vec<Vec<Segment>> = Vec::new();
+    for s in segments {
+        match out.last_mut() {
+            Some(run) if s.source != Source::Raw && run[0].source == s.source && run[run.len() - 1].to == s.from => {
+                run.push(s)
+            }
+            _ => out.push(vec![s]),
+        }
+    }
+    out
+}
+
+/// `ranges` sorted and joined where they meet or overlap, per grain.
+fn joined(mut ranges: Vec<(Grain, i64, i64)>) -> Vec<(Grain, i64, i64)> {
+    ranges.sort();
+    let mut out: Vec<(Grain, i64, i64)> = Vec::new();
+    for (g, from, to) in ranges {
+        match out.last_mut() {
+            Some((lg, _, lto)) if *lg == g && from <= *lto => *lto = (*lto).max(to),
+            _ => out.push((g, from, to)),
+        }
+    }
+    out
+}
+
 impl<'a> Reader<'a> {
-    fn new(store: &'a Store, memo: Option<&'a Memo>) -> Self {
-        Reader { store, memo, raw: ReadOnce::new(), writes: ReadOnce::new() }
+    /// A reader for `windows`, each `(from, to, coarsest grain)`: what its
+    /// parts will read, so that every writes list comes from one statement.
+    fn new(store: &'a Store, memo: Option<&'a Memo>, windows: &[(i64, i64, Grain)]) -> Self {
+        let whole =
+            windows.iter().flat_map(|&(from, to, coarsest)| plan(from, to, coarsest)).filter(Segment::whole_block);
+        let ranges = joined(
+            whole
+                .filter_map(|s| match s.source {
+                    Source::Rollup(g) => Some((g, s.from, s.to)),
+                    Source::Raw => None,
+                })
+                .collect(),
+        );
+        Reader { store, memo, raw: ReadOnce::new(), ranges, writes: OnceCell::new() }
     }
 
     async fn raw(&self, from: i64, to: i64, f: &Filters) -> Result<Arc<Vec<RawRow>>, StoreError> {
         self.raw.get((from, to, f.has_dims()), || async { Ok(Arc::new(self.store.raw_rows(from, to, f).await?)) }).await
     }
 
-    /// The `(bucket, writes)` list of a rollup segment.
+    /// The `(bucket, writes)` list of a whole block: a slice of the lists
+    /// read in one statement, or its own read for a block outside them.
     async fn writes(&self, grain: Grain, from: i64, to: i64) -> Result<Writes, StoreError> {
-        self.writes
-            .get((grain, from, to), || async { Ok(Arc::new(self.store.rollup_writes(grain, from, to).await?)) })
-            .await
-    }
-
-    /// `read`'s answer for `key` (a whole block): kept from an earlier read
-    /// while the buckets are unchanged (the list is read first, see
-    /// [`memo`]).
-    async fn kept<T, R>(&self, key: Key, read: R) -> Result<Arc<T>, StoreError>
-    where
-        T: Rows + Send + Sync + 'static,
-        R: Future<Output = Result<T, StoreError>>,
-    {
-        let Some(memo) = self.memo else { return Ok(Arc::new(read.await?)) };
-        let writes = self.writes(key.grain, key.from, key.to).await?;
-        if let Some(value) = memo.get(&key, &writes) {
-            return Ok(value);
+        if !self.ranges.iter().any(|&(g, a, b)| g == grain && a <= from && to <= b) {
+            let rows = self.store.rollup_writes(&[(grain, from, to)]).await?;
+            return Ok(Arc::new(rows.into_iter().map(|(_, bucket, w)| (bucket, w)).collect()));
         }
-        let value = Arc::new(read.await?);
-        memo.put(key, writes, value.clone());
-        Ok(value)
+        let all = self
+            .writes
+            .get_or_try_init(|| async {
+                let mut by_grain: HashMap<Grain, Vec<(i64, i64)>> = HashMap::new();
+                for (g, bucket, w) in self.store.rollup_writes(&self.ranges).await? {
+                    by_grain.entry(g).or_default().push((bucket, w));
+                }
+                by_grain.values_mut().for_each(|v| v.sort_unstable());
+                Ok::<_, StoreError>(by_grain)
+            })
+            .await?;
+        let list = all.get(&grain).map(Vec::as_slice).unwrap_or_default();
+        let (a, b) = (list.partition_point(|&(t, _)| t < from), list.partition_point(|&(t, _)| t < to));
+        Ok(Arc::new(list[a..b].to_vec()))
     }
 
-    /// Each segment of `[from, to)` read at once: `rollup` for whole
-    /// buckets, `raw` (over the edge's raw rows) for partial ones. `part`
-    /// names the read for the memo.
+    /// Each segment of `[from, to)`, read a run at a time: `rollup` for
+    /// whole buckets (its rows tagged with their block, see [`Blocks`]),
+    /// `raw` (over the edge's raw rows) for partial minutes. `part` names
+    /// the read for the memo.
     #[allow(clippy::too_many_arguments)]
-    async fn segments<T, R>(
+    async fn segments<I, R>(
         &self,
         part: &'static str,
         from: i64,
         to: i64,
         coarsest: Grain,
         f: &Filters,
-        rollup: impl Fn(Grain, i64, i64) -> R,
-        raw: impl Fn(&[RawRow]) -> T,
-    ) -> Result<Vec<Arc<T>>, StoreError>
+        rollup: impl Fn(Grain, i64, i64, Blocks) -> R,
+        raw: impl Fn(&[RawRow]) -> Vec<I>,
+    ) -> Result<Vec<Arc<Vec<I>>>, StoreError>
     where
-        T: Rows + Send + Sync + 'static,
-        R: Future<Output = Result<T, StoreError>>,
+        I: Send + Sync + 'static,
+        R: Future<Output = Result<Vec<(i64, I)>, StoreError>>,
     {
-        try_join_all(plan(from, to, coarsest).into_iter().map(|seg| {
+        let parts = try_join_all(runs(plan(from, to, coarsest)).into_iter().map(|run| {
             let (rollup, raw) = (&rollup, &raw);
             async move {
-                match seg.source {
-                    Source::Rollup(grain) if seg.whole_block() => {
-                        let key = Key { part, grain, from: seg.from, to: seg.to, filters: f.clone() };
-                        self.kept(key, rollup(grain, seg.from, seg.to)).await
-                    }
-                    Source::Rollup(grain) => Ok(Arc::new(rollup(grain, seg.from, seg.to).await?)),
-                    Source::Raw => Ok(Arc::new(raw(&self.raw(seg.from, seg.to, f).await?))),
+                match run[0].source {
+                    Source::Raw => Ok(vec![Arc::new(raw(&self.raw(run[0].from, run[0].to, f).await?))]),
+                    Source::Rollup(grain) => self.run(part, grain, &run, f, rollup).await,
                 }
             }
         }))
-        .await
+        .await?;
+        Ok(parts.into_iter().flatten().collect())
+    }
+
+    /// One run's segments: its whole blocks from the memo where their
+    /// buckets are unchanged, the rest one query per stretch of segments
+    /// not kept (minutes per block). When some of the run is kept (a
+    /// refresh), its partial blocks, never kept, are read beside the
+    /// memo's check; on a first view the whole run is one query after it.
+    async fn run<I, R>(
+        &self,
+        part: &'static str,
+        grain: Grain,
+        run: &[Segment],
+        f: &Filters,
+        rollup: impl Fn(Grain, i64, i64, Blocks) -> R,
+    ) -> Result<Vec<Arc<Vec<I>>>, StoreError>
+    where
+        I: Send + Sync + 'static,
+        R: Future<Output = Result<Vec<(i64, I)>, StoreError>>,
+    {
+        let key = |s: &Segment| Key { part, grain, from: s.from, to: s.to, filters: f.clone() };
+        let whole: Vec<usize> = (0..run.len()).filter(|&i| run[i].whole_block()).collect();
+        let refresh = self.memo.is_some_and(|m| whole.iter().any(|&i| m.holds(&key(&run[i]))));
+        let early: Vec<usize> = if refresh { (0..run.len()).filter(|i| !whole.contains(i)).collect() } else { vec![] };
+        let check = async {
+            let mut kept: Vec<Option<(Writes, Option<Arc<Vec<I>>>)>> = run.iter().map(|_| None).collect();
+            if let Some(memo) = self.memo {
+                for &i in &whole {
+                    let w = self.writes(grain, run[i].from, run[i].to).await?;
+                    let value = memo.get(&key(&run[i]), &w);
+                    kept[i] = Some((w, value));
+                }
+            }
+            Ok(kept)
+        };
+        let (mut read, kept) = futures::try_join!(self.read(grain, run, &early, &rollup), check)?;
+        let missing: Vec<usize> = (0..run.len())
+            .filter(|&i| !early.contains(&i) && kept[i].as_ref().is_none_or(|(_, v)| v.is_none()))
+            .collect();
+        for (i, rows) in self.read(grain, run, &missing, &rollup).await?.into_iter().enumerate() {
+            read[i].extend(rows);
+        }
+        let mut out = Vec::with_capacity(run.len());
+        for (i, (rows, kept)) in read.into_iter().zip(kept).enumerate() {
+            out.push(match kept {
+                Some((_, Some(value))) => value,
+                Some((w, None)) => {
+                    let value = Arc::new(rows);
+                    if let Some(memo) = self.memo {
+                        memo.put(key(&run[i]), w, value.clone());
+                    }
+                    value
+                }
+                None => Arc::new(rows),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The rows of `run`'s segments `wanted` (indices in order), one query
+    /// per stretch of them, each segment's rows apart.
+    async fn read<I, R>(
+        &self,
+        grain: Grain,
+        run: &[Segment],
+        wanted: &[usize],
+        rollup: &impl Fn(Grain, i64, i64, Blocks) -> R,
+    ) -> Result<Vec<Vec<I>>, StoreError>
+    where
+        R: Future<Output = Result<Vec<(i64, I)>, StoreError>>,
+    {
+        let blocks = if grain == Grain::Minute { Blocks::Of(MINUTE_BLOCK_MS) } else { Blocks::Whole };
+        let stretches = wanted.chunk_by(|a, b| a + 1 == *b).map(|s| (s[0], s[s.len() - 1]));
+        let rows =
+            try_join_all(stretches.map(|(first, last)| rollup(grain, run[first].from, run[last].to, blocks))).await?;
+        let mut out: Vec<Vec<I>> = run.iter().map(|_| Vec::new()).collect();
+        for (block, item) in rows.into_iter().flatten() {
+            // Segments are cut at block starts: a block is in the first
+            // segment that ends after its start.
+            if let Some(segment) = out.get_mut(run.partition_point(|s| s.to <= block)) {
+                segment.push(item);
+            }
+        }
+        Ok(out)
     }
 
     /// Sums per dimension combination over `[from, to)`.
@@ -170,7 +295,10 @@ impl<'a> Reader<'a> {
                 to,
                 Grain::Day,
                 f,
-                |g, from, to| self.store.rollup_combos(g, from, to, f),
+                |g, from, to, b| async move {
+                    let rows = self.store.rollup_combos(g, from, to, f, b).await?;
+                    Ok(rows.into_iter().map(|(block, d, m)| (block, (d, m))).collect())
+                },
                 |rows| rows.iter().map(|(_, d, m)| (d.clone(), m.clone())).collect(),
             )
             .await?;
@@ -190,7 +318,10 @@ impl<'a> Reader<'a> {
                 w.to,
                 w.series,
                 f,
-                |g, from, to| self.store.rollup_series(g, from, to, f),
+                |g, from, to, b| async move {
+                    let rows = self.store.rollup_series(g, from, to, f).await?;
+                    Ok(rows.into_iter().map(|(t, m)| (b.of_bucket(t, from), (t, m))).collect())
+                },
                 |rows| rows.iter().map(|(ts, _, m)| (*ts, m.clone())).collect(),
             )
             .await?;
@@ -210,7 +341,10 @@ impl<'a> Reader<'a> {
                 to,
                 Grain::Day,
                 f,
-                |g, from, to| self.store.rollup_tenant_costs(g, from, to, f),
+                |g, from, to, b| async move {
+                    let rows = self.store.rollup_tenant_costs(g, from, to, f, b).await?;
+                    Ok(rows.into_iter().map(|(block, tenant, cost)| (block, (tenant, cost))).collect())
+                },
                 |rows| rows.iter().map(|(_, d, m)| (d.tenant.clone(), m.cost_nanos)).collect(),
             )
             .await?;
@@ -230,22 +364,22 @@ impl<'a> Reader<'a> {
                 to,
                 Grain::Day,
                 f,
-                |g, from, to| self.store.rollup_cost(g, from, to, f),
-                |rows| rows.iter().map(|(_, _, m)| m.cost_nanos).sum(),
+                |g, from, to, b| self.store.rollup_cost(g, from, to, f, b),
+                |rows| vec![rows.iter().map(|(_, _, m)| m.cost_nanos).sum()],
             )
             .await?;
-        Ok(parts.iter().map(|c| **c).sum())
+        Ok(parts.iter().flat_map(|p| p.iter()).sum())
     }
 }
 
 /// Priced cost over `[from, to)` (budgets).
 pub async fn cost(store: &Store, from: i64, to: i64, f: &Filters) -> Result<i64, StoreError> {
-    Reader::new(store, None).cost(from, to, f).await
+    Reader::new(store, None, &[]).cost(from, to, f).await
 }
 
 /// All sums over `[from, to)` (alert rules).
 pub async fn totals(store: &Store, from: i64, to: i64, f: &Filters) -> Result<Metrics, StoreError> {
-    Ok(total(&Reader::new(store, None).combos(from, to, f).await?))
+    Ok(total(&Reader::new(store, None, &[]).combos(from, to, f).await?))
 }
 
 /// How many models the cost-over-time chart shows apart.
@@ -260,7 +394,7 @@ pub async fn model_trend(
 ) -> Result<ModelTrend, SummaryError> {
     let w = Window::resolve(q, now_ms)?;
     let f = filters(q);
-    let r = Reader::new(store, Some(memo));
+    let r = Reader::new(store, Some(memo), &[(w.from, w.to, w.series)]);
     let parts = r
         .segments(
             "model_series",
@@ -268,7 +402,13 @@ pub async fn model_trend(
             w.to,
             w.series,
             &f,
-            |g, from, to| store.rollup_model_series(g, from, to, &f),
+            |g, from, to, b| {
+                let f = &f;
+                async move {
+                    let rows = store.rollup_model_series(g, from, to, f).await?;
+                    Ok(rows.into_iter().map(|(t, model, cost)| (b.of_bucket(t, from), (t, model, cost))).collect())
+                }
+            },
             |rows| rows.iter().map(|(ts, d, m)| (*ts, d.model.clone(), m.cost_nanos)).collect(),
         )
         .await?;
@@ -280,13 +420,17 @@ pub async fn model_trend(
 }
 
 async fn gather(store: &Store, memo: &Memo, w: &Window, f: &Filters) -> Result<Inputs, StoreError> {
-    let r = Reader::new(store, Some(memo));
+    let previous = w.previous();
+    let r = Reader::new(
+        store,
+        Some(memo),
+        &[(w.from, w.to, Grain::Day), (w.from, w.to, w.series), (previous.from, previous.to, Grain::Day)],
+    );
     // Turns are counted where they start, whatever their stages' model,
     // persona or stage (but within the tenant and the pipeline, which a
     // turn has one of each).
     let turn_filters = f.scope_only();
     let own_turn_combos = f.has_dims() && *f != turn_filters;
-    let previous = w.previous();
     let (combos, series, turn_combos, previous_cost_nanos, tenant_previous, active_conversations) = futures::try_join!(
         r.combos(w.from, w.to, f),
         r.series(w, f),
@@ -365,4 +509,53 @@ fn total(combos: &BTreeMap<Dims, Metrics>) -> Metrics {
         total.add(m);
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn a_window_is_read_in_runs_one_per_grain_and_edge() {
+        // 00:03:30 to 02:17:20: raw, minutes 4..60 (six segments), one
+        // hour, minutes 120..137 (two segments), raw.
+        let day = 20_000 * 86_400_000;
+        let segments = plan(day + 3 * MIN + 30_000, day + 2 * HOUR + 17 * MIN + 20_000, Grain::Day);
+        let runs = runs(segments.clone());
+        let shape: Vec<(Source, usize)> = runs.iter().map(|r| (r[0].source, r.len())).collect();
+        assert_eq!(
+            shape,
+            [
+                (Source::Raw, 1),
+                (Source::Rollup(Grain::Minute), 6),
+                (Source::Rollup(Grain::Hour), 1),
+                (Source::Rollup(Grain::Minute), 2),
+                (Source::Raw, 1)
+            ]
+        );
+        assert_eq!(runs.concat(), segments, "every segment once, in order");
+        for run in &runs {
+            assert!(run.windows(2).all(|p| p[0].to == p[1].from && p[0].source == p[1].source), "{run:?}");
+        }
+    }
+
+    #[test]
+    fn writes_ranges_are_joined_per_grain_where_they_meet() {
+        let (m, h) = (Grain::Minute, Grain::Hour);
+        assert_eq!(
+            joined(vec![(h, 5, 9), (m, 0, 10), (m, 20, 30), (m, 10, 15), (h, 0, 6), (m, 22, 25)]),
+            [(m, 0, 15), (m, 20, 30), (h, 0, 9)]
+        );
+    }
+
+    #[test]
+    fn a_rows_block_is_its_aligned_start_or_the_read_whole() {
+        let per = Blocks::Of(MINUTE_BLOCK_MS);
+        assert_eq!(per.of_bucket(20 * MIN + 5 * MIN, 0), 20 * MIN);
+        assert_eq!(per.of_bucket(20 * MIN, 7), 20 * MIN);
+        assert_eq!(Blocks::Whole.of_bucket(20 * MIN + 5 * MIN, 7), 7);
+    }
 }
