@@ -299,26 +299,27 @@ impl Store {
     /// `#(last_ts >= from) − #(first_ts >= to)` (a conversation that starts
     /// after the window also ends after its start). The first count adds
     /// the per-hour counts of `conversation_ends` after `from`'s hour to
-    /// the conversations that end in the rest of that hour, in one
-    /// statement (one snapshot). The second reads whichever side of the
-    /// `first_ts` index is smaller — `#(x >= t)` or `total − #(x < t)`,
-    /// judged from the index's ends: windows end now or lie in the past,
-    /// so few conversations begin after them.
+    /// the conversations that end in the rest of that hour. The second
+    /// reads whichever side of the `first_ts` index is smaller — `#(x >= t)`
+    /// or `total − #(x < t)`, judged from the index's ends: windows end now
+    /// or lie in the past, so few conversations begin after them. All in
+    /// one statement: one snapshot, and one round trip where a summary
+    /// waits for it (both backends run only the branch taken).
     pub async fn active_conversations(&self, from: i64, to: i64) -> Result<i64, StoreError> {
-        let total: i64 = on_pool!(self, pool => sqlx::query_scalar("SELECT value FROM counters WHERE name = 'conversations'")
-            .fetch_one(pool)
-            .await?);
         let next_hour = Grain::Hour.floor(from) + Grain::Hour.ms();
-        let ending_after: i64 = on_pool!(self, pool => sqlx::query_scalar(
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
             "SELECT CAST(COALESCE((SELECT SUM(conversations) FROM conversation_ends WHERE hour >= $1), 0) \
-             + (SELECT COUNT(*) FROM conversations WHERE last_ts >= $2 AND last_ts < $1) AS BIGINT)",
+             + (SELECT COUNT(*) FROM conversations WHERE last_ts >= $2 AND last_ts < $1) \
+             - CASE WHEN $3 - (SELECT MIN(first_ts) FROM conversations) < (SELECT MAX(first_ts) FROM conversations) - $3 \
+                 THEN (SELECT value FROM counters WHERE name = 'conversations') \
+                      - (SELECT COUNT(*) FROM conversations WHERE first_ts < $3) \
+                 ELSE (SELECT COUNT(*) FROM conversations WHERE first_ts >= $3) END AS BIGINT)",
         )
         .bind(next_hour)
         .bind(from)
+        .bind(to)
         .fetch_one(pool)
-        .await?);
-        let starting_after = self.count_at_or_after("first_ts", to, total).await?;
-        Ok(ending_after - starting_after)
+        .await?))
     }
 
     /// A tenant's or a pipeline's conversations (or those of both) active
@@ -342,24 +343,6 @@ impl Store {
             }
             qb.build_query_scalar::<i64>().fetch_one(pool).await?
         }))
-    }
-
-    /// `#(column >= t)` over conversations, counting the smaller side.
-    async fn count_at_or_after(&self, column: &'static str, t: i64, total: i64) -> Result<i64, StoreError> {
-        let (lo, hi): (Option<i64>, Option<i64>) = on_pool!(self, pool => {
-            let lo = sqlx::query_scalar(&format!("SELECT MIN({column}) FROM conversations")).fetch_one(pool).await?;
-            let hi = sqlx::query_scalar(&format!("SELECT MAX({column}) FROM conversations")).fetch_one(pool).await?;
-            (lo, hi)
-        });
-        let (Some(lo), Some(hi)) = (lo, hi) else { return Ok(0) };
-        let count_before = t - lo < hi - t;
-        let sql = if count_before {
-            format!("SELECT COUNT(*) FROM conversations WHERE {column} < $1")
-        } else {
-            format!("SELECT COUNT(*) FROM conversations WHERE {column} >= $1")
-        };
-        let n: i64 = on_pool!(self, pool => sqlx::query_scalar(&sql).bind(t).fetch_one(pool).await?);
-        Ok(if count_before { total - n } else { n })
     }
 }
 
