@@ -81,6 +81,9 @@ struct Reader<'a> {
 /// A raw event's time, dimensions and contribution.
 type RawRow = (i64, Dims, Metrics);
 
+/// A whole block's writes list, and its rows if they were kept with it.
+type Checked<I> = (Writes, Option<Arc<Vec<I>>>);
+
 /// Values a summary reads once however many of its parts need them: the
 /// first part reads, the others wait for its answer.
 struct ReadOnce<K, V>(Mutex<HashMap<K, Arc<OnceCell<V>>>>);
@@ -225,7 +228,7 @@ impl<'a> Reader<'a> {
         let refresh = self.memo.is_some_and(|m| whole.iter().any(|&i| m.holds(&key(&run[i]))));
         let early: Vec<usize> = if refresh { (0..run.len()).filter(|i| !whole.contains(i)).collect() } else { vec![] };
         let check = async {
-            let mut kept: Vec<Option<(Writes, Option<Arc<Vec<I>>>)>> = run.iter().map(|_| None).collect();
+            let mut kept: Vec<Option<Checked<I>>> = run.iter().map(|_| None).collect();
             if let Some(memo) = self.memo {
                 for &i in &whole {
                     let w = self.writes(grain, run[i].from, run[i].to).await?;
