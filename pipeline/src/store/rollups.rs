@@ -81,19 +81,12 @@ pub enum Blocks {
 }
 
 impl Blocks {
-    /// The block column, first in the select list (the block's length is
-    /// a constant of the text, so the statement stays one prepared text).
-    fn select(self) -> String {
+    /// The block column (the block's length is a constant of the text, so
+    /// the statement stays one prepared text).
+    fn column(self) -> Option<String> {
         match self {
-            Blocks::Whole => String::new(),
-            Blocks::Of(ms) => format!("bucket / {ms} * {ms} AS blk, "),
-        }
-    }
-
-    fn group(self) -> &'static str {
-        match self {
-            Blocks::Whole => "",
-            Blocks::Of(_) => "blk, ",
+            Blocks::Whole => None,
+            Blocks::Of(ms) => Some(format!("bucket / {ms} * {ms} AS blk")),
         }
     }
 
@@ -117,6 +110,34 @@ impl Blocks {
     }
 }
 
+/// A rollup read over `[from, to)` of `table`: `SELECT [blk,] keys,
+/// sums … GROUP BY [blk,] keys`, the block column selected and grouped by
+/// together (no `GROUP BY` without either: one row of sums).
+fn grouped<'a, DB: sqlx::Database>(
+    table: &str,
+    keys: &[&str],
+    sums: &str,
+    from: i64,
+    to: i64,
+    f: &Filters,
+    blocks: Blocks,
+) -> QueryBuilder<'a, DB>
+where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let group: Vec<&str> = blocks.column().map(|_| "blk").into_iter().chain(keys.iter().copied()).collect();
+    let select: Vec<String> =
+        blocks.column().into_iter().chain(keys.iter().map(|k| k.to_string())).chain([sums.to_string()]).collect();
+    let mut qb = QueryBuilder::new(format!("SELECT {} FROM {table} WHERE bucket >= ", select.join(", ")));
+    qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+    push_dim_filters(&mut qb, f, false);
+    if !group.is_empty() {
+        qb.push(format!(" GROUP BY {}", group.join(", ")));
+    }
+    qb
+}
+
 impl Store {
     /// Sums per (model, stage, persona, status, tenant, tool, pipeline) over
     /// `[from, to)` of `grain`, per [`Blocks`] (each row's block first).
@@ -128,17 +149,9 @@ impl Store {
         f: &Filters,
         blocks: Blocks,
     ) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
+        let sums = sums(&Metrics::columns());
         Ok(on_pool!(self, pool => {
-            let dims = Dims::COLUMNS.join(", ");
-            let mut qb = QueryBuilder::new(format!(
-                "SELECT {}{dims}, {} FROM {} WHERE bucket >= ",
-                blocks.select(),
-                sums(&Metrics::columns()),
-                grain.table()
-            ));
-            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
-            push_dim_filters(&mut qb, f, false);
-            qb.push(format!(" GROUP BY {}{dims}", blocks.group()));
+            let mut qb = grouped(grain.table(), &Dims::COLUMNS, &sums, from, to, f, blocks);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -214,15 +227,9 @@ impl Store {
         f: &Filters,
         blocks: Blocks,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        let cost = sums(&["cost_nanos"]);
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!(
-                "SELECT {}tenant, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos FROM {} WHERE bucket >= ",
-                blocks.select(),
-                grain.table()
-            ));
-            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
-            push_dim_filters(&mut qb, f, false);
-            qb.push(format!(" GROUP BY {}tenant", blocks.group()));
+            let mut qb = grouped(grain.table(), &["tenant"], &cost, from, to, f, blocks);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -243,16 +250,9 @@ impl Store {
         blocks: Blocks,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let table = if f.has_dims() { grain.table() } else { grain.total_table() };
+        let cost = sums(&["cost_nanos"]);
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!(
-                "SELECT {}CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) AS cost_nanos FROM {table} WHERE bucket >= ",
-                blocks.select()
-            ));
-            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
-            push_dim_filters(&mut qb, f, false);
-            if let Blocks::Of(_) = blocks {
-                qb.push(" GROUP BY blk");
-            }
+            let mut qb = grouped(table, &[], &cost, from, to, f, blocks);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -381,14 +381,9 @@ impl Store {
         to: i64,
         f: &Filters,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        let cost = sums(&["cost_nanos"]);
         Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!(
-                "SELECT bucket, model, CAST(COALESCE(SUM(cost_nanos), 0) AS BIGINT) FROM {} WHERE bucket >= ",
-                grain.table()
-            ));
-            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
-            push_dim_filters(&mut qb, f, false);
-            qb.push(" GROUP BY bucket, model");
+            let mut qb = grouped(grain.table(), &["bucket", "model"], &cost, from, to, f, Blocks::Whole);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
