@@ -99,3 +99,34 @@ test('the live sessions panel moves with the stream, without a reload', async ({
   await row.getByRole('link', { name: chat }).click();
   await expect(page).toHaveURL(new RegExp(`/replay/${chat}$`));
 });
+
+test('the stream opened before the WASM keeps what arrives meanwhile, and the page adopts it', async ({ page, request }) => {
+  type Early = { es: EventSource; queue: MessageEvent[] | null } | undefined;
+  const streams: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/telemetry/stream')) streams.push(r.url());
+  });
+  // The main module is held back until an event has reached the early stream.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/flowmeter.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  // Not waiting for `load`: the held module delays it.
+  await page.goto('/', { waitUntil: 'commit' });
+  await page.waitForFunction(() => (window as unknown as { flowmeterStream: Early }).flowmeterStream?.es.readyState === 1);
+  const chat = uniq('early');
+  const [id] = await post(request, live, { chatId: chat, turnId: 't1', stage: uniq('early') });
+  await page.waitForFunction(
+    (n) => (window as unknown as { flowmeterStream: Early }).flowmeterStream?.queue?.some((e) => e.lastEventId === String(n)),
+    id,
+  );
+  await expect(page.locator(`tr.row[data-id="${id}"]`)).toHaveCount(0);
+  release();
+  await waitLive(page);
+  await expect(page.locator(`tr.row[data-id="${id}"]`)).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { flowmeterStream: Early }).flowmeterStream)).toBeUndefined();
+  expect(streams, 'one stream: the early one, adopted').toHaveLength(1);
+  expect(streams[0]).toMatch(/\/api\/telemetry\/stream\?after=\d+$/);
+});

@@ -3,6 +3,7 @@
 //! paint (and the page without JavaScript) shows the same data; live events
 //! are then applied in id order, each at most once.
 
+pub mod early;
 #[cfg(feature = "hydrate")]
 mod sse;
 
@@ -23,6 +24,8 @@ pub const TAPE_EVENTS: usize = 20_000;
 pub const TOASTS: usize = 5;
 /// Live events kept to catch up a view re-seeded for another pipeline.
 pub const BACKLOG: usize = 1_000;
+/// The live stream's path.
+const STREAM_PATH: &str = "/api/telemetry/stream";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Connection {
@@ -201,7 +204,23 @@ impl LiveStore {
         });
     }
 
-    /// Starts the clock and the SSE connection, once per tab (browser only).
+    /// The live stream this page opens. A page that rendered events (or
+    /// has applied some) resumes after them. Any other (the cost monitor,
+    /// the admin area, a replay) starts with the latest few: `after=0`
+    /// would replay the whole store into the page.
+    pub fn stream_url(&self) -> String {
+        let seen = self.last_id.get_untracked();
+        if seen > 0 || self.scope.get_untracked().is_some() {
+            format!("{STREAM_PATH}?after={seen}")
+        } else {
+            STREAM_PATH.to_string()
+        }
+    }
+
+    /// Starts the clock and the SSE connection, once per tab (browser
+    /// only). A page calls it while it renders, not once hydrated: on the
+    /// server that marks the page live, so its document opens the stream
+    /// early ([`early`]); a page that seeds the store calls it after that.
     pub fn start(&self) {
         if self.started.get_untracked() {
             return;

@@ -1,7 +1,9 @@
 //! The browser end of `GET /api/telemetry/stream`. The browser's EventSource
 //! reconnects by itself after a network drop, sending `Last-Event-ID`; when
 //! the server refuses the stream outright (closed state), we reopen it
-//! ourselves after a pause, resuming after the last applied id.
+//! ourselves after a pause, resuming after the last applied id. The first
+//! connection of a page is usually the one its script opened before the
+//! WASM arrived ([`super::early`]), adopted with what it received.
 
 use super::{Connection, LiveStore};
 use crate::api::codec::decode;
@@ -16,18 +18,13 @@ use web_sys::{EventSource, MessageEvent};
 const REOPEN_AFTER_MS: u64 = 5_000;
 
 pub fn connect(store: LiveStore) {
-    // A page that rendered events (or has applied some) resumes after them.
-    // Any other (the cost monitor, the admin area, a replay) starts with
-    // the latest few: `after=0` would replay the whole store into the page.
-    let seen = store.last_id.get_untracked();
-    let url = if seen > 0 || store.scope.get_untracked().is_some() {
-        format!("/api/telemetry/stream?after={seen}")
-    } else {
-        "/api/telemetry/stream".to_string()
-    };
-    let Ok(es) = EventSource::new(&url) else {
-        store.connection.set(Connection::Offline);
-        return;
+    let url = store.stream_url();
+    let es = match adopt_early(&url).ok().flatten().map(Ok).unwrap_or_else(|| EventSource::new(&url)) {
+        Ok(es) => es,
+        Err(_) => {
+            store.connection.set(Connection::Offline);
+            return;
+        }
     };
     let es = SendWrapper::new(es);
 
@@ -54,6 +51,10 @@ pub fn connect(store: LiveStore) {
     let _ = es.add_event_listener_with_callback("alert", on_alert.as_ref().unchecked_ref());
     on_alert.forget();
 
+    if es.ready_state() == EventSource::OPEN {
+        store.connection.set(Connection::Live);
+    }
+
     let source = es.clone();
     let on_error = Closure::<dyn FnMut()>::new(move || {
         if source.ready_state() == EventSource::CLOSED {
@@ -66,4 +67,15 @@ pub fn connect(store: LiveStore) {
     });
     es.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     on_error.forget();
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's early stream (see [`early`](super::early)) when it is
+    /// for this URL and not closed; any other is closed. Taken once. The
+    /// events it kept are dispatched to it again once this task is done,
+    /// so to the handlers set here, before any newer event. An error when
+    /// the page has no such script.
+    #[wasm_bindgen(catch, js_name = flowmeterAdopt)]
+    fn adopt_early(url: &str) -> Result<Option<EventSource>, JsValue>;
 }

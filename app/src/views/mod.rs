@@ -40,6 +40,10 @@ pub fn use_hydrated() -> ReadSignal<bool> {
 
 /// The HTML document around the app (server only renders this).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The page's live store, made here so that the early stream after the
+    // page sees what the page started (`live::early`); the browser, which
+    // renders `App` alone, makes its own.
+    provide_context(LiveStore::new());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -52,6 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App/>
+                <crate::live::early::EarlyStream/>
             </body>
         </html>
     }
@@ -60,7 +65,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(LiveStore::new());
+    // On the server the shell has made it.
+    if use_context::<LiveStore>().is_none() {
+        provide_context(LiveStore::new());
+    }
     // Who is signed in decides the navigation; the server decides access.
     // Awaited in this one Suspense only: Leptos 0.8 can leave an SSR
     // response hanging when one resource is awaited in two (leptos#4851).

@@ -29,7 +29,7 @@ impl LazyRoute for AdminRoute {
 pub fn AdminPage() -> impl IntoView {
     // The connection indicator stays live here too.
     let live = expect_context::<LiveStore>();
-    Effect::new(move |_| live.start());
+    live.start();
     view! {
         <Title text="Admin"/>
         <h1 class="page-title">"Admin"</h1>

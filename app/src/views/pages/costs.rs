@@ -53,7 +53,7 @@ impl LazyRoute for CostsRoute {
 #[component]
 pub fn CostsPage() -> impl IntoView {
     let live = expect_context::<LiveStore>();
-    Effect::new(move |_| live.start());
+    live.start();
     let query = use_query_map();
     let view = Memo::new(move |_| query.with(CostView::from_params));
     let window = Memo::new(move |_| view.with(CostView::summary_query));

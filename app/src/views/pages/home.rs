@@ -53,6 +53,8 @@ pub fn HomePage() -> impl IntoView {
         let of = pipeline.get().map(|p| format!(" of {p}")).unwrap_or_default();
         format!("{} recent events{of} · click a stage to filter the log", live.window.get())
     });
+    // Started once seeded (below), or, when the dashboard could not load,
+    // once hydrated.
     Effect::new(move |_| live.start());
 
     view! {
@@ -66,6 +68,7 @@ pub fn HomePage() -> impl IntoView {
                 match dashboard.await {
                     Ok(d) => {
                         live.seed(d);
+                        live.start();
                         Either::Left(view! {
                             <InfoCards/>
                             <FlowCanvas feed selected hint/>

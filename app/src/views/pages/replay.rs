@@ -56,7 +56,7 @@ pub fn ReplayPage() -> impl IntoView {
     let steps = RwSignal::new(Vec::<Event>::new());
     let player = Player::new(steps, start);
     player.run();
-    Effect::new(move |_| live.start());
+    live.start();
 
     // Live events of this chat join the steps; "follow live" jumps to them.
     let merged_up_to = StoredValue::new(0i64);

@@ -54,7 +54,7 @@ pub fn ReplayListPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(list_query));
     let list = resource(move || query.get(), get_conversations);
     let live = expect_context::<crate::live::LiveStore>();
-    Effect::new(move |_| live.start());
+    live.start();
 
     view! {
         <Title text="Replay"/>
