@@ -374,6 +374,12 @@ async fn every_answer_carries_the_security_headers() {
                 "{path}: an inline script without the nonce: <script{open}>"
             );
         }
+        // Only a page that starts the live store opens its stream from
+        // the document (`app::live::early`): the flow page, resuming
+        // after the snapshot it rendered, which only exists once the page
+        // has rendered.
+        let early = html.contains("data-stream=\"/api/telemetry/stream?after=");
+        assert_eq!(early, path == "/", "{path}: the early stream");
         nonces.push(nonce);
     }
     assert_ne!(nonces[0], nonces[1], "a new nonce for every response");
