@@ -19,12 +19,10 @@ const REOPEN_AFTER_MS: u64 = 5_000;
 
 pub fn connect(store: LiveStore) {
     let url = store.stream_url();
-    let es = match adopt_early(&url).ok().flatten().map(Ok).unwrap_or_else(|| EventSource::new(&url)) {
-        Ok(es) => es,
-        Err(_) => {
-            store.connection.set(Connection::Offline);
-            return;
-        }
+    let adopted = adopt_early(&url).ok().flatten();
+    let Some(es) = adopted.or_else(|| EventSource::new(&url).ok()) else {
+        store.connection.set(Connection::Offline);
+        return;
     };
     let es = SendWrapper::new(es);
 

@@ -126,9 +126,10 @@ where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    let group: Vec<&str> = blocks.column().map(|_| "blk").into_iter().chain(keys.iter().copied()).collect();
+    let block = blocks.column();
+    let group: Vec<&str> = block.as_ref().map(|_| "blk").into_iter().chain(keys.iter().copied()).collect();
     let select: Vec<String> =
-        blocks.column().into_iter().chain(keys.iter().map(|k| k.to_string())).chain([sums.to_string()]).collect();
+        block.into_iter().chain(keys.iter().map(|k| k.to_string())).chain([sums.to_string()]).collect();
     let mut qb = QueryBuilder::new(format!("SELECT {} FROM {table} WHERE bucket >= ", select.join(", ")));
     qb.push_bind(from).push(" AND bucket < ").push_bind(to);
     push_dim_filters(&mut qb, f, false);
