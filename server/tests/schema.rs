@@ -1,8 +1,8 @@
 //! The two migrations cannot drift: every table has the same columns (and
 //! nullability) on SQLite and Postgres, and the rollup tables have exactly
 //! the columns `rollup::Metrics` declares and store their zeros as NULL.
-//! On Postgres, the planner knows how many combinations of dimensions a
-//! rollup holds.
+//! Events store their zero counts as NULL on Postgres. On Postgres, the
+//! planner knows how many combinations of dimensions a rollup holds.
 
 #[macro_use]
 mod common;
@@ -13,7 +13,7 @@ use pipeline::store::Store;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 
-both_backends!(rollup_tables_have_the_declared_columns, rollups_store_zeros_as_null);
+both_backends!(rollup_tables_have_the_declared_columns, rollups_store_zeros_as_null, events_store_zero_counts_sparsely);
 
 /// table → column → nullable, from the database's own catalogue.
 type Schema = BTreeMap<String, BTreeMap<String, bool>>;
@@ -125,6 +125,58 @@ async fn rollups_store_zeros_as_null(b: Backend) {
             assert_eq!(nulls, 1, "{table}: no reasoning tokens");
         }
     }
+    t.stop().await;
+}
+
+/// Most of an event's counts are zero (a stage that calls no model has no
+/// tokens; one event in several opens its turn): Postgres stores those
+/// zeros as NULL, which cost a row a bit instead of 8 bytes; SQLite keeps
+/// its zeros, which cost its records nothing either. Both read them back
+/// as zeros.
+async fn events_store_zero_counts_sparsely(b: Backend) {
+    let t = TestServer::start(b).await;
+    let now = domain::time::now_ms() - 60_000;
+    t.post_ok(&json!([
+        {"chatId": "z1", "turnId": "t1", "stage": "intent", "ts": now},
+        {"chatId": "z1", "turnId": "t1", "stage": "response", "ts": now + 10, "model": "gpt-4o",
+         "usage": {"inputTokens": 100, "outputTokens": 10}},
+    ]))
+    .await;
+    let store = t.server.state.service.store();
+    let counts = [
+        "input_tokens",
+        "output_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "first_in_turn",
+        "first_in_chat",
+    ];
+    for c in counts {
+        let (zeros, nulls) = (
+            count(store, &format!("SELECT COUNT(*) FROM events WHERE {c} = 0")).await,
+            count(store, &format!("SELECT COUNT(*) FROM events WHERE {c} IS NULL")).await,
+        );
+        let zero_rows = match c {
+            "input_tokens" | "output_tokens" | "first_in_turn" | "first_in_chat" => 1,
+            _ => 2,
+        };
+        let want = match b {
+            Backend::Postgres => (0, zero_rows),
+            Backend::Sqlite => (zero_rows, 0),
+        };
+        assert_eq!((zeros, nulls), want, "events.{c}: (zeros, NULLs)");
+    }
+    let events = t.history("chatId=z1").await;
+    let usage: Vec<&serde_json::Value> = events.iter().map(|e| &e["usage"]).collect();
+    assert_eq!(
+        usage,
+        [
+            &json!({"inputTokens": 100, "outputTokens": 10, "cachedInputTokens": 0, "cacheWriteTokens": 0, "reasoningTokens": 0}),
+            &json!({"inputTokens": 0, "outputTokens": 0, "cachedInputTokens": 0, "cacheWriteTokens": 0, "reasoningTokens": 0}),
+        ],
+        "newest first, zeros read back as zeros"
+    );
     t.stop().await;
 }
 

@@ -15,7 +15,7 @@
 //! where their statements run ([`Exec`]): a Postgres transaction, or the
 //! SQLite writer's own connection, driven directly (`direct`).
 
-use super::sql::{each, Exec, Statement};
+use super::sql::{each, Exec, Statement, Value::Sparse};
 use super::{Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics, WRITES};
@@ -250,18 +250,18 @@ async fn insert_rows<X: Exec>(x: &mut X, events: &[Event], firsts: &[(bool, bool
                 .bind(e.persona.clone())
                 .bind(e.model.clone())
                 .bind(e.provider.clone())
-                .bind(e.usage.input_tokens)
-                .bind(e.usage.output_tokens)
-                .bind(e.usage.cached_input_tokens)
-                .bind(e.usage.cache_write_tokens)
-                .bind(e.usage.reasoning_tokens)
+                .bind(Sparse(e.usage.input_tokens))
+                .bind(Sparse(e.usage.output_tokens))
+                .bind(Sparse(e.usage.cached_input_tokens))
+                .bind(Sparse(e.usage.cache_write_tokens))
+                .bind(Sparse(e.usage.reasoning_tokens))
                 .bind(e.error.clone())
                 .bind(e.meta.as_ref().map(|m| m.to_string()))
                 .bind(e.received_at)
                 .bind(e.cost())
                 .bind(e.pricing_id.clone())
-                .bind(i64::from(*first_turn))
-                .bind(i64::from(*first_chat))
+                .bind(Sparse(i64::from(*first_turn)))
+                .bind(Sparse(i64::from(*first_chat)))
                 .bind(e.tenant.clone())
                 .bind(e.tool.clone())
                 .bind(e.pipeline.clone());

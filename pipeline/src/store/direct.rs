@@ -412,7 +412,7 @@ impl Direct<'_> {
         for row in rows {
             for (i, v) in row.enumerate() {
                 match v {
-                    Value::Int(n) => stmt.raw_bind_parameter(i + 1, n)?,
+                    Value::Int(n) | Value::Sparse(n) => stmt.raw_bind_parameter(i + 1, n)?,
                     Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
                     Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
                     Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,

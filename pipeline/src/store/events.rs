@@ -15,6 +15,8 @@ pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, durat
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
     cost_nanos, pricing_id, tenant, tool, pipeline";
 
+/// A stored event. Its token counts are NULL for zero on Postgres
+/// (migration 0019).
 #[derive(FromRow)]
 pub(super) struct EventRow {
     id: i64,
@@ -27,11 +29,11 @@ pub(super) struct EventRow {
     persona: Option<String>,
     model: Option<String>,
     provider: Option<String>,
-    input_tokens: i64,
-    output_tokens: i64,
-    cached_input_tokens: i64,
-    cache_write_tokens: i64,
-    reasoning_tokens: i64,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    cached_input_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
     error: Option<String>,
     meta: Option<String>,
     received_at: i64,
@@ -65,11 +67,11 @@ impl TryFrom<EventRow> for Event {
             model: r.model,
             provider: r.provider,
             usage: Usage {
-                input_tokens: r.input_tokens,
-                output_tokens: r.output_tokens,
-                cached_input_tokens: r.cached_input_tokens,
-                cache_write_tokens: r.cache_write_tokens,
-                reasoning_tokens: r.reasoning_tokens,
+                input_tokens: r.input_tokens.unwrap_or(0),
+                output_tokens: r.output_tokens.unwrap_or(0),
+                cached_input_tokens: r.cached_input_tokens.unwrap_or(0),
+                cache_write_tokens: r.cache_write_tokens.unwrap_or(0),
+                reasoning_tokens: r.reasoning_tokens.unwrap_or(0),
             },
             error: r.error,
             meta,

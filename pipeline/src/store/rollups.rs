@@ -280,14 +280,16 @@ impl Store {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 let dims = Dims::read(|c| r.try_get(c))?;
+                // Sparse: NULL for zero on Postgres (migration 0019).
+                let count = |c: &str| r.try_get::<Option<i64>, _>(c).map(Option::unwrap_or_default);
                 let usage = Usage {
-                    input_tokens: r.try_get("input_tokens")?,
-                    output_tokens: r.try_get("output_tokens")?,
-                    cached_input_tokens: r.try_get("cached_input_tokens")?,
-                    cache_write_tokens: r.try_get("cache_write_tokens")?,
-                    reasoning_tokens: r.try_get("reasoning_tokens")?,
+                    input_tokens: count("input_tokens")?,
+                    output_tokens: count("output_tokens")?,
+                    cached_input_tokens: count("cached_input_tokens")?,
+                    cache_write_tokens: count("cache_write_tokens")?,
+                    reasoning_tokens: count("reasoning_tokens")?,
                 };
-                let (first_turn, first_chat): (i64, i64) = (r.try_get("first_in_turn")?, r.try_get("first_in_chat")?);
+                let (first_turn, first_chat) = (count("first_in_turn")?, count("first_in_chat")?);
                 let m = Metrics::of(&usage, dims.status == "error", r.try_get("cost_nanos")?, r.try_get("duration_ms")?, first_turn == 1, first_chat == 1);
                 out.push((r.try_get::<i64, _>("ts")?, dims, m));
             }

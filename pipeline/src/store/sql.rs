@@ -25,6 +25,11 @@ use std::fmt::Write;
 pub(super) enum Value {
     Int(i64),
     OptInt(Option<i64>),
+    /// A count that is mostly zero (an event's tokens, its first-in-turn
+    /// mark): NULL on Postgres, where a zero BIGINT costs its row 8 bytes
+    /// and a NULL one bit; 0 on SQLite, whose records store a zero in no
+    /// bytes either (migration 0019).
+    Sparse(i64),
     Text(String),
     OptText(Option<String>),
 }
@@ -39,15 +44,25 @@ impl Value {
         match self {
             Value::Text(s) => Some(s),
             Value::OptText(s) => s.as_deref(),
-            Value::Int(_) | Value::OptInt(_) => unreachable!("a text column holds only text"),
+            Value::Int(_) | Value::OptInt(_) | Value::Sparse(_) => unreachable!("a text column holds only text"),
         }
     }
 
-    /// The integer, or NULL (an integer column's value).
+    /// The value as Postgres stores it: a sparse zero is NULL.
+    fn on_postgres(self) -> Value {
+        match self {
+            Value::Sparse(i) => Value::OptInt((i != 0).then_some(i)),
+            v => v,
+        }
+    }
+
+    /// The integer, or NULL (an integer column's value), as Postgres
+    /// stores it.
     fn int(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
             Value::OptInt(i) => *i,
+            Value::Sparse(i) => (*i != 0).then_some(*i),
             Value::Text(_) | Value::OptText(_) => unreachable!("an integer column holds only integers"),
         }
     }
@@ -334,7 +349,7 @@ impl Statement {
         let Some((r, texts)) = self.rows.filter(|_| !self.mixed).and_then(|r| Some((r, self.column_kinds(&r)?))) else {
             self.number(&mut sql, 0..self.anonymous.len(), &mut n);
             for v in self.values {
-                add::<Postgres>(&mut args, v)?;
+                add::<Postgres>(&mut args, v.on_postgres())?;
             }
             return Ok((sql, args));
         };
@@ -358,7 +373,7 @@ impl Statement {
         let after = values.split_off(tail);
         let rows = values.split_off(r.start);
         for v in values {
-            add::<Postgres>(&mut args, v)?;
+            add::<Postgres>(&mut args, v.on_postgres())?;
         }
         for (j, text) in texts.iter().enumerate() {
             let column = rows.iter().skip(j).step_by(r.width);
@@ -370,7 +385,7 @@ impl Statement {
             .map_err(sqlx::Error::Encode)?;
         }
         for v in after {
-            add::<Postgres>(&mut args, v)?;
+            add::<Postgres>(&mut args, v.on_postgres())?;
         }
         Ok((sql, args))
     }
@@ -412,6 +427,7 @@ where
     match v {
         Value::Int(i) => args.add(i),
         Value::OptInt(i) => args.add(i),
+        Value::Sparse(i) => args.add(i),
         Value::Text(s) => args.add(s),
         Value::OptText(s) => args.add(s),
     }
