@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 both_backends!(
     concurrent_requests_are_stored_whole_or_not_at_all,
     a_request_the_database_refuses_fails_alone,
+    batches_of_one_group_open_a_turn_once,
     a_stream_resumed_during_heavy_ingest_gets_every_id_once,
 );
 
@@ -81,11 +82,9 @@ async fn concurrent_requests_are_stored_whole_or_not_at_all(b: Backend) {
     t.stop().await;
 }
 
-/// A trigger makes the database refuse one chat's rows; requests committed
-/// in the same groups are stored as usual.
-async fn a_request_the_database_refuses_fails_alone(b: Backend) {
-    let t = TestServer::start(b).await;
-    match t.server.state.service.store() {
+/// Makes the database refuse every event of the chat `poison`.
+async fn poison(store: &Store) {
+    match store {
         Store::Sqlite { writer, .. } => {
             sqlx::query(
                 "CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.chat_id = 'poison' \
@@ -109,6 +108,13 @@ async fn a_request_the_database_refuses_fails_alone(b: Backend) {
                 .unwrap();
         }
     }
+}
+
+/// A trigger makes the database refuse one chat's rows; requests committed
+/// in the same groups are stored as usual.
+async fn a_request_the_database_refuses_fails_alone(b: Backend) {
+    let t = TestServer::start(b).await;
+    poison(t.server.state.service.store()).await;
     let requests: Vec<_> = (0..32)
         .map(|r| {
             let (client, url) = (t.client.clone(), t.url("/api/events"));
@@ -172,5 +178,68 @@ async fn a_stream_resumed_during_heavy_ingest_gets_every_id_once(b: Backend) {
     let mut want: Vec<i64> = acked.into_iter().filter(|id| *id > first[0]).collect();
     want.sort_unstable();
     assert_eq!(seen, want, "every id after the first, once and in order");
+    t.stop().await;
+}
+
+async fn stored_count(store: &Store, sql: &str) -> i64 {
+    match store {
+        Store::Sqlite { readers, .. } => sqlx::query_scalar(sql).fetch_one(readers).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    }
+}
+
+/// A group's batches are retried one by one, each in a savepoint, when the
+/// database refuses one of them. A turn and a conversation new to the
+/// store are opened by the first batch that brings them, and by no later
+/// batch of the group, though the group writes their rows only after all
+/// of its batches; a refused batch opens nothing.
+async fn batches_of_one_group_open_a_turn_once(b: Backend) {
+    let t = TestServer::start(b).await;
+    let store = t.server.state.service.store();
+    poison(store).await;
+    let now = domain::time::now_ms() - 60_000;
+    let stage = |chat: &str, turn: &str, name: &str, dt: i64| domain::Event {
+        id: 0,
+        chat_id: chat.into(),
+        turn_id: Some(turn.into()),
+        stage: name.into(),
+        status: domain::Status::Success,
+        ts: now + dt,
+        duration_ms: Some(10),
+        persona: None,
+        model: None,
+        provider: None,
+        usage: Default::default(),
+        error: None,
+        meta: None,
+        cost_nanos: domain::visibility::Cost::Shown(Some(0)),
+        pricing_id: None,
+        tenant: None,
+        pipeline: None,
+        tool: None,
+        received_at: now + dt,
+    };
+    let before = stored_count(store, "SELECT value FROM counters WHERE name = 'conversations'").await;
+    let group = vec![
+        vec![stage("shared", "t1", "intent", 0), stage("shared", "t1", "persona", 10)],
+        vec![stage("poison", "p1", "intent", 20), stage("shared", "t9", "intent", 20)],
+        vec![stage("shared", "t1", "response", 30), stage("shared", "t2", "intent", 40)],
+        vec![stage("shared", "t2", "send", 50), stage("other", "t1", "intent", 60)],
+    ];
+    let done = store.insert_group(group, || false).await.unwrap();
+    let stored: Vec<bool> = done.batches.iter().map(Result::is_ok).collect();
+    assert_eq!(stored, [true, false, true, true], "only the poisoned batch is refused");
+
+    let shared = store.conversation("shared").await.unwrap().expect("the shared conversation is stored");
+    assert_eq!((shared.events, shared.turns), (5, 2), "five events in two turns, t1 opened once");
+    let conversations = stored_count(store, "SELECT value FROM counters WHERE name = 'conversations'").await;
+    assert_eq!(conversations - before, 2, "shared and other, each counted once; poison not at all");
+    let turns = stored_count(store, "SELECT COUNT(*) FROM turns").await;
+    assert_eq!(turns, 3, "t1 and t2 of shared, t1 of other: the refused batch's t9 is not stored");
+    let opened = stored_count(store, "SELECT COUNT(*) FROM events WHERE first_in_turn = 1").await;
+    assert_eq!(opened, 3, "one event opens each turn");
+    let service = &t.server.state.service;
+    let summary = summarize(store, service.memo(), &SummaryQuery::default(), domain::time::now_ms()).await.unwrap();
+    assert_eq!((summary.overview.events, summary.overview.turns), (6, 3), "the rollups count each turn once");
     t.stop().await;
 }
