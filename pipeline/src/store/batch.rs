@@ -2,7 +2,7 @@
 //! per request, see `ingest::writer`), stored with everything derived from
 //! them. Each batch is all or nothing; the group shares one commit.
 //!
-//! 1. note which turns and conversations are new (`turns`, `conversations`);
+//! 1. read which turns and conversations are new (`turns`, `conversations`);
 //! 2. insert the events, ids in input order;
 //! 3. add the group to each conversation's and each turn's totals, and
 //!    move the conversations it continues to the hour they now end in;
@@ -20,7 +20,7 @@ use super::{Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
 use crate::rollup::{self, Dims, Key, Metrics, WRITES};
 use domain::Event;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// Rows per INSERT statement; well under both backends' parameter limits.
@@ -142,16 +142,19 @@ async fn group<X: Exec>(
         .pop()
         .ok_or(sqlx::Error::RowNotFound)?;
     let mut refused: Vec<Option<StoreError>> = lens.iter().map(|_| None).collect();
+    let mut claimed = Claimed::default();
     let firsts = if isolate {
         let mut rest = std::mem::take(events).into_iter();
         let mut firsts = Vec::new();
         for (len, refusal) in lens.iter().zip(refused.iter_mut()) {
             let mut batch: Vec<Event> = rest.by_ref().take(*len).collect();
             x.execute(Statement::new("SAVEPOINT batch")).await?;
-            match rows(x, &mut batch).await {
-                Ok(f) => {
+            match rows(x, &mut batch, &claimed).await {
+                Ok((f, new)) => {
                     events.extend(batch);
                     firsts.extend(f);
+                    claimed.turns.extend(new.turns);
+                    claimed.chats.extend(new.chats);
                 }
                 Err(e) => {
                     *refusal = Some(e);
@@ -162,7 +165,7 @@ async fn group<X: Exec>(
         }
         firsts
     } else {
-        rows(x, events).await?
+        rows(x, events, &claimed).await?.0
     };
     let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
     let chats = deltas::chats(events, &first_in_turn);
@@ -179,55 +182,78 @@ async fn group<X: Exec>(
 /// The events' own rows: their turns and conversations claimed and the
 /// events inserted. Sets their ids; returns which of them open a turn or a
 /// conversation.
-async fn rows<X: Exec>(x: &mut X, events: &mut [Event]) -> Result<Vec<(bool, bool)>, StoreError> {
-    let (new_turns, new_chats) = claim_keys(x, events).await?;
-    let firsts = rollup::firsts(events, &new_turns, &new_chats);
+async fn rows<X: Exec>(
+    x: &mut X,
+    events: &mut [Event],
+    group: &Claimed,
+) -> Result<(Vec<(bool, bool)>, Claimed), StoreError> {
+    let new = claim_keys(x, events, group).await?;
+    let firsts = rollup::firsts(events, &new.turns, &new.chats);
     let ids = insert_rows(x, events, &firsts).await?;
     for (e, id) in events.iter_mut().zip(ids) {
         e.id = id;
     }
-    Ok(firsts)
+    Ok((firsts, new))
 }
 
-/// Inserts the batch's turns and conversations that do not exist yet and
-/// returns which were new (their first events open them), counting new
-/// conversations.
-async fn claim_keys<X: Exec>(
-    x: &mut X,
-    events: &[Event],
-) -> Result<(HashSet<(String, String)>, HashSet<String>), StoreError> {
-    let mut turn_keys: BTreeMap<(&str, &str), i64> = BTreeMap::new();
-    let mut chat_keys: BTreeMap<&str, i64> = BTreeMap::new();
-    for e in events {
-        let t = turn_keys.entry(e.turn_key()).or_insert(e.ts);
-        *t = (*t).min(e.ts);
-        let c = chat_keys.entry(&e.chat_id).or_insert(e.ts);
-        *c = (*c).min(e.ts);
-    }
-    let mut new_turns = HashSet::new();
-    for chunk in turn_keys.iter().collect::<Vec<_>>().chunks(CHUNK) {
-        let mut st = Statement::new("INSERT INTO turns (chat_id, turn_id, first_ts) ");
-        st.values(chunk, |t, ((chat, turn), ts)| {
-            t.bind(*chat).bind(*turn).bind(**ts);
+/// Turns and conversations found new: not in the store and not yet rows
+/// in this transaction either (the upserts after the events write them), so
+/// a group's later batches look here too.
+#[derive(Default)]
+struct Claimed {
+    turns: HashSet<(String, String)>,
+    chats: HashSet<String>,
+}
+
+/// Which of the batch's turns and conversations are new (not in the store,
+/// nor claimed by an earlier batch of the group), counting new
+/// conversations. Read, not inserted: the upserts after the events insert a
+/// new row whole, so it is written once. A row inserted here and then
+/// rewritten by the upsert left, on Postgres, a dead version and a second
+/// entry in each index for every new turn and conversation: those tables
+/// were half free space after a load (docs/performance.md).
+async fn claim_keys<X: Exec>(x: &mut X, events: &[Event], group: &Claimed) -> Result<Claimed, StoreError> {
+    let turn_keys: Vec<(&str, &str)> = events
+        .iter()
+        .map(Event::turn_key)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|(c, t)| !group.turns.contains(&(c.to_string(), t.to_string())))
+        .collect();
+    let chat_keys: Vec<&str> = events
+        .iter()
+        .map(|e| e.chat_id.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|c| !group.chats.contains(*c))
+        .collect();
+    let mut new = Claimed {
+        turns: turn_keys.iter().map(|(c, t)| (c.to_string(), t.to_string())).collect(),
+        chats: chat_keys.iter().map(|c| c.to_string()).collect(),
+    };
+    for chunk in turn_keys.chunks(CHUNK) {
+        let mut st = Statement::new("SELECT chat_id, turn_id FROM turns WHERE (chat_id, turn_id) IN (");
+        st.values(chunk, |t, (chat, turn)| {
+            t.bind(*chat).bind(*turn);
         });
-        st.push(" ON CONFLICT DO NOTHING RETURNING chat_id, turn_id");
-        new_turns.extend(x.fetch_all::<(String, String)>(st).await?);
+        st.push(")").planned_each_time();
+        for key in x.fetch_all::<(String, String)>(st).await? {
+            new.turns.remove(&key);
+        }
     }
-    let mut new_chats = HashSet::new();
-    for chunk in chat_keys.iter().collect::<Vec<_>>().chunks(CHUNK) {
-        let mut st = Statement::new("INSERT INTO conversations (chat_id, first_ts, last_ts) ");
-        st.values(chunk, |t, (chat, ts)| {
-            t.bind(**chat).bind(**ts).bind(**ts);
-        });
-        st.push(" ON CONFLICT DO NOTHING RETURNING chat_id");
-        new_chats.extend(x.fetch_all::<(String,)>(st).await?.into_iter().map(|(c,)| c));
+    for chunk in chat_keys.chunks(CHUNK) {
+        let mut st = Statement::new("SELECT chat_id FROM conversations WHERE chat_id IN ");
+        st.list(chunk).planned_each_time();
+        for (chat,) in x.fetch_all::<(String,)>(st).await? {
+            new.chats.remove(&chat);
+        }
     }
-    if !new_chats.is_empty() {
+    if !new.chats.is_empty() {
         let mut st = Statement::new("UPDATE counters SET value = value + ");
-        st.bind(new_chats.len() as i64).push(" WHERE name = 'conversations'");
+        st.bind(new.chats.len() as i64).push(" WHERE name = 'conversations'");
         x.execute(st).await?;
     }
-    Ok((new_turns, new_chats))
+    Ok(new)
 }
 
 /// Inserts the events; returns their ids in input order.

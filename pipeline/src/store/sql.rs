@@ -106,6 +106,8 @@ pub(super) struct Statement {
     rows: Option<Rows>,
     /// Whether it has more than one set of rows.
     mixed: bool,
+    /// Planned for its values every time it runs (see `planned_each_time`).
+    replan: bool,
 }
 
 /// Where a statement's rows are: in its SQLite text, where the first one
@@ -157,6 +159,16 @@ impl PerRow {
 impl Statement {
     pub fn new(sql: impl Into<String>) -> Statement {
         Statement { anonymous: sql.into(), ..Statement::default() }
+    }
+
+    /// Planned for its values every time it runs, not prepared once. After
+    /// a few runs Postgres keeps one generic plan for a prepared statement,
+    /// and a plan made while a table was small scans it whole ever after:
+    /// a read of a group's keys did, every group, as its table grew under
+    /// load. (SQLite's writer runs a statement row by row, on an index.)
+    pub fn planned_each_time(&mut self) -> &mut Statement {
+        self.replan = true;
+        self
     }
 
     pub fn push(&mut self, sql: &str) -> &mut Statement {
@@ -300,14 +312,16 @@ macro_rules! sqlx_exec {
     ($db:ty, $into:ident) => {
         impl Exec for Transaction<'_, $db> {
             async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
+                let prepared = !st.replan;
                 let (sql, args) = st.$into()?;
-                sqlx::query_with(&sql, args).execute(&mut **self).await?;
+                sqlx::query_with(&sql, args).persistent(prepared).execute(&mut **self).await?;
                 Ok(())
             }
 
             async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError> {
+                let prepared = !st.replan;
                 let (sql, args) = st.$into()?;
-                Ok(sqlx::query_as_with::<$db, O, _>(&sql, args).fetch_all(&mut **self).await?)
+                Ok(sqlx::query_as_with::<$db, O, _>(&sql, args).persistent(prepared).fetch_all(&mut **self).await?)
             }
         }
     };
