@@ -6,7 +6,7 @@
 #[macro_use]
 mod common;
 
-use common::{event, post_ids, Backend, TestServer};
+use common::{count, event, post_ids, Backend, TestServer};
 use domain::summary::SummaryQuery;
 use pipeline::store::Store;
 use pipeline::summary::summarize;
@@ -181,13 +181,6 @@ async fn a_stream_resumed_during_heavy_ingest_gets_every_id_once(b: Backend) {
     t.stop().await;
 }
 
-async fn stored_count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite { readers, .. } => sqlx::query_scalar(sql).fetch_one(readers).await.unwrap(),
-        Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-    }
-}
-
 /// A group's batches are retried one by one, each in a savepoint, when the
 /// database refuses one of them. A turn and a conversation new to the
 /// store are opened by the first batch that brings them, and by no later
@@ -219,7 +212,7 @@ async fn batches_of_one_group_open_a_turn_once(b: Backend) {
         tool: None,
         received_at: now + dt,
     };
-    let before = stored_count(store, "SELECT value FROM counters WHERE name = 'conversations'").await;
+    let before = count(store, "SELECT value FROM counters WHERE name = 'conversations'").await;
     let group = vec![
         vec![stage("shared", "t1", "intent", 0), stage("shared", "t1", "persona", 10)],
         vec![stage("poison", "p1", "intent", 20), stage("shared", "t9", "intent", 20)],
@@ -232,11 +225,11 @@ async fn batches_of_one_group_open_a_turn_once(b: Backend) {
 
     let shared = store.conversation("shared").await.unwrap().expect("the shared conversation is stored");
     assert_eq!((shared.events, shared.turns), (5, 2), "five events in two turns, t1 opened once");
-    let conversations = stored_count(store, "SELECT value FROM counters WHERE name = 'conversations'").await;
+    let conversations = count(store, "SELECT value FROM counters WHERE name = 'conversations'").await;
     assert_eq!(conversations - before, 2, "shared and other, each counted once; poison not at all");
-    let turns = stored_count(store, "SELECT COUNT(*) FROM turns").await;
+    let turns = count(store, "SELECT COUNT(*) FROM turns").await;
     assert_eq!(turns, 3, "t1 and t2 of shared, t1 of other: the refused batch's t9 is not stored");
-    let opened = stored_count(store, "SELECT COUNT(*) FROM events WHERE first_in_turn = 1").await;
+    let opened = count(store, "SELECT COUNT(*) FROM events WHERE first_in_turn = 1").await;
     assert_eq!(opened, 3, "one event opens each turn");
     let service = &t.server.state.service;
     let summary = summarize(store, service.memo(), &SummaryQuery::default(), domain::time::now_ms()).await.unwrap();

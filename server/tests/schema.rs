@@ -7,7 +7,7 @@
 #[macro_use]
 mod common;
 
-use common::{Backend, TestServer};
+use common::{count, Backend, TestServer};
 use pipeline::rollup::{Dims, Grain, Metrics, WRITES};
 use pipeline::store::Store;
 use serde_json::json;
@@ -81,13 +81,6 @@ async fn sqlite_and_postgres_schemas_match() {
     assert!(drift.is_empty(), "the migrations differ:\n{}", drift.join("\n"));
     lite.stop().await;
     pg.stop().await;
-}
-
-async fn count(store: &Store, sql: &str) -> i64 {
-    match store {
-        Store::Sqlite { readers, .. } => sqlx::query_scalar(sql).fetch_one(readers).await.unwrap(),
-        Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
-    }
 }
 
 /// A rollup row is mostly zeros (one latency bin of twenty, rarely errors

@@ -490,3 +490,12 @@ pub async fn receiver_answering(statuses: Vec<u16>) -> Receiver {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Receiver { url: format!("{base}/hook"), base, calls, paths }
 }
+
+/// The integer `sql` reads from `store`, for checks of what is stored.
+pub async fn count(store: &pipeline::store::Store, sql: &str) -> i64 {
+    use pipeline::store::Store;
+    match store {
+        Store::Sqlite { readers, .. } => sqlx::query_scalar(sql).fetch_one(readers).await.unwrap(),
+        Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+    }
+}
