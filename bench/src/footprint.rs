@@ -232,7 +232,7 @@ async fn main() -> anyhow::Result<()> {
 async fn load(client: &reqwest::Client, base: &str, events: usize) -> anyhow::Result<usize> {
     let now = domain::time::now_ms();
     let url = format!("{base}/api/events");
-    let mut batches = bench::history::batches(events, 5_000, now);
+    let mut batches = bench::history::batches(events, 5_000, now, bench::history::Order::Scattered);
     let mut loaded = 0;
     loop {
         let round: Vec<Vec<Value>> = batches.by_ref().take(4).collect();

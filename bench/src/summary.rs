@@ -11,7 +11,9 @@
 //! index's bytes per event.
 //!
 //! Run: `cargo run --release -p bench --bin summary -- --events 1000000 [--database-url URL]`
-//! (`--reuse` skips loading when the database already holds the events).
+//! (`--reuse` skips loading when the database already holds the events;
+//! `--order time` loads history oldest first, as live traffic arrives,
+//! instead of scattered over the month).
 
 use anyhow::Context;
 use clap::Parser;
@@ -32,6 +34,9 @@ struct Args {
     /// Use the events already in the database instead of loading.
     #[arg(long)]
     reuse: bool,
+    /// The order history is loaded in.
+    #[arg(long, value_enum, default_value_t = bench::history::Order::Scattered)]
+    order: bench::history::Order,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -52,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
     if !args.reuse {
         let t0 = Instant::now();
         let mut loaded = 0usize;
-        for batch in bench::history::batches(args.events, 5_000, now) {
+        for batch in bench::history::batches(args.events, 5_000, now, args.order) {
             loaded += batch.len();
             ingestor.ingest_values(batch, None, now).await?;
             if loaded % 500_000 < 5_000 {
