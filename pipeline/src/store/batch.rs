@@ -153,8 +153,7 @@ async fn group<X: Exec>(
                 Ok((f, new)) => {
                     events.extend(batch);
                     firsts.extend(f);
-                    claimed.turns.extend(new.turns);
-                    claimed.chats.extend(new.chats);
+                    claimed.add(new);
                 }
                 Err(e) => {
                     *refusal = Some(e);
@@ -165,13 +164,13 @@ async fn group<X: Exec>(
         }
         firsts
     } else {
-        rows(x, events, &claimed).await?.0
+        let (firsts, new) = rows(x, events, &claimed).await?;
+        claimed = new;
+        firsts
     };
     let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
     let chats = deltas::chats(events, &first_in_turn);
-    let opened: HashSet<&str> =
-        events.iter().zip(&firsts).filter(|(_, (_, chat))| *chat).map(|(e, _)| e.chat_id.as_str()).collect();
-    move_ends(x, &chats, &opened).await?;
+    move_ends(x, &chats, &claimed.ended).await?;
     upsert_chats(x, &chats).await?;
     upsert_turns(x, &deltas::turns(events)).await?;
     let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
@@ -196,18 +195,28 @@ async fn rows<X: Exec>(
     Ok((firsts, new))
 }
 
-/// Turns and conversations found new: not in the store and not yet rows
-/// in this transaction either (the upserts after the events write them), so
-/// a group's later batches look here too.
+/// What a group's claims found: the turns and conversations new to the
+/// store, which are not rows in this transaction either (the upserts after
+/// the events write them), so a group's later batches look here too; and
+/// when each conversation the group continues had ended, before it.
 #[derive(Default)]
 struct Claimed {
     turns: HashSet<(String, String)>,
     chats: HashSet<String>,
+    ended: HashMap<String, i64>,
+}
+
+impl Claimed {
+    fn add(&mut self, batch: Claimed) {
+        self.turns.extend(batch.turns);
+        self.chats.extend(batch.chats);
+        self.ended.extend(batch.ended);
+    }
 }
 
 /// Which of the batch's turns and conversations are new (not in the store,
 /// nor claimed by an earlier batch of the group), counting new
-/// conversations. Read, not inserted: the upserts after the events insert a
+/// conversations, and when those it continues ended. Read, not inserted: the upserts after the events insert a
 /// new row whole, so it is written once. A row inserted here and then
 /// rewritten by the upsert left, on Postgres, a dead version and a second
 /// entry in each index for every new turn and conversation: those tables
@@ -225,11 +234,12 @@ async fn claim_keys<X: Exec>(x: &mut X, events: &[Event], group: &Claimed) -> Re
         .map(|e| e.chat_id.as_str())
         .collect::<BTreeSet<_>>()
         .into_iter()
-        .filter(|c| !group.chats.contains(*c))
+        .filter(|c| !group.chats.contains(*c) && !group.ended.contains_key(*c))
         .collect();
     let mut new = Claimed {
         turns: turn_keys.iter().map(|(c, t)| (c.to_string(), t.to_string())).collect(),
         chats: chat_keys.iter().map(|c| c.to_string()).collect(),
+        ended: HashMap::new(),
     };
     for chunk in turn_keys.chunks(CHUNK) {
         let mut st = Statement::new("SELECT chat_id, turn_id FROM turns WHERE (chat_id, turn_id) IN (");
@@ -242,10 +252,11 @@ async fn claim_keys<X: Exec>(x: &mut X, events: &[Event], group: &Claimed) -> Re
         }
     }
     for chunk in chat_keys.chunks(CHUNK) {
-        let mut st = Statement::new("SELECT chat_id FROM conversations WHERE chat_id IN ");
+        let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN ");
         st.list(chunk).planned_each_time();
-        for (chat,) in x.fetch_all::<(String,)>(st).await? {
+        for (chat, last_ts) in x.fetch_all::<(String, i64)>(st).await? {
             new.chats.remove(&chat);
+            new.ended.insert(chat, last_ts);
         }
     }
     if !new.chats.is_empty() {
@@ -355,21 +366,14 @@ async fn upsert_chats<X: Exec>(x: &mut X, chats: &BTreeMap<&str, ChatDelta>) -> 
 }
 
 /// Moves the group's conversations to the hour they now end in
-/// (`conversation_ends`), reading when those that existed before ended
-/// (`opened` are new); run before `upsert_chats` changes that.
+/// (`conversation_ends`), given when those it continues had ended (read by
+/// the claims, before `upsert_chats` changes it; the others are new).
 async fn move_ends<X: Exec>(
     x: &mut X,
     chats: &BTreeMap<&str, ChatDelta>,
-    opened: &HashSet<&str>,
+    ended: &HashMap<String, i64>,
 ) -> Result<(), StoreError> {
-    let existing: Vec<&str> = chats.keys().copied().filter(|c| !opened.contains(c)).collect();
-    let mut before: HashMap<String, i64> = HashMap::with_capacity(existing.len());
-    for chunk in existing.chunks(CHUNK) {
-        let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN ");
-        st.list(chunk);
-        before.extend(x.fetch_all::<(String, i64)>(st).await?);
-    }
-    let moves: Vec<(i64, i64)> = deltas::end_moves(chats, &before).into_iter().collect();
+    let moves: Vec<(i64, i64)> = deltas::end_moves(chats, ended).into_iter().collect();
     for chunk in moves.chunks(CHUNK) {
         let mut st = Statement::new("INSERT INTO conversation_ends (hour, conversations) ");
         st.values(chunk, |t, (hour, n)| {

@@ -51,7 +51,7 @@ impl Value {
     /// The value as Postgres stores it: a sparse zero is NULL.
     fn on_postgres(self) -> Value {
         match self {
-            Value::Sparse(i) => Value::OptInt((i != 0).then_some(i)),
+            Value::Sparse(_) => Value::OptInt(self.int()),
             v => v,
         }
     }
