@@ -32,35 +32,44 @@ struct Running {
 }
 
 async fn start(database_url: &str, dir: &std::path::Path, run: usize) -> Running {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let log = |name: &str| std::fs::File::create(dir.join(format!("{name}-{run}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+    // The server picks its own port and logs it: a port picked here and
+    // let go could be picked again by the other test (run alongside) before
+    // this server binds it, and both tests' clients would then post to one
+    // server, each finding the other's batches in its database.
+    let log = dir.join(format!("stdout-{run}.log"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
         .arg("serve")
         .env("FLOWMETER_CONFIG", dir.join("none.toml"))
         .env("DATABASE_URL", database_url)
-        .env("FLOWMETER_ADDRESS", format!("127.0.0.1:{port}"))
+        .env("FLOWMETER_ADDRESS", "127.0.0.1:0")
         .env("INGEST_API_KEYS", KEY)
         .env("SIMULATOR_ENABLED", "false")
         .env("ALERT_INTERVAL_SECS", "3600")
         .env("REDIS_URL", "")
         .env("LEPTOS_SITE_ROOT", dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::from(log("stdout")))
-        .stderr(Stdio::from(log("stderr")))
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "warn,server::startup=info")
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(dir.join(format!("stderr-{run}.log"))).unwrap()))
         .spawn()
         .expect("the server binary starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.get(format!("{url}/api/ping")).send().await {
-            if r.status() == 200 {
-                break;
-            }
+    let url = loop {
+        let listening = std::fs::read_to_string(&log).unwrap_or_default().lines().find_map(|line| {
+            let line: Value = serde_json::from_str(line).ok()?;
+            (line["message"] == "Flowmeter is listening.").then(|| line["url"].as_str().map(str::to_string))?
+        });
+        if let Some(url) = listening {
+            break url;
         }
-        assert!(std::time::Instant::now() < deadline, "the server did not answer within 60 s (logs in {dir:?})");
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server exited ({status}) before listening (logs in {dir:?})");
+        }
+        assert!(std::time::Instant::now() < deadline, "the server did not listen within 60 s (logs in {dir:?})");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
+    let resp = reqwest::get(format!("{url}/api/ping")).await.expect("the server answers");
+    assert_eq!(resp.status(), 200, "ping");
     Running { child, url }
 }
 
@@ -184,10 +193,13 @@ async fn crash_and_check(database_url: String, open: impl std::future::Future<Ou
     let clients: Vec<_> =
         (0..CLIENTS).map(|c| tokio::spawn(load(server.url.clone(), acks.clone(), c, target))).collect();
     // Kill at half the target: requests are in flight, some commits too.
+    // (Or every client stopped, which only a lost server makes them do.)
     common::eventually(Duration::from_secs(300), "half the events acknowledged", || async {
-        acks.events.load(Ordering::Relaxed) >= target / 2
+        acks.events.load(Ordering::Relaxed) >= target / 2 || clients.iter().all(|c| c.is_finished())
     })
     .await;
+    let acked = acks.events.load(Ordering::Relaxed);
+    assert!(acked >= target / 2, "the clients lost the server after {acked} events (logs in {:?})", dir.path());
     server.child.kill().unwrap(); // SIGKILL
     server.child.wait().unwrap();
     for c in clients {

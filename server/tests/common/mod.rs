@@ -79,27 +79,51 @@ impl RedisServer {
             let _ = std::io::stderr().write_all(b"notice: redis-server is not installed, so the Redis tests are skipped (scripts/test.sh installs it)\n");
             return None;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut r = RedisServer { port, child: None };
-        r.resume().await;
-        Some(r)
+        // A port picked here and let go can be picked again by a test
+        // running alongside before its redis-server binds it: then one of
+        // the two exits, and the other test would talk to the wrong server.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let mut r = RedisServer { port, child: None };
+            if r.launch().await {
+                return Some(r);
+            }
+        }
+        panic!("redis-server did not start on any of five free ports");
     }
 
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Starts it (again, empty) and waits until it answers.
+    /// Starts it again, empty, on its port, and waits until it answers.
     pub async fn resume(&mut self) {
-        let child = std::process::Command::new("redis-server")
+        assert!(self.launch().await, "redis-server did not start again on port {}", self.port);
+    }
+
+    /// Starts it on its port; whether this very process answers there
+    /// (by the process id it reports), rather than exiting at once.
+    async fn launch(&mut self) -> bool {
+        let mut child = std::process::Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server starts");
-        self.child = Some(child);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "redis-server did not start");
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                return false; // the port was taken
+            }
+            if let Some(pid) = redis_pid(self.port).await {
+                if pid == child.id() {
+                    self.child = Some(child);
+                    return true;
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("redis-server did not answer on port {} within 10 s", self.port);
+            }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -116,6 +140,28 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.halt();
+    }
+}
+
+/// The process id of the Redis server answering on `port`, if one does.
+async fn redis_pid(port: u16) -> Option<u32> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    conn.write_all(b"INFO server\r\n").await.ok()?;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&seen);
+        if let Some(rest) = text.split("\r\nprocess_id:").nth(1) {
+            if let Some((pid, _)) = rest.split_once("\r\n") {
+                return pid.trim().parse().ok();
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(2), conn.read(&mut buf)).await.ok()?.ok()?;
+        if n == 0 {
+            return None;
+        }
+        seen.extend_from_slice(&buf[..n]);
     }
 }
 
