@@ -5,9 +5,13 @@ import { defineConfig } from '@playwright/test';
 // file with the simulator on, so `/` has live traffic to show. Build first:
 //   cargo leptos build --release --split
 //   cd end2end && npx playwright test -c bench.config.ts
+// FLOWMETER_BIN and FLOWMETER_SITE pick another build's server and site
+// (both from the same build: the site's WASM must match the server's
+// pages); scripts/phone-ab.sh alternates two builds.
 export const BENCH = 'http://127.0.0.5:3330';
 export const BENCH_ADMIN = { email: 'bench@flowmeter.local', password: 'bench password 1' };
 const bin = process.env.FLOWMETER_BIN ?? 'target/release/server';
+const site = process.env.FLOWMETER_SITE ?? 'target/site';
 
 export default defineConfig({
   testDir: './bench',
@@ -44,7 +48,7 @@ export default defineConfig({
       INGEST_API_KEYS: 'bench-key',
       SIMULATOR_ENABLED: 'true',
       SIMULATOR_RATE: '2',
-      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_ROOT: site,
       LEPTOS_ENV: 'PROD',
       RUST_LOG: 'warn',
     },
