@@ -8,7 +8,7 @@
 mod common;
 
 use common::{count, Backend, TestServer};
-use pipeline::rollup::{Dims, Grain, Metrics, WRITES};
+use pipeline::rollup::{Dim, Dims, Grain, Metrics, WRITES};
 use pipeline::store::Store;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -58,6 +58,11 @@ async fn rollup_tables_have_the_declared_columns(b: Backend) {
         let want: BTreeSet<String> =
             ["bucket", WRITES].into_iter().chain(Metrics::TOTAL_COLUMNS.iter().copied()).map(String::from).collect();
         assert_eq!(names(g.total_table()), want, "{}", g.total_table());
+        if let Some(marginal) = g.marginal_table() {
+            let want: BTreeSet<String> =
+                ["bucket", "dim", "value"].into_iter().map(String::from).chain(Metrics::columns()).collect();
+            assert_eq!(names(marginal), want, "{marginal}");
+        }
     }
     t.stop().await;
 }
@@ -105,17 +110,22 @@ async fn rollups_store_zeros_as_null(b: Backend) {
     for request in requests {
         sent += request.as_array().unwrap().len() as i64;
         t.post_ok(&request).await;
-        for g in Grain::ALL {
-            let table = g.table();
-            assert_eq!(count(store, &format!("SELECT COUNT(*) FROM {table}")).await, 1, "{table}: one row");
+        // The marginal rollups hold a row per dimension (model, stage,
+        // persona, tenant, tool) where the combinations hold one.
+        let tables = Grain::ALL
+            .into_iter()
+            .map(|g| (g.table(), 1))
+            .chain(Grain::ALL.into_iter().filter_map(|g| g.marginal_table()).map(|t| (t, Dim::ALL.len() as i64)));
+        for (table, rows) in tables {
+            assert_eq!(count(store, &format!("SELECT COUNT(*) FROM {table}")).await, rows, "{table}: its rows");
             let events = count(store, &format!("SELECT CAST(SUM(events) AS BIGINT) FROM {table}")).await;
-            assert_eq!(events, sent, "{table}: events add up");
+            assert_eq!(events, sent * rows, "{table}: events add up");
             for c in Metrics::columns() {
                 let zeros = count(store, &format!("SELECT COUNT(*) FROM {table} WHERE {c} = 0")).await;
                 assert_eq!(zeros, 0, "{table}.{c} holds a zero instead of NULL after {sent} events");
             }
             let nulls = count(store, &format!("SELECT COUNT(*) FROM {table} WHERE reasoning_tokens IS NULL")).await;
-            assert_eq!(nulls, 1, "{table}: no reasoning tokens");
+            assert_eq!(nulls, rows, "{table}: no reasoning tokens");
         }
     }
     t.stop().await;

@@ -9,12 +9,14 @@
 mod common;
 
 use common::{Backend, TestServer};
+use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery, Trend};
 use domain::{Event, Status};
 use pipeline::rollup::histogram::{bin_of, percentile, BINS};
 use pipeline::rollup::Grain;
 use pipeline::summary::memo::Memo;
-use pipeline::summary::summarize;
+use pipeline::summary::window::Window;
+use pipeline::summary::{build, model_trend, summarize, TREND_MODELS};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -182,6 +184,24 @@ struct Brute {
     trend: BTreeMap<i64, (i64, i64, i64)>,          // events, errors, cost
     tenants: BTreeMap<String, (i64, i64, i64, i64)>, // cost, events, turns, previous cost
     tools: BTreeMap<String, ToolRow>,
+}
+
+/// The cost chart of `w` counted from the events one by one: cost per
+/// model and trend bucket, the costliest shown apart.
+fn brute_trend(all: &[Event], q: &SummaryQuery, w: &Window) -> ModelTrend {
+    let mut cells: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for e in all.iter().filter(|e| e.ts >= w.from && e.ts < w.to) {
+        let matches = q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
+            && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
+            && q.stage.as_ref().is_none_or(|s| &e.stage == s)
+            && q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t)
+            && q.pipeline.as_ref().is_none_or(|p| e.pipeline.as_deref().unwrap_or("") == p);
+        if matches {
+            let cell = (e.model.clone().unwrap_or_default(), w.series.floor(e.ts));
+            *cells.entry(cell).or_default() += e.cost().unwrap_or(0);
+        }
+    }
+    build::model_trend(w, cells, TREND_MODELS)
 }
 
 fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> Brute {
@@ -421,6 +441,13 @@ async fn summary_equals_brute_force_on_random_events(b: Backend) {
             }
             let s = summarize(store, &Memo::default(), &q, base).await.unwrap();
             check(&s, &brute(&all, &q, from, from + span, grain_of(&s)), &format!("seed {seed} case {case} {q:?}"));
+            // The cost-over-time chart, of the same events (its rollup
+            // reads leave a conversation's filter to the summary).
+            if q.chat_id.is_none() {
+                let trend = model_trend(store, &Memo::default(), &q, base).await.unwrap();
+                let w = Window::resolve(&q, base).unwrap();
+                assert_eq!(trend, brute_trend(&all, &q, &w), "seed {seed} case {case} {q:?}: the cost chart");
+            }
         }
         t.stop().await;
     }
@@ -470,6 +497,14 @@ async fn active_conversations_hold_through_ingest_and_retention(b: Backend) {
     let report = store.apply_retention(cutoff, base).await.unwrap();
     assert!(report.conversations > 0, "retention removed conversations");
     check("after retention", cutoff - H).await;
+    // Sums without a filter come from the hours' and days' marginal
+    // rollups, filtered ones from the combinations (every event here is a
+    // `send`): retention cut both alike.
+    let every = pipeline::store::Filters { stage: Some("send".into()), ..Default::default() };
+    let (from, to) = (base - 24 * H, end + 24 * H);
+    let unfiltered = pipeline::summary::totals(store, from, to, &Default::default()).await.unwrap();
+    assert!(unfiltered.events > 0, "events after the cut-off");
+    assert_eq!(unfiltered, pipeline::summary::totals(store, from, to, &every).await.unwrap(), "after retention");
     t.stop().await;
 }
 

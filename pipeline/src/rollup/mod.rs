@@ -53,6 +53,17 @@ impl Grain {
         }
     }
 
+    /// The table of per-bucket sums per value of each of [`Dim::ALL`]
+    /// (migration 0022), kept for hours and days: what a summary without
+    /// filters reads there (see [`Dim`]).
+    pub fn marginal_table(self) -> Option<&'static str> {
+        match self {
+            Grain::Minute => None,
+            Grain::Hour => Some("rollup_hour_marginal"),
+            Grain::Day => Some("rollup_day_marginal"),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Grain::Minute => "minute",
@@ -136,6 +147,50 @@ impl Dims {
             tool: tool?,
             pipeline: pipeline?,
         })
+    }
+}
+
+/// A dimension a summary breaks down by, one at a time: by model, stage,
+/// persona, tenant and tool, never by two together. So where a summary has
+/// no filter, it needs per bucket each dimension's values' sums (a few
+/// dozen rows an hour), not the sums of every combination of all seven
+/// (hundreds): the marginal rollups ([`Grain::marginal_table`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dim {
+    Model,
+    Stage,
+    Persona,
+    Tenant,
+    Tool,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 5] = [Dim::Model, Dim::Stage, Dim::Persona, Dim::Tenant, Dim::Tool];
+
+    /// Its name in [`Dims::COLUMNS`], and in a marginal rollup's `dim`.
+    pub fn column(self) -> &'static str {
+        match self {
+            Dim::Model => "model",
+            Dim::Stage => "stage",
+            Dim::Persona => "persona",
+            Dim::Tenant => "tenant",
+            Dim::Tool => "tool",
+        }
+    }
+
+    pub fn from_column(c: &str) -> Option<Dim> {
+        Dim::ALL.into_iter().find(|d| d.column() == c)
+    }
+
+    /// Its value in `d`.
+    pub fn of(self, d: &Dims) -> &str {
+        match self {
+            Dim::Model => &d.model,
+            Dim::Stage => &d.stage,
+            Dim::Persona => &d.persona,
+            Dim::Tenant => &d.tenant,
+            Dim::Tool => &d.tool,
+        }
     }
 }
 

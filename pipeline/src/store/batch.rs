@@ -18,7 +18,7 @@
 use super::sql::{each, Exec, Statement, Value::Sparse};
 use super::{Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
-use crate::rollup::{self, Dims, Key, Metrics, WRITES};
+use crate::rollup::{self, Dim, Dims, Key, Metrics, WRITES};
 use domain::Event;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
@@ -463,6 +463,27 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
             st.push(&text.update);
             x.execute(st).await?;
         }
+        // The same sums per value of each dimension, for hours and days.
+        if let Some(marginal) = &text.marginal {
+            let mut sums: BTreeMap<(i64, Dim, &str), Metrics> = BTreeMap::new();
+            for (bucket, d, m) in &rows {
+                for dim in Dim::ALL {
+                    sums.entry((*bucket, dim, dim.of(d))).or_default().add(m);
+                }
+            }
+            let sums: Vec<_> = sums.into_iter().filter(|(_, m)| !m.is_zero()).collect();
+            for chunk in sums.chunks(ROLLUP_CHUNK) {
+                let mut st = Statement::new(&marginal.0);
+                st.values(chunk, |t, ((bucket, dim, value), m)| {
+                    t.bind(*bucket).bind(dim.column()).bind(*value);
+                    for v in m.values() {
+                        t.bind((v != 0).then_some(v));
+                    }
+                });
+                st.push(&marginal.1);
+                x.execute(st).await?;
+            }
+        }
         // The same sums per bucket over all dimensions, and one more write
         // to each bucket (what summaries' kept reads are checked against).
         let mut totals: BTreeMap<i64, Metrics> = BTreeMap::new();
@@ -490,6 +511,8 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
 struct RollupUpserts {
     insert: String,
     update: String,
+    /// The marginal rollup's insert and update, for grains that keep one.
+    marginal: Option<(String, String)>,
     insert_total: String,
     update_total: String,
 }
@@ -509,6 +532,12 @@ impl RollupUpserts {
         RollupUpserts {
             insert: format!("INSERT INTO {table} ({key}, {}) ", columns.join(", ")),
             update: format!(" ON CONFLICT ({key}) DO UPDATE SET {}", adding_sparse(table, &columns)),
+            marginal: grain.marginal_table().map(|m| {
+                (
+                    format!("INSERT INTO {m} (bucket, dim, value, {}) ", columns.join(", ")),
+                    format!(" ON CONFLICT (bucket, dim, value) DO UPDATE SET {}", adding_sparse(m, &columns)),
+                )
+            }),
             insert_total: format!("INSERT INTO {total_table} (bucket, {}) ", totals.join(", ")),
             update_total: format!(" ON CONFLICT (bucket) DO UPDATE SET {}", adding(total_table, &totals)),
         }

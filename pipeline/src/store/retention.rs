@@ -48,7 +48,7 @@ impl Store {
                 sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await?;
             }
             for g in Grain::ALL {
-                for table in [g.table(), g.total_table()] {
+                for table in [Some(g.table()), g.marginal_table(), Some(g.total_table())].into_iter().flatten() {
                     report.rollup_rows += sqlx::query(&format!("DELETE FROM {table} WHERE bucket < $1"))
                         .bind(cutoff)
                         .execute(&mut *tx)

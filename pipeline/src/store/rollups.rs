@@ -3,7 +3,7 @@
 
 use super::sql::each;
 use super::{on_pool, Store, StoreError};
-use crate::rollup::{Dims, Grain, Metrics, WRITES};
+use crate::rollup::{Dim, Dims, Grain, Metrics, WRITES};
 use domain::Usage;
 use sqlx::{QueryBuilder, Row};
 use std::collections::BTreeMap;
@@ -110,9 +110,30 @@ impl Blocks {
     }
 }
 
+/// Where the sums per value of one dimension are read over a grain: its
+/// marginal rollup (`table`, `value`, the rows of `dim`) when nothing is
+/// filtered and the grain keeps one, else its combinations (`table`, the
+/// dimension's own column).
+struct OneDim {
+    table: &'static str,
+    column: &'static str,
+    only: Option<Dim>,
+}
+
+impl OneDim {
+    fn of(grain: Grain, dim: Dim, f: &Filters) -> OneDim {
+        match grain.marginal_table() {
+            Some(table) if !f.has_dims() => OneDim { table, column: "value", only: Some(dim) },
+            _ => OneDim { table: grain.table(), column: dim.column(), only: None },
+        }
+    }
+}
+
 /// A rollup read over `[from, to)` of `table`: `SELECT [blk,] keys,
 /// sums … GROUP BY [blk,] keys`, the block column selected and grouped by
-/// together (no `GROUP BY` without either: one row of sums).
+/// together (no `GROUP BY` without either: one row of sums). `only`: the
+/// rows of one dimension of a marginal rollup.
+#[allow(clippy::too_many_arguments)]
 fn grouped<'a, DB: sqlx::Database>(
     table: &str,
     keys: &[&str],
@@ -121,6 +142,7 @@ fn grouped<'a, DB: sqlx::Database>(
     to: i64,
     f: &Filters,
     blocks: Blocks,
+    only: Option<Dim>,
 ) -> QueryBuilder<'a, DB>
 where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -132,6 +154,9 @@ where
         block.into_iter().chain(keys.iter().map(|k| k.to_string())).chain([sums.to_string()]).collect();
     let mut qb = QueryBuilder::new(format!("SELECT {} FROM {table} WHERE bucket >= ", select.join(", ")));
     qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+    if let Some(dim) = only {
+        qb.push(" AND dim = ").push_bind(dim.column().to_string());
+    }
     push_dim_filters(&mut qb, f, false);
     if !group.is_empty() {
         qb.push(format!(" GROUP BY {}", group.join(", ")));
@@ -152,12 +177,37 @@ impl Store {
     ) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
         let sums = sums(&Metrics::columns());
         Ok(on_pool!(self, pool => {
-            let mut qb = grouped(grain.table(), &Dims::COLUMNS, &sums, from, to, f, blocks);
+            let mut qb = grouped(grain.table(), &Dims::COLUMNS, &sums, from, to, f, blocks, None);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 let dims = Dims::read(|c| r.try_get(c))?;
                 out.push((blocks.of_row(&r, from)?, dims, Metrics::read(|c| r.try_get(c))?));
+            }
+            out
+        }))
+    }
+
+    /// Sums per value of each [`Dim`] over `[from, to)` of a marginal
+    /// rollup (`table`, a [`Grain::marginal_table`]), per [`Blocks`], for a
+    /// summary without filters.
+    pub async fn rollup_marginals(
+        &self,
+        table: &str,
+        from: i64,
+        to: i64,
+        blocks: Blocks,
+    ) -> Result<Vec<(i64, Dim, String, Metrics)>, StoreError> {
+        let sums = sums(&Metrics::columns());
+        Ok(on_pool!(self, pool => {
+            let mut qb = grouped(table, &["dim", "value"], &sums, from, to, &Filters::default(), blocks, None);
+            let rows = qb.build().fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let dim: String = r.try_get("dim")?;
+                // Rows of a dimension this build does not know are skipped.
+                let Some(dim) = Dim::from_column(&dim) else { continue };
+                out.push((blocks.of_row(&r, from)?, dim, r.try_get("value")?, Metrics::read(|c| r.try_get(c))?));
             }
             out
         }))
@@ -229,12 +279,13 @@ impl Store {
         blocks: Blocks,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         let cost = sums(&["cost_nanos"]);
+        let source = OneDim::of(grain, Dim::Tenant, f);
         Ok(on_pool!(self, pool => {
-            let mut qb = grouped(grain.table(), &["tenant"], &cost, from, to, f, blocks);
+            let mut qb = grouped(source.table, &[source.column], &cost, from, to, f, blocks, source.only);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                out.push((blocks.of_row(&r, from)?, r.try_get("tenant")?, r.try_get("cost_nanos")?));
+                out.push((blocks.of_row(&r, from)?, r.try_get(source.column)?, r.try_get("cost_nanos")?));
             }
             out
         }))
@@ -253,7 +304,7 @@ impl Store {
         let table = if f.has_dims() { grain.table() } else { grain.total_table() };
         let cost = sums(&["cost_nanos"]);
         Ok(on_pool!(self, pool => {
-            let mut qb = grouped(table, &[], &cost, from, to, f, blocks);
+            let mut qb = grouped(table, &[], &cost, from, to, f, blocks, None);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -385,8 +436,10 @@ impl Store {
         f: &Filters,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         let cost = sums(&["cost_nanos"]);
+        let source = OneDim::of(grain, Dim::Model, f);
         Ok(on_pool!(self, pool => {
-            let mut qb = grouped(grain.table(), &["bucket", "model"], &cost, from, to, f, Blocks::Whole);
+            let mut qb =
+                grouped(source.table, &["bucket", source.column], &cost, from, to, f, Blocks::Whole, source.only);
             let rows = qb.build().fetch_all(pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {

@@ -3,7 +3,7 @@
 
 use super::window::Window;
 use crate::rollup::histogram::percentile;
-use crate::rollup::{Dims, Metrics};
+use crate::rollup::{Dim, Dims, Metrics};
 use domain::costs::{ModelSeries, ModelTrend};
 use domain::summary::{
     Breakdown, CostSummary, ModelUsage, Overview, Point, StagePerformance, Summary, TenantCost, TokenSummary,
@@ -17,8 +17,8 @@ const STABLE_PCT: f64 = 5.0;
 /// What the store found for a window.
 #[derive(Clone, Debug, Default)]
 pub struct Inputs {
-    /// Sums per dimension combination (filters applied).
-    pub combos: BTreeMap<Dims, Metrics>,
+    /// Sums per value of each dimension (filters applied).
+    pub by: Marginals,
     /// Sums per trend bucket (filters applied).
     pub series: BTreeMap<i64, Metrics>,
     /// Turns started in the window.
@@ -30,6 +30,58 @@ pub struct Inputs {
     /// Priced spend per tenant in the window before (shown only when the
     /// window has tenants).
     pub tenant_previous: BTreeMap<String, i64>,
+}
+
+/// Sums per value of each dimension a summary breaks down by ([`Dim`]),
+/// one dimension at a time: what every part of a summary is built from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Marginals(BTreeMap<Dim, BTreeMap<String, Metrics>>);
+
+impl Marginals {
+    /// Adds `m` to `dim`'s `value`.
+    pub fn add(&mut self, dim: Dim, value: &str, m: &Metrics) {
+        let values = self.0.entry(dim).or_default();
+        match values.get_mut(value) {
+            Some(sum) => sum.add(m),
+            None => {
+                values.insert(value.to_string(), m.clone());
+            }
+        }
+    }
+
+    /// Adds the sums of a combination of dimensions to each of its values.
+    pub fn add_combo(&mut self, d: &Dims, m: &Metrics) {
+        for dim in Dim::ALL {
+            self.add(dim, dim.of(d), m);
+        }
+    }
+
+    pub fn from_combos<'a>(combos: impl IntoIterator<Item = (&'a Dims, &'a Metrics)>) -> Marginals {
+        let mut out = Marginals::default();
+        for (d, m) in combos {
+            out.add_combo(d, m);
+        }
+        out
+    }
+
+    /// Every `(dimension, value, sums)`.
+    pub fn into_rows(self) -> Vec<(Dim, String, Metrics)> {
+        self.0.into_iter().flat_map(|(dim, values)| values.into_iter().map(move |(v, m)| (dim, v, m))).collect()
+    }
+
+    /// `dim`'s values and their sums.
+    pub fn of(&self, dim: Dim) -> BTreeMap<String, Metrics> {
+        self.0.get(&dim).cloned().unwrap_or_default()
+    }
+
+    /// The sums of everything (every event has one stage, `""` or not).
+    pub fn total(&self) -> Metrics {
+        let mut total = Metrics::default();
+        for m in self.0.get(&Dim::Stage).into_iter().flat_map(BTreeMap::values) {
+            total.add(m);
+        }
+        total
+    }
 }
 
 /// The change against the previous window, in percent, and its direction.
@@ -52,7 +104,7 @@ fn change(current: i64, previous: i64) -> (Option<f64>, Trend) {
 /// tenant (none: no table). Tenants that only spent in the previous window
 /// are listed too (at zero, decreasing).
 fn tenants(inp: &Inputs, total_cost: i64) -> Vec<TenantCost> {
-    let mut groups = group(&inp.combos, |d| &d.tenant);
+    let mut groups = inp.by.of(Dim::Tenant);
     if groups.keys().all(String::is_empty) {
         return Vec::new();
     }
@@ -82,14 +134,6 @@ fn tenants(inp: &Inputs, total_cost: i64) -> Vec<TenantCost> {
         .collect();
     rows.sort_by(|a, b| b.cost_nanos.cmp(&a.cost_nanos).then(b.events.cmp(&a.events)).then(a.tenant.cmp(&b.tenant)));
     rows
-}
-
-fn group(combos: &BTreeMap<Dims, Metrics>, key: impl Fn(&Dims) -> &str) -> BTreeMap<String, Metrics> {
-    let mut out: BTreeMap<String, Metrics> = BTreeMap::new();
-    for (d, m) in combos {
-        out.entry(key(d).to_string()).or_default().add(m);
-    }
-    out
 }
 
 fn ratio(part: i64, whole: i64) -> f64 {
@@ -133,8 +177,9 @@ fn breakdown(groups: BTreeMap<String, Metrics>) -> Vec<Breakdown> {
 }
 
 /// Per tool, most called first (stages without a tool are left out).
-fn tools(combos: &BTreeMap<Dims, Metrics>) -> Vec<ToolStats> {
-    let mut rows: Vec<ToolStats> = group(combos, |d| &d.tool)
+fn tools(by: &Marginals) -> Vec<ToolStats> {
+    let mut rows: Vec<ToolStats> = by
+        .of(Dim::Tool)
         .into_iter()
         .filter(|(tool, _)| !tool.is_empty())
         .map(|(tool, m)| ToolStats {
@@ -194,30 +239,28 @@ pub fn model_trend(w: &Window, cells: BTreeMap<(String, i64), i64>, top: usize) 
 }
 
 pub fn build(w: &Window, inp: Inputs) -> Summary {
-    let mut total = Metrics::default();
-    for m in inp.combos.values() {
-        total.add(m);
-    }
-    let requests: i64 = inp.combos.iter().filter(|(d, _)| !d.model.is_empty()).map(|(_, m)| m.events).sum();
+    let total = inp.by.total();
+    let models = inp.by.of(Dim::Model);
+    let requests: i64 = models.iter().filter(|(model, _)| !model.is_empty()).map(|(_, m)| m.events).sum();
     let span = w.to - w.from;
     let turns = inp.turns;
 
     let (change_pct, trend) = change(total.cost_nanos, inp.previous_cost_nanos);
     let daily = mul_div(total.cost_nanos, 86_400_000, span);
 
-    let performance = group(&inp.combos, |d| &d.stage)
-        .into_iter()
+    let stages = inp.by.of(Dim::Stage);
+    let performance = stages
+        .iter()
         .map(|(stage, m)| StagePerformance {
-            stage,
+            stage: stage.clone(),
             events: m.events,
-            avg_ms: avg_ms(&m),
+            avg_ms: avg_ms(m),
             p50_ms: percentile(&m.hist, 0.50),
             p95_ms: percentile(&m.hist, 0.95),
             p99_ms: percentile(&m.hist, 0.99),
         })
         .collect();
 
-    let models = group(&inp.combos, |d| &d.model);
     let mut model_usage: Vec<ModelUsage> = models
         .into_iter()
         .filter(|(model, _)| !model.is_empty())
@@ -293,10 +336,10 @@ pub fn build(w: &Window, inp: Inputs) -> Summary {
         },
         performance,
         model_usage,
-        personas: breakdown(group(&inp.combos, |d| &d.persona)),
+        personas: breakdown(inp.by.of(Dim::Persona)),
         tenants: tenants(&inp, total.cost_nanos),
-        tools: tools(&inp.combos),
-        stages: breakdown(group(&inp.combos, |d| &d.stage)),
+        tools: tools(&inp.by),
+        stages: breakdown(stages),
         trend: trend_points,
         last_event_id: 0,
     }
@@ -338,9 +381,9 @@ mod tests {
     fn figures_from_hand_made_sums() {
         let w = Window { from: 0, to: 2 * 3_600_000, range: "custom".into(), series: Grain::Hour };
         let mut inp = Inputs { turns: 4, active_conversations: 3, previous_cost_nanos: 1_000, ..Inputs::default() };
-        inp.combos.insert(dims("gpt-4o", "response", "sage"), metrics(3, 1, 3_000, 300, 30, 800));
-        inp.combos.insert(dims("", "buffer", ""), metrics(4, 0, 0, 0, 0, 10));
-        inp.combos.insert(dims("llama", "intent", ""), metrics(1, 0, 1_000, 100, 10, 200));
+        inp.by.add_combo(&dims("gpt-4o", "response", "sage"), &metrics(3, 1, 3_000, 300, 30, 800));
+        inp.by.add_combo(&dims("", "buffer", ""), &metrics(4, 0, 0, 0, 0, 10));
+        inp.by.add_combo(&dims("llama", "intent", ""), &metrics(1, 0, 1_000, 100, 10, 200));
         inp.series.insert(3_600_000, metrics(8, 1, 4_000, 400, 40, 10));
         let s = build(&w, inp);
 
@@ -383,7 +426,7 @@ mod tests {
     fn trend_is_stable_within_five_percent_and_empty_windows_are_calm() {
         let w = Window { from: 0, to: 60_000, range: "custom".into(), series: Grain::Minute };
         let mut inp = Inputs { previous_cost_nanos: 1_000, ..Inputs::default() };
-        inp.combos.insert(dims("m", "s", ""), metrics(1, 0, 1_040, 1, 1, 1));
+        inp.by.add_combo(&dims("m", "s", ""), &metrics(1, 0, 1_040, 1, 1, 1));
         assert_eq!(build(&w, inp).cost.trend, Trend::Stable);
         let empty = build(&w, Inputs::default());
         assert_eq!(

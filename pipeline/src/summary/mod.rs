@@ -13,9 +13,9 @@ pub mod build;
 pub mod memo;
 pub mod window;
 
-use crate::rollup::{Dims, Grain, Metrics};
+use crate::rollup::{Dim, Dims, Grain, Metrics};
 use crate::store::{merge, Blocks, Filters, Store, StoreError};
-use build::Inputs;
+use build::{Inputs, Marginals};
 use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery};
 use futures::future::try_join_all;
@@ -312,6 +312,48 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// Sums per value of each dimension over `[from, to)`. Without
+    /// filters, hours and days come from their marginal rollups (a few
+    /// dozen rows an hour, where the combinations are hundreds); minutes
+    /// and raw edges, and every filtered read, from the combinations.
+    async fn marginals(&self, from: i64, to: i64, f: &Filters) -> Result<Marginals, StoreError> {
+        if f.has_dims() {
+            let combos = self.combos(from, to, f).await?;
+            return Ok(Marginals::from_combos(&combos));
+        }
+        let parts = self
+            .segments(
+                "marginals",
+                from,
+                to,
+                Grain::Day,
+                f,
+                |g, from, to, b| async move {
+                    let rows = match g.marginal_table() {
+                        Some(table) => self.store.rollup_marginals(table, from, to, b).await?,
+                        None => {
+                            // Each block's combinations, summed per value here.
+                            let mut sums: BTreeMap<(i64, Dim, String), Metrics> = BTreeMap::new();
+                            for (block, d, m) in self.store.rollup_combos(g, from, to, f, b).await? {
+                                for dim in Dim::ALL {
+                                    sums.entry((block, dim, dim.of(&d).to_string())).or_default().add(&m);
+                                }
+                            }
+                            sums.into_iter().map(|((block, dim, value), m)| (block, dim, value, m)).collect()
+                        }
+                    };
+                    Ok(rows.into_iter().map(|(block, dim, value, m)| (block, (dim, value, m))).collect())
+                },
+                |rows| Marginals::from_combos(rows.iter().map(|(_, d, m)| (d, m))).into_rows(),
+            )
+            .await?;
+        let mut out = Marginals::default();
+        for (dim, value, m) in parts.iter().flat_map(|p| p.iter()) {
+            out.add(*dim, value, m);
+        }
+        Ok(out)
+    }
+
     /// Sums per trend bucket over the window.
     async fn series(&self, w: &Window, f: &Filters) -> Result<BTreeMap<i64, Metrics>, StoreError> {
         let parts = self
@@ -382,7 +424,7 @@ pub async fn cost(store: &Store, from: i64, to: i64, f: &Filters) -> Result<i64,
 
 /// All sums over `[from, to)` (alert rules).
 pub async fn totals(store: &Store, from: i64, to: i64, f: &Filters) -> Result<Metrics, StoreError> {
-    Ok(total(&Reader::new(store, None, &[]).combos(from, to, f).await?))
+    Ok(Reader::new(store, None, &[]).marginals(from, to, f).await?.total())
 }
 
 /// How many models the cost-over-time chart shows apart.
@@ -434,12 +476,12 @@ async fn gather(store: &Store, memo: &Memo, w: &Window, f: &Filters) -> Result<I
     // turn has one of each).
     let turn_filters = f.scope_only();
     let own_turn_combos = f.has_dims() && *f != turn_filters;
-    let (combos, series, turn_combos, previous_cost_nanos, tenant_previous, active_conversations) = futures::try_join!(
-        r.combos(w.from, w.to, f),
+    let (by, series, turn_by, previous_cost_nanos, tenant_previous, active_conversations) = futures::try_join!(
+        r.marginals(w.from, w.to, f),
         r.series(w, f),
         async {
             if own_turn_combos {
-                r.combos(w.from, w.to, &turn_filters).await.map(Some)
+                r.marginals(w.from, w.to, &turn_filters).await.map(Some)
             } else {
                 Ok(None)
             }
@@ -456,12 +498,10 @@ async fn gather(store: &Store, memo: &Memo, w: &Window, f: &Filters) -> Result<I
             }
         },
     )?;
-    let mut tenant_turns: BTreeMap<String, i64> = BTreeMap::new();
-    for (d, m) in turn_combos.as_ref().unwrap_or(&combos) {
-        *tenant_turns.entry(d.tenant.clone()).or_default() += m.turns_started;
-    }
+    let tenant_turns: BTreeMap<String, i64> =
+        turn_by.as_ref().unwrap_or(&by).of(Dim::Tenant).into_iter().map(|(t, m)| (t, m.turns_started)).collect();
     Ok(Inputs {
-        combos,
+        by,
         series,
         turns: tenant_turns.values().sum(),
         tenant_turns,
@@ -494,7 +534,7 @@ async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, S
         *inputs.tenant_turns.entry(d.tenant.clone()).or_default() += m.turns_started;
     }
     for (ts, d, m) in all.iter().filter(|(_, d, _)| matches(d)) {
-        inputs.combos.entry(d.clone()).or_default().add(m);
+        inputs.by.add_combo(d, m);
         inputs.series.entry(w.series.floor(*ts)).or_default().add(m);
     }
     let previous = w.previous();
@@ -504,14 +544,6 @@ async fn gather_chat(store: &Store, w: &Window, f: &Filters) -> Result<Inputs, S
         *inputs.tenant_previous.entry(d.tenant.clone()).or_default() += m.cost_nanos;
     }
     Ok(inputs)
-}
-
-fn total(combos: &BTreeMap<Dims, Metrics>) -> Metrics {
-    let mut total = Metrics::default();
-    for m in combos.values() {
-        total.add(m);
-    }
-    total
 }
 
 #[cfg(test)]
