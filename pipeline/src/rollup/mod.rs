@@ -194,6 +194,21 @@ impl Dim {
     }
 }
 
+/// What rows of combinations (`(bucket, dims, sums)`) add to each value of
+/// each [`Dim`], per bucket: what the writer adds to the marginal rollups,
+/// and what a summary reads the same way from the minutes, which keep none.
+pub fn by_dim<'a>(
+    rows: impl IntoIterator<Item = (i64, &'a Dims, &'a Metrics)>,
+) -> BTreeMap<(i64, Dim, &'a str), Metrics> {
+    let mut sums: BTreeMap<(i64, Dim, &str), Metrics> = BTreeMap::new();
+    for (bucket, d, m) in rows {
+        for dim in Dim::ALL {
+            sums.entry((bucket, dim, dim.of(d))).or_default().add(m);
+        }
+    }
+    sums
+}
+
 /// Declares the rollup metrics once. Each becomes an `i64` field of
 /// [`Metrics`] and, under the same name, a column of every rollup table;
 /// those under `totals` are also the columns of the per-bucket `*_total`

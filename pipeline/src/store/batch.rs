@@ -18,7 +18,7 @@
 use super::sql::{each, Exec, Statement, Value::Sparse};
 use super::{Store, StoreError};
 use crate::rollup::deltas::{self, ChatDelta, TurnDelta};
-use crate::rollup::{self, Dim, Dims, Key, Metrics, WRITES};
+use crate::rollup::{self, Dims, Key, Metrics, WRITES};
 use domain::Event;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
@@ -465,12 +465,7 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
         }
         // The same sums per value of each dimension, for hours and days.
         if let Some(marginal) = &text.marginal {
-            let mut sums: BTreeMap<(i64, Dim, &str), Metrics> = BTreeMap::new();
-            for (bucket, d, m) in &rows {
-                for dim in Dim::ALL {
-                    sums.entry((*bucket, dim, dim.of(d))).or_default().add(m);
-                }
-            }
+            let sums = rollup::by_dim(rows.iter().map(|(bucket, d, m)| (*bucket, *d, *m)));
             let sums: Vec<_> = sums.into_iter().filter(|(_, m)| !m.is_zero()).collect();
             for chunk in sums.chunks(ROLLUP_CHUNK) {
                 let mut st = Statement::new(&marginal.0);

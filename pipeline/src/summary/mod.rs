@@ -13,7 +13,7 @@ pub mod build;
 pub mod memo;
 pub mod window;
 
-use crate::rollup::{Dim, Dims, Grain, Metrics};
+use crate::rollup::{self, Dim, Dims, Grain, Metrics};
 use crate::store::{merge, Blocks, Filters, Store, StoreError};
 use build::{Inputs, Marginals};
 use domain::costs::ModelTrend;
@@ -333,13 +333,11 @@ impl<'a> Reader<'a> {
                         Some(table) => self.store.rollup_marginals(table, from, to, b).await?,
                         None => {
                             // Each block's combinations, summed per value here.
-                            let mut sums: BTreeMap<(i64, Dim, String), Metrics> = BTreeMap::new();
-                            for (block, d, m) in self.store.rollup_combos(g, from, to, f, b).await? {
-                                for dim in Dim::ALL {
-                                    sums.entry((block, dim, dim.of(&d).to_string())).or_default().add(&m);
-                                }
-                            }
-                            sums.into_iter().map(|((block, dim, value), m)| (block, dim, value, m)).collect()
+                            let combos = self.store.rollup_combos(g, from, to, f, b).await?;
+                            let sums = rollup::by_dim(combos.iter().map(|(block, d, m)| (*block, d, m)));
+                            sums.into_iter()
+                                .map(|((block, dim, value), m)| (block, dim, value.to_string(), m))
+                                .collect()
                         }
                     };
                     Ok(rows.into_iter().map(|(block, dim, value, m)| (block, (dim, value, m))).collect())
