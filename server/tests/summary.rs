@@ -190,44 +190,42 @@ struct Brute {
 /// model and trend bucket, the costliest shown apart.
 fn brute_trend(all: &[Event], q: &SummaryQuery, w: &Window) -> ModelTrend {
     let mut cells: BTreeMap<(String, i64), i64> = BTreeMap::new();
-    for e in all.iter().filter(|e| e.ts >= w.from && e.ts < w.to) {
-        let matches = q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
-            && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
-            && q.stage.as_ref().is_none_or(|s| &e.stage == s)
-            && q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t)
-            && q.pipeline.as_ref().is_none_or(|p| e.pipeline.as_deref().unwrap_or("") == p);
-        if matches {
-            let cell = (e.model.clone().unwrap_or_default(), w.series.floor(e.ts));
-            *cells.entry(cell).or_default() += e.cost().unwrap_or(0);
-        }
+    for e in all.iter().filter(|e| e.ts >= w.from && e.ts < w.to && dims_match(q, e)) {
+        let cell = (e.model.clone().unwrap_or_default(), w.series.floor(e.ts));
+        *cells.entry(cell).or_default() += e.cost().unwrap_or(0);
     }
     build::model_trend(w, cells, TREND_MODELS)
 }
 
+/// Whether `e` is in `q`'s tenant and pipeline (which scope turns and
+/// conversations too).
+fn tenant_match(q: &SummaryQuery, e: &Event) -> bool {
+    q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t)
+        && q.pipeline.as_ref().is_none_or(|p| e.pipeline.as_deref().unwrap_or("") == p)
+}
+
+/// Whether `e` passes every dimension filter of `q`.
+fn dims_match(q: &SummaryQuery, e: &Event) -> bool {
+    q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
+        && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
+        && q.stage.as_ref().is_none_or(|s| &e.stage == s)
+        && tenant_match(q, e)
+}
+
 fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> Brute {
-    // A conversation's tenant and pipeline scope turns and conversations too.
-    let tenant_match = |e: &Event| {
-        q.tenant.as_ref().is_none_or(|t| e.tenant.as_deref().unwrap_or("") == t)
-            && q.pipeline.as_ref().is_none_or(|p| e.pipeline.as_deref().unwrap_or("") == p)
-    };
-    let dims_match = |e: &Event| {
-        q.model.as_ref().is_none_or(|m| e.model.as_deref().unwrap_or("") == m)
-            && q.persona.as_ref().is_none_or(|p| e.persona.as_deref().unwrap_or("") == p)
-            && q.stage.as_ref().is_none_or(|s| &e.stage == s)
-            && tenant_match(e)
-    };
     let chat_match = |e: &Event| q.chat_id.as_ref().is_none_or(|c| &e.chat_id == c);
-    let sel: Vec<&Event> = all.iter().filter(|e| e.ts >= from && e.ts < to && dims_match(e) && chat_match(e)).collect();
+    let sel: Vec<&Event> =
+        all.iter().filter(|e| e.ts >= from && e.ts < to && dims_match(q, e) && chat_match(e)).collect();
     let span = to - from;
     let previous_cost = all
         .iter()
-        .filter(|e| e.ts >= from - span && e.ts < from && dims_match(e) && chat_match(e))
+        .filter(|e| e.ts >= from - span && e.ts < from && dims_match(q, e) && chat_match(e))
         .filter_map(|e| e.cost())
         .sum();
 
     let mut first_of_turn: HashMap<(String, String), &Event> = HashMap::new();
     let mut spans: HashMap<&str, (i64, i64)> = HashMap::new();
-    for e in all.iter().filter(|e| tenant_match(e)) {
+    for e in all.iter().filter(|e| tenant_match(q, e)) {
         first_of_turn.entry((e.chat_id.clone(), e.turn_id.clone().unwrap_or_default())).or_insert(e);
         let s = spans.entry(&e.chat_id).or_insert((e.ts, e.ts + e.duration_ms.unwrap_or(0)));
         s.0 = s.0.min(e.ts);
@@ -278,7 +276,7 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
     // Cost by tenant: listed once any event in the window has a tenant
     // (then with the previous window's spend, even of tenants quiet now).
     let prev_sel: Vec<&Event> =
-        all.iter().filter(|e| e.ts >= from - span && e.ts < from && dims_match(e) && chat_match(e)).collect();
+        all.iter().filter(|e| e.ts >= from - span && e.ts < from && dims_match(q, e) && chat_match(e)).collect();
     if sel.iter().any(|e| e.tenant.is_some()) {
         let key = |e: &Event| e.tenant.clone().unwrap_or_default();
         for e in &sel {
@@ -286,7 +284,7 @@ fn brute(all: &[Event], q: &SummaryQuery, from: i64, to: i64, grain: Grain) -> B
             r.0 += e.cost().unwrap_or(0);
             r.1 += 1;
         }
-        for e in first_of_turn.values().filter(|e| e.ts >= from && e.ts < to && chat_match(e) && tenant_match(e)) {
+        for e in first_of_turn.values().filter(|e| e.ts >= from && e.ts < to && chat_match(e) && tenant_match(q, e)) {
             b.tenants.entry(key(e)).or_default().2 += 1;
         }
         for e in &prev_sel {
