@@ -226,3 +226,30 @@ async fn postgres_knows_how_many_combinations_a_rollup_holds() {
     }
     t.stop().await;
 }
+
+/// Rollup reads on Postgres sum with `bigint_sum` (migration 0023), not
+/// SUM, whose sum of bigints is numeric: the same sums, as bigints, NULL
+/// (a zero stored sparsely) skipped, NULL for no values, and an error past
+/// bigint's range, never a wrapped sum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sums_rollups_as_bigints_exactly() {
+    if common::postgres_admin_url().is_none() {
+        return;
+    }
+    let t = TestServer::start(Backend::Postgres).await;
+    let Store::Postgres(pool) = t.server.state.service.store() else { unreachable!() };
+    let sums = |values: &'static str| async move {
+        sqlx::query_as::<_, (Option<i64>, Option<i64>, String)>(&format!(
+            "SELECT bigint_sum(x), CAST(SUM(x) AS BIGINT), pg_typeof(bigint_sum(x))::text FROM (VALUES {values}) v(x)"
+        ))
+        .fetch_one(pool)
+        .await
+    };
+    let (ours, theirs, kind) = sums("(5::bigint), (NULL), (-7), (9000000000000000000)").await.unwrap();
+    assert_eq!((ours, kind.as_str()), (Some(8_999_999_999_999_999_998), "bigint"));
+    assert_eq!(ours, theirs);
+    assert_eq!(sums("(NULL::bigint)").await.unwrap().0, None);
+    let err = sums("(9223372036854775807::bigint), (1)").await.unwrap_err();
+    assert!(err.to_string().contains("out of range"), "{err}");
+    t.stop().await;
+}

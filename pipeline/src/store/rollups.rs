@@ -65,9 +65,15 @@ where
 }
 
 /// `SUM(c) AS c, …` over `columns`, as BIGINT on both backends (a
-/// rollup stores zeros as NULL, and a sum of none is NULL too).
-fn sums(columns: &[impl AsRef<str>]) -> String {
-    each(columns, |c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}"))
+/// rollup stores zeros as NULL, and a sum of none is NULL too). On
+/// Postgres through `bigint_sum` (migration 0023): its own SUM of bigints
+/// is numeric, and converting every group's sums took most of a read's
+/// time.
+fn sums(store: &Store, columns: &[impl AsRef<str>]) -> String {
+    match store {
+        Store::Sqlite { .. } => each(columns, |c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")),
+        Store::Postgres(_) => each(columns, |c| format!("COALESCE(bigint_sum({c}), 0) AS {c}")),
+    }
 }
 
 /// How a rollup read is cut: whole, or per aligned block of so many
@@ -175,7 +181,7 @@ impl Store {
         f: &Filters,
         blocks: Blocks,
     ) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
-        let sums = sums(&Metrics::columns());
+        let sums = sums(self, &Metrics::columns());
         Ok(on_pool!(self, pool => {
             let mut qb = grouped(grain.table(), &Dims::COLUMNS, &sums, from, to, f, blocks, None);
             let rows = qb.build().fetch_all(pool).await?;
@@ -198,7 +204,7 @@ impl Store {
         to: i64,
         blocks: Blocks,
     ) -> Result<Vec<(i64, Dim, String, Metrics)>, StoreError> {
-        let sums = sums(&Metrics::columns());
+        let sums = sums(self, &Metrics::columns());
         Ok(on_pool!(self, pool => {
             let mut qb = grouped(table, &["dim", "value"], &sums, from, to, &Filters::default(), blocks, None);
             let rows = qb.build().fetch_all(pool).await?;
@@ -224,7 +230,7 @@ impl Store {
         f: &Filters,
     ) -> Result<Vec<(i64, Metrics)>, StoreError> {
         let (table, select) = if f.has_dims() {
-            (grain.table(), sums(Metrics::TOTAL_COLUMNS))
+            (grain.table(), sums(self, Metrics::TOTAL_COLUMNS))
         } else {
             (grain.total_table(), Metrics::TOTAL_COLUMNS.join(", "))
         };
@@ -278,7 +284,7 @@ impl Store {
         f: &Filters,
         blocks: Blocks,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
-        let cost = sums(&["cost_nanos"]);
+        let cost = sums(self, &["cost_nanos"]);
         let source = OneDim::of(grain, Dim::Tenant, f);
         Ok(on_pool!(self, pool => {
             let mut qb = grouped(source.table, &[source.column], &cost, from, to, f, blocks, source.only);
@@ -302,7 +308,7 @@ impl Store {
         blocks: Blocks,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let table = if f.has_dims() { grain.table() } else { grain.total_table() };
-        let cost = sums(&["cost_nanos"]);
+        let cost = sums(self, &["cost_nanos"]);
         Ok(on_pool!(self, pool => {
             let mut qb = grouped(table, &[], &cost, from, to, f, blocks, None);
             let rows = qb.build().fetch_all(pool).await?;
@@ -418,7 +424,7 @@ pub fn merge<'a, K: Ord + Clone + 'a>(
 impl Store {
     /// Sums over every day bucket kept (for `/metrics`).
     pub async fn retained_totals(&self) -> Result<Metrics, StoreError> {
-        let sql = format!("SELECT {} FROM {}", sums(Metrics::TOTAL_COLUMNS), Grain::Day.total_table());
+        let sql = format!("SELECT {} FROM {}", sums(self, Metrics::TOTAL_COLUMNS), Grain::Day.total_table());
         Ok(on_pool!(self, pool => {
             let r = sqlx::query(&sql).fetch_one(pool).await?;
             Metrics::read_totals(|c| r.try_get(c))?
@@ -435,7 +441,7 @@ impl Store {
         to: i64,
         f: &Filters,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
-        let cost = sums(&["cost_nanos"]);
+        let cost = sums(self, &["cost_nanos"]);
         let source = OneDim::of(grain, Dim::Model, f);
         Ok(on_pool!(self, pool => {
             let mut qb =
