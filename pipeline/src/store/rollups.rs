@@ -364,7 +364,11 @@ impl Store {
     /// or `total − #(x < t)`, judged from the index's ends: windows end now
     /// or lie in the past, so few conversations begin after them. All in
     /// one statement: one snapshot, and one round trip where a summary
-    /// waits for it (both backends run only the branch taken).
+    /// waits for it (both backends run only the branch taken). Planned for
+    /// its values every time: Postgres' generic plan for it, kept after a
+    /// few runs, counted the conversations after `to` with parallel workers
+    /// (10–25 ms, where the plan for the values reads a few index entries
+    /// in under a millisecond; docs/performance.md).
     pub async fn active_conversations(&self, from: i64, to: i64) -> Result<i64, StoreError> {
         let next_hour = Grain::Hour.floor(from) + Grain::Hour.ms();
         Ok(on_pool!(self, pool => sqlx::query_scalar(
@@ -378,13 +382,15 @@ impl Store {
         .bind(next_hour)
         .bind(from)
         .bind(to)
+        .persistent(false)
         .fetch_one(pool)
         .await?))
     }
 
     /// A tenant's or a pipeline's conversations (or those of both) active
     /// in `[from, to)`, through the tenant's or the pipeline's own index:
-    /// one's conversations are few next to all.
+    /// one's conversations are few next to all. Planned for its values, as
+    /// [`Store::active_conversations`] is.
     pub async fn active_scoped_conversations(
         &self,
         tenant: Option<&str>,
@@ -401,7 +407,7 @@ impl Store {
             if let Some(p) = pipeline {
                 qb.push(" AND pipeline = ").push_bind(p.to_string());
             }
-            qb.build_query_scalar::<i64>().fetch_one(pool).await?
+            qb.build_query_scalar::<i64>().persistent(false).fetch_one(pool).await?
         }))
     }
 }
