@@ -289,7 +289,8 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    /// Sums per dimension combination over `[from, to)`.
+    /// Sums per combination of the breakdown dimensions over `[from, to)`
+    /// (raw edges keep their status and pipeline; rollups leave them blank).
     async fn combos(&self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
         let parts = self
             .segments(
