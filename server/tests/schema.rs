@@ -2,7 +2,9 @@
 //! nullability) on SQLite and Postgres, and the rollup tables have exactly
 //! the columns `rollup::Metrics` declares and store their zeros as NULL.
 //! Events store their zero counts as NULL on Postgres. On Postgres, the
-//! planner knows how many combinations of dimensions a rollup holds.
+//! planner knows how many combinations of dimensions a rollup holds,
+//! rollups are summed as bigints (`bigint_sum`), and the conversation
+//! counts are planned for their values.
 
 #[macro_use]
 mod common;
@@ -252,4 +254,38 @@ async fn postgres_sums_rollups_as_bigints_exactly() {
     let err = sums("(9223372036854775807::bigint), (1)").await.unwrap_err();
     assert!(err.to_string().contains("out of range"), "{err}");
     t.stop().await;
+}
+
+/// The active-conversations counts are planned for their values every
+/// time, never kept prepared: Postgres keeps one generic plan for a
+/// prepared statement after a few runs, and the one it kept for the count
+/// used parallel workers, 10–25 ms a run against under 1 ms
+/// (docs/performance.md). So after more runs than that, on a pool of one
+/// connection, that connection holds no prepared statement of theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_plans_conversation_counts_for_their_values() {
+    if common::postgres_admin_url().is_none() {
+        return;
+    }
+    let (url, (admin, name)) = common::fresh_postgres_database().await;
+    Store::connect(&url).await.expect("migrate");
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await.unwrap();
+    let store = Store::Postgres(pool.clone());
+    let now = domain::time::now_ms();
+    for _ in 0..8 {
+        store.active_conversations(now - 3_600_000, now).await.unwrap();
+        store.active_scoped_conversations(Some("acme"), None, now - 3_600_000, now).await.unwrap();
+    }
+    let kept = || async {
+        let all: Vec<String> =
+            sqlx::query_scalar("SELECT statement FROM pg_prepared_statements").fetch_all(&pool).await.unwrap();
+        all.into_iter().filter(|s| s.contains("FROM conversations")).collect::<Vec<_>>()
+    };
+    assert_eq!(kept().await, Vec::<String>::new());
+    // The check sees a statement that is kept.
+    sqlx::query("SELECT COUNT(*) FROM conversations WHERE last_ts >= $1").bind(0_i64).fetch_one(&pool).await.unwrap();
+    assert_eq!(kept().await.len(), 1);
+    pool.close().await;
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
 }
