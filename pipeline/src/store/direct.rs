@@ -284,6 +284,16 @@ impl Writer {
     }
 }
 
+/// Binds `v` to the `i`th placeholder (from 1) of `stmt`.
+pub(super) fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, v: &Value) -> rusqlite::Result<()> {
+    match v {
+        Value::Int(n) | Value::Sparse(n) => stmt.raw_bind_parameter(i, n),
+        Value::OptInt(n) => stmt.raw_bind_parameter(i, n),
+        Value::Text(s) => stmt.raw_bind_parameter(i, s),
+        Value::OptText(s) => stmt.raw_bind_parameter(i, s),
+    }
+}
+
 /// Opens the writer's connection with the settings of the pools' (see
 /// `Store::connect`); its page cache is sized before each group
 /// ([`CacheSize`]).
@@ -411,12 +421,7 @@ impl Direct<'_> {
         let mut stmt = self.conn.prepare_cached(&st.sql)?;
         for row in rows {
             for (i, v) in row.enumerate() {
-                match v {
-                    Value::Int(n) | Value::Sparse(n) => stmt.raw_bind_parameter(i + 1, n)?,
-                    Value::OptInt(n) => stmt.raw_bind_parameter(i + 1, n)?,
-                    Value::Text(s) => stmt.raw_bind_parameter(i + 1, s)?,
-                    Value::OptText(s) => stmt.raw_bind_parameter(i + 1, s)?,
-                }
+                bind(&mut stmt, i + 1, v)?;
             }
             run(&mut stmt)?;
         }

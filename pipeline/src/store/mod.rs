@@ -17,6 +17,7 @@ mod batch;
 mod cluster;
 mod conversations;
 mod direct;
+mod direct_read;
 mod events;
 mod exports;
 mod keys;
@@ -92,6 +93,8 @@ pub enum Store {
         readers: SqlitePool,
         writer: SqlitePool,
         direct: direct::Writer,
+        /// Rollup reads, through SQLite's own handle (`direct_read`).
+        reads: direct_read::Readers,
     },
     Postgres(PgPool),
 }
@@ -171,7 +174,8 @@ impl Store {
                 .connect_with(opts.clone())
                 .await?;
             let direct = direct::Writer::new(opts.get_filename().to_path_buf(), readers.clone());
-            Store::Sqlite { readers, writer, direct }
+            let reads = direct_read::Readers::new(opts.get_filename().to_path_buf());
+            Store::Sqlite { readers, writer, direct, reads }
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
@@ -239,19 +243,21 @@ impl Store {
     /// Hands back the SQLite writer's page cache (up to 48 MiB after a
     /// burst of ingest; the next write reads its pages back from the
     /// operating system's cache) and makes it light until the next burst
-    /// (`direct::CacheSize`). Postgres keeps its cache in its own
+    /// (`direct::CacheSize`), and the direct readers' caches. Postgres keeps its cache in its own
     /// processes: nothing to do.
     pub async fn release_memory(&self) -> Result<(), StoreError> {
-        if let Store::Sqlite { writer, direct, .. } = self {
+        if let Store::Sqlite { writer, direct, reads, .. } = self {
             direct.release_memory(writer).await?;
+            reads.release_memory()?;
         }
         Ok(())
     }
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { readers, writer, direct } => {
+            Store::Sqlite { readers, writer, direct, reads } => {
                 direct.close();
+                reads.close();
                 readers.close().await;
                 writer.close().await;
             }

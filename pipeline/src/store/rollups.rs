@@ -1,7 +1,9 @@
 //! Reading what summaries need: rollup sums over whole buckets, raw events
-//! for the partial edges, and the conversation counts.
+//! for the partial edges, and the conversation counts. The rollup reads
+//! are [`Statement`]s run by [`Store::read`], on SQLite through its own
+//! handle (`direct_read`), and decoded once for both backends.
 
-use super::sql::each;
+use super::sql::{each, Cells, Statement};
 use super::{on_pool, Store, StoreError};
 use crate::rollup::{Dim, Dims, Grain, Metrics, WRITES};
 use domain::Usage;
@@ -35,11 +37,10 @@ impl Filters {
     }
 }
 
-/// `AND model = … AND persona = …` for a rollup table (absent = '').
-pub(super) fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
-where
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+/// The conditions of `f`, `(column, value)`: a rollup's columns, or on
+/// raw events (`raw`) the events' columns, where an absent value is NULL,
+/// not '' as in a rollup, and the conversation.
+fn dim_conditions(f: &Filters, raw: bool) -> Vec<(String, String)> {
     let dims = [
         ("model", &f.model),
         ("persona", &f.persona),
@@ -47,20 +48,28 @@ where
         ("tenant", &f.tenant),
         ("pipeline", &f.pipeline),
     ];
+    let mut out = Vec::new();
     for (col, value) in dims {
         if let Some(v) = value {
-            if raw && col != "stage" {
-                qb.push(format!(" AND COALESCE({col}, '') = "));
-            } else {
-                qb.push(format!(" AND {col} = "));
-            }
-            qb.push_bind(v.clone());
+            let column = if raw && col != "stage" { format!("COALESCE({col}, '')") } else { col.to_string() };
+            out.push((column, v.clone()));
         }
     }
     if raw {
         if let Some(chat) = &f.chat_id {
-            qb.push(" AND chat_id = ").push_bind(chat.clone());
+            out.push(("chat_id".to_string(), chat.clone()));
         }
+    }
+    out
+}
+
+/// `AND model = … AND persona = …` (see [`dim_conditions`]).
+pub(super) fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
+where
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for (column, value) in dim_conditions(f, raw) {
+        qb.push(format!(" AND {column} = ")).push_bind(value);
     }
 }
 
@@ -96,14 +105,10 @@ impl Blocks {
         }
     }
 
-    fn of_row<R: Row>(self, r: &R, from: i64) -> Result<i64, sqlx::Error>
-    where
-        for<'c> &'c str: sqlx::ColumnIndex<R>,
-        for<'v> i64: sqlx::Decode<'v, R::Database> + sqlx::Type<R::Database>,
-    {
+    fn of_row(self, r: &dyn Cells, from: i64) -> Result<i64, StoreError> {
         match self {
             Blocks::Whole => Ok(from),
-            Blocks::Of(_) => r.try_get("blk"),
+            Blocks::Of(_) => r.int("blk"),
         }
     }
 
@@ -140,7 +145,7 @@ impl OneDim {
 /// together (no `GROUP BY` without either: one row of sums). `only`: the
 /// rows of one dimension of a marginal rollup.
 #[allow(clippy::too_many_arguments)]
-fn grouped<'a, DB: sqlx::Database>(
+fn grouped(
     table: &str,
     keys: &[&str],
     sums: &str,
@@ -149,25 +154,23 @@ fn grouped<'a, DB: sqlx::Database>(
     f: &Filters,
     blocks: Blocks,
     only: Option<Dim>,
-) -> QueryBuilder<'a, DB>
-where
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
+) -> Statement {
     let block = blocks.column();
     let group: Vec<&str> = block.as_ref().map(|_| "blk").into_iter().chain(keys.iter().copied()).collect();
     let select: Vec<String> =
         block.into_iter().chain(keys.iter().map(|k| k.to_string())).chain([sums.to_string()]).collect();
-    let mut qb = QueryBuilder::new(format!("SELECT {} FROM {table} WHERE bucket >= ", select.join(", ")));
-    qb.push_bind(from).push(" AND bucket < ").push_bind(to);
+    let mut st = Statement::new(format!("SELECT {} FROM {table} WHERE bucket >= ", select.join(", ")));
+    st.bind(from).push(" AND bucket < ").bind(to);
     if let Some(dim) = only {
-        qb.push(" AND dim = ").push_bind(dim.column().to_string());
+        st.push(" AND dim = ").bind(dim.column());
     }
-    push_dim_filters(&mut qb, f, false);
+    for (column, value) in dim_conditions(f, false) {
+        st.push(&format!(" AND {column} = ")).bind(value);
+    }
     if !group.is_empty() {
-        qb.push(format!(" GROUP BY {}", group.join(", ")));
+        st.push(&format!(" GROUP BY {}", group.join(", ")));
     }
-    qb
+    st
 }
 
 impl Store {
@@ -186,25 +189,20 @@ impl Store {
         f: &Filters,
         blocks: Blocks,
     ) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
-        let sums = sums(self, &Metrics::columns());
-        Ok(on_pool!(self, pool => {
-            let keys = Dim::ALL.map(Dim::column);
-            let mut qb = grouped(grain.table(), &keys, &sums, from, to, f, blocks, None);
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let dims = Dims {
-                    model: r.try_get("model")?,
-                    stage: r.try_get("stage")?,
-                    persona: r.try_get("persona")?,
-                    tenant: r.try_get("tenant")?,
-                    tool: r.try_get("tool")?,
-                    ..Dims::default()
-                };
-                out.push((blocks.of_row(&r, from)?, dims, Metrics::read(|c| r.try_get(c))?));
-            }
-            out
-        }))
+        let keys = Dim::ALL.map(Dim::column);
+        let st = grouped(grain.table(), &keys, &sums(self, &Metrics::columns()), from, to, f, blocks, None);
+        self.read(st, move |r| {
+            let dims = Dims {
+                model: r.text("model")?,
+                stage: r.text("stage")?,
+                persona: r.text("persona")?,
+                tenant: r.text("tenant")?,
+                tool: r.text("tool")?,
+                ..Dims::default()
+            };
+            Ok((blocks.of_row(r, from)?, dims, Metrics::read(|c| r.int(c))?))
+        })
+        .await
     }
 
     /// Sums per value of each [`Dim`] over `[from, to)` of a marginal
@@ -217,19 +215,24 @@ impl Store {
         to: i64,
         blocks: Blocks,
     ) -> Result<Vec<(i64, Dim, String, Metrics)>, StoreError> {
-        let sums = sums(self, &Metrics::columns());
-        Ok(on_pool!(self, pool => {
-            let mut qb = grouped(table, &["dim", "value"], &sums, from, to, &Filters::default(), blocks, None);
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let dim: String = r.try_get("dim")?;
+        let st = grouped(
+            table,
+            &["dim", "value"],
+            &sums(self, &Metrics::columns()),
+            from,
+            to,
+            &Filters::default(),
+            blocks,
+            None,
+        );
+        let rows = self
+            .read(st, move |r| {
                 // Rows of a dimension this build does not know are skipped.
-                let Some(dim) = Dim::from_column(&dim) else { continue };
-                out.push((blocks.of_row(&r, from)?, dim, r.try_get("value")?, Metrics::read(|c| r.try_get(c))?));
-            }
-            out
-        }))
+                let Some(dim) = Dim::from_column(&r.text("dim")?) else { return Ok(None) };
+                Ok(Some((blocks.of_row(r, from)?, dim, r.text("value")?, Metrics::read(|c| r.int(c))?)))
+            })
+            .await?;
+        Ok(rows.into_iter().flatten().collect())
     }
 
     /// Per-bucket sums over `[from, to)` of `grain` — only what the trend
@@ -297,17 +300,10 @@ impl Store {
         f: &Filters,
         blocks: Blocks,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
-        let cost = sums(self, &["cost_nanos"]);
         let source = OneDim::of(grain, Dim::Tenant, f);
-        Ok(on_pool!(self, pool => {
-            let mut qb = grouped(source.table, &[source.column], &cost, from, to, f, blocks, source.only);
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push((blocks.of_row(&r, from)?, r.try_get(source.column)?, r.try_get("cost_nanos")?));
-            }
-            out
-        }))
+        let st =
+            grouped(source.table, &[source.column], &sums(self, &["cost_nanos"]), from, to, f, blocks, source.only);
+        self.read(st, move |r| Ok((blocks.of_row(r, from)?, r.text(source.column)?, r.int("cost_nanos")?))).await
     }
 
     /// Total priced cost over `[from, to)` of `grain` (the previous
@@ -321,16 +317,8 @@ impl Store {
         blocks: Blocks,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
         let table = if f.has_dims() { grain.table() } else { grain.total_table() };
-        let cost = sums(self, &["cost_nanos"]);
-        Ok(on_pool!(self, pool => {
-            let mut qb = grouped(table, &[], &cost, from, to, f, blocks, None);
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push((blocks.of_row(&r, from)?, r.try_get("cost_nanos")?));
-            }
-            out
-        }))
+        let st = grouped(table, &[], &sums(self, &["cost_nanos"]), from, to, f, blocks, None);
+        self.read(st, move |r| Ok((blocks.of_row(r, from)?, r.int("cost_nanos")?))).await
     }
 
     /// The rollup contributions of the raw events in `[from, to)` (a
@@ -460,17 +448,9 @@ impl Store {
         to: i64,
         f: &Filters,
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
-        let cost = sums(self, &["cost_nanos"]);
         let source = OneDim::of(grain, Dim::Model, f);
-        Ok(on_pool!(self, pool => {
-            let mut qb =
-                grouped(source.table, &["bucket", source.column], &cost, from, to, f, Blocks::Whole, source.only);
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
-            }
-            out
-        }))
+        let cost = sums(self, &["cost_nanos"]);
+        let st = grouped(source.table, &["bucket", source.column], &cost, from, to, f, Blocks::Whole, source.only);
+        self.read(st, move |r| Ok((r.int("bucket")?, r.text(source.column)?, r.int("cost_nanos")?))).await
     }
 }

@@ -284,6 +284,43 @@ macro_rules! records {
 }
 records!((i64 0), (String 0), (String 0, String 1), (String 0, i64 1));
 
+/// A row of a read, its columns found by name: from Postgres through sqlx,
+/// or from SQLite's own handle (`direct_read`). So a read decodes its rows
+/// once for both backends ([`super::Store::read`]).
+pub(super) trait Cells {
+    fn int(&self, column: &str) -> Result<i64, StoreError>;
+    fn text(&self, column: &str) -> Result<String, StoreError>;
+}
+
+impl Cells for PgRow {
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::Row::try_get(self, column)?)
+    }
+
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        Ok(sqlx::Row::try_get(self, column)?)
+    }
+}
+
+impl super::Store {
+    /// Runs the read `st` and makes a `T` of each row with `row`: on SQLite
+    /// through its own handle (`direct_read`), on Postgres through sqlx.
+    pub(super) async fn read<T, F>(&self, st: Statement, row: F) -> Result<Vec<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Cells) -> Result<T, StoreError> + Send + 'static,
+    {
+        match self {
+            super::Store::Sqlite { reads, .. } => reads.rows(st, row).await,
+            super::Store::Postgres(pool) => {
+                let (sql, args) = st.into_postgres()?;
+                let rows = sqlx::query_with(&sql, args).fetch_all(pool).await?;
+                rows.iter().map(|r| row(r)).collect()
+            }
+        }
+    }
+}
+
 /// Where the store's write helpers run their statements, inside a
 /// transaction someone else began: a sqlx transaction on either backend,
 /// or the SQLite writer's handle held directly. So each helper is one plain
