@@ -294,15 +294,22 @@ pub(super) fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, v: &Value) -> r
     }
 }
 
-/// Opens the writer's connection with the settings of the pools' (see
-/// `Store::connect`); its page cache is sized before each group
-/// ([`CacheSize`]).
-fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+/// A connection of its own to the file at `path`, driven directly: used by
+/// one thread at a time, waiting for another's lock as the pools do.
+pub(super) fn connect(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open_with_flags(
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Opens the writer's connection with the settings of the pools' (see
+/// `Store::connect`); its page cache is sized before each group
+/// ([`CacheSize`]).
+fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = connect(path)?;
     // FULL: a commit is on disk before it is acknowledged.
     conn.execute_batch(&format!(
         "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \

@@ -9,17 +9,18 @@
 //! connections kept open, each statement kept prepared. Postgres' driver
 //! reads rows off its socket where they are wanted, and keeps sqlx.
 
-use super::direct::bind;
+use super::direct::{bind, connect};
 use super::sql::{Cells, Statement};
-use super::{StoreError, BUSY_TIMEOUT};
+use super::StoreError;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Semaphore;
 
 /// Reads that run at once, each on a connection of its own, kept open
-/// between reads (as many as the sqlx pool's readers).
-const AT_ONCE: usize = 8;
+/// between reads. Four keep two cores busy; each connection's page cache
+/// (SQLite's default, 2 MB) is memory the server keeps.
+const AT_ONCE: usize = 4;
 
 /// Statements kept prepared per connection: the rollup reads are about a
 /// dozen texts.
@@ -129,14 +130,9 @@ impl Cells for Row<'_, '_> {
     }
 }
 
-/// Opens a read connection with the settings of the pools' (see
-/// `Store::connect`).
+/// Opens a read connection.
 fn open(path: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
-    let conn = rusqlite::Connection::open_with_flags(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let conn = connect(path)?;
     // Reads only: a statement that would write fails here.
     conn.execute_batch("PRAGMA query_only = ON")?;
     conn.set_prepared_statement_cache_capacity(PREPARED);
