@@ -35,7 +35,7 @@ pub use events::HistoryQuery;
 pub use exports::StoredJob;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
 pub use retention::RetentionReport;
-pub use rollups::{merge, Blocks, Filters};
+pub use rollups::{Blocks, Filters};
 pub use turns::TurnFilter;
 pub use users::Credentials;
 
@@ -243,8 +243,8 @@ impl Store {
     /// Hands back the SQLite writer's page cache (up to 48 MiB after a
     /// burst of ingest; the next write reads its pages back from the
     /// operating system's cache) and makes it light until the next burst
-    /// (`direct::CacheSize`), and the direct readers' caches. Postgres keeps its cache in its own
-    /// processes: nothing to do.
+    /// (`direct::CacheSize`), and the direct readers' caches. Postgres
+    /// keeps its cache in its own processes: nothing to do.
     pub async fn release_memory(&self) -> Result<(), StoreError> {
         if let Store::Sqlite { writer, direct, reads, .. } = self {
             direct.release_memory(writer).await?;

@@ -8,7 +8,6 @@ use super::{on_pool, Store, StoreError};
 use crate::rollup::{Dim, Dims, Grain, Metrics, WRITES};
 use domain::Usage;
 use sqlx::{QueryBuilder, Row};
-use std::collections::BTreeMap;
 
 /// Dimension filters (exact matches); `chat_id` applies to raw events only.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -410,21 +409,6 @@ impl Store {
             }
             qb.build_query_scalar::<i64>().persistent(false).fetch_one(pool).await?
         }))
-    }
-}
-
-/// Adds keyed metrics, copying a key only when it is new.
-pub fn merge<'a, K: Ord + Clone + 'a>(
-    into: &mut BTreeMap<K, Metrics>,
-    rows: impl IntoIterator<Item = (&'a K, &'a Metrics)>,
-) {
-    for (k, m) in rows {
-        match into.get_mut(k) {
-            Some(sum) => sum.add(m),
-            None => {
-                into.insert(k.clone(), m.clone());
-            }
-        }
     }
 }
 

@@ -31,7 +31,7 @@ const MAX_ROWS: usize = 20_000;
 /// Which read of which buckets, filtered how.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
-    /// The kind of read ("combos", "series", …): one value type per kind.
+    /// The kind of read ("marginals", "series", …): one value type per kind.
     pub part: &'static str,
     pub grain: Grain,
     pub from: i64,

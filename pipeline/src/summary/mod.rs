@@ -14,7 +14,7 @@ pub mod memo;
 pub mod window;
 
 use crate::rollup::{self, Dim, Dims, Grain, Metrics};
-use crate::store::{merge, Blocks, Filters, Store, StoreError};
+use crate::store::{Blocks, Filters, Store, StoreError};
 use build::{Inputs, Marginals};
 use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery};
@@ -289,39 +289,11 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    /// Sums per combination of the breakdown dimensions over `[from, to)`
-    /// (raw edges keep their status and pipeline; rollups leave them blank).
-    async fn combos(&self, from: i64, to: i64, f: &Filters) -> Result<BTreeMap<Dims, Metrics>, StoreError> {
-        let parts = self
-            .segments(
-                "combos",
-                from,
-                to,
-                Grain::Day,
-                f,
-                |g, from, to, b| async move {
-                    let rows = self.store.rollup_combos(g, from, to, f, b).await?;
-                    Ok(rows.into_iter().map(|(block, d, m)| (block, (d, m))).collect())
-                },
-                |rows| rows.iter().map(|(_, d, m)| (d.clone(), m.clone())).collect(),
-            )
-            .await?;
-        let mut out = BTreeMap::new();
-        for part in &parts {
-            merge(&mut out, part.iter().map(|(d, m)| (d, m)));
-        }
-        Ok(out)
-    }
-
     /// Sums per value of each dimension over `[from, to)`. Without
     /// filters, hours and days come from their marginal rollups (a few
     /// dozen rows an hour, where the combinations are hundreds); minutes
     /// and raw edges, and every filtered read, from the combinations.
     async fn marginals(&self, from: i64, to: i64, f: &Filters) -> Result<Marginals, StoreError> {
-        if f.has_dims() {
-            let combos = self.combos(from, to, f).await?;
-            return Ok(Marginals::from_combos(&combos));
-        }
         let parts = self
             .segments(
                 "marginals",
@@ -330,7 +302,7 @@ impl<'a> Reader<'a> {
                 Grain::Day,
                 f,
                 |g, from, to, b| async move {
-                    let rows = match g.marginal_table() {
+                    let rows = match g.marginal_table().filter(|_| !f.has_dims()) {
                         Some(table) => self.store.rollup_marginals(table, from, to, b).await?,
                         None => {
                             // Each block's combinations, summed per value here.
