@@ -7,6 +7,7 @@
 pub mod channels;
 
 use crate::store::{Filters, Store, StoreError};
+use crate::summary::window::open_end;
 use chrono::{Datelike, TimeZone, Utc};
 use domain::alerts::{Budget, BudgetScope, BudgetStatus, Period};
 
@@ -46,7 +47,7 @@ pub fn level(b: &Budget, pct: f64) -> &'static str {
 /// What a budget has spent so far in its current period.
 pub async fn status(store: &Store, b: &Budget, now_ms: i64) -> Result<BudgetStatus, StoreError> {
     let start = period_start(b.period, now_ms);
-    let spent = crate::summary::cost(store, start, now_ms + 1, &filters(b)).await?;
+    let spent = crate::summary::cost(store, start, open_end(now_ms), &filters(b)).await?;
     let pct = if b.limit_nanos > 0 { spent as f64 * 100.0 / b.limit_nanos as f64 } else { 100.0 };
     Ok(BudgetStatus {
         budget: b.clone(),

@@ -1,8 +1,12 @@
 //! The window a summary covers, and how to read it cheaply and exactly: the
 //! window is cut into whole days, hours and minutes of rollups, plus raw
-//! events for the partial minutes at its edges. Minutes are read in blocks
-//! of ten aligned ones, so that the whole blocks of a window's edges are
-//! the same from one call to the next (and can be kept, see `memo`).
+//! events for the partial minutes at its edges. A preset range ("the last
+//! hour") ends with the current minute, so it has no partial minutes: under
+//! heavy live traffic the current minute alone can hold a hundred thousand
+//! events, too many to read one by one on every refresh. Minutes are read
+//! in blocks of ten aligned ones, so that the whole blocks of a window's
+//! edges are the same from one call to the next (and can be kept, see
+//! `memo`).
 
 use crate::rollup::Grain;
 use domain::summary::{range_ms, SummaryQuery, RANGES};
@@ -38,6 +42,14 @@ pub struct BadParam {
     pub message: String,
 }
 
+/// Where a window "until now" ends: with the current minute, whole (as
+/// Grafana's `now/m`), so that it is read from rollups alone. Presets,
+/// custom windows without `to`, budgets' spend and alert rules all end
+/// here.
+pub fn open_end(now_ms: i64) -> i64 {
+    Grain::Minute.floor(now_ms) + Grain::Minute.ms()
+}
+
 /// Longest custom window: a year.
 const MAX_SPAN_MS: i64 = 366 * 86_400_000;
 
@@ -49,9 +61,10 @@ impl Window {
                 let range = q.range.clone().unwrap_or_else(|| "24h".to_string());
                 let span = range_ms(&range)
                     .ok_or_else(|| bad("range", format!("`{range}` is not one of {}", RANGES.join(", "))))?;
-                (now_ms - span, now_ms, range)
+                let to = open_end(now_ms);
+                (to - span, to, range)
             }
-            (Some(from), to) => (from, to.unwrap_or(now_ms), "custom".to_string()),
+            (Some(from), to) => (from, to.unwrap_or_else(|| open_end(now_ms)), "custom".to_string()),
             (None, Some(_)) => return Err(bad("from", "is required with `to`".into())),
         };
         if to <= from {
@@ -252,9 +265,12 @@ mod tests {
 
     #[test]
     fn windows_resolve_presets_and_custom_ranges() {
-        let now = 100 * D;
+        let now = 100 * D + 90_500;
         let w = Window::resolve(&SummaryQuery::default(), now).unwrap();
-        assert_eq!((w.from, w.to, w.range.as_str(), w.series), (now - D, now, "24h", Grain::Hour));
+        // Presets end with the current minute: no partial minutes to read raw.
+        let end = 100 * D + 2 * M;
+        assert_eq!((w.from, w.to, w.range.as_str(), w.series), (end - D, end, "24h", Grain::Hour));
+        assert!(plan(w.from, w.to, Grain::Day).iter().all(|s| s.source != Source::Raw));
         let w = Window::resolve(&SummaryQuery { range: Some("1h".into()), ..Default::default() }, now).unwrap();
         assert_eq!(w.series, Grain::Minute);
         let w = Window::resolve(&SummaryQuery { range: Some("30d".into()), ..Default::default() }, now).unwrap();
@@ -262,6 +278,8 @@ mod tests {
         let w = Window::resolve(&SummaryQuery { from: Some(5), to: Some(10), ..Default::default() }, now).unwrap();
         assert_eq!((w.from, w.to, w.range.as_str()), (5, 10, "custom"));
         assert_eq!(w.previous().from, 0);
+        let w = Window::resolve(&SummaryQuery { from: Some(5), ..Default::default() }, now).unwrap();
+        assert_eq!((w.from, w.to), (5, end), "open custom windows end with the current minute too");
         for (q, field) in [
             (SummaryQuery { range: Some("2h".into()), ..Default::default() }, "range"),
             (SummaryQuery { from: Some(10), to: Some(5), ..Default::default() }, "to"),

@@ -12,6 +12,7 @@ use pipeline::alerts::{self as rules, channels, Change};
 use pipeline::rollup::histogram::percentile;
 use pipeline::service::Service;
 use pipeline::store::{Filters, StoreError};
+use pipeline::summary::window::open_end;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -239,10 +240,13 @@ impl AlertEngine {
     }
 
     async fn rule_reading(&self, r: &AlertRule, now_ms: i64) -> Result<Reading, StoreError> {
-        let from = now_ms - r.window_minutes * 60_000;
+        // The last `window_minutes` whole minutes, the current one
+        // included: read from rollups alone, however busy the minute.
+        let to = open_end(now_ms);
+        let from = to - r.window_minutes * 60_000;
         let (value, message) = match r.kind {
             RuleKind::ErrorRate => {
-                let m = pipeline::summary::totals(self.service.store(), from, now_ms + 1, &Filters::default()).await?;
+                let m = pipeline::summary::totals(self.service.store(), from, to, &Filters::default()).await?;
                 let pct = if m.events >= r.min_events.max(1) { m.errors as f64 * 100.0 / m.events as f64 } else { 0.0 };
                 let pct = (pct * 10.0).round() / 10.0;
                 (
@@ -255,7 +259,7 @@ impl AlertEngine {
             }
             RuleKind::P95Latency => {
                 let f = Filters { stage: r.stage.clone(), ..Filters::default() };
-                let m = pipeline::summary::totals(self.service.store(), from, now_ms + 1, &f).await?;
+                let m = pipeline::summary::totals(self.service.store(), from, to, &f).await?;
                 let p95 = percentile(&m.hist, 0.95).unwrap_or(0) as f64;
                 let of = r.stage.as_ref().map_or("all stages".to_string(), |s| format!("stage `{s}`"));
                 (
