@@ -1,4 +1,5 @@
-//! Rollup reads on SQLite, through SQLite's own handle.
+//! Rollup reads (and the raw edges summaries read beside them) on
+//! SQLite, through SQLite's own handle.
 //!
 //! sqlx runs each SQLite statement on a worker thread of its own and hands
 //! every row to the reader by message, its values copied. A summary's
@@ -122,6 +123,10 @@ impl Row<'_, '_> {
 
 impl Cells for Row<'_, '_> {
     fn int(&self, column: &str) -> Result<i64, StoreError> {
+        Ok(self.row.get(self.index(column)?)?)
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
         Ok(self.row.get(self.index(column)?)?)
     }
 

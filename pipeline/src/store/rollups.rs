@@ -324,34 +324,33 @@ impl Store {
     /// window's partial edges, or one conversation), reading only the
     /// columns that count: `(ts, dims, metrics)`.
     pub async fn raw_rows(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
-        Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(
-                "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
-                 COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, COALESCE(pipeline, '') AS pipeline, duration_ms, \
-                 input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
-                 first_in_turn, first_in_chat FROM events WHERE ts >= ",
-            );
-            qb.push_bind(from).push(" AND ts < ").push_bind(to);
-            push_dim_filters(&mut qb, f, true);
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let dims = Dims::read(|c| r.try_get(c))?;
-                // Sparse: NULL for zero on Postgres (migration 0019).
-                let count = |c: &str| r.try_get::<Option<i64>, _>(c).map(Option::unwrap_or_default);
-                let usage = Usage {
-                    input_tokens: count("input_tokens")?,
-                    output_tokens: count("output_tokens")?,
-                    cached_input_tokens: count("cached_input_tokens")?,
-                    cache_write_tokens: count("cache_write_tokens")?,
-                    reasoning_tokens: count("reasoning_tokens")?,
-                };
-                let (first_turn, first_chat) = (count("first_in_turn")?, count("first_in_chat")?);
-                let m = Metrics::of(&usage, dims.status == "error", r.try_get("cost_nanos")?, r.try_get("duration_ms")?, first_turn == 1, first_chat == 1);
-                out.push((r.try_get::<i64, _>("ts")?, dims, m));
-            }
-            out
-        }))
+        let mut st = Statement::new(
+            "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
+             COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, COALESCE(pipeline, '') AS pipeline, duration_ms, \
+             input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
+             first_in_turn, first_in_chat FROM events WHERE ts >= ",
+        );
+        st.bind(from).push(" AND ts < ").bind(to);
+        for (column, value) in dim_conditions(f, true) {
+            st.push(&format!(" AND {column} = ")).bind(value);
+        }
+        self.read(st, |r| {
+            let dims = Dims::read(|c| r.text(c))?;
+            // Sparse: NULL for zero on Postgres (migration 0019).
+            let count = |c: &str| r.opt_int(c).map(Option::unwrap_or_default);
+            let usage = Usage {
+                input_tokens: count("input_tokens")?,
+                output_tokens: count("output_tokens")?,
+                cached_input_tokens: count("cached_input_tokens")?,
+                cache_write_tokens: count("cache_write_tokens")?,
+                reasoning_tokens: count("reasoning_tokens")?,
+            };
+            let (first_turn, first_chat) = (count("first_in_turn")?, count("first_in_chat")?);
+            let error = dims.status == "error";
+            let m = Metrics::of(&usage, error, r.opt_int("cost_nanos")?, r.opt_int("duration_ms")?, first_turn == 1, first_chat == 1);
+            Ok((r.int("ts")?, dims, m))
+        })
+        .await
     }
 
     /// Conversations active in `[from, to)`: started before it ended, last

@@ -289,11 +289,16 @@ records!((i64 0), (String 0), (String 0, String 1), (String 0, i64 1));
 /// once for both backends ([`super::Store::read`]).
 pub(super) trait Cells {
     fn int(&self, column: &str) -> Result<i64, StoreError>;
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
     fn text(&self, column: &str) -> Result<String, StoreError>;
 }
 
 impl Cells for PgRow {
     fn int(&self, column: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::Row::try_get(self, column)?)
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::Row::try_get(self, column)?)
     }
 
