@@ -21,7 +21,8 @@ pub fn range_ms(range: &str) -> Option<i64> {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SummaryQuery {
-    /// `1h`, `24h` (the default), `7d` or `30d`, ending now.
+    /// `1h`, `24h` (the default), `7d` or `30d`, ending with the current
+    /// minute, whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<String>,
     /// A custom window, epoch ms (overrides `range`).

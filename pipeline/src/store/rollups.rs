@@ -347,7 +347,14 @@ impl Store {
             };
             let (first_turn, first_chat) = (count("first_in_turn")?, count("first_in_chat")?);
             let error = dims.status == "error";
-            let m = Metrics::of(&usage, error, r.opt_int("cost_nanos")?, r.opt_int("duration_ms")?, first_turn == 1, first_chat == 1);
+            let m = Metrics::of(
+                &usage,
+                error,
+                r.opt_int("cost_nanos")?,
+                r.opt_int("duration_ms")?,
+                first_turn == 1,
+                first_chat == 1,
+            );
             Ok((r.int("ts")?, dims, m))
         })
         .await
