@@ -289,3 +289,31 @@ async fn postgres_plans_conversation_counts_for_their_values() {
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
 }
+
+/// On SQLite the events' chat, tenant and pipeline indexes are keyed by
+/// the name alone (migration 0024): every SQLite index entry ends with the
+/// rowid, which `id` is, so a key of (name, id) stored each id twice. The
+/// history's pages by chat, tenant or pipeline still walk their index in
+/// id order, without a sort.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_event_indexes_store_each_id_once_and_page_without_a_sort() {
+    let t = TestServer::start(Backend::Sqlite).await;
+    let Store::Sqlite { readers, .. } = t.server.state.service.store() else { unreachable!() };
+    for index in ["events_chat_id", "events_tenant_id", "events_pipeline_id"] {
+        let keys: Vec<(String,)> =
+            sqlx::query_as(&format!("SELECT name FROM pragma_index_info('{index}')")).fetch_all(readers).await.unwrap();
+        assert_eq!(keys.len(), 1, "{index} is keyed by one column, not also by id: {keys:?}");
+    }
+    for (column, index) in
+        [("chat_id", "events_chat_id"), ("tenant", "events_tenant_id"), ("pipeline", "events_pipeline_id")]
+    {
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT id FROM events WHERE 1=1 AND id < 9 AND {column} = 'x' ORDER BY id DESC LIMIT 5"
+        );
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&sql).fetch_all(readers).await.unwrap();
+        let plan: Vec<&str> = plan.iter().map(|p| p.3.as_str()).collect();
+        assert!(plan.iter().any(|p| p.contains(index) && p.contains("rowid<?")), "{column}: {plan:?}");
+        assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{column}: sorted, not walked in order: {plan:?}");
+    }
+    t.stop().await;
+}
