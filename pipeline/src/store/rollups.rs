@@ -62,7 +62,14 @@ fn dim_conditions(f: &Filters, raw: bool) -> Vec<(String, String)> {
     out
 }
 
-/// `AND model = … AND persona = …` (see [`dim_conditions`]).
+/// `AND model = … AND persona = …` on a [`Statement`] (see [`dim_conditions`]).
+fn filter(st: &mut Statement, f: &Filters, raw: bool) {
+    for (column, value) in dim_conditions(f, raw) {
+        st.push(&format!(" AND {column} = ")).bind(value);
+    }
+}
+
+/// The same on a sqlx `QueryBuilder`, for the reads that still build one.
 pub(super) fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
 where
     for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -163,9 +170,7 @@ fn grouped(
     if let Some(dim) = only {
         st.push(" AND dim = ").bind(dim.column());
     }
-    for (column, value) in dim_conditions(f, false) {
-        st.push(&format!(" AND {column} = ")).bind(value);
-    }
+    filter(&mut st, f, false);
     if !group.is_empty() {
         st.push(&format!(" GROUP BY {}", group.join(", ")));
     }
@@ -331,9 +336,7 @@ impl Store {
              first_in_turn, first_in_chat FROM events WHERE ts >= ",
         );
         st.bind(from).push(" AND ts < ").bind(to);
-        for (column, value) in dim_conditions(f, true) {
-            st.push(&format!(" AND {column} = ")).bind(value);
-        }
+        filter(&mut st, f, true);
         self.read(st, |r| {
             let dims = Dims::read(|c| r.text(c))?;
             // Sparse: NULL for zero on Postgres (migration 0019).
