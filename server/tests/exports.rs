@@ -14,6 +14,7 @@ use std::time::Duration;
 
 both_backends!(
     a_job_runs_to_a_whole_file,
+    an_export_holds_the_events_its_filters_select,
     a_job_can_be_cancelled_and_a_stopped_runner_fails_its_job,
     finished_jobs_expire_after_a_day
 );
@@ -105,6 +106,50 @@ async fn a_job_runs_to_a_whole_file(b: Backend) {
     // Only admins: a viewer's session is refused.
     let viewer = t.client.get(t.url("/api/exports")).header("cookie", &t.viewer).send().await.unwrap();
     assert_eq!(viewer.status(), 403);
+    t.stop().await;
+}
+
+/// An export holds exactly the events the summary of its filters counts:
+/// a model, and a persona that some events lack (stored as NULL, matched
+/// as the rollups' '').
+async fn an_export_holds_the_events_its_filters_select(b: Backend) {
+    let t = TestServer::start(b).await;
+    let key = read_key(&t).await;
+    const MODELS: [&str; 3] = ["gpt-4o", "gpt-4o-mini", "o3"];
+    let batch: Vec<Value> = (0..60)
+        .map(|i| {
+            let mut e = json!({"chatId": format!("c{}", i % 7), "stage": "s", "model": MODELS[i % 3]});
+            if i % 2 == 0 {
+                e["persona"] = json!("muse");
+            }
+            e
+        })
+        .collect();
+    t.post_ok(&Value::Array(batch)).await;
+    let picked = |model: &str, persona: Option<&str>| {
+        (0..60).filter(|i| MODELS[i % 3] == model && (persona.is_none() || i % 2 == 0)).count()
+    };
+    for (query, want) in
+        [("&model=gpt-4o", picked("gpt-4o", None)), ("&model=o3&persona=muse", picked("o3", Some("muse")))]
+    {
+        let path = format!("/api/telemetry/export?format=json&range=24h{query}");
+        let (status, _, body) = call(&t, reqwest::Method::GET, &path, &key).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let events: Vec<Value> = serde_json::from_slice(&body).unwrap();
+        assert_eq!(events.len(), want, "{query}");
+        let model = query.split("model=").nth(1).and_then(|m| m.split('&').next()).unwrap();
+        assert!(events.iter().all(|e| e["model"] == model), "{query}: {events:?}");
+        if query.contains("persona") {
+            assert!(events.iter().all(|e| e["persona"] == "muse"), "{query}: {events:?}");
+        }
+        // A job with the same filters counts and writes the same.
+        let (status, _, body) =
+            call(&t, reqwest::Method::POST, &format!("/api/exports?format=json&range=24h{query}"), &key).await;
+        assert_eq!(status, 202, "{}", String::from_utf8_lossy(&body));
+        let job: ExportJob = serde_json::from_slice(&body).unwrap();
+        let done = wait_for(&t, &key, &job.id, |j| !j.status.is_open()).await;
+        assert_eq!((done.status, done.total, done.written), (JobStatus::Done, want as i64, want as i64), "{query}");
+    }
     t.stop().await;
 }
 

@@ -133,6 +133,10 @@ impl Cells for Row<'_, '_> {
     fn text(&self, column: &str) -> Result<String, StoreError> {
         Ok(self.row.get(self.index(column)?)?)
     }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.row.get(self.index(column)?)?)
+    }
 }
 
 /// Opens a read connection.

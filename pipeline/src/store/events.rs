@@ -1,6 +1,7 @@
 //! Reading the events table: the history API, the SSE resume and the page.
 //! (Writing is `batch.rs`: one batch, one transaction.)
 
+use super::sql::Cells;
 use super::{on_pool, Store, StoreError};
 use domain::visibility::Cost;
 use domain::{Event, Status, Usage};
@@ -81,6 +82,38 @@ impl TryFrom<EventRow> for Event {
             pipeline: r.pipeline,
             tool: r.tool,
             received_at: r.received_at,
+        })
+    }
+}
+
+impl EventRow {
+    /// The row from a [`super::sql::Statement`] read ([`Store::read`]),
+    /// column by column as `FromRow` reads it from sqlx.
+    pub(super) fn read(r: &dyn Cells) -> Result<EventRow, StoreError> {
+        Ok(EventRow {
+            id: r.int("id")?,
+            chat_id: r.text("chat_id")?,
+            turn_id: r.opt_text("turn_id")?,
+            stage: r.text("stage")?,
+            status: r.text("status")?,
+            ts: r.int("ts")?,
+            duration_ms: r.opt_int("duration_ms")?,
+            persona: r.opt_text("persona")?,
+            model: r.opt_text("model")?,
+            provider: r.opt_text("provider")?,
+            input_tokens: r.opt_int("input_tokens")?,
+            output_tokens: r.opt_int("output_tokens")?,
+            cached_input_tokens: r.opt_int("cached_input_tokens")?,
+            cache_write_tokens: r.opt_int("cache_write_tokens")?,
+            reasoning_tokens: r.opt_int("reasoning_tokens")?,
+            error: r.opt_text("error")?,
+            meta: r.opt_text("meta")?,
+            received_at: r.int("received_at")?,
+            cost_nanos: r.opt_int("cost_nanos")?,
+            pricing_id: r.opt_text("pricing_id")?,
+            tenant: r.opt_text("tenant")?,
+            tool: r.opt_text("tool")?,
+            pipeline: r.opt_text("pipeline")?,
         })
     }
 }

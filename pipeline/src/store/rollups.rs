@@ -63,19 +63,9 @@ fn dim_conditions(f: &Filters, raw: bool) -> Vec<(String, String)> {
 }
 
 /// `AND model = … AND persona = …` on a [`Statement`] (see [`dim_conditions`]).
-fn filter(st: &mut Statement, f: &Filters, raw: bool) {
+pub(super) fn filter(st: &mut Statement, f: &Filters, raw: bool) {
     for (column, value) in dim_conditions(f, raw) {
         st.push(&format!(" AND {column} = ")).bind(value);
-    }
-}
-
-/// The same on a sqlx `QueryBuilder`, for the reads that still build one.
-pub(super) fn push_dim_filters<DB: sqlx::Database>(qb: &mut QueryBuilder<'_, DB>, f: &Filters, raw: bool)
-where
-    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    for (column, value) in dim_conditions(f, raw) {
-        qb.push(format!(" AND {column} = ")).push_bind(value);
     }
 }
 
@@ -254,20 +244,13 @@ impl Store {
         } else {
             (grain.total_table(), Metrics::TOTAL_COLUMNS.join(", "))
         };
-        Ok(on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT bucket, {select} FROM {table} WHERE bucket >= "));
-            qb.push_bind(from).push(" AND bucket < ").push_bind(to);
-            if f.has_dims() {
-                push_dim_filters(&mut qb, f, false);
-                qb.push(" GROUP BY bucket");
-            }
-            let rows = qb.build().fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push((r.try_get("bucket")?, Metrics::read_totals(|c| r.try_get(c))?));
-            }
-            out
-        }))
+        let mut st = Statement::new(format!("SELECT bucket, {select} FROM {table} WHERE bucket >= "));
+        st.bind(from).push(" AND bucket < ").bind(to);
+        if f.has_dims() {
+            filter(&mut st, f, false);
+            st.push(" GROUP BY bucket");
+        }
+        self.read(st, |r| Ok((r.int("bucket")?, Metrics::read_totals(|c| r.int(c))?))).await
     }
 
     /// How many transactions wrote each bucket of each `(grain, from, to)`

@@ -291,6 +291,7 @@ pub(super) trait Cells {
     fn int(&self, column: &str) -> Result<i64, StoreError>;
     fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError>;
     fn text(&self, column: &str) -> Result<String, StoreError>;
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
 }
 
 impl Cells for PgRow {
@@ -303,6 +304,10 @@ impl Cells for PgRow {
     }
 
     fn text(&self, column: &str) -> Result<String, StoreError> {
+        Ok(sqlx::Row::try_get(self, column)?)
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
         Ok(sqlx::Row::try_get(self, column)?)
     }
 }

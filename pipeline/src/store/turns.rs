@@ -1,8 +1,9 @@
 //! The turns table read as the cost monitor's "recent operations", and the
 //! export of a window's events.
 
-use super::events::{into_events, EventRow, COLUMNS};
+use super::events::{EventRow, COLUMNS};
 use super::rollups::Filters;
+use super::sql::Statement;
 use super::{on_pool, Store, StoreError};
 use domain::costs::{TurnRow, TurnSort};
 use domain::Event;
@@ -112,14 +113,11 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<EventRow> = on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE ts >= "));
-            qb.push_bind(from).push(" AND ts < ").push_bind(to).push(" AND id > ").push_bind(after);
-            // The summary's own filters, so an export holds what it counted.
-            super::rollups::push_dim_filters(&mut qb, f, true);
-            qb.push(" ORDER BY id LIMIT ").push_bind(limit);
-            qb.build_query_as().fetch_all(pool).await?
-        });
-        into_events(rows)
+        let mut st = Statement::new(format!("SELECT {COLUMNS} FROM events WHERE ts >= "));
+        st.bind(from).push(" AND ts < ").bind(to).push(" AND id > ").bind(after);
+        // The summary's own filters, so an export holds what it counted.
+        super::rollups::filter(&mut st, f, true);
+        st.push(" ORDER BY id LIMIT ").bind(limit);
+        self.read(st, |r| Event::try_from(EventRow::read(r)?)).await
     }
 }
