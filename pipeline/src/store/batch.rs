@@ -4,9 +4,16 @@
 //!
 //! 1. read which turns and conversations are new (`turns`, `conversations`);
 //! 2. insert the events, ids in input order;
-//! 3. add the group to each conversation's and each turn's totals, and
-//!    move the conversations it continues to the hour they now end in;
+//! 3. add the group to each conversation's and each turn's totals, count
+//!    the new conversations, and move those it continues to the hour they
+//!    now end in;
 //! 4. add the group to the minute, hour and day rollups.
+//!
+//! Steps 3 and 4 write rows nobody reads back in this transaction, so they
+//! go together ([`Exec::execute_all`]): on Postgres as one statement, one
+//! round trip for every derived table, where each table and chunk was one.
+//! The writer is serialized by its lock, so each round trip to a database
+//! on another host holds every group behind it.
 //!
 //! Every derived row is updated by *adding* the batch's sums (an upsert), so
 //! a batch never reads what it is about to change, and a correction (reprice)
@@ -170,11 +177,16 @@ async fn group<X: Exec>(
     };
     let first_in_turn: Vec<bool> = firsts.iter().map(|(turn, _)| *turn).collect();
     let chats = deltas::chats(events, &first_in_turn);
-    move_ends(x, &chats, &claimed.ended).await?;
-    upsert_chats(x, &chats).await?;
-    upsert_turns(x, &deltas::turns(events)).await?;
+    // What the group adds to every derived table, run together: one
+    // statement on Postgres (`Exec::execute_all`). Each table once, by key.
+    let mut derived = Vec::new();
+    count_chats(&mut derived, &claimed);
+    move_ends(&mut derived, &chats, &claimed.ended);
+    upsert_chats(&mut derived, &chats);
+    upsert_turns(&mut derived, &deltas::turns(events));
     let folded = rollup::fold(events.iter().zip(&firsts).map(|(e, (t, c))| (e, *t, *c)));
-    upsert_rollups(x, &folded).await?;
+    upsert_rollups(&mut derived, &folded);
+    x.execute_all(derived).await?;
     Ok((after, refused))
 }
 
@@ -215,8 +227,8 @@ impl Claimed {
 }
 
 /// Which of the batch's turns and conversations are new (not in the store,
-/// nor claimed by an earlier batch of the group), counting new
-/// conversations, and when those it continues ended. Read, not inserted: the upserts after the events insert a
+/// nor claimed by an earlier batch of the group), and when those it
+/// continues ended. Read, not inserted: the upserts after the events insert a
 /// new row whole, so it is written once. A row inserted here and then
 /// rewritten by the upsert left, on Postgres, a dead version and a second
 /// entry in each index for every new turn and conversation: those tables
@@ -259,12 +271,16 @@ async fn claim_keys<X: Exec>(x: &mut X, events: &[Event], group: &Claimed) -> Re
             new.ended.insert(chat, last_ts);
         }
     }
-    if !new.chats.is_empty() {
-        let mut st = Statement::new("UPDATE counters SET value = value + ");
-        st.bind(new.chats.len() as i64).push(" WHERE name = 'conversations'");
-        x.execute(st).await?;
-    }
     Ok(new)
+}
+
+/// Counts the group's new conversations (those of the batches stored).
+fn count_chats(out: &mut Vec<Statement>, claimed: &Claimed) {
+    if !claimed.chats.is_empty() {
+        let mut st = Statement::new("UPDATE counters SET value = value + ");
+        st.bind(claimed.chats.len() as i64).push(" WHERE name = 'conversations'");
+        out.push(st);
+    }
 }
 
 /// Inserts the events; returns their ids in input order.
@@ -330,7 +346,7 @@ const CONVERSATION_UPSERT: &str = " ON CONFLICT (chat_id) DO UPDATE SET \
     tenant = COALESCE(conversations.tenant, excluded.tenant), \
     pipeline = COALESCE(conversations.pipeline, excluded.pipeline)";
 
-async fn upsert_chats<X: Exec>(x: &mut X, chats: &BTreeMap<&str, ChatDelta>) -> Result<(), StoreError> {
+fn upsert_chats(out: &mut Vec<Statement>, chats: &BTreeMap<&str, ChatDelta>) {
     let rows: Vec<(&&str, &ChatDelta)> = chats.iter().collect();
     for chunk in rows.chunks(CHUNK) {
         let mut st = Statement::new(
@@ -360,19 +376,14 @@ async fn upsert_chats<X: Exec>(x: &mut X, chats: &BTreeMap<&str, ChatDelta>) -> 
                 .bind(d.pipeline.clone());
         });
         st.push(CONVERSATION_UPSERT);
-        x.execute(st).await?;
+        out.push(st);
     }
-    Ok(())
 }
 
 /// Moves the group's conversations to the hour they now end in
 /// (`conversation_ends`), given when those it continues had ended (read by
 /// the claims, before `upsert_chats` changes it; the others are new).
-async fn move_ends<X: Exec>(
-    x: &mut X,
-    chats: &BTreeMap<&str, ChatDelta>,
-    ended: &HashMap<String, i64>,
-) -> Result<(), StoreError> {
+fn move_ends(out: &mut Vec<Statement>, chats: &BTreeMap<&str, ChatDelta>, ended: &HashMap<String, i64>) {
     let moves: Vec<(i64, i64)> = deltas::end_moves(chats, ended).into_iter().collect();
     for chunk in moves.chunks(CHUNK) {
         let mut st = Statement::new("INSERT INTO conversation_ends (hour, conversations) ");
@@ -380,9 +391,8 @@ async fn move_ends<X: Exec>(
             t.bind(*hour).bind(*n);
         });
         st.push(" ON CONFLICT (hour) DO UPDATE SET conversations = conversation_ends.conversations + excluded.conversations");
-        x.execute(st).await?;
+        out.push(st);
     }
-    Ok(())
 }
 
 /// A turn's status: an error anywhere in it sticks.
@@ -402,7 +412,7 @@ const TURN_UPSERT: &str = " ON CONFLICT (chat_id, turn_id) DO UPDATE SET \
     status = CASE WHEN turns.status = 'error' THEN 'error' ELSE excluded.status END, \
     tenant = COALESCE(turns.tenant, excluded.tenant)";
 
-async fn upsert_turns<X: Exec>(x: &mut X, turns: &BTreeMap<(&str, &str), TurnDelta>) -> Result<(), StoreError> {
+fn upsert_turns(out: &mut Vec<Statement>, turns: &BTreeMap<(&str, &str), TurnDelta>) {
     let rows: Vec<(&(&str, &str), &TurnDelta)> = turns.iter().collect();
     for chunk in rows.chunks(CHUNK) {
         let mut st = Statement::new(
@@ -427,15 +437,14 @@ async fn upsert_turns<X: Exec>(x: &mut X, turns: &BTreeMap<(&str, &str), TurnDel
                 .bind(d.tenant.clone());
         });
         st.push(TURN_UPSERT);
-        x.execute(st).await?;
+        out.push(st);
     }
-    Ok(())
 }
 
-/// Adds `deltas` to the rollup tables, and their per-bucket sums to the
-/// `*_total` tables, inserting rows that do not exist yet. Columns come
-/// from [`Metrics`]' one list.
-pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Metrics>) -> Result<(), StoreError> {
+/// The statements that add `deltas` to the rollup tables, and their
+/// per-bucket sums to the `*_total` tables, inserting rows that do not
+/// exist yet. Columns come from [`Metrics`]' one list.
+pub(super) fn upsert_rollups(out: &mut Vec<Statement>, deltas: &BTreeMap<Key, Metrics>) {
     for grain in rollup::Grain::ALL {
         let rows: Vec<(i64, &Dims, &Metrics)> = deltas
             .iter()
@@ -461,7 +470,7 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
                 }
             });
             st.push(&text.update);
-            x.execute(st).await?;
+            out.push(st);
         }
         // The same sums per value of each dimension, for hours and days.
         if let Some(marginal) = &text.marginal {
@@ -476,7 +485,7 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
                     }
                 });
                 st.push(&marginal.1);
-                x.execute(st).await?;
+                out.push(st);
             }
         }
         // The same sums per bucket over all dimensions, and one more write
@@ -495,10 +504,9 @@ pub(super) async fn upsert_rollups<X: Exec>(x: &mut X, deltas: &BTreeMap<Key, Me
                 }
             });
             st.push(&text.update_total);
-            x.execute(st).await?;
+            out.push(st);
         }
     }
-    Ok(())
 }
 
 /// A grain's rollup upserts, around their `VALUES`: written once, not for

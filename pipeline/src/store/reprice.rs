@@ -7,6 +7,7 @@
 
 use super::batch::{upsert_rollups, WRITE_LOCK_KEY};
 use super::events::{into_events, EventRow, COLUMNS};
+use super::sql::Exec;
 use super::{on_pool, on_writer, Store, StoreError};
 use crate::rollup::deltas::Corrections;
 use domain::Event;
@@ -75,7 +76,9 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            upsert_rollups(&mut tx, &c.rollups).await?;
+            let mut rollups = Vec::new();
+            upsert_rollups(&mut rollups, &c.rollups);
+            tx.execute_all(rollups).await?;
             tx.commit().await?;
         });
         Ok(())

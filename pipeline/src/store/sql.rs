@@ -342,6 +342,16 @@ pub(super) trait Exec {
     /// Runs `st` and reads every row it returns.
     async fn fetch_all<O: Record>(&mut self, st: Statement) -> Result<Vec<O>, StoreError>;
 
+    /// Runs `sts`, writes whose results nobody reads, in order. Postgres
+    /// runs them as one statement (see [`Statement::all_into_postgres`]), so
+    /// they must not write the same row twice; SQLite one after another.
+    async fn execute_all(&mut self, sts: Vec<Statement>) -> Result<(), StoreError> {
+        for st in sts {
+            self.execute(st).await?;
+        }
+        Ok(())
+    }
+
     /// Runs `st`, an `INSERT … VALUES` of rows into a table whose `id` the
     /// database assigns, and returns the new ids in `VALUES` order.
     async fn insert_ids(&mut self, st: Statement) -> Result<Vec<i64>, StoreError> {
@@ -356,7 +366,7 @@ pub(super) trait Exec {
 }
 
 macro_rules! sqlx_exec {
-    ($db:ty, $into:ident) => {
+    ($db:ty, $into:ident $(, $all:ident)?) => {
         impl Exec for Transaction<'_, $db> {
             async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
                 let prepared = !st.replan;
@@ -370,11 +380,20 @@ macro_rules! sqlx_exec {
                 let (sql, args) = st.$into()?;
                 Ok(sqlx::query_as_with::<$db, O, _>(&sql, args).persistent(prepared).fetch_all(&mut **self).await?)
             }
+            $(
+            async fn execute_all(&mut self, sts: Vec<Statement>) -> Result<(), StoreError> {
+                let prepared = sts.iter().all(|st| !st.replan);
+                if let Some((sql, args)) = Statement::$all(sts)? {
+                    sqlx::query_with(&sql, args).persistent(prepared).execute(&mut **self).await?;
+                }
+                Ok(())
+            }
+            )?
         }
     };
 }
 sqlx_exec!(Sqlite, into_sqlite);
-sqlx_exec!(Postgres, into_postgres);
+sqlx_exec!(Postgres, into_postgres, all_into_postgres);
 
 impl Statement {
     /// The statement as SQLite's writer runs it: once per row, or once
@@ -406,20 +425,52 @@ impl Statement {
     fn into_postgres(self) -> Result<(String, PgArguments), sqlx::Error> {
         let mut sql = String::with_capacity(self.anonymous.len() + 4 * self.marks.len());
         let mut args = PgArguments::default();
+        self.write_postgres(&mut sql, &mut args, &mut 1)?;
+        Ok((sql, args))
+    }
+
+    /// Writes that nobody reads back, as one Postgres statement: all but
+    /// the last as data-modifying `WITH` queries, the last as the
+    /// statement itself. A group's derived rows then cost one round trip,
+    /// not one per table and chunk (docs/performance.md). Postgres runs
+    /// every part to completion on one snapshot, in no promised order, so
+    /// no two parts may write the same row: each of the group's tables is
+    /// upserted by key once, its chunks holding distinct keys. `None` for
+    /// no statements.
+    pub(super) fn all_into_postgres(sts: Vec<Statement>) -> Result<Option<(String, PgArguments)>, sqlx::Error> {
+        let last = sts.len().checked_sub(1);
+        let mut sql = String::new();
+        let mut args = PgArguments::default();
         let mut n = 1;
-        let Some((r, texts)) = self.rows.filter(|_| !self.mixed).and_then(|r| Some((r, self.column_kinds(&r)?))) else {
-            self.number(&mut sql, 0..self.anonymous.len(), &mut n);
-            for v in self.values {
-                add::<Postgres>(&mut args, v.on_postgres())?;
+        for (i, st) in sts.into_iter().enumerate() {
+            if Some(i) == last {
+                sql.push_str(if i == 0 { "" } else { " " });
+                st.write_postgres(&mut sql, &mut args, &mut n)?;
+            } else {
+                write!(sql, "{} w{i} AS (", if i == 0 { "WITH" } else { "," }).expect("writing to a String");
+                st.write_postgres(&mut sql, &mut args, &mut n)?;
+                sql.push(')');
             }
-            return Ok((sql, args));
+        }
+        Ok(last.map(|_| (sql, args)))
+    }
+
+    /// Appends the statement to `sql` and `args`, its placeholders numbered
+    /// from `n` on.
+    fn write_postgres(self, sql: &mut String, args: &mut PgArguments, n: &mut usize) -> Result<(), sqlx::Error> {
+        let Some((r, texts)) = self.rows.filter(|_| !self.mixed).and_then(|r| Some((r, self.column_kinds(&r)?))) else {
+            self.number(sql, 0..self.anonymous.len(), n);
+            for v in self.values {
+                add::<Postgres>(args, v.on_postgres())?;
+            }
+            return Ok(());
         };
-        self.number(&mut sql, 0..r.open, &mut n);
+        self.number(sql, 0..r.open, n);
         let arrays: Vec<String> = texts
             .iter()
             .map(|text| {
-                n += 1;
-                format!("${}::{}[]", n - 1, if *text { "text" } else { "int8" })
+                *n += 1;
+                format!("${}::{}[]", *n - 1, if *text { "text" } else { "int8" })
             })
             .collect();
         match r.kind {
@@ -427,14 +478,14 @@ impl Statement {
             Kind::List => write!(sql, "(SELECT UNNEST({}))", arrays.join(", ")),
         }
         .expect("writing to a String");
-        self.number(&mut sql, r.close..self.anonymous.len(), &mut n);
+        self.number(sql, r.close..self.anonymous.len(), n);
 
         let tail = r.start + r.width * r.count;
         let mut values = self.values;
         let after = values.split_off(tail);
         let rows = values.split_off(r.start);
         for v in values {
-            add::<Postgres>(&mut args, v.on_postgres())?;
+            add::<Postgres>(args, v.on_postgres())?;
         }
         for (j, text) in texts.iter().enumerate() {
             let column = rows.iter().skip(j).step_by(r.width);
@@ -446,9 +497,9 @@ impl Statement {
             .map_err(sqlx::Error::Encode)?;
         }
         for v in after {
-            add::<Postgres>(&mut args, v.on_postgres())?;
+            add::<Postgres>(args, v.on_postgres())?;
         }
-        Ok((sql, args))
+        Ok(())
     }
 
     /// Whether each of the rows' columns holds text (or else integers), if
@@ -534,6 +585,35 @@ mod tests {
             text(1),
             "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::int8[], $2::text[]) ON CONFLICT (a) DO NOTHING"
         );
+    }
+
+    /// Writes nobody reads back go to Postgres as one statement, the
+    /// placeholders numbered on across its parts.
+    #[test]
+    fn postgres_runs_writes_together_numbered_on() {
+        let insert = |table: &str, rows: &[(i64, &str)]| {
+            let mut st = Statement::new(format!("INSERT INTO {table} (a, b) "));
+            st.values(rows, |t, (a, b)| {
+                t.bind(*a).bind(*b);
+            });
+            st.push(" ON CONFLICT (a) DO UPDATE SET b = excluded.b");
+            st
+        };
+        let mut update = Statement::new("UPDATE u SET n = n + ");
+        update.bind(2i64).push(" WHERE name = ").bind("x");
+        let sts = vec![insert("t", &[(1, "x"), (2, "y")]), update, insert("v", &[(3, "z")])];
+        let (sql, args) = Statement::all_into_postgres(sts).unwrap().unwrap();
+        assert_eq!(
+            sql,
+            "WITH w0 AS (INSERT INTO t (a, b) SELECT * FROM UNNEST($1::int8[], $2::text[]) ON CONFLICT (a) DO UPDATE SET b = excluded.b), \
+             w1 AS (UPDATE u SET n = n + $3 WHERE name = $4) \
+             INSERT INTO v (a, b) SELECT * FROM UNNEST($5::int8[], $6::text[]) ON CONFLICT (a) DO UPDATE SET b = excluded.b"
+        );
+        assert_eq!(args.len(), 6);
+        // One alone is itself; none is nothing to run.
+        let (one, _) = Statement::all_into_postgres(vec![insert("t", &[(1, "x")])]).unwrap().unwrap();
+        assert_eq!(one, insert("t", &[(1, "x")]).into_postgres().unwrap().0);
+        assert!(Statement::all_into_postgres(Vec::new()).unwrap().is_none());
     }
 
     #[test]
