@@ -20,6 +20,44 @@ both_backends!(
     a_stream_resumed_during_heavy_ingest_gets_every_id_once,
 );
 
+/// On Postgres every group takes the write lock before it writes, so
+/// replicas commit ids in the order they were assigned: while another
+/// writer (a replica) holds it, a request waits, and it is stored once
+/// the lock is let go. The lock is asked for in the round trip that
+/// begins the transaction (`store/batch.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_group_waits_for_the_write_lock() {
+    if common::postgres_admin_url().is_none() {
+        return;
+    }
+    let t = TestServer::start(Backend::Postgres).await;
+    let Store::Postgres(pool) = t.server.state.service.store() else { unreachable!("a Postgres store") };
+    let mut replica = pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(pipeline::store::WRITE_LOCK_KEY)
+        .execute(&mut *replica)
+        .await
+        .unwrap();
+    let (client, url) = (t.client.clone(), t.url("/api/events"));
+    let body = event("locked", "buffer");
+    let posted = tokio::spawn(async move { post_ids(&client, &url, &body).await });
+    common::eventually(std::time::Duration::from_secs(10), "the group waits for the lock", || async {
+        let waiting = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+        count(t.server.state.service.store(), waiting).await == 1
+    })
+    .await;
+    assert!(!posted.is_finished(), "answered while another writer held the lock");
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(pipeline::store::WRITE_LOCK_KEY)
+        .execute(&mut *replica)
+        .await
+        .unwrap();
+    let (status, ids) = posted.await.unwrap();
+    assert_eq!((status, ids.len()), (202, 1));
+    t.stop().await;
+}
+
 /// The ids stored for `chat`, oldest first.
 async fn stored_ids(t: &TestServer, chat: &str) -> Vec<i64> {
     let resp = t

@@ -37,7 +37,7 @@ const ROLLUP_CHUNK: usize = 200;
 /// Postgres advisory lock key held by every write transaction, so ids are
 /// committed in the order they were assigned (readers resuming "after id N"
 /// can never miss a late commit of a smaller id).
-pub(super) const WRITE_LOCK_KEY: i64 = 0x666c_6f77; // "flow"
+pub const WRITE_LOCK_KEY: i64 = 0x666c_6f77; // "flow"
 
 /// A committed batch.
 #[derive(Clone, Debug)]
@@ -123,9 +123,11 @@ impl Store {
                 direct.transaction(writer, events.len(), follows, async |x| group(x, events, lens, isolate).await).await
             }
             Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                // Held once per group: ids commit in the order assigned.
-                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await?;
+                // The lock, held once per group (ids commit in the order
+                // assigned), taken in the round trip that begins it.
+                static BEGIN_LOCKED: LazyLock<String> =
+                    LazyLock::new(|| format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"));
+                let mut tx = pool.begin_with(BEGIN_LOCKED.as_str()).await?;
                 let done = group(&mut tx, events, lens, isolate).await?;
                 tx.commit().await?;
                 Ok(done)

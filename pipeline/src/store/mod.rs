@@ -30,7 +30,7 @@ mod sqlite_init;
 mod turns;
 mod users;
 
-pub use batch::Inserted;
+pub use batch::{Inserted, WRITE_LOCK_KEY};
 pub use events::HistoryQuery;
 pub use exports::StoredJob;
 pub use keys::{hash_key, ApiKeyRecord, KeyScope, NewApiKey};
