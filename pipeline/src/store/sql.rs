@@ -12,7 +12,9 @@
 //! described anew for every group.
 //! [`Exec`] runs one inside a transaction, on a sqlx connection of either
 //! database or on the SQLite writer's own handle, so the helpers that write
-//! are plain generic `async fn`s over `X: Exec`.
+//! are plain generic `async fn`s over `X: Exec`. Writes nobody reads back
+//! can run together ([`Exec::execute_all`]): on Postgres as the parts of
+//! one statement, one round trip where each was one.
 
 use super::StoreError;
 use sqlx::postgres::{PgArguments, PgRow};
