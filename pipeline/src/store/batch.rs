@@ -259,22 +259,36 @@ async fn claim_keys<X: Exec>(x: &mut X, events: &[Event], group: &Claimed) -> Re
         chats: chat_keys.iter().map(|c| c.to_string()).collect(),
         ended: HashMap::new(),
     };
+    // Both read in one round trip on Postgres (`Exec::fetch_all_joined`),
+    // as rows of one shape: a turn has its turn id, a conversation its end.
+    let mut reads = Vec::new();
     for chunk in turn_keys.chunks(CHUNK) {
-        let mut st = Statement::new("SELECT chat_id, turn_id FROM turns WHERE (chat_id, turn_id) IN (");
+        let mut st = Statement::new(
+            "SELECT chat_id, turn_id, CAST(NULL AS BIGINT) AS last_ts FROM turns WHERE (chat_id, turn_id) IN (",
+        );
         st.values(chunk, |t, (chat, turn)| {
             t.bind(*chat).bind(*turn);
         });
         st.push(")").planned_each_time();
-        for key in x.fetch_all::<(String, String)>(st).await? {
-            new.turns.remove(&key);
-        }
+        reads.push(st);
     }
     for chunk in chat_keys.chunks(CHUNK) {
-        let mut st = Statement::new("SELECT chat_id, last_ts FROM conversations WHERE chat_id IN ");
+        let mut st = Statement::new(
+            "SELECT chat_id, CAST(NULL AS TEXT) AS turn_id, last_ts FROM conversations WHERE chat_id IN ",
+        );
         st.list(chunk).planned_each_time();
-        for (chat, last_ts) in x.fetch_all::<(String, i64)>(st).await? {
-            new.chats.remove(&chat);
-            new.ended.insert(chat, last_ts);
+        reads.push(st);
+    }
+    for (chat, turn, last_ts) in x.fetch_all_joined::<(String, Option<String>, Option<i64>)>(reads).await? {
+        match (turn, last_ts) {
+            (Some(turn), _) => {
+                new.turns.remove(&(chat, turn));
+            }
+            (None, Some(last_ts)) => {
+                new.chats.remove(&chat);
+                new.ended.insert(chat, last_ts);
+            }
+            (None, None) => return Err(StoreError::Corrupt(format!("conversation {chat} has no end"))),
         }
     }
     Ok(new)

@@ -276,7 +276,7 @@ pub(super) trait Record:
 }
 
 macro_rules! records {
-    ($(($($t:ident $i:tt),+)),+) => {$(
+    ($(($($t:ty => $i:tt),+)),+) => {$(
         impl Record for ($($t,)+) {
             fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
                 Ok(($(row.get::<_, $t>($i)?,)+))
@@ -284,7 +284,7 @@ macro_rules! records {
         }
     )+};
 }
-records!((i64 0), (String 0), (String 0, String 1), (String 0, i64 1));
+records!((i64 => 0), (String => 0), (String => 0, String => 1), (String => 0, Option<String> => 1, Option<i64> => 2));
 
 /// A row of a read, its columns found by name: from Postgres through sqlx,
 /// or from SQLite's own handle (`direct_read`). So a read decodes its rows
@@ -354,6 +354,17 @@ pub(super) trait Exec {
         Ok(())
     }
 
+    /// Runs the reads `sts`, each giving rows of the same shape, and reads
+    /// every row of each in turn. Postgres runs them as one statement
+    /// (`UNION ALL`, [`Statement::union_into_postgres`]), one round trip.
+    async fn fetch_all_joined<O: Record>(&mut self, sts: Vec<Statement>) -> Result<Vec<O>, StoreError> {
+        let mut out = Vec::new();
+        for st in sts {
+            out.extend(self.fetch_all::<O>(st).await?);
+        }
+        Ok(out)
+    }
+
     /// Runs `st`, an `INSERT … VALUES` of rows into a table whose `id` the
     /// database assigns, and returns the new ids in `VALUES` order.
     async fn insert_ids(&mut self, st: Statement) -> Result<Vec<i64>, StoreError> {
@@ -368,7 +379,7 @@ pub(super) trait Exec {
 }
 
 macro_rules! sqlx_exec {
-    ($db:ty, $into:ident $(, $all:ident)?) => {
+    ($db:ty, $into:ident $(, $all:ident, $union:ident)?) => {
         impl Exec for Transaction<'_, $db> {
             async fn execute(&mut self, st: Statement) -> Result<(), StoreError> {
                 let prepared = !st.replan;
@@ -390,12 +401,18 @@ macro_rules! sqlx_exec {
                 }
                 Ok(())
             }
+
+            async fn fetch_all_joined<O: Record>(&mut self, sts: Vec<Statement>) -> Result<Vec<O>, StoreError> {
+                let prepared = sts.iter().all(|st| !st.replan);
+                let Some((sql, args)) = Statement::$union(sts)? else { return Ok(Vec::new()) };
+                Ok(sqlx::query_as_with::<$db, O, _>(&sql, args).persistent(prepared).fetch_all(&mut **self).await?)
+            }
             )?
         }
     };
 }
 sqlx_exec!(Sqlite, into_sqlite);
-sqlx_exec!(Postgres, into_postgres, all_into_postgres);
+sqlx_exec!(Postgres, into_postgres, all_into_postgres, union_into_postgres);
 
 impl Statement {
     /// The statement as SQLite's writer runs it: once per row, or once
@@ -440,19 +457,38 @@ impl Statement {
     /// upserted by key once, its chunks holding distinct keys. `None` for
     /// no statements.
     pub(super) fn all_into_postgres(sts: Vec<Statement>) -> Result<Option<(String, PgArguments)>, sqlx::Error> {
+        Statement::joined_postgres(
+            sts,
+            |i, last| match (i, last) {
+                (0, true) => String::new(),
+                (_, true) => " ".into(),
+                (0, false) => "WITH w0 AS (".into(),
+                (i, false) => format!(", w{i} AS ("),
+            },
+            |last| if last { "" } else { ")" },
+        )
+    }
+
+    /// Reads of one shape as one Postgres statement: `a UNION ALL b …`.
+    pub(super) fn union_into_postgres(sts: Vec<Statement>) -> Result<Option<(String, PgArguments)>, sqlx::Error> {
+        Statement::joined_postgres(sts, |i, _| if i == 0 { String::new() } else { " UNION ALL ".into() }, |_| "")
+    }
+
+    /// `sts` written one after another into one Postgres text, each between
+    /// `open(i, last)` and `close(last)`, their placeholders numbered on.
+    fn joined_postgres(
+        sts: Vec<Statement>,
+        open: impl Fn(usize, bool) -> String,
+        close: impl Fn(bool) -> &'static str,
+    ) -> Result<Option<(String, PgArguments)>, sqlx::Error> {
         let last = sts.len().checked_sub(1);
         let mut sql = String::new();
         let mut args = PgArguments::default();
         let mut n = 1;
         for (i, st) in sts.into_iter().enumerate() {
-            if Some(i) == last {
-                sql.push_str(if i == 0 { "" } else { " " });
-                st.write_postgres(&mut sql, &mut args, &mut n)?;
-            } else {
-                write!(sql, "{} w{i} AS (", if i == 0 { "WITH" } else { "," }).expect("writing to a String");
-                st.write_postgres(&mut sql, &mut args, &mut n)?;
-                sql.push(')');
-            }
+            sql.push_str(&open(i, Some(i) == last));
+            st.write_postgres(&mut sql, &mut args, &mut n)?;
+            sql.push_str(close(Some(i) == last));
         }
         Ok(last.map(|_| (sql, args)))
     }
@@ -616,6 +652,17 @@ mod tests {
         let (one, _) = Statement::all_into_postgres(vec![insert("t", &[(1, "x")])]).unwrap().unwrap();
         assert_eq!(one, insert("t", &[(1, "x")]).into_postgres().unwrap().0);
         assert!(Statement::all_into_postgres(Vec::new()).unwrap().is_none());
+        // Reads of one shape: one statement, each part's rows in turn.
+        let mut a = Statement::new("SELECT k FROM t WHERE k IN ");
+        a.list(&["x", "y"]);
+        let mut b = Statement::new("SELECT k FROM u WHERE n = ");
+        b.bind(7i64);
+        let (sql, args) = Statement::union_into_postgres(vec![a, b]).unwrap().unwrap();
+        assert_eq!(
+            sql,
+            "SELECT k FROM t WHERE k IN (SELECT UNNEST($1::text[])) UNION ALL SELECT k FROM u WHERE n = $2"
+        );
+        assert_eq!(args.len(), 2);
     }
 
     #[test]
