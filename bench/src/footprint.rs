@@ -197,9 +197,8 @@ async fn main() -> anyhow::Result<()> {
     let chat = largest_conversation(&client, &base, &cookie).await?;
     println!("  server render, {} requests each: p50 / p95 ms, bytes", args.calls);
     for path in ["/".to_string(), "/costs".into(), "/replay".into(), format!("/replay/{}", chat.0)] {
-        let (p50, p95, bytes) = render(&client, &base, &path, &cookie, args.calls).await?;
-        let label = if path.starts_with("/replay/") { format!("{path} ({} events)", chat.1) } else { path };
-        println!("    {label:<48} {p50:>8.1} {p95:>8.1} {bytes:>9}");
+        let label = if path.starts_with("/replay/") { format!("{path} ({} events)", chat.1) } else { path.clone() };
+        render(&client, &base, &path, &label, &cookie, args.calls).await?;
     }
     let (rss, _) = server.memory();
     println!("  RSS after rendering: {rss:.0} MiB");
@@ -228,8 +227,7 @@ async fn main() -> anyhow::Result<()> {
     // events in 10 s): the pages every busy dashboard is asked for.
     println!("  server render right after it, the current minute busy: p50 / p95 ms, bytes");
     for path in ["/", "/costs"] {
-        let (p50, p95, bytes) = render(&client, &base, path, &cookie, args.calls).await?;
-        println!("    {path:<48} {p50:>8.1} {p95:>8.1} {bytes:>9}");
+        render(&client, &base, path, path, &cookie, args.calls).await?;
     }
     let (rss, peak) = server.memory();
     println!("  RSS after rendering again: {rss:.0} MiB; peak of the whole run {peak:.0} MiB");
@@ -303,14 +301,16 @@ async fn largest_conversation(client: &reqwest::Client, base: &str, cookie: &str
         .context("no conversation listed")
 }
 
-/// p50 and p95 (ms) of `calls` full responses for `path`, and its size.
+/// Prints `label`'s row: p50 and p95 (ms) of `calls` full responses for
+/// `path`, and its size.
 async fn render(
     client: &reqwest::Client,
     base: &str,
     path: &str,
+    label: &str,
     cookie: &str,
     calls: usize,
-) -> anyhow::Result<(f64, f64, usize)> {
+) -> anyhow::Result<()> {
     let mut times = Vec::with_capacity(calls);
     let mut bytes = 0;
     for _ in 0..calls {
@@ -321,5 +321,7 @@ async fn render(
         times.push(t.elapsed().as_nanos());
     }
     times.sort_unstable();
-    Ok((bench::percentile_ms(&times, 0.5), bench::percentile_ms(&times, 0.95), bytes))
+    let (p50, p95) = (bench::percentile_ms(&times, 0.5), bench::percentile_ms(&times, 0.95));
+    println!("    {label:<48} {p50:>8.1} {p95:>8.1} {bytes:>9}");
+    Ok(())
 }
