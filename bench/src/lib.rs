@@ -87,28 +87,35 @@ pub async fn print_disk(database_url: &str, events: usize) -> anyhow::Result<()>
     Ok(())
 }
 
-/// Postgres only: `VACUUM ANALYZE` (what autovacuum leaves a loaded table
-/// as), then every table's and index's size, largest first, and what each
-/// is per stored event. Prints nothing for SQLite, whose file size
-/// [`print_disk`] gives.
-pub async fn print_relations(database_url: &str, events: i64) -> anyhow::Result<()> {
+/// Every table's and index's bytes, largest first, and what each is per
+/// stored event; then their sum. On Postgres after `VACUUM ANALYZE` (what
+/// autovacuum leaves a loaded table as), or `VACUUM FULL` with `compact`
+/// (after rows were deleted, as the archive does: the space new rows
+/// would reuse); a table's bytes include its TOAST (where the archive's
+/// blocks are). On SQLite the pages in use, from `dbstat`: a file keeps
+/// the pages deleted rows freed for new ones.
+pub async fn print_relations(database_url: &str, events: i64, compact: bool) -> anyhow::Result<()> {
     use sqlx::Connection;
-    if !database_url.starts_with("postgres") {
-        return Ok(());
-    }
-    let mut conn = sqlx::PgConnection::connect(database_url).await?;
-    sqlx::query("VACUUM ANALYZE").execute(&mut conn).await?;
-    let rows: Vec<(String, i64, f32)> = sqlx::query_as(
-        "SELECT relname::text, pg_relation_size(oid), reltuples FROM pg_class \
-         WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') ORDER BY 2 DESC",
-    )
-    .fetch_all(&mut conn)
-    .await?;
+    let rows: Vec<(String, i64)> = if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url).await?;
+        sqlx::query(if compact { "VACUUM FULL ANALYZE" } else { "VACUUM ANALYZE" }).execute(&mut conn).await?;
+        sqlx::query_as(
+            "SELECT relname::text, CASE relkind WHEN 'r' THEN pg_table_size(oid) ELSE pg_relation_size(oid) END \
+             FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') ORDER BY 2 DESC",
+        )
+        .fetch_all(&mut conn)
+        .await?
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
+        sqlx::query_as("SELECT name, CAST(SUM(pgsize) AS BIGINT) FROM dbstat GROUP BY name ORDER BY 2 DESC")
+            .fetch_all(&mut conn)
+            .await?
+    };
     let total: i64 = rows.iter().map(|r| r.1).sum();
     let per = |bytes: i64| bytes as f64 / events.max(1) as f64;
-    println!("relations after VACUUM ANALYZE: {:.1} bytes per event in all", per(total));
-    for (name, bytes, tuples) in rows.iter().filter(|r| per(r.1) >= 1.0) {
-        println!("  {name:<36} {:>8.1} B/event {:>12.0} rows", per(*bytes), tuples);
+    println!("tables and indexes: {:.1} bytes per event in all", per(total));
+    for (name, bytes) in rows.iter().filter(|r| per(r.1) >= 1.0) {
+        println!("  {name:<36} {:>8.1} B/event", per(*bytes));
     }
     Ok(())
 }

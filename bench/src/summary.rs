@@ -7,8 +7,9 @@
 //! for all calls, as the server keeps it: what a refresh costs). It prints
 //! figures and asserts nothing.
 //!
-//! On Postgres it first runs `VACUUM ANALYZE` and prints each table's and
-//! index's bytes per event.
+//! Once loaded, it archives what is older than `--archive-after-days` (7,
+//! as the server does; 0: nothing), timing it, and prints each table's
+//! and index's bytes per event.
 //!
 //! Run: `cargo run --release -p bench --bin summary -- --events 1000000 [--database-url URL]`
 //! (`--reuse` skips loading when the database already holds the events;
@@ -34,6 +35,9 @@ struct Args {
     /// Use the events already in the database instead of loading.
     #[arg(long)]
     reuse: bool,
+    /// Archive the events older than this many days first (0: none).
+    #[arg(long, default_value_t = 7)]
+    archive_after_days: i64,
     /// The order history is loaded in.
     #[arg(long, value_enum, default_value_t = bench::history::Order::Scattered)]
     order: bench::history::Order,
@@ -71,8 +75,26 @@ async fn main() -> anyhow::Result<()> {
             loaded as f64 / t0.elapsed().as_secs_f64()
         );
     }
+    if args.archive_after_days > 0 {
+        let t0 = Instant::now();
+        let cutoff = now - args.archive_after_days * 86_400_000;
+        let mut moved = 0;
+        loop {
+            let n = store.archive_block(cutoff).await?;
+            moved += n;
+            if n < pipeline::store::BLOCK_EVENTS as u64 {
+                break;
+            }
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        println!(
+            "bench/summary: archived {moved} events older than {} days in {secs:.1} s ({:.0} events/s)",
+            args.archive_after_days,
+            moved as f64 / secs
+        );
+    }
     let stored = store.count_events().await?;
-    bench::print_relations(&url, stored).await?;
+    bench::print_relations(&url, stored, args.archive_after_days > 0).await?;
     println!("bench/summary: {} events in {}, {} calls per range", stored, store.backend(), args.calls);
     println!("{:>6} {:>8} {:>10} {:>10} {:>10}", "range", "reads", "p50 ms", "p95 ms", "max ms");
     for range in ["1h", "24h", "7d", "30d"] {

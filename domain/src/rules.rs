@@ -9,6 +9,8 @@ use std::ops::RangeInclusive;
 pub const PASSWORD_MIN_CHARS: usize = 10;
 /// Days of data kept: at least one, at most ten years.
 pub const RETENTION_DAYS: RangeInclusive<i64> = 1..=3650;
+/// Days before events are archived: 0 (never) to ten years.
+pub const ARCHIVE_AFTER_DAYS: RangeInclusive<i64> = 0..=3650;
 /// Names people give things (API keys, budgets, alert rules), in characters.
 pub const NAME_CHARS: RangeInclusive<usize> = 1..=100;
 /// Longest email address (RFC 5321's path limit).
@@ -49,6 +51,14 @@ pub fn retention_days(days: i64) -> Result<i64, String> {
     }
 }
 
+pub fn archive_after_days(days: i64) -> Result<i64, String> {
+    if ARCHIVE_AFTER_DAYS.contains(&days) {
+        Ok(days)
+    } else {
+        Err(format!("from {} (never) to {}", ARCHIVE_AFTER_DAYS.start(), ARCHIVE_AFTER_DAYS.end()))
+    }
+}
+
 /// A name, trimmed.
 pub fn name(name: &str) -> Result<String, String> {
     let n = name.trim();
@@ -78,6 +88,8 @@ mod tests {
         assert_eq!(retention_days(30), Ok(30));
         assert_eq!(retention_days(0).unwrap_err(), "from 1 to 3650");
         assert!(retention_days(3651).is_err());
+        assert_eq!(archive_after_days(0), Ok(0));
+        assert_eq!(archive_after_days(-1).unwrap_err(), "from 0 (never) to 3650");
         assert_eq!(name("  ci  ").as_deref(), Ok("ci"));
         assert!(name("   ").is_err() && name(&"x".repeat(101)).is_err() && name(&"é".repeat(100)).is_ok());
     }

@@ -14,6 +14,7 @@
 //! | `pricing_overrides` | `MODEL_PRICING_OVERRIDES` (JSON) | none |
 //! | `secure_cookies` | `SECURE_COOKIES` | `false` (set when served over TLS) |
 //! | `retention_days` | `RETENTION_DAYS` | `30` |
+//! | `archive_after_days` | `ARCHIVE_AFTER_DAYS` | `7` (`0`: never) |
 //! | `alert_interval_secs` | `ALERT_INTERVAL_SECS` | `15` |
 //! | `trust_forwarded_for` | `TRUST_FORWARDED_FOR` | `false` (set behind a proxy) |
 //! | `redis_url` | `REDIS_URL` | none: the in-process bus |
@@ -49,6 +50,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Days of events and rollups kept; the admin area can change it.
     pub retention_days: i64,
+    /// Days after which events move to the archive's compressed blocks
+    /// (0: never).
+    pub archive_after_days: i64,
     /// How often budgets and alert rules are evaluated.
     pub alert_interval_secs: u64,
     /// Behind a proxy (nginx): take the client's address from the last
@@ -113,6 +117,7 @@ impl Default for Config {
             pricing_overrides: None,
             secure_cookies: false,
             retention_days: 30,
+            archive_after_days: 7,
             alert_interval_secs: 15,
             trust_forwarded_for: false,
             redis_url: None,
@@ -257,6 +262,16 @@ impl Config {
                 message: format!("must be {message} days"),
             });
         }
+        if let Some(v) = get("ARCHIVE_AFTER_DAYS") {
+            self.archive_after_days = parse("ARCHIVE_AFTER_DAYS", v)?;
+        }
+        if let Err(message) = domain::rules::archive_after_days(self.archive_after_days) {
+            return Err(ConfigError::Env {
+                var: "ARCHIVE_AFTER_DAYS",
+                value: self.archive_after_days.to_string(),
+                message: format!("must be {message} days"),
+            });
+        }
         if let Some(v) = get("TRUST_FORWARDED_FOR") {
             self.trust_forwarded_for = flag("TRUST_FORWARDED_FOR", v)?;
         }
@@ -324,6 +339,7 @@ mod tests {
                 ("MAX_BODY_BYTES", "1024"),
                 ("SECURE_COOKIES", "true"),
                 ("RETENTION_DAYS", "7"),
+                ("ARCHIVE_AFTER_DAYS", "0"),
                 ("TRUST_FORWARDED_FOR", "yes"),
                 ("REDIS_URL", "redis://127.0.0.1:6390"),
                 ("REDIS_STREAM", "fm:events"),
@@ -341,7 +357,7 @@ mod tests {
         assert!(c.simulator && !c.telemetry_enabled);
         assert_eq!((c.simulator_rate, c.max_body_bytes), (3.0, 1024));
         assert!(c.secure_cookies);
-        assert_eq!(c.retention_days, 7);
+        assert_eq!((c.retention_days, c.archive_after_days), (7, 0));
         assert!(c.trust_forwarded_for);
         assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6390"));
         assert_eq!((c.redis_stream.as_str(), c.redis_stream_maxlen), ("fm:events", 1000));

@@ -61,6 +61,7 @@ impl Server {
         let service = state.service.clone();
         let mut background = vec![
             crate::tasks::retention::spawn(service.clone()),
+            crate::tasks::archive::spawn(service.clone(), config.archive_after_days),
             crate::tasks::exports::spawn(service.clone()),
             crate::tasks::memory::spawn(service.bus(), service.store()),
             crate::tasks::alerts::spawn(

@@ -8,7 +8,7 @@
 #[macro_use]
 mod common;
 
-use common::{Backend, TestServer};
+use common::{random_events, Backend, Rng, TestServer};
 use domain::costs::ModelTrend;
 use domain::summary::{Summary, SummaryQuery, Trend};
 use domain::{Event, Status};
@@ -85,82 +85,6 @@ async fn summary_endpoint_reports_exact_figures(b: Backend) {
         assert!(body["error"].as_str().unwrap().contains(field), "{query}: {body}");
     }
     t.stop().await;
-}
-
-/// A small seeded random source.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
-
-fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
-    let models = [
-        Some("gpt-4o"),
-        Some("gpt-4o-mini"),
-        Some("claude-sonnet-4-20250514"),
-        Some("llama-3.1-8b-instant"),
-        Some("house-llm"),
-        None,
-    ];
-    let stages = ["buffer", "intent", "persona", "tools", "response", "send"];
-    let personas = [Some("sage"), Some("scout"), None];
-    (0..n)
-        .map(|_| {
-            let n = rng.below(15);
-            let chat = format!("chat-{n}");
-            let mut e = json!({
-                "chatId": chat,
-                "turnId": format!("t{}", rng.below(4)),
-                "stage": rng.pick(&stages),
-                "status": rng.pick(&["success", "success", "success", "error", "running"]),
-                "ts": base + rng.below(3 * 24 * H as u64) as i64,
-            });
-            if rng.below(4) > 0 {
-                e["durationMs"] = json!(rng.below(12_000));
-            }
-            if let Some(m) = rng.pick(&models) {
-                e["model"] = json!(m);
-            }
-            if let Some(p) = rng.pick(&personas) {
-                e["persona"] = json!(p);
-            }
-            // Tool stages name their tool, mostly.
-            if e["stage"] == "tools" && rng.below(4) > 0 {
-                e["meta"] = json!({"tool": rng.pick(&["web_search", "crm_lookup", "calculator"])});
-            }
-            // A conversation belongs to one tenant (or none).
-            if let Some(tenant) = [Some("acme"), Some("globex"), None][n as usize % 3] {
-                e["tenant"] = json!(tenant);
-            }
-            // And to one pipeline (or none), independently of its tenant.
-            if let Some(pipeline) = [Some("chat-bot"), None, Some("rag")][n as usize % 5 % 3] {
-                e["pipeline"] = json!(pipeline);
-            }
-            if rng.below(5) > 0 {
-                let input = rng.below(5000) as i64;
-                let output = rng.below(1000) as i64;
-                e["usage"] = json!({
-                    "inputTokens": input,
-                    "outputTokens": output,
-                    "cachedInputTokens": if input > 0 { rng.below(input as u64) } else { 0 },
-                    "reasoningTokens": if output > 0 { rng.below(output as u64) } else { 0 },
-                });
-            }
-            e
-        })
-        .collect()
 }
 
 /// A tool's calls, errors, cost, p50 and p99.

@@ -1,6 +1,6 @@
 //! The conversations table (running totals per chat) and a chat's events.
 
-use super::events::{into_events, EventRow, COLUMNS};
+use super::events::{read_event, Equal, EventQuery, Order, COLUMNS};
 use super::{on_pool, Store, StoreError};
 use domain::conversation::{ConversationQuery, ConversationStatus, ConversationSummary, MAX_LIST_SIZE};
 use domain::sessions::{LiveSession, MAX_SESSIONS};
@@ -179,10 +179,10 @@ impl Store {
 
     /// Up to `limit` of a chat's events in replay order (time, then id).
     pub async fn conversation_events(&self, chat_id: &str, limit: i64) -> Result<Vec<Event>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE chat_id = $1 ORDER BY ts, id LIMIT $2");
-        let rows: Vec<EventRow> =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(chat_id).bind(limit).fetch_all(pool).await?);
-        into_events(rows)
+        let mut q = EventQuery::new(COLUMNS, Order::TsId);
+        q.equal.push(Equal { column: "chat_id", null_as_empty: false, value: chat_id.to_string() });
+        q.limit = Some(limit);
+        self.read_events(q, read_event).await
     }
 }
 

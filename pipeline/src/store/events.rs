@@ -1,48 +1,55 @@
-//! Reading the events table: the history API, the SSE resume and the page.
-//! (Writing is `batch.rs`: one batch, one transaction.)
+//! Reading events: the history API, the SSE resume and the page. Every
+//! read is an [`EventQuery`], answered from the events table and from the
+//! archive's blocks (`archive.rs`) alike, so no read misses an event for
+//! having been archived. (Writing is `batch.rs`: one batch, one
+//! transaction.)
 
-use super::sql::Cells;
+use super::sql::{Cells, Statement};
 use super::{on_pool, Store, StoreError};
 use domain::visibility::Cost;
 use domain::{Event, Status, Usage};
-use sqlx::{FromRow, QueryBuilder};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// How many of the newest events a health check looks at, at most.
 pub const RECENT_SCAN: i64 = 500_000;
 /// Most pipelines [`Store::pipelines`] lists.
 pub const MAX_PIPELINES: i64 = 200;
 
+/// Every column of a stored event, as [`EventRow::read`] reads them.
 pub(super) const COLUMNS: &str = "id, chat_id, turn_id, stage, status, ts, duration_ms, persona, model, provider, \
     input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, error, meta, received_at, \
-    cost_nanos, pricing_id, tenant, tool, pipeline";
+    cost_nanos, pricing_id, tenant, tool, pipeline, first_in_turn, first_in_chat";
 
-/// A stored event. Its token counts are NULL for zero on Postgres
-/// (migration 0019).
-#[derive(FromRow)]
+/// A stored event, every column. Its token counts and first-in marks are
+/// NULL for zero on Postgres (migration 0019).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(super) struct EventRow {
-    id: i64,
-    chat_id: String,
-    turn_id: Option<String>,
-    stage: String,
-    status: String,
-    ts: i64,
-    duration_ms: Option<i64>,
-    persona: Option<String>,
-    model: Option<String>,
-    provider: Option<String>,
-    input_tokens: Option<i64>,
-    output_tokens: Option<i64>,
-    cached_input_tokens: Option<i64>,
-    cache_write_tokens: Option<i64>,
-    reasoning_tokens: Option<i64>,
-    error: Option<String>,
-    meta: Option<String>,
-    received_at: i64,
-    cost_nanos: Option<i64>,
-    pricing_id: Option<String>,
-    tenant: Option<String>,
-    tool: Option<String>,
-    pipeline: Option<String>,
+    pub id: i64,
+    pub chat_id: String,
+    pub turn_id: Option<String>,
+    pub stage: String,
+    pub status: String,
+    pub ts: i64,
+    pub duration_ms: Option<i64>,
+    pub persona: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cached_input_tokens: Option<i64>,
+    pub cache_write_tokens: Option<i64>,
+    pub reasoning_tokens: Option<i64>,
+    pub error: Option<String>,
+    pub meta: Option<String>,
+    pub received_at: i64,
+    pub cost_nanos: Option<i64>,
+    pub pricing_id: Option<String>,
+    pub tenant: Option<String>,
+    pub tool: Option<String>,
+    pub pipeline: Option<String>,
+    pub first_in_turn: Option<i64>,
+    pub first_in_chat: Option<i64>,
 }
 
 impl TryFrom<EventRow> for Event {
@@ -114,12 +121,233 @@ impl EventRow {
             tenant: r.opt_text("tenant")?,
             tool: r.opt_text("tool")?,
             pipeline: r.opt_text("pipeline")?,
+            first_in_turn: r.opt_int("first_in_turn")?,
+            first_in_chat: r.opt_int("first_in_chat")?,
+        })
+    }
+
+    fn int_cell(&self, column: &str) -> Option<Option<i64>> {
+        Some(match column {
+            "id" => Some(self.id),
+            "ts" => Some(self.ts),
+            "received_at" => Some(self.received_at),
+            "duration_ms" => self.duration_ms,
+            "input_tokens" => self.input_tokens,
+            "output_tokens" => self.output_tokens,
+            "cached_input_tokens" => self.cached_input_tokens,
+            "cache_write_tokens" => self.cache_write_tokens,
+            "reasoning_tokens" => self.reasoning_tokens,
+            "cost_nanos" => self.cost_nanos,
+            "first_in_turn" => self.first_in_turn,
+            "first_in_chat" => self.first_in_chat,
+            _ => return None,
+        })
+    }
+
+    fn text_cell(&self, column: &str) -> Option<Option<&str>> {
+        Some(match column {
+            "chat_id" => Some(self.chat_id.as_str()),
+            "stage" => Some(self.stage.as_str()),
+            "status" => Some(self.status.as_str()),
+            "turn_id" => self.turn_id.as_deref(),
+            "persona" => self.persona.as_deref(),
+            "model" => self.model.as_deref(),
+            "provider" => self.provider.as_deref(),
+            "error" => self.error.as_deref(),
+            "meta" => self.meta.as_deref(),
+            "pricing_id" => self.pricing_id.as_deref(),
+            "tenant" => self.tenant.as_deref(),
+            "tool" => self.tool.as_deref(),
+            "pipeline" => self.pipeline.as_deref(),
+            _ => return None,
         })
     }
 }
 
-pub(super) fn into_events(rows: Vec<EventRow>) -> Result<Vec<Event>, StoreError> {
-    rows.into_iter().map(Event::try_from).collect()
+/// An archived event read as a row of the events table. A text read of a
+/// NULL is '': the reads that ask for text where an event may have none
+/// select `COALESCE(column, '')` from the table.
+impl Cells for EventRow {
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        self.opt_int(column)?.ok_or_else(|| StoreError::Corrupt(format!("event {}: {column} is NULL", self.id)))
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.int_cell(column).ok_or_else(|| StoreError::Corrupt(format!("no event column {column}")))
+    }
+
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        Ok(self.opt_text(column)?.unwrap_or_default())
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        let cell = self.text_cell(column).ok_or_else(|| StoreError::Corrupt(format!("no event column {column}")))?;
+        Ok(cell.map(str::to_string))
+    }
+}
+
+/// One condition of an [`EventQuery`]: `column = value`, where an event
+/// without the column matches `''` if `null_as_empty` (as a rollup stores
+/// it), and nothing otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Equal {
+    pub column: &'static str,
+    pub null_as_empty: bool,
+    pub value: String,
+}
+
+impl Equal {
+    /// The condition as SQL (its value bound in `st`).
+    pub fn push(&self, st: &mut Statement) {
+        match self.null_as_empty {
+            true => st.push(&format!(" AND COALESCE({}, '') = ", self.column)),
+            false => st.push(&format!(" AND {} = ", self.column)),
+        };
+        st.bind(self.value.clone());
+    }
+
+    /// The same condition on a row in hand.
+    fn holds(&self, r: &dyn Cells) -> Result<bool, StoreError> {
+        let cell = r.opt_text(self.column)?;
+        Ok(match cell {
+            Some(v) => v == self.value,
+            None => self.null_as_empty && self.value.is_empty(),
+        })
+    }
+}
+
+/// The order an [`EventQuery`] answers in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Order {
+    /// Oldest id first.
+    Id,
+    /// Newest id first.
+    IdDesc,
+    /// Replay order: time, then id.
+    TsId,
+    /// Any (a read that sums what it reads).
+    Unordered,
+}
+
+/// A read of events: which ones, in what order, how many. Written once,
+/// it is both the SQL run on the events table ([`EventQuery::statement`])
+/// and the test applied to archived events ([`EventQuery::holds`]).
+#[derive(Clone, Debug)]
+pub(super) struct EventQuery {
+    /// The select list (it must name `id` and `ts`).
+    pub columns: &'static str,
+    /// Only ids above / below.
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    /// Only times in `[from, to)`.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub equal: Vec<Equal>,
+    pub order: Order,
+    pub limit: Option<i64>,
+}
+
+impl EventQuery {
+    pub fn new(columns: &'static str, order: Order) -> EventQuery {
+        EventQuery { columns, after: None, before: None, from: None, to: None, equal: Vec::new(), order, limit: None }
+    }
+
+    /// Only this conversation's events (`Some` when the query names one).
+    pub fn chat(&self) -> Option<&str> {
+        self.equal.iter().find(|e| e.column == "chat_id" && !e.null_as_empty).map(|e| e.value.as_str())
+    }
+
+    /// The read on the events table.
+    pub fn statement(&self) -> Statement {
+        let mut st = Statement::new(format!("SELECT {} FROM events WHERE 1=1", self.columns));
+        let bounds = [
+            (" AND id > ", self.after),
+            (" AND id < ", self.before),
+            (" AND ts >= ", self.from),
+            (" AND ts < ", self.to),
+        ];
+        for (sql, bound) in bounds {
+            if let Some(v) = bound {
+                st.push(sql).bind(v);
+            }
+        }
+        for e in &self.equal {
+            e.push(&mut st);
+        }
+        st.push(match self.order {
+            Order::Id => " ORDER BY id",
+            Order::IdDesc => " ORDER BY id DESC",
+            Order::TsId => " ORDER BY ts, id",
+            Order::Unordered => "",
+        });
+        if let Some(limit) = self.limit {
+            st.push(" LIMIT ").bind(limit);
+        }
+        st
+    }
+
+    /// Whether the event `r` is one the query selects.
+    pub fn holds(&self, r: &dyn Cells) -> Result<bool, StoreError> {
+        let (id, ts) = (r.int("id")?, r.int("ts")?);
+        let outside = self.after.is_some_and(|a| id <= a)
+            || self.before.is_some_and(|b| id >= b)
+            || self.from.is_some_and(|f| ts < f)
+            || self.to.is_some_and(|t| ts >= t);
+        if outside {
+            return Ok(false);
+        }
+        for e in &self.equal {
+            if !e.holds(r)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Where an event of `(id, ts)` sorts in the query's order.
+    pub fn key(&self, id: i64, ts: i64) -> (i64, i64) {
+        match self.order {
+            Order::Id | Order::Unordered => (id, 0),
+            Order::IdDesc => (-id, 0),
+            Order::TsId => (ts, id),
+        }
+    }
+}
+
+impl Store {
+    /// Answers `q` from the events table and the archive, each event made
+    /// a `T` by `row`. The table is read first: an event archived between
+    /// the two reads is then found twice, and kept once, never missed.
+    pub(super) async fn read_events<T, F>(&self, q: EventQuery, row: F) -> Result<Vec<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(&dyn Cells) -> Result<T, StoreError> + Send + Sync + 'static,
+    {
+        let row = Arc::new(row);
+        let keyed = {
+            let (row, q) = (row.clone(), q.clone());
+            move |r: &dyn Cells| Ok((q.key(r.int("id")?, r.int("ts")?), r.int("id")?, row(r)?))
+        };
+        let mut found = self.read(q.statement(), keyed).await?;
+        let seen: HashSet<i64> = found.iter().map(|(_, id, _)| *id).collect();
+        for e in self.archived(&q).await? {
+            if !seen.contains(&e.id) {
+                found.push((q.key(e.id, e.ts), e.id, row(&e)?));
+            }
+        }
+        if q.order != Order::Unordered {
+            found.sort_by_key(|(key, _, _)| *key);
+        }
+        if let Some(limit) = q.limit {
+            found.truncate(limit.max(0) as usize);
+        }
+        Ok(found.into_iter().map(|(_, _, t)| t).collect())
+    }
+}
+
+/// An event from a row of an [`EventQuery`] of [`COLUMNS`].
+pub(super) fn read_event(r: &dyn Cells) -> Result<Event, StoreError> {
+    Event::try_from(EventRow::read(r)?)
 }
 
 /// Filters for [`Store::history`].
@@ -138,24 +366,16 @@ pub struct HistoryQuery {
 impl Store {
     /// Newest first, paged by id.
     pub async fn history(&self, q: &HistoryQuery) -> Result<Vec<Event>, StoreError> {
-        let rows: Vec<EventRow> = on_pool!(self, pool => {
-            let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM events WHERE 1=1"));
-            if let Some(before) = q.before {
-                qb.push(" AND id < ").push_bind(before);
+        let mut query = EventQuery::new(COLUMNS, Order::IdDesc);
+        query.before = q.before;
+        query.limit = Some(q.limit);
+        let equal = [("chat_id", &q.chat_id), ("tenant", &q.tenant), ("pipeline", &q.pipeline)];
+        for (column, value) in equal {
+            if let Some(v) = value {
+                query.equal.push(Equal { column, null_as_empty: false, value: v.clone() });
             }
-            if let Some(chat) = &q.chat_id {
-                qb.push(" AND chat_id = ").push_bind(chat.clone());
-            }
-            if let Some(tenant) = &q.tenant {
-                qb.push(" AND tenant = ").push_bind(tenant.clone());
-            }
-            if let Some(pipeline) = &q.pipeline {
-                qb.push(" AND pipeline = ").push_bind(pipeline.clone());
-            }
-            qb.push(" ORDER BY id DESC LIMIT ").push_bind(q.limit);
-            qb.build_query_as().fetch_all(pool).await?
-        });
-        into_events(rows)
+        }
+        self.read_events(query, read_event).await
     }
 
     /// The pipelines conversations have named, in name order, at most
@@ -193,14 +413,18 @@ impl Store {
 
     /// Up to `limit` events with an id above `after`, oldest first.
     pub async fn after(&self, after: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE id > $1 ORDER BY id LIMIT $2");
-        let rows: Vec<EventRow> =
-            on_pool!(self, pool => sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await?);
-        into_events(rows)
+        let mut query = EventQuery::new(COLUMNS, Order::Id);
+        (query.after, query.limit) = (Some(after), Some(limit));
+        self.read_events(query, read_event).await
     }
 
+    /// Every event stored, archived ones too.
     pub async fn count_events(&self) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(pool).await?))
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT CAST((SELECT COUNT(*) FROM events) + (SELECT COALESCE(SUM(events), 0) FROM event_blocks) AS BIGINT)"
+        )
+        .fetch_one(pool)
+        .await?))
     }
 
     /// Recent activity for health checks: events received since `since_ms`

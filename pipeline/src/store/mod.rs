@@ -12,6 +12,7 @@
 //! insert start cold (measured: ~30 % slower).
 
 mod alerts;
+mod archive;
 mod audit;
 mod batch;
 mod cluster;
@@ -30,6 +31,7 @@ mod sqlite_init;
 mod turns;
 mod users;
 
+pub use archive::BLOCK_EVENTS;
 pub use batch::{Inserted, WRITE_LOCK_KEY};
 pub use events::HistoryQuery;
 pub use exports::StoredJob;

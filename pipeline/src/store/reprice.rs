@@ -5,13 +5,15 @@
 //! either fully corrected or untouched, and a long reprice never holds the
 //! writer for long.
 
+use super::archive;
 use super::batch::{upsert_rollups, WRITE_LOCK_KEY};
-use super::events::{into_events, EventRow, COLUMNS};
+use super::events::{read_event, EventQuery, Order, COLUMNS};
 use super::sql::Exec;
-use super::{on_pool, on_writer, Store, StoreError};
+use super::{on_writer, Store, StoreError};
 use crate::rollup::deltas::Corrections;
 use domain::Event;
 use sqlx::QueryBuilder;
+use std::collections::HashMap;
 
 /// Events per `UPDATE … CASE` statement.
 const UPDATE_CHUNK: usize = 300;
@@ -20,15 +22,9 @@ impl Store {
     /// Up to `limit` events with `ts` in `[from, to)` and an id above
     /// `after`, in id order.
     pub async fn events_between(&self, from: i64, to: i64, after: i64, limit: i64) -> Result<Vec<Event>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM events WHERE ts >= $1 AND ts < $2 AND id > $3 ORDER BY id LIMIT $4");
-        let rows: Vec<EventRow> = on_pool!(self, pool => sqlx::query_as(&sql)
-            .bind(from)
-            .bind(to)
-            .bind(after)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?);
-        into_events(rows)
+        let mut q = EventQuery::new(COLUMNS, Order::Id);
+        (q.from, q.to, q.after, q.limit) = (Some(from), Some(to), Some(after), Some(limit));
+        self.read_events(q, read_event).await
     }
 
     /// Applies one page's corrections, all or nothing.
@@ -58,6 +54,28 @@ impl Store {
                 }
                 qb.push(")");
                 qb.build().execute(&mut *tx).await?;
+            }
+            // The archived among them: each block that holds one, rewritten.
+            let lo = c.events.iter().map(|(id, _, _)| *id).min().unwrap_or(0);
+            let hi = c.events.iter().map(|(id, _, _)| *id).max().unwrap_or(0);
+            let blocks: Vec<(i64, Vec<u8>)> = tx.fetch_all(archive::blocks_reaching(Some((lo, hi)), None)).await?;
+            let prices: HashMap<i64, (Option<i64>, &Option<String>)> =
+                c.events.iter().map(|(id, cost, pricing_id)| (*id, (*cost, pricing_id))).collect();
+            for block in blocks {
+                let mut events = archive::events_of(&block)?;
+                let mut changed = false;
+                for e in &mut events {
+                    if let Some((cost, pricing_id)) = prices.get(&e.id) {
+                        (e.cost_nanos, e.pricing_id, changed) = (*cost, (*pricing_id).clone(), true);
+                    }
+                }
+                if changed {
+                    sqlx::query("UPDATE event_block_bodies SET body = $1 WHERE first_id = $2")
+                        .bind(archive::body_of(&events)?)
+                        .bind(block.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             for (chat, d) in &c.chats {
                 sqlx::query("UPDATE conversations SET cost_nanos = cost_nanos + $1, unpriced_events = unpriced_events + $2 WHERE chat_id = $3")

@@ -1,9 +1,12 @@
-//! Retention: delete what is older than the cut-off — events, the rollups of
-//! whole days before it, conversations and turns that ended before it (and
-//! their hours' counts), and spent sessions. Events go in slices, so a
-//! large first clean-up never holds the writer for long.
+//! Retention: delete what is older than the cut-off — events, archived
+//! ones too, the rollups of whole days before it, conversations and turns
+//! that ended before it (and their hours' counts), and spent sessions.
+//! Events go in slices, so a large first clean-up never holds the writer
+//! for long.
 
+use super::archive;
 use super::batch::WRITE_LOCK_KEY;
+use super::sql::Exec;
 use super::{on_writer, Store, StoreError};
 use crate::rollup::Grain;
 use serde::Serialize;
@@ -75,6 +78,38 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             report.turns = sqlx::query("DELETE FROM turns WHERE first_ts < $1").bind(cutoff).execute(&mut *tx).await?.rows_affected();
+            // Archived events: blocks wholly before the cut-off go; a block
+            // that reaches across it is stored again without the events
+            // before it.
+            let (whole, gone): (i64, i64) = sqlx::query_as(
+                "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM event_blocks WHERE max_ts < $1",
+            )
+            .bind(cutoff)
+            .fetch_one(&mut *tx)
+            .await?;
+            if whole > 0 {
+                for table in ["event_block_chats", "event_block_bodies", "event_blocks"] {
+                    sqlx::query(&format!(
+                        "DELETE FROM {table} WHERE first_id IN (SELECT first_id FROM event_blocks WHERE max_ts < $1)"
+                    ))
+                    .bind(cutoff)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                report.events += gone as u64;
+            }
+            let across: Vec<(i64, Vec<u8>)> = tx.fetch_all(archive::blocks_reaching(None, Some(cutoff))).await?;
+            for block in across {
+                let events = archive::events_of(&block)?;
+                let kept: Vec<_> = events.iter().filter(|e| e.ts >= cutoff).cloned().collect();
+                report.events += (events.len() - kept.len()) as u64;
+                tx.execute_all(archive::drop_block(block.0)).await?;
+                if !kept.is_empty() {
+                    let (statements, first_id, body) = archive::store_block(&kept)?;
+                    tx.execute_all(statements).await?;
+                    sqlx::query(archive::INSERT_BODY).bind(first_id).bind(body).execute(&mut *tx).await?;
+                }
+            }
             report.sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at IS NOT NULL")
                 .bind(now_ms)
                 .execute(&mut *tx)

@@ -3,6 +3,7 @@
 //! are [`Statement`]s run by [`Store::read`], on SQLite through its own
 //! handle (`direct_read`), and decoded once for both backends.
 
+use super::events::{Equal, EventQuery, Order};
 use super::sql::{each, Cells, Statement};
 use super::{on_pool, Store, StoreError};
 use crate::rollup::{Dim, Dims, Grain, Metrics, WRITES};
@@ -36,10 +37,17 @@ impl Filters {
     }
 }
 
-/// The conditions of `f`, `(column, value)`: a rollup's columns, or on
-/// raw events (`raw`) the events' columns, where an absent value is NULL,
-/// not '' as in a rollup, and the conversation.
-fn dim_conditions(f: &Filters, raw: bool) -> Vec<(String, String)> {
+/// What a raw read of events for rollups selects: the columns that count,
+/// a NULL dimension read as '' (as a rollup stores it).
+const RAW_COLUMNS: &str = "id, ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
+    COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, COALESCE(pipeline, '') AS pipeline, duration_ms, \
+    input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
+    first_in_turn, first_in_chat";
+
+/// The conditions of `f`: on a rollup's columns, or on raw events
+/// (`raw`), where an absent value is NULL, not '' as in a rollup, and the
+/// conversation counts too.
+fn dim_conditions(f: &Filters, raw: bool) -> Vec<Equal> {
     let dims = [
         ("model", &f.model),
         ("persona", &f.persona),
@@ -48,24 +56,28 @@ fn dim_conditions(f: &Filters, raw: bool) -> Vec<(String, String)> {
         ("pipeline", &f.pipeline),
     ];
     let mut out = Vec::new();
-    for (col, value) in dims {
+    for (column, value) in dims {
         if let Some(v) = value {
-            let column = if raw && col != "stage" { format!("COALESCE({col}, '')") } else { col.to_string() };
-            out.push((column, v.clone()));
+            out.push(Equal { column, null_as_empty: raw && column != "stage", value: v.clone() });
         }
     }
     if raw {
         if let Some(chat) = &f.chat_id {
-            out.push(("chat_id".to_string(), chat.clone()));
+            out.push(Equal { column: "chat_id", null_as_empty: false, value: chat.clone() });
         }
     }
     out
 }
 
+/// The conditions of `f` on raw events (an [`EventQuery`]'s).
+pub(super) fn raw_conditions(f: &Filters) -> Vec<Equal> {
+    dim_conditions(f, true)
+}
+
 /// `AND model = … AND persona = …` on a [`Statement`] (see [`dim_conditions`]).
 pub(super) fn filter(st: &mut Statement, f: &Filters, raw: bool) {
-    for (column, value) in dim_conditions(f, raw) {
-        st.push(&format!(" AND {column} = ")).bind(value);
+    for e in dim_conditions(f, raw) {
+        e.push(st);
     }
 }
 
@@ -312,15 +324,9 @@ impl Store {
     /// window's partial edges, or one conversation), reading only the
     /// columns that count: `(ts, dims, metrics)`.
     pub async fn raw_rows(&self, from: i64, to: i64, f: &Filters) -> Result<Vec<(i64, Dims, Metrics)>, StoreError> {
-        let mut st = Statement::new(
-            "SELECT ts, COALESCE(model, '') AS model, stage, COALESCE(persona, '') AS persona, status, \
-             COALESCE(tenant, '') AS tenant, COALESCE(tool, '') AS tool, COALESCE(pipeline, '') AS pipeline, duration_ms, \
-             input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_nanos, \
-             first_in_turn, first_in_chat FROM events WHERE ts >= ",
-        );
-        st.bind(from).push(" AND ts < ").bind(to);
-        filter(&mut st, f, true);
-        self.read(st, |r| {
+        let mut q = EventQuery::new(RAW_COLUMNS, Order::Unordered);
+        (q.from, q.to, q.equal) = (Some(from), Some(to), raw_conditions(f));
+        self.read_events(q, |r| {
             let dims = Dims::read(|c| r.text(c))?;
             // Sparse: NULL for zero on Postgres (migration 0019).
             let count = |c: &str| r.opt_int(c).map(Option::unwrap_or_default);

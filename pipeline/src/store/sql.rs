@@ -284,7 +284,13 @@ macro_rules! records {
         }
     )+};
 }
-records!((i64 => 0), (String => 0), (String => 0, String => 1), (String => 0, Option<String> => 1, Option<i64> => 2));
+records!(
+    (i64 => 0),
+    (String => 0),
+    (String => 0, String => 1),
+    (String => 0, Option<String> => 1, Option<i64> => 2),
+    (i64 => 0, Vec<u8> => 1)
+);
 
 /// A row of a read, its columns found by name: from Postgres through sqlx,
 /// or from SQLite's own handle (`direct_read`). So a read decodes its rows
@@ -296,23 +302,30 @@ pub(super) trait Cells {
     fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError>;
 }
 
-impl Cells for PgRow {
-    fn int(&self, column: &str) -> Result<i64, StoreError> {
-        Ok(sqlx::Row::try_get(self, column)?)
-    }
+/// Rows read through sqlx, on either backend (SQLite's inside a
+/// transaction of its writer's pool).
+macro_rules! sqlx_cells {
+    ($($row:ty),+) => {$(
+        impl Cells for $row {
+            fn int(&self, column: &str) -> Result<i64, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
 
-    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::Row::try_get(self, column)?)
-    }
+            fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
 
-    fn text(&self, column: &str) -> Result<String, StoreError> {
-        Ok(sqlx::Row::try_get(self, column)?)
-    }
+            fn text(&self, column: &str) -> Result<String, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
 
-    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::Row::try_get(self, column)?)
-    }
+            fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+                Ok(sqlx::Row::try_get(self, column)?)
+            }
+        }
+    )+};
 }
+sqlx_cells!(PgRow, SqliteRow);
 
 impl super::Store {
     /// Runs the read `st` and makes a `T` of each row with `row`: on SQLite

@@ -1,9 +1,8 @@
 //! The turns table read as the cost monitor's "recent operations", and the
 //! export of a window's events.
 
-use super::events::{EventRow, COLUMNS};
+use super::events::{read_event, EventQuery, Order, COLUMNS};
 use super::rollups::Filters;
-use super::sql::Statement;
 use super::{on_pool, Store, StoreError};
 use domain::costs::{TurnRow, TurnSort};
 use domain::Event;
@@ -113,11 +112,10 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<Event>, StoreError> {
-        let mut st = Statement::new(format!("SELECT {COLUMNS} FROM events WHERE ts >= "));
-        st.bind(from).push(" AND ts < ").bind(to).push(" AND id > ").bind(after);
+        let mut q = EventQuery::new(COLUMNS, Order::Id);
+        (q.from, q.to, q.after, q.limit) = (Some(from), Some(to), Some(after), Some(limit));
         // The summary's own filters, so an export holds what it counted.
-        super::rollups::filter(&mut st, f, true);
-        st.push(" ORDER BY id LIMIT ").bind(limit);
-        self.read(st, |r| Event::try_from(EventRow::read(r)?)).await
+        q.equal = super::rollups::raw_conditions(f);
+        self.read_events(q, read_event).await
     }
 }

@@ -6,7 +6,7 @@
 use axum::routing::post;
 use domain::auth::Role;
 use futures::StreamExt;
-use serde_json::Value;
+use serde_json::{json, Value};
 use server::config::Config;
 use server::Server;
 use sqlx::Connection;
@@ -544,4 +544,83 @@ pub async fn count(store: &pipeline::store::Store, sql: &str) -> i64 {
         Store::Sqlite { readers, .. } => sqlx::query_scalar(sql).fetch_one(readers).await.unwrap(),
         Store::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
     }
+}
+
+/// A small seeded random source.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// `n` events over the three days from `base`: fifteen conversations, each
+/// with one tenant and pipeline (or none), of every stage, status and
+/// model, priced or not, with tools, personas and usage.
+pub fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
+    let models = [
+        Some("gpt-4o"),
+        Some("gpt-4o-mini"),
+        Some("claude-sonnet-4-20250514"),
+        Some("llama-3.1-8b-instant"),
+        Some("house-llm"),
+        None,
+    ];
+    let stages = ["buffer", "intent", "persona", "tools", "response", "send"];
+    let personas = [Some("sage"), Some("scout"), None];
+    (0..n)
+        .map(|_| {
+            let n = rng.below(15);
+            let chat = format!("chat-{n}");
+            let mut e = json!({
+                "chatId": chat,
+                "turnId": format!("t{}", rng.below(4)),
+                "stage": rng.pick(&stages),
+                "status": rng.pick(&["success", "success", "success", "error", "running"]),
+                "ts": base + rng.below(3 * 24 * 3_600_000u64) as i64,
+            });
+            if rng.below(4) > 0 {
+                e["durationMs"] = json!(rng.below(12_000));
+            }
+            if let Some(m) = rng.pick(&models) {
+                e["model"] = json!(m);
+            }
+            if let Some(p) = rng.pick(&personas) {
+                e["persona"] = json!(p);
+            }
+            // Tool stages name their tool, mostly.
+            if e["stage"] == "tools" && rng.below(4) > 0 {
+                e["meta"] = json!({"tool": rng.pick(&["web_search", "crm_lookup", "calculator"])});
+            }
+            // A conversation belongs to one tenant (or none).
+            if let Some(tenant) = [Some("acme"), Some("globex"), None][n as usize % 3] {
+                e["tenant"] = json!(tenant);
+            }
+            // And to one pipeline (or none), independently of its tenant.
+            if let Some(pipeline) = [Some("chat-bot"), None, Some("rag")][n as usize % 5 % 3] {
+                e["pipeline"] = json!(pipeline);
+            }
+            if rng.below(5) > 0 {
+                let input = rng.below(5000) as i64;
+                let output = rng.below(1000) as i64;
+                e["usage"] = json!({
+                    "inputTokens": input,
+                    "outputTokens": output,
+                    "cachedInputTokens": if input > 0 { rng.below(input as u64) } else { 0 },
+                    "reasoningTokens": if output > 0 { rng.below(output as u64) } else { 0 },
+                });
+            }
+            e
+        })
+        .collect()
 }

@@ -1,0 +1,350 @@
+//! The archive: events older than `archive_after_days` leave the events
+//! table for compressed blocks, where one costs about a tenth of what its
+//! row and index entries did (docs/performance.md). Replays, exports and
+//! summaries of last month are rare; the bytes every event costs on disk
+//! are not.
+//!
+//! A block holds up to [`BLOCK_EVENTS`] events, the oldest by time,
+//! stored column by column (ids and times as differences) and compressed
+//! with brotli. Its directory row names its id and time span, and
+//! `event_block_chats` the conversations it holds, so a read decodes only
+//! the blocks that can hold what it asks for ([`Store::archived`]). Every
+//! read of events is an [`EventQuery`] and looks here as well as in the
+//! table (`events.rs`); repricing rewrites the blocks it corrects, and
+//! retention drops or trims them.
+//!
+//! Moving events is one transaction, in the writer's turn (on Postgres
+//! under the write lock): a block is stored and its events deleted
+//! together. The newest event is never archived, so the table always
+//! holds the highest id.
+
+use super::batch::WRITE_LOCK_KEY;
+use super::events::{EventQuery, EventRow, Order, COLUMNS};
+use super::sql::{Exec, Statement};
+use super::{on_pool, on_writer, Store, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+
+/// Events per block, at most. Larger blocks compress a little better
+/// (13.5 → 12.3 bytes an event from 1,024 to 4,096, measured on the
+/// simulator's traffic) but a replay decodes whole blocks.
+pub const BLOCK_EVENTS: i64 = 1024;
+
+/// The format of a block's body (its first byte).
+const FORMAT: u8 = 1;
+
+/// brotli's quality: compressing a block takes a few milliseconds inside
+/// the write lock; the best setting takes a hundred.
+const QUALITY: u32 = 7;
+
+/// One block's events, column by column, as its body stores them.
+#[derive(Default, Serialize, Deserialize)]
+struct Columns {
+    /// Differences from the event before (the first from 0).
+    id: Vec<i64>,
+    ts: Vec<i64>,
+    /// Differences from the event's own `ts`.
+    received_at: Vec<i64>,
+    chat_id: Vec<String>,
+    turn_id: Vec<Option<String>>,
+    stage: Vec<String>,
+    status: Vec<String>,
+    duration_ms: Vec<Option<i64>>,
+    persona: Vec<Option<String>>,
+    model: Vec<Option<String>>,
+    provider: Vec<Option<String>>,
+    input_tokens: Vec<Option<i64>>,
+    output_tokens: Vec<Option<i64>>,
+    cached_input_tokens: Vec<Option<i64>>,
+    cache_write_tokens: Vec<Option<i64>>,
+    reasoning_tokens: Vec<Option<i64>>,
+    error: Vec<Option<String>>,
+    meta: Vec<Option<String>>,
+    cost_nanos: Vec<Option<i64>>,
+    pricing_id: Vec<Option<String>>,
+    tenant: Vec<Option<String>>,
+    tool: Vec<Option<String>>,
+    pipeline: Vec<Option<String>>,
+    first_in_turn: Vec<Option<i64>>,
+    first_in_chat: Vec<Option<i64>>,
+}
+
+/// `events` (in id order) as a block's body.
+fn encode(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
+    let mut c = Columns::default();
+    let (mut id, mut ts) = (0, 0);
+    for e in events {
+        c.id.push(e.id - id);
+        c.ts.push(e.ts - ts);
+        (id, ts) = (e.id, e.ts);
+        c.received_at.push(e.received_at - e.ts);
+        c.chat_id.push(e.chat_id.clone());
+        c.turn_id.push(e.turn_id.clone());
+        c.stage.push(e.stage.clone());
+        c.status.push(e.status.clone());
+        c.duration_ms.push(e.duration_ms);
+        c.persona.push(e.persona.clone());
+        c.model.push(e.model.clone());
+        c.provider.push(e.provider.clone());
+        c.input_tokens.push(e.input_tokens);
+        c.output_tokens.push(e.output_tokens);
+        c.cached_input_tokens.push(e.cached_input_tokens);
+        c.cache_write_tokens.push(e.cache_write_tokens);
+        c.reasoning_tokens.push(e.reasoning_tokens);
+        c.error.push(e.error.clone());
+        c.meta.push(e.meta.clone());
+        c.cost_nanos.push(e.cost_nanos);
+        c.pricing_id.push(e.pricing_id.clone());
+        c.tenant.push(e.tenant.clone());
+        c.tool.push(e.tool.clone());
+        c.pipeline.push(e.pipeline.clone());
+        c.first_in_turn.push(e.first_in_turn);
+        c.first_in_chat.push(e.first_in_chat);
+    }
+    let json = serde_json::to_vec(&c).map_err(|e| StoreError::Corrupt(format!("a block's events: {e}")))?;
+    let mut body = vec![FORMAT];
+    {
+        let mut w = brotli::CompressorWriter::new(&mut body, 1 << 16, QUALITY, 22);
+        w.write_all(&json).map_err(|e| StoreError::Corrupt(format!("compressing a block: {e}")))?;
+    }
+    Ok(body)
+}
+
+/// A block's events, in id order.
+fn decode(first_id: i64, body: &[u8]) -> Result<Vec<EventRow>, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("archive block {first_id}: {what}"));
+    let Some((&FORMAT, packed)) = body.split_first() else {
+        return Err(corrupt("unknown format".into()));
+    };
+    let mut json = Vec::new();
+    brotli::Decompressor::new(packed, 1 << 16).read_to_end(&mut json).map_err(|e| corrupt(e.to_string()))?;
+    let mut c: Columns = serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))?;
+    let n = c.id.len();
+    let lengths = [c.ts.len(), c.received_at.len(), c.chat_id.len(), c.first_in_chat.len(), c.pipeline.len()];
+    if lengths.iter().any(|&l| l != n) {
+        return Err(corrupt("columns of different lengths".into()));
+    }
+    let mut take = |i: usize| -> Result<EventRow, StoreError> {
+        let mut e = EventRow {
+            id: c.id[i],
+            ts: c.ts[i],
+            received_at: c.received_at[i],
+            chat_id: std::mem::take(&mut c.chat_id[i]),
+            turn_id: c.turn_id.get_mut(i).and_then(Option::take),
+            stage: c.stage.get_mut(i).map(std::mem::take).unwrap_or_default(),
+            status: c.status.get_mut(i).map(std::mem::take).unwrap_or_default(),
+            duration_ms: c.duration_ms.get(i).copied().flatten(),
+            persona: c.persona.get_mut(i).and_then(Option::take),
+            model: c.model.get_mut(i).and_then(Option::take),
+            provider: c.provider.get_mut(i).and_then(Option::take),
+            input_tokens: c.input_tokens.get(i).copied().flatten(),
+            output_tokens: c.output_tokens.get(i).copied().flatten(),
+            cached_input_tokens: c.cached_input_tokens.get(i).copied().flatten(),
+            cache_write_tokens: c.cache_write_tokens.get(i).copied().flatten(),
+            reasoning_tokens: c.reasoning_tokens.get(i).copied().flatten(),
+            error: c.error.get_mut(i).and_then(Option::take),
+            meta: c.meta.get_mut(i).and_then(Option::take),
+            cost_nanos: c.cost_nanos.get(i).copied().flatten(),
+            pricing_id: c.pricing_id.get_mut(i).and_then(Option::take),
+            tenant: c.tenant.get_mut(i).and_then(Option::take),
+            tool: c.tool.get_mut(i).and_then(Option::take),
+            pipeline: c.pipeline.get_mut(i).and_then(Option::take),
+            first_in_turn: c.first_in_turn.get(i).copied().flatten(),
+            first_in_chat: c.first_in_chat.get(i).copied().flatten(),
+        };
+        if e.stage.is_empty() || e.status.is_empty() {
+            return Err(corrupt(format!("event {} lacks its stage or status", e.id)));
+        }
+        e.received_at += e.ts;
+        Ok(e)
+    };
+    let mut events = Vec::with_capacity(n);
+    for i in 0..n {
+        events.push(take(i)?);
+    }
+    let (mut id, mut ts) = (0, 0);
+    for e in &mut events {
+        e.id += id;
+        e.ts += ts;
+        e.received_at += ts;
+        (id, ts) = (e.id, e.ts);
+    }
+    Ok(events)
+}
+
+/// A block's directory row.
+#[derive(Clone, Copy, Debug)]
+struct Dir {
+    first_id: i64,
+    last_id: i64,
+    min_ts: i64,
+}
+
+/// The statements that store a block of `events` (in id order), but for
+/// its body: its directory row and its conversations. Returns them, the
+/// block's id (its first event's) and its body, for the caller to insert
+/// inside its transaction.
+pub(super) fn store_block(events: &[EventRow]) -> Result<(Vec<Statement>, i64, Vec<u8>), StoreError> {
+    let first = events.first().map_or(0, |e| e.id);
+    let last = events.last().map_or(0, |e| e.id);
+    let (min_ts, max_ts) = events.iter().fold((i64::MAX, i64::MIN), |(lo, hi), e| (lo.min(e.ts), hi.max(e.ts)));
+    let mut dir = Statement::new("INSERT INTO event_blocks (first_id, last_id, min_ts, max_ts, events) ");
+    dir.values(&[events.len() as i64], |t, n| {
+        t.bind(first).bind(last).bind(min_ts).bind(max_ts).bind(*n);
+    });
+    let chats: BTreeSet<&str> = events.iter().map(|e| e.chat_id.as_str()).collect();
+    let chats: Vec<&str> = chats.into_iter().collect();
+    let mut rows = Statement::new("INSERT INTO event_block_chats (chat_id, first_id) ");
+    rows.values(&chats, |t, chat| {
+        t.bind(*chat).bind(first);
+    });
+    Ok((vec![dir, rows], first, encode(events)?))
+}
+
+/// Stores a block's body: `(first_id, body)`.
+pub(super) const INSERT_BODY: &str = "INSERT INTO event_block_bodies (first_id, body) VALUES ($1, $2)";
+
+/// The statements that delete the block `first_id`, whole.
+pub(super) fn drop_block(first_id: i64) -> Vec<Statement> {
+    ["event_block_chats", "event_block_bodies", "event_blocks"]
+        .map(|table| {
+            let mut st = Statement::new(format!("DELETE FROM {table} WHERE first_id = "));
+            st.bind(first_id);
+            st
+        })
+        .into()
+}
+
+/// The blocks that may hold an id in `[lo, hi]`, or (with `before`
+/// instead) an event before that time: `(first_id, body)` rows.
+pub(super) fn blocks_reaching(ids: Option<(i64, i64)>, before: Option<i64>) -> Statement {
+    let mut st = Statement::new(
+        "SELECT b.first_id, b.body FROM event_block_bodies b JOIN event_blocks d ON d.first_id = b.first_id WHERE 1=1",
+    );
+    if let Some((lo, hi)) = ids {
+        st.push(" AND d.last_id >= ").bind(lo).push(" AND d.first_id <= ").bind(hi);
+    }
+    if let Some(t) = before {
+        st.push(" AND d.min_ts < ").bind(t);
+    }
+    st.push(" ORDER BY b.first_id");
+    st
+}
+
+/// A block's events, decoded (for a rewrite of it).
+pub(super) fn events_of((first_id, body): &(i64, Vec<u8>)) -> Result<Vec<EventRow>, StoreError> {
+    decode(*first_id, body)
+}
+
+/// A block's body with `events` in place of what it held.
+pub(super) fn body_of(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
+    encode(events)
+}
+
+impl Store {
+    /// Moves up to [`BLOCK_EVENTS`] of the oldest events from before
+    /// `cutoff` (epoch ms) into one block, all or nothing. Returns how many
+    /// it moved: fewer than a block's worth when there were no more.
+    pub async fn archive_block(&self, cutoff: i64) -> Result<u64, StoreError> {
+        let postgres = matches!(self, Store::Postgres(_));
+        let select = format!(
+            "SELECT {COLUMNS} FROM events WHERE ts < $1 AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"
+        );
+        on_writer!(self, pool => {
+            let mut tx = match postgres {
+                true => pool.begin_with(format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")).await?,
+                false => pool.begin_with("BEGIN IMMEDIATE").await?,
+            };
+            let rows = sqlx::query(&select).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(&mut *tx).await?;
+            let mut events = rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?;
+            if events.is_empty() {
+                return Ok(0);
+            }
+            events.sort_by_key(|e| e.id);
+            let (statements, first_id, body) = store_block(&events)?;
+            tx.execute_all(statements).await?;
+            sqlx::query(INSERT_BODY)
+                .bind(first_id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+            let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+            for chunk in ids.chunks(500) {
+                let mut del = Statement::new("DELETE FROM events WHERE id IN ");
+                del.list(chunk);
+                tx.execute(del).await?;
+            }
+            tx.commit().await?;
+            Ok(events.len() as u64)
+        })
+    }
+
+    /// The archived events `q` selects, in no particular order: those of
+    /// the blocks whose span (and conversations) it reaches, decoded and
+    /// tested. With a limit, blocks are read in the query's order until no
+    /// further block can hold an event that would still be kept.
+    pub(super) async fn archived(&self, q: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
+        let mut st = Statement::new("SELECT first_id, last_id, min_ts FROM event_blocks WHERE 1=1");
+        let bounds = [
+            (" AND last_id > ", q.after),
+            (" AND first_id < ", q.before),
+            (" AND max_ts >= ", q.from),
+            (" AND min_ts < ", q.to),
+        ];
+        for (sql, bound) in bounds {
+            if let Some(v) = bound {
+                st.push(sql).bind(v);
+            }
+        }
+        if let Some(chat) = q.chat() {
+            st.push(" AND first_id IN (SELECT first_id FROM event_block_chats WHERE chat_id = ").bind(chat).push(")");
+        }
+        let mut blocks = self
+            .read(st, |r| {
+                Ok(Dir { first_id: r.int("first_id")?, last_id: r.int("last_id")?, min_ts: r.int("min_ts")? })
+            })
+            .await?;
+        // Blocks in the order their best event can come: a block can hold
+        // nothing better than its first id, last id or earliest time.
+        match q.order {
+            Order::Id | Order::Unordered => blocks.sort_by_key(|b| b.first_id),
+            Order::IdDesc => blocks.sort_by_key(|b| -b.last_id),
+            Order::TsId => blocks.sort_by_key(|b| b.min_ts),
+        }
+        let mut found: Vec<EventRow> = Vec::new();
+        for b in blocks {
+            if let Some(limit) = q.limit.filter(|&l| found.len() as i64 >= l) {
+                // The worst event still kept, against the block's best.
+                let mut keys: Vec<(i64, i64)> = found.iter().map(|e| q.key(e.id, e.ts)).collect();
+                keys.sort_unstable();
+                let worst = keys[limit.max(1) as usize - 1];
+                let best = match q.order {
+                    Order::Id | Order::Unordered => q.key(b.first_id, 0),
+                    Order::IdDesc => q.key(b.last_id, 0),
+                    Order::TsId => (b.min_ts, i64::MIN),
+                };
+                if best > worst {
+                    break;
+                }
+            }
+            for e in self.block(b.first_id).await? {
+                if q.holds(&e)? {
+                    found.push(e);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// One block's events (none if it has gone meanwhile).
+    async fn block(&self, first_id: i64) -> Result<Vec<EventRow>, StoreError> {
+        let body: Option<Vec<u8>> = on_pool!(self, pool => sqlx::query_scalar(
+            "SELECT body FROM event_block_bodies WHERE first_id = $1",
+        )
+        .bind(first_id)
+        .fetch_optional(pool)
+        .await?);
+        body.map_or(Ok(Vec::new()), |b| decode(first_id, &b))
+    }
+}
