@@ -5,9 +5,10 @@
 //! each window ending 7 s before the last. Each range is timed twice: read
 //! afresh (a new memo per call: what a first view costs) and kept (one memo
 //! for all calls, as the server keeps it: what a refresh costs). It prints
-//! figures and asserts nothing.
+//! figures and asserts nothing. Last, replays of older (archived) and of
+//! the latest conversations.
 //!
-//! Once loaded, it archives what is older than `--archive-after-days` (7,
+//! Once loaded, it archives what is older than `--archive-after-days` (2,
 //! as the server does; 0: nothing), timing it, and prints each table's
 //! and index's bytes per event.
 //!
@@ -36,7 +37,7 @@ struct Args {
     #[arg(long)]
     reuse: bool,
     /// Archive the events older than this many days first (0: none).
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = 2)]
     archive_after_days: i64,
     /// The order history is loaded in.
     #[arg(long, value_enum, default_value_t = bench::history::Order::Scattered)]
@@ -119,6 +120,41 @@ async fn main() -> anyhow::Result<()> {
                 percentile(&times, 0.50).as_secs_f64() * 1e3,
                 percentile(&times, 0.95).as_secs_f64() * 1e3,
                 times.last().unwrap().as_secs_f64() * 1e3
+            );
+        }
+    }
+    replays(&store, &url, now - args.archive_after_days.max(1) * 86_400_000, args.calls).await
+}
+
+/// Replays (a conversation's events, up to 1,000) of conversations that
+/// ended before `cutoff` (archived, when the archive ran) and of the
+/// latest ones: p50 and p95 of `calls` each.
+async fn replays(store: &pipeline::store::Store, url: &str, cutoff: i64, calls: usize) -> anyhow::Result<()> {
+    let older = "SELECT chat_id FROM conversations WHERE last_ts < $1 ORDER BY last_ts DESC LIMIT $2";
+    let latest = "SELECT chat_id FROM conversations WHERE last_ts >= $1 ORDER BY last_ts DESC LIMIT $2";
+    println!("{:>8} {:>10} {:>10} {:>8}", "replays", "p50 ms", "p95 ms", "events");
+    for (label, sql) in [("older", older), ("latest", latest)] {
+        let chats: Vec<String> = if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(url).await?;
+            sqlx::query_scalar(sql).bind(cutoff).bind(calls as i64).fetch_all(&pool).await?
+        } else {
+            let pool = sqlx::SqlitePool::connect(url).await?;
+            sqlx::query_scalar(sql).bind(cutoff).bind(calls as i64).fetch_all(&pool).await?
+        };
+        let (mut times, mut events) = (Vec::new(), 0);
+        for chat in &chats {
+            let t = Instant::now();
+            events += store.conversation_events(chat, 1000).await?.len();
+            times.push(t.elapsed());
+        }
+        times.sort_unstable();
+        if !times.is_empty() {
+            println!(
+                "{:>8} {:>10.2} {:>10.2} {:>8}",
+                label,
+                percentile(&times, 0.50).as_secs_f64() * 1e3,
+                percentile(&times, 0.95).as_secs_f64() * 1e3,
+                events / times.len()
             );
         }
     }

@@ -14,7 +14,7 @@
 //! | `pricing_overrides` | `MODEL_PRICING_OVERRIDES` (JSON) | none |
 //! | `secure_cookies` | `SECURE_COOKIES` | `false` (set when served over TLS) |
 //! | `retention_days` | `RETENTION_DAYS` | `30` |
-//! | `archive_after_days` | `ARCHIVE_AFTER_DAYS` | `7` (`0`: never) |
+//! | `archive_after_days` | `ARCHIVE_AFTER_DAYS` | `2` (`0`: never) |
 //! | `alert_interval_secs` | `ALERT_INTERVAL_SECS` | `15` |
 //! | `trust_forwarded_for` | `TRUST_FORWARDED_FOR` | `false` (set behind a proxy) |
 //! | `redis_url` | `REDIS_URL` | none: the in-process bus |
@@ -51,7 +51,9 @@ pub struct Config {
     /// Days of events and rollups kept; the admin area can change it.
     pub retention_days: i64,
     /// Days after which events move to the archive's compressed blocks
-    /// (0: never).
+    /// (0: never). Two: today's and yesterday's events, what live views
+    /// read, stay rows; older ones cost a tenth on disk, and a replay of
+    /// one a couple of milliseconds more (docs/performance.md).
     pub archive_after_days: i64,
     /// How often budgets and alert rules are evaluated.
     pub alert_interval_secs: u64,
@@ -117,7 +119,7 @@ impl Default for Config {
             pricing_overrides: None,
             secure_cookies: false,
             retention_days: 30,
-            archive_after_days: 7,
+            archive_after_days: 2,
             alert_interval_secs: 15,
             trust_forwarded_for: false,
             redis_url: None,
