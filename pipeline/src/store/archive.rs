@@ -181,11 +181,10 @@ struct Dir {
     min_ts: i64,
 }
 
-/// The statements that store a block of `events` (in id order), but for
-/// its body: its directory row and its conversations. Returns them, the
-/// block's id (its first event's) and its body, for the caller to insert
-/// inside its transaction.
-pub(super) fn store_block(events: &[EventRow]) -> Result<(Vec<Statement>, i64, Vec<u8>), StoreError> {
+/// The statements that store a block of `events` (in id order) but for
+/// its body ([`INSERT_BODY`], under the first event's id): its directory
+/// row and its conversations.
+pub(super) fn store_block(events: &[EventRow]) -> Vec<Statement> {
     let first = events.first().map_or(0, |e| e.id);
     let last = events.last().map_or(0, |e| e.id);
     let (min_ts, max_ts) = events.iter().fold((i64::MAX, i64::MIN), |(lo, hi), e| (lo.min(e.ts), hi.max(e.ts)));
@@ -199,7 +198,7 @@ pub(super) fn store_block(events: &[EventRow]) -> Result<(Vec<Statement>, i64, V
     rows.values(&chats, |t, chat| {
         t.bind(*chat).bind(first);
     });
-    Ok((vec![dir, rows], first, encode(events)?))
+    vec![dir, rows]
 }
 
 /// Stores a block's body: `(first_id, body)`.
@@ -247,28 +246,35 @@ impl Store {
     /// `cutoff` (epoch ms) into one block, all or nothing. Returns how many
     /// it moved: fewer than a block's worth when there were no more.
     pub async fn archive_block(&self, cutoff: i64) -> Result<u64, StoreError> {
-        let postgres = matches!(self, Store::Postgres(_));
-        let select = format!(
+        let oldest = format!(
             "SELECT {COLUMNS} FROM events WHERE ts < $1 AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"
         );
+        // Compressed before the write lock is taken (a third of a block's
+        // time), then stored if the same events are still the oldest.
+        let mut read = on_pool!(self, pool => {
+            let rows = sqlx::query(&oldest).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(pool).await?;
+            rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?
+        });
+        if read.is_empty() {
+            return Ok(0);
+        }
+        read.sort_by_key(|e| e.id);
+        let made = encode(&read)?;
+        let postgres = matches!(self, Store::Postgres(_));
         on_writer!(self, pool => {
             let mut tx = match postgres {
                 true => pool.begin_with(format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")).await?,
                 false => pool.begin_with("BEGIN IMMEDIATE").await?,
             };
-            let rows = sqlx::query(&select).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(&mut *tx).await?;
+            let rows = sqlx::query(&oldest).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(&mut *tx).await?;
             let mut events = rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?;
             if events.is_empty() {
                 return Ok(0);
             }
             events.sort_by_key(|e| e.id);
-            let (statements, first_id, body) = store_block(&events)?;
-            tx.execute_all(statements).await?;
-            sqlx::query(INSERT_BODY)
-                .bind(first_id)
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
+            let body = if events == read { made } else { encode(&events)? };
+            tx.execute_all(store_block(&events)).await?;
+            sqlx::query(INSERT_BODY).bind(events[0].id).bind(body).execute(&mut *tx).await?;
             let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
             for chunk in ids.chunks(500) {
                 let mut del = Statement::new("DELETE FROM events WHERE id IN ");

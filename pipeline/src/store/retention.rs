@@ -105,9 +105,9 @@ impl Store {
                 report.events += (events.len() - kept.len()) as u64;
                 tx.execute_all(archive::drop_block(block.0)).await?;
                 if !kept.is_empty() {
-                    let (statements, first_id, body) = archive::store_block(&kept)?;
-                    tx.execute_all(statements).await?;
-                    sqlx::query(archive::INSERT_BODY).bind(first_id).bind(body).execute(&mut *tx).await?;
+                    tx.execute_all(archive::store_block(&kept)).await?;
+                    let body = archive::body_of(&kept)?;
+                    sqlx::query(archive::INSERT_BODY).bind(kept[0].id).bind(body).execute(&mut *tx).await?;
                 }
             }
             report.sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at IS NOT NULL")
