@@ -135,26 +135,12 @@ async fn reprice_and_retention_reach_archived_events(b: Backend) {
     let service = &t.server.state.service;
     let store = service.store();
     let base = 1_795_000_000_000;
-    let items: Vec<Value> = (0..40)
-        .map(|i| {
-            json!({"chatId": format!("c{}", i % 5), "turnId": "t", "stage": "response", "ts": base + i * 60_000 + 17,
-                   "model": if i % 2 == 0 { "house-llm" } else { "gpt-4o" }, "usage": {"inputTokens": 1000, "outputTokens": 100}})
-        })
-        .collect();
+    let (items, update) = common::house_llm_priced_later(base);
     service.ingestor().ingest_values(items, None, base).await.unwrap();
     // The server's task, a week on: all but the newest, which the table
     // always keeps.
     assert_eq!(server::tasks::archive::run_once(service, 7).await.unwrap(), 39);
 
-    // house-llm is priced from minute 20 on: $1 / $2 per 1M.
-    let update = domain::pricing::PriceUpdate {
-        id: "house-llm".into(),
-        pattern: "house-llm".into(),
-        input: "1".into(),
-        output: "2".into(),
-        effective_from: base + 20 * 60_000,
-        ..Default::default()
-    };
     let admin = pipeline::service::Viewer::command_line();
     service.update_price(&admin, &update, base).await.unwrap();
     let report = service.reprice(&admin, base - H, base + 2 * H).await.unwrap();

@@ -433,12 +433,7 @@ async fn active_conversations_hold_through_ingest_and_retention(b: Backend) {
 async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b: Backend) {
     let t = TestServer::start(b).await;
     let base = 1_795_000_000_000;
-    let items: Vec<Value> = (0..40)
-        .map(|i| {
-            json!({"chatId": format!("c{}", i % 5), "turnId": "t", "stage": "response", "ts": base + i * 60_000 + 17,
-                   "model": if i % 2 == 0 { "house-llm" } else { "gpt-4o" }, "usage": {"inputTokens": 1000, "outputTokens": 100}})
-        })
-        .collect();
+    let (items, update) = common::house_llm_priced_later(base);
     t.server.state.service.ingestor().ingest_values(items, None, base).await.unwrap();
     let store = t.server.state.service.store();
     let q = SummaryQuery { from: Some(base - H), to: Some(base + 2 * H), ..SummaryQuery::default() };
@@ -447,15 +442,7 @@ async fn reprice_applies_an_effective_dated_override_and_corrects_the_rollups(b:
     let before = summarize(store, &memo, &q, base).await.unwrap();
     assert_eq!(before.cost.unpriced_events, 20);
 
-    // house-llm is priced from minute 20 on: $1 / $2 per 1M.
-    let update = domain::pricing::PriceUpdate {
-        id: "house-llm".into(),
-        pattern: "house-llm".into(),
-        input: "1".into(),
-        output: "2".into(),
-        effective_from: base + 20 * 60_000,
-        ..Default::default()
-    };
+    // house-llm is priced from minute 20 on.
     let service = &t.server.state.service;
     service.update_price(&pipeline::service::Viewer::command_line(), &update, base).await.unwrap();
     let report = service.reprice(&pipeline::service::Viewer::command_line(), base - H, base + 2 * H).await.unwrap();

@@ -292,17 +292,7 @@ impl Store {
     /// further block can hold an event that would still be kept.
     pub(super) async fn archived(&self, q: &EventQuery) -> Result<Vec<EventRow>, StoreError> {
         let mut st = Statement::new("SELECT first_id, last_id, min_ts FROM event_blocks WHERE 1=1");
-        let bounds = [
-            (" AND last_id > ", q.after),
-            (" AND first_id < ", q.before),
-            (" AND max_ts >= ", q.from),
-            (" AND min_ts < ", q.to),
-        ];
-        for (sql, bound) in bounds {
-            if let Some(v) = bound {
-                st.push(sql).bind(v);
-            }
-        }
+        q.bounds(&mut st, ["last_id >", "first_id <", "max_ts >=", "min_ts <"]);
         if let Some(chat) = q.chat() {
             st.push(" AND first_id IN (SELECT first_id FROM event_block_chats WHERE chat_id = ").bind(chat).push(")");
         }

@@ -260,17 +260,7 @@ impl EventQuery {
     /// The read on the events table.
     pub fn statement(&self) -> Statement {
         let mut st = Statement::new(format!("SELECT {} FROM events WHERE 1=1", self.columns));
-        let bounds = [
-            (" AND id > ", self.after),
-            (" AND id < ", self.before),
-            (" AND ts >= ", self.from),
-            (" AND ts < ", self.to),
-        ];
-        for (sql, bound) in bounds {
-            if let Some(v) = bound {
-                st.push(sql).bind(v);
-            }
-        }
+        self.bounds(&mut st, ["id >", "id <", "ts >=", "ts <"]);
         for e in &self.equal {
             e.push(&mut st);
         }
@@ -284,6 +274,17 @@ impl EventQuery {
             st.push(" LIMIT ").bind(limit);
         }
         st
+    }
+
+    /// `AND {c} ?` for each of the id and time bounds the query has, with
+    /// `conditions` its after, before, from and to: on the events, or on
+    /// the archive's directory (whose spans must reach them).
+    pub fn bounds(&self, st: &mut Statement, conditions: [&str; 4]) {
+        for (condition, bound) in conditions.into_iter().zip([self.after, self.before, self.from, self.to]) {
+            if let Some(v) = bound {
+                st.push(&format!(" AND {condition} ")).bind(v);
+            }
+        }
     }
 
     /// Whether the event `r` is one the query selects.

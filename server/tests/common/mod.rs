@@ -624,3 +624,24 @@ pub fn random_events(rng: &mut Rng, base: i64, n: usize) -> Vec<Value> {
         })
         .collect()
 }
+
+/// Forty events a minute apart from `base`, half of them `house-llm`
+/// (unpriced), and a price for it from minute 20 on ($1 / $2 per 1M): a
+/// reprice then prices ten of them, for 12,000,000 nanodollars.
+pub fn house_llm_priced_later(base: i64) -> (Vec<Value>, domain::pricing::PriceUpdate) {
+    let items = (0..40)
+        .map(|i| {
+            json!({"chatId": format!("c{}", i % 5), "turnId": "t", "stage": "response", "ts": base + i * 60_000 + 17,
+                   "model": if i % 2 == 0 { "house-llm" } else { "gpt-4o" }, "usage": {"inputTokens": 1000, "outputTokens": 100}})
+        })
+        .collect();
+    let update = domain::pricing::PriceUpdate {
+        id: "house-llm".into(),
+        pattern: "house-llm".into(),
+        input: "1".into(),
+        output: "2".into(),
+        effective_from: base + 20 * 60_000,
+        ..Default::default()
+    };
+    (items, update)
+}
