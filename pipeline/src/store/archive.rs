@@ -41,71 +41,89 @@ const FORMAT: u8 = 1;
 /// lock (docs/performance.md).
 const QUALITY: u32 = 7;
 
-/// One block's events, column by column, as its body stores them.
-#[derive(Default, Serialize, Deserialize)]
-struct Columns {
-    /// Differences from the event before (the first from 0): small
-    /// numbers, where the values themselves are thirteen digits.
-    id: Vec<i64>,
-    ts: Vec<i64>,
-    received_at: Vec<i64>,
-    chat_id: Vec<String>,
-    turn_id: Vec<Option<String>>,
-    stage: Vec<String>,
-    status: Vec<String>,
-    duration_ms: Vec<Option<i64>>,
-    persona: Vec<Option<String>>,
-    model: Vec<Option<String>>,
-    provider: Vec<Option<String>>,
-    input_tokens: Vec<Option<i64>>,
-    output_tokens: Vec<Option<i64>>,
-    cached_input_tokens: Vec<Option<i64>>,
-    cache_write_tokens: Vec<Option<i64>>,
-    reasoning_tokens: Vec<Option<i64>>,
-    error: Vec<Option<String>>,
-    meta: Vec<Option<String>>,
-    cost_nanos: Vec<Option<i64>>,
-    pricing_id: Vec<Option<String>>,
-    tenant: Vec<Option<String>>,
-    tool: Vec<Option<String>>,
-    pipeline: Vec<Option<String>>,
-    first_in_turn: Vec<Option<i64>>,
-    first_in_chat: Vec<Option<i64>>,
+/// [`Columns`], its encoder and its decoder, from one list of an event's
+/// fields: first those stored as differences from the event before.
+macro_rules! columns {
+    ($($delta:ident),+; $($field:ident: $ty:ty),+ $(,)?) => {
+        /// One block's events, column by column, as its body stores them.
+        /// The first columns are differences from the event before (the
+        /// first from 0): small numbers, where the values themselves are
+        /// thirteen digits.
+        #[derive(Default, Serialize, Deserialize)]
+        struct Columns {
+            $($delta: Vec<i64>,)+
+            $($field: Vec<$ty>,)+
+        }
+
+        impl Columns {
+            /// `events` (in id order), column by column.
+            fn of(events: &[EventRow]) -> Columns {
+                let mut c = Columns::default();
+                let mut before = EventRow::default();
+                for e in events {
+                    $(c.$delta.push(e.$delta - before.$delta);)+
+                    $(before.$delta = e.$delta;)+
+                    $(c.$field.push(e.$field.clone());)+
+                }
+                c
+            }
+
+            /// The events again, or which column is short.
+            fn events(self) -> Result<Vec<EventRow>, String> {
+                let n = [$(self.$delta.len(),)+ $(self.$field.len(),)+].into_iter().max().unwrap_or(0);
+                $(if self.$delta.len() != n {
+                    return Err(format!("column {} is short", stringify!($delta)));
+                })+
+                $(if self.$field.len() != n {
+                    return Err(format!("column {} is short", stringify!($field)));
+                })+
+                let mut events = vec![EventRow::default(); n];
+                $(
+                    let mut sum = 0;
+                    for (e, d) in events.iter_mut().zip(self.$delta) {
+                        sum += d;
+                        e.$delta = sum;
+                    }
+                )+
+                $(for (e, v) in events.iter_mut().zip(self.$field) {
+                    e.$field = v;
+                })+
+                Ok(events)
+            }
+        }
+    };
 }
+
+columns!(
+    id, ts, received_at;
+    chat_id: String,
+    turn_id: Option<String>,
+    stage: String,
+    status: String,
+    duration_ms: Option<i64>,
+    persona: Option<String>,
+    model: Option<String>,
+    provider: Option<String>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    cached_input_tokens: Option<i64>,
+    cache_write_tokens: Option<i64>,
+    reasoning_tokens: Option<i64>,
+    error: Option<String>,
+    meta: Option<String>,
+    cost_nanos: Option<i64>,
+    pricing_id: Option<String>,
+    tenant: Option<String>,
+    tool: Option<String>,
+    pipeline: Option<String>,
+    first_in_turn: Option<i64>,
+    first_in_chat: Option<i64>,
+);
 
 /// `events` (in id order) as a block's body.
 fn encode(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
-    let mut c = Columns::default();
-    let (mut id, mut ts, mut received_at) = (0, 0, 0);
-    for e in events {
-        c.id.push(e.id - id);
-        c.ts.push(e.ts - ts);
-        c.received_at.push(e.received_at - received_at);
-        (id, ts, received_at) = (e.id, e.ts, e.received_at);
-        c.chat_id.push(e.chat_id.clone());
-        c.turn_id.push(e.turn_id.clone());
-        c.stage.push(e.stage.clone());
-        c.status.push(e.status.clone());
-        c.duration_ms.push(e.duration_ms);
-        c.persona.push(e.persona.clone());
-        c.model.push(e.model.clone());
-        c.provider.push(e.provider.clone());
-        c.input_tokens.push(e.input_tokens);
-        c.output_tokens.push(e.output_tokens);
-        c.cached_input_tokens.push(e.cached_input_tokens);
-        c.cache_write_tokens.push(e.cache_write_tokens);
-        c.reasoning_tokens.push(e.reasoning_tokens);
-        c.error.push(e.error.clone());
-        c.meta.push(e.meta.clone());
-        c.cost_nanos.push(e.cost_nanos);
-        c.pricing_id.push(e.pricing_id.clone());
-        c.tenant.push(e.tenant.clone());
-        c.tool.push(e.tool.clone());
-        c.pipeline.push(e.pipeline.clone());
-        c.first_in_turn.push(e.first_in_turn);
-        c.first_in_chat.push(e.first_in_chat);
-    }
-    let json = serde_json::to_vec(&c).map_err(|e| StoreError::Corrupt(format!("a block's events: {e}")))?;
+    let json =
+        serde_json::to_vec(&Columns::of(events)).map_err(|e| StoreError::Corrupt(format!("a block's events: {e}")))?;
     let mut body = vec![FORMAT];
     {
         let mut w = brotli::CompressorWriter::new(&mut body, 1 << 16, QUALITY, 22);
@@ -122,53 +140,10 @@ fn decode(first_id: i64, body: &[u8]) -> Result<Vec<EventRow>, StoreError> {
     };
     let mut json = Vec::new();
     brotli::Decompressor::new(packed, 1 << 16).read_to_end(&mut json).map_err(|e| corrupt(e.to_string()))?;
-    let mut c: Columns = serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))?;
-    let n = c.id.len();
-    let lengths = [c.ts.len(), c.received_at.len(), c.chat_id.len(), c.first_in_chat.len(), c.pipeline.len()];
-    if lengths.iter().any(|&l| l != n) {
-        return Err(corrupt("columns of different lengths".into()));
-    }
-    let mut take = |i: usize| -> Result<EventRow, StoreError> {
-        let e = EventRow {
-            id: c.id[i],
-            ts: c.ts[i],
-            received_at: c.received_at[i],
-            chat_id: std::mem::take(&mut c.chat_id[i]),
-            turn_id: c.turn_id.get_mut(i).and_then(Option::take),
-            stage: c.stage.get_mut(i).map(std::mem::take).unwrap_or_default(),
-            status: c.status.get_mut(i).map(std::mem::take).unwrap_or_default(),
-            duration_ms: c.duration_ms.get(i).copied().flatten(),
-            persona: c.persona.get_mut(i).and_then(Option::take),
-            model: c.model.get_mut(i).and_then(Option::take),
-            provider: c.provider.get_mut(i).and_then(Option::take),
-            input_tokens: c.input_tokens.get(i).copied().flatten(),
-            output_tokens: c.output_tokens.get(i).copied().flatten(),
-            cached_input_tokens: c.cached_input_tokens.get(i).copied().flatten(),
-            cache_write_tokens: c.cache_write_tokens.get(i).copied().flatten(),
-            reasoning_tokens: c.reasoning_tokens.get(i).copied().flatten(),
-            error: c.error.get_mut(i).and_then(Option::take),
-            meta: c.meta.get_mut(i).and_then(Option::take),
-            cost_nanos: c.cost_nanos.get(i).copied().flatten(),
-            pricing_id: c.pricing_id.get_mut(i).and_then(Option::take),
-            tenant: c.tenant.get_mut(i).and_then(Option::take),
-            tool: c.tool.get_mut(i).and_then(Option::take),
-            pipeline: c.pipeline.get_mut(i).and_then(Option::take),
-            first_in_turn: c.first_in_turn.get(i).copied().flatten(),
-            first_in_chat: c.first_in_chat.get(i).copied().flatten(),
-        };
-        if e.stage.is_empty() || e.status.is_empty() {
-            return Err(corrupt(format!("event {} lacks its stage or status", e.id)));
-        }
-        Ok(e)
-    };
-    let mut events = Vec::with_capacity(n);
-    for i in 0..n {
-        events.push(take(i)?);
-    }
-    let (mut id, mut ts, mut received_at) = (0, 0, 0);
-    for e in &mut events {
-        (e.id, e.ts, e.received_at) = (e.id + id, e.ts + ts, e.received_at + received_at);
-        (id, ts, received_at) = (e.id, e.ts, e.received_at);
+    let columns: Columns = serde_json::from_slice(&json).map_err(|e| corrupt(e.to_string()))?;
+    let events = columns.events().map_err(corrupt)?;
+    if let Some(e) = events.iter().find(|e| e.stage.is_empty() || e.status.is_empty()) {
+        return Err(corrupt(format!("event {} lacks its stage or status", e.id)));
     }
     Ok(events)
 }
@@ -376,13 +351,21 @@ mod tests {
         assert_eq!(decode(100, &body).unwrap(), events);
     }
 
-    /// A damaged body is an error naming the block, never a panic.
+    /// A damaged body is an error naming the block, never a panic: cut
+    /// short, of another format, or with a column shorter than the others.
     #[test]
     fn a_damaged_block_is_an_error() {
         let body = encode(&[event(1, 5)]).unwrap();
-        for bad in [&body[..0], &body[..body.len() / 2], &[9u8, 1, 2][..]] {
+        let mut short = Columns::of(&[event(1, 5), event(2, 6)]);
+        short.model.pop();
+        let mut uneven = vec![FORMAT];
+        brotli::CompressorWriter::new(&mut uneven, 4096, 5, 22)
+            .write_all(&serde_json::to_vec(&short).unwrap())
+            .unwrap();
+        for bad in [&body[..0], &body[..body.len() / 2], &[9u8, 1, 2][..], &uneven[..]] {
             let err = decode(42, bad).unwrap_err().to_string();
             assert!(err.contains("archive block 42"), "{err}");
         }
+        assert!(decode(42, &uneven).unwrap_err().to_string().contains("column model is short"));
     }
 }
