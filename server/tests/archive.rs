@@ -159,5 +159,12 @@ async fn reprice_and_retention_reach_archived_events(b: Backend) {
     let kept: Vec<_> = all.iter().filter(|e| e.ts >= cutoff).cloned().collect();
     assert_eq!(store.after(0, 1000).await.unwrap(), kept);
     assert_eq!(store.count_events().await.unwrap(), 15);
+    // And a cut-off past every archived event: the block goes whole.
+    let report = store.apply_retention(base + 38 * 60_000 + 18, base).await.unwrap();
+    assert_eq!(report.events, 14);
+    assert_eq!(store.after(0, 1000).await.unwrap(), all[39..].to_vec());
+    for table in ["event_blocks", "event_block_bodies", "event_block_chats"] {
+        assert_eq!(common::count(store, &format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
+    }
     t.stop().await;
 }

@@ -121,7 +121,7 @@ columns!(
 );
 
 /// `events` (in id order) as a block's body.
-fn encode(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
+pub(super) fn encode(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
     let json =
         serde_json::to_vec(&Columns::of(events)).map_err(|e| StoreError::Corrupt(format!("a block's events: {e}")))?;
     let mut body = vec![FORMAT];
@@ -133,7 +133,7 @@ fn encode(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
 }
 
 /// A block's events, in id order.
-fn decode(first_id: i64, body: &[u8]) -> Result<Vec<EventRow>, StoreError> {
+pub(super) fn decode(first_id: i64, body: &[u8]) -> Result<Vec<EventRow>, StoreError> {
     let corrupt = |what: String| StoreError::Corrupt(format!("archive block {first_id}: {what}"));
     let Some((&FORMAT, packed)) = body.split_first() else {
         return Err(corrupt("unknown format".into()));
@@ -179,12 +179,17 @@ pub(super) fn store_block(events: &[EventRow]) -> Vec<Statement> {
 /// Stores a block's body: `(first_id, body)`.
 pub(super) const INSERT_BODY: &str = "INSERT INTO event_block_bodies (first_id, body) VALUES ($1, $2)";
 
-/// The statements that delete the block `first_id`, whole.
-pub(super) fn drop_block(first_id: i64) -> Vec<Statement> {
+/// The statements that delete, whole, the blocks `blocks` names: a
+/// selection of `first_id`s from `event_blocks`, ending in a condition
+/// on `value` (`... WHERE first_id = ` one block, `... WHERE max_ts < `
+/// those before a time). The directory goes last, so each statement's
+/// selection still finds the blocks (on Postgres the parts of one
+/// statement all read the rows as they were).
+pub(super) fn drop_blocks(blocks: &str, value: i64) -> Vec<Statement> {
     ["event_block_chats", "event_block_bodies", "event_blocks"]
         .map(|table| {
-            let mut st = Statement::new(format!("DELETE FROM {table} WHERE first_id = "));
-            st.bind(first_id);
+            let mut st = Statement::new(format!("DELETE FROM {table} WHERE first_id IN ({blocks}"));
+            st.bind(value).push(")");
             st
         })
         .into()
@@ -204,16 +209,6 @@ pub(super) fn blocks_reaching(ids: Option<(i64, i64)>, before: Option<i64>) -> S
     }
     st.push(" ORDER BY b.first_id");
     st
-}
-
-/// A block's events, decoded (for a rewrite of it).
-pub(super) fn events_of((first_id, body): &(i64, Vec<u8>)) -> Result<Vec<EventRow>, StoreError> {
-    decode(*first_id, body)
-}
-
-/// A block's body with `events` in place of what it held.
-pub(super) fn body_of(events: &[EventRow]) -> Result<Vec<u8>, StoreError> {
-    encode(events)
 }
 
 impl Store {
@@ -276,26 +271,22 @@ impl Store {
                 Ok(Dir { first_id: r.int("first_id")?, last_id: r.int("last_id")?, min_ts: r.int("min_ts")? })
             })
             .await?;
-        // Blocks in the order their best event can come: a block can hold
-        // nothing better than its first id, last id or earliest time.
-        match q.order {
-            Order::Id | Order::Unordered => blocks.sort_by_key(|b| b.first_id),
-            Order::IdDesc => blocks.sort_by_key(|b| -b.last_id),
-            Order::TsId => blocks.sort_by_key(|b| b.min_ts),
-        }
+        // Where a block's best event could sort: no better than its first
+        // id, its last id or its earliest time. Blocks are read in that
+        // order.
+        let best = |b: &Dir| match q.order {
+            Order::Id | Order::Unordered => q.key(b.first_id, 0),
+            Order::IdDesc => q.key(b.last_id, 0),
+            Order::TsId => (b.min_ts, i64::MIN),
+        };
+        blocks.sort_by_key(best);
         let mut found: Vec<EventRow> = Vec::new();
         for b in blocks {
             if let Some(limit) = q.limit.filter(|&l| found.len() as i64 >= l) {
                 // The worst event still kept, against the block's best.
                 let mut keys: Vec<(i64, i64)> = found.iter().map(|e| q.key(e.id, e.ts)).collect();
-                keys.sort_unstable();
-                let worst = keys[limit.max(1) as usize - 1];
-                let best = match q.order {
-                    Order::Id | Order::Unordered => q.key(b.first_id, 0),
-                    Order::IdDesc => q.key(b.last_id, 0),
-                    Order::TsId => (b.min_ts, i64::MIN),
-                };
-                if best > worst {
+                let (_, worst, _) = keys.select_nth_unstable(limit.max(1) as usize - 1);
+                if best(&b) > *worst {
                     break;
                 }
             }

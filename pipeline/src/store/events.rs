@@ -327,7 +327,10 @@ impl Store {
         let row = Arc::new(row);
         let keyed = {
             let (row, q) = (row.clone(), q.clone());
-            move |r: &dyn Cells| Ok((q.key(r.int("id")?, r.int("ts")?), r.int("id")?, row(r)?))
+            move |r: &dyn Cells| {
+                let id = r.int("id")?;
+                Ok((q.key(id, r.int("ts")?), id, row(r)?))
+            }
         };
         let mut found = self.read(q.statement(), keyed).await?;
         let seen: HashSet<i64> = found.iter().map(|(_, id, _)| *id).collect();

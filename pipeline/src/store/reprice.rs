@@ -62,7 +62,7 @@ impl Store {
             let prices: HashMap<i64, (Option<i64>, &Option<String>)> =
                 c.events.iter().map(|(id, cost, pricing_id)| (*id, (*cost, pricing_id))).collect();
             for block in blocks {
-                let mut events = archive::events_of(&block)?;
+                let mut events = archive::decode(block.0, &block.1)?;
                 let mut changed = false;
                 for e in &mut events {
                     if let Some((cost, pricing_id)) = prices.get(&e.id) {
@@ -71,7 +71,7 @@ impl Store {
                 }
                 if changed {
                     sqlx::query("UPDATE event_block_bodies SET body = $1 WHERE first_id = $2")
-                        .bind(archive::body_of(&events)?)
+                        .bind(archive::encode(&events)?)
                         .bind(block.0)
                         .execute(&mut *tx)
                         .await?;

@@ -81,32 +81,23 @@ impl Store {
             // Archived events: blocks wholly before the cut-off go; a block
             // that reaches across it is stored again without the events
             // before it.
-            let (whole, gone): (i64, i64) = sqlx::query_as(
-                "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM event_blocks WHERE max_ts < $1",
+            let gone: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM event_blocks WHERE max_ts < $1",
             )
             .bind(cutoff)
             .fetch_one(&mut *tx)
             .await?;
-            if whole > 0 {
-                for table in ["event_block_chats", "event_block_bodies", "event_blocks"] {
-                    sqlx::query(&format!(
-                        "DELETE FROM {table} WHERE first_id IN (SELECT first_id FROM event_blocks WHERE max_ts < $1)"
-                    ))
-                    .bind(cutoff)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                report.events += gone as u64;
-            }
+            report.events += gone as u64;
+            tx.execute_all(archive::drop_blocks("SELECT first_id FROM event_blocks WHERE max_ts < ", cutoff)).await?;
             let across: Vec<(i64, Vec<u8>)> = tx.fetch_all(archive::blocks_reaching(None, Some(cutoff))).await?;
             for block in across {
-                let events = archive::events_of(&block)?;
+                let events = archive::decode(block.0, &block.1)?;
                 let kept: Vec<_> = events.iter().filter(|e| e.ts >= cutoff).cloned().collect();
                 report.events += (events.len() - kept.len()) as u64;
-                tx.execute_all(archive::drop_block(block.0)).await?;
+                tx.execute_all(archive::drop_blocks("SELECT first_id FROM event_blocks WHERE first_id = ", block.0)).await?;
                 if !kept.is_empty() {
                     tx.execute_all(archive::store_block(&kept)).await?;
-                    let body = archive::body_of(&kept)?;
+                    let body = archive::encode(&kept)?;
                     sqlx::query(archive::INSERT_BODY).bind(kept[0].id).bind(body).execute(&mut *tx).await?;
                 }
             }
