@@ -190,6 +190,15 @@ impl Config {
             }
             Ok(())
         }
+        /// A number of days its rule accepts (whatever set it, the file or `var`).
+        fn days(var: &'static str, days: i64, rule: fn(i64) -> Result<i64, String>) -> Result<(), ConfigError> {
+            match rule(days) {
+                Ok(_) => Ok(()),
+                Err(message) => {
+                    Err(ConfigError::Env { var, value: days.to_string(), message: format!("must be {message} days") })
+                }
+            }
+        }
         fn flag(var: &'static str, value: String) -> Result<bool, ConfigError> {
             match value.trim().to_ascii_lowercase().as_str() {
                 "1" | "true" | "yes" | "on" => Ok(true),
@@ -257,23 +266,11 @@ impl Config {
         if let Some(v) = get("RETENTION_DAYS") {
             self.retention_days = parse("RETENTION_DAYS", v)?;
         }
-        if let Err(message) = domain::rules::retention_days(self.retention_days) {
-            return Err(ConfigError::Env {
-                var: "RETENTION_DAYS",
-                value: self.retention_days.to_string(),
-                message: format!("must be {message} days"),
-            });
-        }
+        days("RETENTION_DAYS", self.retention_days, domain::rules::retention_days)?;
         if let Some(v) = get("ARCHIVE_AFTER_DAYS") {
             self.archive_after_days = parse("ARCHIVE_AFTER_DAYS", v)?;
         }
-        if let Err(message) = domain::rules::archive_after_days(self.archive_after_days) {
-            return Err(ConfigError::Env {
-                var: "ARCHIVE_AFTER_DAYS",
-                value: self.archive_after_days.to_string(),
-                message: format!("must be {message} days"),
-            });
-        }
+        days("ARCHIVE_AFTER_DAYS", self.archive_after_days, domain::rules::archive_after_days)?;
         if let Some(v) = get("TRUST_FORWARDED_FOR") {
             self.trust_forwarded_for = flag("TRUST_FORWARDED_FOR", v)?;
         }
@@ -389,6 +386,16 @@ mod tests {
         assert!(e.to_string().contains("REQUEST_TIMEOUT_SECS"), "{e}");
         let e = Config::default().with_env(env(&[("LOG_FORMAT", "xml")])).unwrap_err();
         assert!(e.to_string().contains("LOG_FORMAT") && e.to_string().contains("text or json"), "{e}");
+        let e = Config::default().with_env(env(&[("RETENTION_DAYS", "0")])).unwrap_err();
+        assert!(
+            e.to_string().contains("RETENTION_DAYS") && e.to_string().contains("must be from 1 to 3650 days"),
+            "{e}"
+        );
+        let e = Config::default().with_env(env(&[("ARCHIVE_AFTER_DAYS", "-1")])).unwrap_err();
+        assert!(
+            e.to_string().contains("ARCHIVE_AFTER_DAYS") && e.to_string().contains("from 0 (never) to 3650"),
+            "{e}"
+        );
     }
 
     #[test]
