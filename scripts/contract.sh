@@ -10,11 +10,11 @@
 #
 # Left out, and why:
 # - GET /api/telemetry/stream: an SSE stream never ends, so no answer
-#   completes (its contract is tested in server/tests/api.rs and promises.rs).
+#   completes (its contract is tested in server/tests/it/api.rs and promises.rs).
 # - positive_data_acceptance / negative_data_rejection: the ingest bodies
 #   are described as JSON objects, but what makes an event valid (non-blank
 #   names, a 16 KiB meta, four usage formats) is richer than the schema;
-#   the 400s name each field (server/tests/api.rs checks them).
+#   the 400s name each field (server/tests/it/api.rs checks them).
 # - ignored_auth: a caller may use a session, a key or a bearer token; with
 #   our valid key sent on every request, schemathesis' invalid credential
 #   for another of them is rightly ignored.

@@ -31,11 +31,11 @@ crash() {
   trap 'pg_stop' EXIT
   pg_start
   # Release: 100k events per round take seconds there, minutes in debug.
-  RUSTFLAGS="--cfg erase_components" cargo test --locked --release -p server --test crash --no-run
+  RUSTFLAGS="--cfg erase_components" cargo test --locked --release -p server --test it --no-run
   local t0=$SECONDS
   for round in $(seq 1 "$ROUNDS"); do
     echo "==> soak: crash round $round of $ROUNDS ($CRASH_EVENTS events)"
-    RUSTFLAGS="--cfg erase_components" cargo test --locked --release -p server --test crash -- --nocapture --test-threads 1 2>&1 \
+    RUSTFLAGS="--cfg erase_components" cargo test --locked --release -p server --test it -- crash:: --nocapture --test-threads 1 2>&1 \
       | grep -E 'crash:|test result|panicked|FAILED'
   done
   echo "==> soak: $ROUNDS crash rounds on SQLite and Postgres survived, no acknowledged event lost ($((SECONDS - t0)) s)"

@@ -20,6 +20,10 @@ step() {
 }
 
 T0=$SECONDS
+# A full run needs about 6 GB free for target/ on a fresh clone (debug
+# tests 1.8 GB, the release site and server about 4 GB); say what there is,
+# so a full disk is named before it shows as a linker's bus error.
+echo "==> disk: $(df -h --output=avail "$ROOT" | tail -1 | tr -d ' ') free where target/ lives"
 scripts/setup.sh --test
 
 step "formatting (cargo fmt --check)" cargo fmt --all --check
@@ -47,4 +51,4 @@ step "smoke test of the release binary" scripts/smoke.sh
 step "end-to-end tests (Playwright, Chromium, the release build)" \
   env FLOWMETER_BIN=target/release/server bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'
 
-echo "==> all tests passed in $((SECONDS - T0)) s"
+echo "==> all tests passed in $((SECONDS - T0)) s; target/ holds $(du -sh target | cut -f1)"

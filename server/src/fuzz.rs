@@ -1,5 +1,5 @@
 //! The fuzz targets' bodies: `fuzz/` runs them under `cargo fuzz`
-//! (`scripts/soak.sh`), and `server/tests/fuzz_corpus.rs` replays their
+//! (`scripts/soak.sh`), and `server/tests/it/fuzz_corpus.rs` replays their
 //! seed corpus (and every crash found, kept there) in the test command.
 //! Each feeds arbitrary bytes to one input path exactly as a request or a
 //! start-up would, and checks what must hold of any answer: no panic, and

@@ -218,7 +218,7 @@ impl Writer {
         if open {
             // Neither COMMIT nor ROLLBACK ended the transaction: closed
             // instead of used again, so writes recover by themselves once
-            // the next group opens a fresh one (`server/tests/outages.rs`).
+            // the next group opens a fresh one (`server/tests/it/outages.rs`).
             close(conn);
         } else {
             *slot = Some(conn);

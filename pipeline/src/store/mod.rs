@@ -166,7 +166,7 @@ impl Store {
                 // disk at COMMIT does) and sqlx's own ROLLBACK then found
                 // nothing to end, leaving its count stuck. Closed instead,
                 // the pool opens a fresh one: writes recover by themselves
-                // once space returns (`server/tests/outages.rs`).
+                // once space returns (`server/tests/it/outages.rs`).
                 .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
                 .connect_with(opts.clone())
                 .await?;

@@ -1,7 +1,7 @@
 //! `GET /api/openapi.json`: the REST API described as OpenAPI 3.1, built
 //! from the handlers' own annotations and the types they answer with (the
 //! `utoipa` derives on `domain` and `pipeline` types), so it cannot drift
-//! from the code. `server/tests/openapi.rs` checks that every REST route of
+//! from the code. `server/tests/it/openapi.rs` checks that every REST route of
 //! the access table is in it; schemathesis checks every answer against it
 //! (`scripts/contract.sh`). Server functions are the pages' private calls
 //! and are not described.

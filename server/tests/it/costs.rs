@@ -1,8 +1,7 @@
 //! Budgets, alert rules, webhooks, the budget check and exports, against a
 //! real server and a real local webhook receiver.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{receiver, receiver_answering, Backend, TestServer, KEY};
 use domain::alerts::{AlertRule, Channel, Notify, RuleKind, Severity};

@@ -3,8 +3,7 @@
 //! the matrix enumerates from the access table itself, so a read route
 //! added later without an isolation case fails here.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, Sse, TestServer, KEY};
 use domain::auth::KeyScope;

@@ -5,8 +5,7 @@
 //! edges — on SQLite and on Postgres. Repricing rewrites the blocks it
 //! corrects, and retention drops or trims them.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{random_events, Backend, Rng, TestServer};
 use domain::summary::SummaryQuery;

@@ -2,8 +2,7 @@
 //! OTLP resource's `service.name`); the history, the conversations, the
 //! flow page's window and the pipeline list filter by it.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{event, Backend, TestServer};
 use serde_json::{json, Value};

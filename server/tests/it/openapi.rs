@@ -1,8 +1,7 @@
 //! The OpenAPI description is served, is OpenAPI 3.1, and describes every
 //! REST path of the access table (with the rule's method) — and nothing else.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use app::access::{rules, Kind};
 use common::{Backend, TestServer};

@@ -4,7 +4,7 @@
 //! event, shared settings reach every replica, and alerts fire once.
 //! Skipped, with a notice, without a test Postgres or `redis-server`.
 
-mod common;
+use crate::common;
 
 use common::{
     eventually, fresh_postgres_database, postgres_admin_url, receiver, Receiver, RedisServer, Sse, TestServer, KEY,

@@ -2,8 +2,7 @@
 //! done, the file downloaded whole), `async=1` on the streaming export,
 //! cancel, a restart failing a job whose runner stopped, and expiry.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use domain::auth::KeyScope;

@@ -1,8 +1,7 @@
 //! The ingest → store → history/stream path against a real server, run once
 //! on SQLite and once on Postgres (same tests, see `both_backends!`).
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{event, post_ids, Backend, TestServer, KEY};
 use serde_json::{json, Value};

@@ -3,8 +3,7 @@
 //! requests by route template, summaries' kept reads, and label values stay
 //! capped.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{eventually, Backend, TestServer};
 use serde_json::{json, Value};

@@ -3,8 +3,7 @@
 //! tokens and cost come back through the telemetry API; bad bodies get a
 //! 4xx and store nothing.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{eventually, Backend, TestServer, KEY};
 use flate2::write::GzEncoder;

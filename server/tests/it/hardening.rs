@@ -3,8 +3,7 @@
 //! streams, and the per-key ingest rate. Each is tripped for real, on a
 //! real server, and each refusal is checked for what it stored (nothing).
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer, KEY};
 use domain::auth::KeyScope;

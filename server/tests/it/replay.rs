@@ -2,8 +2,7 @@
 //! requests), the list's search and filters, cost hidden from viewers, and
 //! the server-rendered replay page.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer};
 use domain::conversation::ConversationDetail;

@@ -2,8 +2,7 @@
 //! five-minute edge (the clock is injected), with running stages kept,
 //! and cost for admins only.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer, KEY};
 use domain::sessions::{ACTIVE_MS, RUNNING_MAX_MS};

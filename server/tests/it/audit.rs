@@ -3,8 +3,7 @@
 //! newest first, without the secrets some of them carry; only admins read
 //! it.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{Backend, TestServer, ADMIN_EMAIL};
 use domain::auth::Role;

@@ -2,8 +2,7 @@
 //! against {anonymous, viewer, admin}, plus API keys, sign-in, CSRF,
 //! redaction of cost for viewers, the telemetry switch and retention.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use app::access::{rules, Kind, Need, Rule};
 use common::{event, Backend, TestServer, ADMIN_EMAIL, KEY, PASSWORD, VIEWER_EMAIL};

@@ -5,8 +5,7 @@
 //! that active conversations are answered from, and the reads summaries
 //! keep (the memo) through late events, repricing and retention.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{random_events, Backend, Rng, TestServer};
 use domain::costs::ModelTrend;

@@ -8,7 +8,7 @@
 //! aim for (the kill comes at half); `scripts/soak.sh` runs it with
 //! 100,000, twenty times.
 
-mod common;
+use crate::common;
 
 use common::KEY;
 use serde_json::{json, Value};

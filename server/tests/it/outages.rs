@@ -6,7 +6,7 @@
 //! degraded, and when the dependency returns everything recovers by
 //! itself, without a restart. (Redis going away is in `cluster.rs`.)
 
-mod common;
+use crate::common;
 
 use common::{event, TestServer};
 use serde_json::Value;

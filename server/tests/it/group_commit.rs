@@ -3,8 +3,7 @@
 //! all, a request the database refuses fails alone, and a stream resumed
 //! in the middle of it all misses nothing and doubles nothing.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{count, event, post_ids, Backend, TestServer};
 use domain::summary::SummaryQuery;

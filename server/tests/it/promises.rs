@@ -6,8 +6,7 @@
 //! conversations API, and server functions answering 503 when the store
 //! fails.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{event, post_ids, Backend, Sse, TestServer, KEY};
 use domain::auth::KeyScope;

@@ -6,8 +6,7 @@
 //! rollups are summed as bigints (`bigint_sum`), and the conversation
 //! counts are planned for their values.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use common::{count, Backend, TestServer};
 use pipeline::rollup::{Dim, Dims, Grain, Metrics, WRITES};
