@@ -156,10 +156,10 @@ struct Dir {
     min_ts: i64,
 }
 
-/// The statements that store a block of `events` (in id order) but for
-/// its body ([`INSERT_BODY`], under the first event's id): its directory
-/// row and its conversations.
-pub(super) fn store_block(events: &[EventRow]) -> Vec<Statement> {
+/// The statements that store a block of `events` (in id order) under its
+/// first event's id: its directory row, its conversations and its `body`
+/// ([`encode`]d from the same events).
+pub(super) fn store_block(events: &[EventRow], body: Vec<u8>) -> Vec<Statement> {
     let first = events.first().map_or(0, |e| e.id);
     let last = events.last().map_or(0, |e| e.id);
     let (min_ts, max_ts) = events.iter().fold((i64::MAX, i64::MIN), |(lo, hi), e| (lo.min(e.ts), hi.max(e.ts)));
@@ -173,11 +173,10 @@ pub(super) fn store_block(events: &[EventRow]) -> Vec<Statement> {
     rows.values(&chats, |t, chat| {
         t.bind(*chat).bind(first);
     });
-    vec![dir, rows]
+    let mut stored = Statement::new("INSERT INTO event_block_bodies (first_id, body) VALUES (");
+    stored.bind(first).push(", ").bind(body).push(")");
+    vec![dir, rows, stored]
 }
-
-/// Stores a block's body: `(first_id, body)`.
-pub(super) const INSERT_BODY: &str = "INSERT INTO event_block_bodies (first_id, body) VALUES ($1, $2)";
 
 /// The statements that delete, whole, the blocks `blocks` names: a
 /// selection of `first_id`s from `event_blocks`, ending in a condition
@@ -243,8 +242,7 @@ impl Store {
             }
             events.sort_by_key(|e| e.id);
             let body = if events == read { made } else { encode(&events)? };
-            tx.execute_all(store_block(&events)).await?;
-            sqlx::query(INSERT_BODY).bind(events[0].id).bind(body).execute(&mut *tx).await?;
+            tx.execute_all(store_block(&events, body)).await?;
             let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
             for chunk in ids.chunks(500) {
                 let mut del = Statement::new("DELETE FROM events WHERE id IN ");

@@ -291,6 +291,7 @@ pub(super) fn bind(stmt: &mut rusqlite::Statement<'_>, i: usize, v: &Value) -> r
         Value::OptInt(n) => stmt.raw_bind_parameter(i, n),
         Value::Text(s) => stmt.raw_bind_parameter(i, s),
         Value::OptText(s) => stmt.raw_bind_parameter(i, s),
+        Value::Bytes(b) => stmt.raw_bind_parameter(i, b),
     }
 }
 

@@ -96,9 +96,8 @@ impl Store {
                 report.events += (events.len() - kept.len()) as u64;
                 tx.execute_all(archive::drop_blocks("SELECT first_id FROM event_blocks WHERE first_id = ", block.0)).await?;
                 if !kept.is_empty() {
-                    tx.execute_all(archive::store_block(&kept)).await?;
                     let body = archive::encode(&kept)?;
-                    sqlx::query(archive::INSERT_BODY).bind(kept[0].id).bind(body).execute(&mut *tx).await?;
+                    tx.execute_all(archive::store_block(&kept, body)).await?;
                 }
             }
             report.sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at IS NOT NULL")

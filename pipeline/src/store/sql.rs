@@ -34,6 +34,9 @@ pub(super) enum Value {
     Sparse(i64),
     Text(String),
     OptText(Option<String>),
+    /// A blob (an archived block's body); bound alone, never in rows'
+    /// arrays.
+    Bytes(Vec<u8>),
 }
 
 impl Value {
@@ -46,7 +49,9 @@ impl Value {
         match self {
             Value::Text(s) => Some(s),
             Value::OptText(s) => s.as_deref(),
-            Value::Int(_) | Value::OptInt(_) | Value::Sparse(_) => unreachable!("a text column holds only text"),
+            Value::Int(_) | Value::OptInt(_) | Value::Sparse(_) | Value::Bytes(_) => {
+                unreachable!("a text column holds only text")
+            }
         }
     }
 
@@ -65,7 +70,9 @@ impl Value {
             Value::Int(i) => Some(*i),
             Value::OptInt(i) => *i,
             Value::Sparse(i) => (*i != 0).then_some(*i),
-            Value::Text(_) | Value::OptText(_) => unreachable!("an integer column holds only integers"),
+            Value::Text(_) | Value::OptText(_) | Value::Bytes(_) => {
+                unreachable!("an integer column holds only integers")
+            }
         }
     }
 }
@@ -93,6 +100,11 @@ impl From<&str> for Value {
 impl From<Option<String>> for Value {
     fn from(v: Option<String>) -> Self {
         Value::OptText(v)
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(v)
     }
 }
 
@@ -554,12 +566,15 @@ impl Statement {
     }
 
     /// Whether each of the rows' columns holds text (or else integers), if
-    /// every row agrees and there is at least one row.
+    /// every row agrees, there is at least one row and no blob.
     fn column_kinds(&self, r: &Rows) -> Option<Vec<bool>> {
         if r.width == 0 || r.count == 0 {
             return None;
         }
         let rows = &self.values[r.start..r.start + r.width * r.count];
+        if rows.iter().any(|v| matches!(v, Value::Bytes(_))) {
+            return None;
+        }
         let kinds: Vec<bool> = rows[..r.width].iter().map(Value::is_text).collect();
         rows.chunks(r.width).all(|row| row.iter().map(Value::is_text).eq(kinds.iter().copied())).then_some(kinds)
     }
@@ -586,6 +601,7 @@ where
     Option<i64>: Encode<'q, DB> + Type<DB>,
     String: Encode<'q, DB> + Type<DB>,
     Option<String>: Encode<'q, DB> + Type<DB>,
+    Vec<u8>: Encode<'q, DB> + Type<DB>,
 {
     match v {
         Value::Int(i) => args.add(i),
@@ -593,6 +609,7 @@ where
         Value::Sparse(i) => args.add(i),
         Value::Text(s) => args.add(s),
         Value::OptText(s) => args.add(s),
+        Value::Bytes(b) => args.add(b),
     }
     .map_err(sqlx::Error::Encode)
 }
@@ -636,6 +653,19 @@ mod tests {
             text(1),
             "INSERT INTO t (a, b) SELECT * FROM UNNEST($1::int8[], $2::text[]) ON CONFLICT (a) DO NOTHING"
         );
+    }
+
+    /// A blob has no array type among the rows': rows that hold one are
+    /// bound value by value, never an integer or text array (which would
+    /// panic on it).
+    #[test]
+    fn rows_with_a_blob_are_bound_value_by_value() {
+        let mut st = Statement::new("INSERT INTO t (a, b) ");
+        st.values(&[(1, vec![7u8]), (2, vec![8u8])], |t, (a, b)| {
+            t.bind(*a).bind(b.clone());
+        });
+        assert_eq!(st.clone().into_postgres().unwrap().0, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(st.values[3], Value::Bytes(vec![8]));
     }
 
     /// Writes nobody reads back go to Postgres as one statement, the
