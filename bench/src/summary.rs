@@ -64,7 +64,15 @@ async fn main() -> anyhow::Result<()> {
         let mut loaded = 0usize;
         for batch in bench::history::batches(args.events, 5_000, now, args.order) {
             loaded += batch.len();
-            ingestor.ingest_values(batch, None, now).await?;
+            // In time order the events arrive as live traffic does, a
+            // second after the batch's newest (and so are archived once
+            // they are old); out of order they are a backfill arriving now.
+            let newest = batch.iter().filter_map(|e| e["ts"].as_i64()).max().unwrap_or(now);
+            let arrived = match args.order {
+                bench::history::Order::Time => (newest + 1_000).min(now),
+                bench::history::Order::Scattered => now,
+            };
+            ingestor.ingest_values(batch, None, arrived).await?;
             if loaded % 500_000 < 5_000 {
                 eprintln!("  loaded {loaded} events ({:.0}/s)", loaded as f64 / t0.elapsed().as_secs_f64());
             }

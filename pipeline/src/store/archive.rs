@@ -4,14 +4,22 @@
 //! summaries of last month are rare; the bytes every event costs on disk
 //! are not.
 //!
-//! A block holds up to [`BLOCK_EVENTS`] events, the oldest by time,
-//! stored column by column (ids and times as differences) and compressed
+//! A block holds up to [`BLOCK_EVENTS`] events, the oldest by time among
+//! those that also arrived before the cut-off, stored column by column (ids and times as differences) and compressed
 //! with brotli. Its directory row names its id and time span, and
 //! `event_block_chats` the conversations it holds, so a read decodes only
 //! the blocks that can hold what it asks for ([`Store::archived`]). Every
 //! read of events is an [`EventQuery`] and looks here as well as in the
 //! table (`events.rs`); repricing rewrites the blocks it corrects, and
 //! retention drops or trims them.
+//!
+//! Only events that arrived before the cut-off move. A block's id span is
+//! then below every id of the last days' arrivals, so the reads of the
+//! newest events by id (the flow page's window, the log, a stream's
+//! resume) stop at the table, even after a backfill of old events: moved
+//! by their time alone, such events put recent ids into every block of
+//! the month, and each such read decoded them all (the flow page took
+//! 100 ms to render, not 8, on a million events loaded out of order).
 //!
 //! Moving events is one transaction, in the writer's turn (on Postgres
 //! under the write lock): a block is stored and its events deleted
@@ -212,11 +220,13 @@ pub(super) fn blocks_reaching(ids: Option<(i64, i64)>, before: Option<i64>) -> S
 
 impl Store {
     /// Moves up to [`BLOCK_EVENTS`] of the oldest events from before
-    /// `cutoff` (epoch ms) into one block, all or nothing. Returns how many
-    /// it moved: fewer than a block's worth when there were no more.
+    /// `cutoff` (epoch ms) that also arrived before it into one block, all
+    /// or nothing. Returns how many it moved: fewer than a block's worth
+    /// when there were no more.
     pub async fn archive_block(&self, cutoff: i64) -> Result<u64, StoreError> {
         let oldest = format!(
-            "SELECT {COLUMNS} FROM events WHERE ts < $1 AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"
+            "SELECT {COLUMNS} FROM events WHERE ts < $1 AND received_at < $1 \
+             AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"
         );
         // Compressed before the write lock is taken (a third of a block's
         // time), then stored if the same events are still the oldest.

@@ -1,5 +1,5 @@
-//! Moves events older than `archive_after_days` (default 2) into the
-//! archive's compressed blocks, every ten minutes, on one replica. A run
+//! Moves events older than `archive_after_days` (default 2), by their time
+//! and by their arrival, into the archive's compressed blocks, every ten minutes, on one replica. A run
 //! moves a block at a time, each its own transaction (about 15 ms under
 //! the write lock), then waits twice as long as the block took: ingest
 //! keeps at least two thirds of the writer's time while a run lasts. A

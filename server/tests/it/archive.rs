@@ -107,8 +107,12 @@ async fn every_read_is_the_same_once_archived(b: Backend) {
     let mut rng = Rng(0xa4c1_11e5);
     let base = 1_795_000_000_000 + rng.below(86_400_000) as i64;
     let items = random_events(&mut rng, base, 2500);
-    for chunk in items.chunks(100) {
-        t.server.state.service.ingestor().ingest_values(chunk.to_vec(), None, base).await.unwrap();
+    // One batch of them a backfill: times all over the three days, but it
+    // arrives after the cut-off, so none of it is archived yet.
+    let late = base + 60 * H;
+    for (i, chunk) in items.chunks(100).enumerate() {
+        let arrived = if i == 7 { late } else { base };
+        t.server.state.service.ingestor().ingest_values(chunk.to_vec(), None, arrived).await.unwrap();
     }
     let before = reads(store, base).await;
 
@@ -118,6 +122,8 @@ async fn every_read_is_the_same_once_archived(b: Backend) {
     let blocks = common::count(store, "SELECT COUNT(*) FROM event_blocks").await;
     assert!(moved > BLOCK_EVENTS as u64, "{moved} events archived");
     assert_eq!(live, 2500 - moved as i64, "the archived events left the table");
+    let backfill = format!("SELECT COUNT(*) FROM events WHERE received_at = {late}");
+    assert_eq!(common::count(store, &backfill).await, 100, "the late arrivals stay in the table");
     assert!(blocks >= 2, "{blocks} blocks");
     assert_eq!(archive_all(store, base + 48 * H).await, 0, "nothing left to archive");
 
