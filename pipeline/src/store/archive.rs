@@ -228,8 +228,10 @@ impl Store {
             "SELECT {COLUMNS} FROM events WHERE ts < $1 AND received_at < $1 \
              AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"
         );
-        // Compressed before the write lock is taken (a third of a block's
-        // time), then stored if the same events are still the oldest.
+        // Chosen and compressed before the write lock is taken: the choice
+        // scans past every younger arrival with an older time (after a
+        // backfill, all of it), and compressing is a third of a block's
+        // time. Under the lock the same events are read again by id.
         let mut read = on_pool!(self, pool => {
             let rows = sqlx::query(&oldest).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(pool).await?;
             rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?
@@ -245,7 +247,12 @@ impl Store {
                 true => pool.begin_with(format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")).await?,
                 false => pool.begin_with("BEGIN IMMEDIATE").await?,
             };
-            let rows = sqlx::query(&oldest).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(&mut *tx).await?;
+            // All there unless retention took some meanwhile; a row's time
+            // and arrival never change, so each is still due. Its ids are
+            // integers, written into the text (and not kept prepared).
+            let ids: Vec<String> = read.iter().map(|e| e.id.to_string()).collect();
+            let again = format!("SELECT {COLUMNS} FROM events WHERE id IN ({})", ids.join(", "));
+            let rows = sqlx::query(&again).persistent(false).fetch_all(&mut *tx).await?;
             let mut events = rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?;
             if events.is_empty() {
                 return Ok(0);
