@@ -5,8 +5,9 @@
 //! are not.
 //!
 //! A block holds up to [`BLOCK_EVENTS`] events, the oldest by time among
-//! those that also arrived before the cut-off, stored column by column (ids and times as differences) and compressed
-//! with brotli. Its directory row names its id and time span, and
+//! those that also arrived before the cut-off, stored column by column
+//! (ids and times as differences) and compressed with brotli. Its
+//! directory row names its id and time span, and
 //! `event_block_chats` the conversations it holds, so a read decodes only
 //! the blocks that can hold what it asks for ([`Store::archived`]). Every
 //! read of events is an [`EventQuery`] and looks here as well as in the
@@ -45,8 +46,9 @@ const FORMAT: u8 = 1;
 
 /// brotli's quality. On the simulator's traffic, per event and per block:
 /// 5 gives 13.4 bytes in 2.9 ms, 7 12.9 bytes in 5.6 ms, 9 12.8 bytes in
-/// 9.4 ms, 11 10.9 bytes in 193 ms; a block is compressed inside the write
-/// lock (docs/performance.md).
+/// 9.4 ms, 11 10.9 bytes in 193 ms (docs/performance.md). A block is
+/// compressed before the write lock is taken, and again under it only if
+/// its events changed meanwhile.
 const QUALITY: u32 = 7;
 
 /// [`Columns`], its encoder and its decoder, from one list of an event's
@@ -241,17 +243,19 @@ impl Store {
         }
         read.sort_by_key(|e| e.id);
         let made = encode(&read)?;
+        let ids: Vec<i64> = read.iter().map(|e| e.id).collect();
         let postgres = matches!(self, Store::Postgres(_));
         on_writer!(self, pool => {
             let mut tx = match postgres {
                 true => pool.begin_with(format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")).await?,
                 false => pool.begin_with("BEGIN IMMEDIATE").await?,
             };
-            // All there unless retention took some meanwhile; a row's time
-            // and arrival never change, so each is still due. Its ids are
-            // integers, written into the text (and not kept prepared).
-            let ids: Vec<String> = read.iter().map(|e| e.id.to_string()).collect();
-            let again = format!("SELECT {COLUMNS} FROM events WHERE id IN ({})", ids.join(", "));
+            // All there unless retention took some meanwhile (deleting
+            // those again is a no-op); a row's time and arrival never
+            // change, so each is still due. The ids are integers, written
+            // into the text (and not kept prepared).
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            let again = format!("SELECT {COLUMNS} FROM events WHERE id IN ({})", list.join(", "));
             let rows = sqlx::query(&again).persistent(false).fetch_all(&mut *tx).await?;
             let mut events = rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?;
             if events.is_empty() {
@@ -260,7 +264,6 @@ impl Store {
             events.sort_by_key(|e| e.id);
             let body = if events == read { made } else { encode(&events)? };
             tx.execute_all(store_block(&events, body)).await?;
-            let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
             for chunk in ids.chunks(500) {
                 let mut del = Statement::new("DELETE FROM events WHERE id IN ");
                 del.list(chunk);

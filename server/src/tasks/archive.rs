@@ -1,10 +1,11 @@
 //! Moves events older than `archive_after_days` (default 2), by their time
-//! and by their arrival, into the archive's compressed blocks, every ten minutes, on one replica. A run
-//! moves a block at a time, each its own transaction (about 15 ms under
-//! the write lock), then waits twice as long as the block took: ingest
-//! keeps at least two thirds of the writer's time while a run lasts. A
-//! run stops after [`BUDGET`]; a large first backlog takes a few runs
-//! (about 15,000 events a second while one lasts).
+//! and by their arrival, into the archive's compressed blocks, every ten
+//! minutes, on one replica. A run moves a block at a time, each its own
+//! transaction (about 15 ms under the write lock), then waits twice as
+//! long as the block took: ingest keeps at least two thirds of the
+//! writer's time while a run lasts. A run stops after [`BUDGET`]; a large
+//! first backlog takes a few runs (about 15,000 events a second while one
+//! lasts).
 
 use domain::time;
 use pipeline::rollup::Grain;
