@@ -10,7 +10,8 @@
 //!    full response over `--calls` requests each (server-side rendering
 //!    with its data; nothing runs in a browser);
 //! 4. its RSS under the live load of `bench/scaleout --one-node` (100 SSE
-//!    clients, 2,000 events/s) and that load's time to visible;
+//!    clients, 2,000 events/s; with `--gzip` the clients ask for gzip, as
+//!    browsers do) and that load's time to visible;
 //! 5. `/` and `/costs` rendered again right after that load, while the
 //!    current minute holds its events (a busy dashboard's usual state),
 //!    the RSS after them, and the peak RSS of the whole run.
@@ -55,6 +56,9 @@ struct Args {
     /// Seconds of live load.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// The live load's SSE clients ask for gzip, as browsers do.
+    #[arg(long)]
+    gzip: bool,
 }
 
 const EMAIL: &str = "bench@flowmeter.local";
@@ -204,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
     println!("  RSS after rendering: {rss:.0} MiB");
 
     let after = last_id(&client, &base, &cookie).await?;
-    let load = Load { clients: 100, rate: 2000, seconds: args.seconds };
+    let load = Load { clients: 100, rate: 2000, seconds: args.seconds, gzip: args.gzip };
     // The live load's largest RSS, sampled every 100 ms while it runs.
     let sampling = {
         let (pid, running) = (server.0.id(), std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)));
@@ -222,7 +226,8 @@ async fn main() -> anyhow::Result<()> {
     time_to_visible(&client, &base, &base, ("cookie", &cookie), after, &load).await?;
     sampling.0.store(false, std::sync::atomic::Ordering::Relaxed);
     let under_load = sampling.1.await?;
-    println!("  RSS under live load (100 SSE clients, 2,000 events/s): up to {under_load:.0} MiB");
+    let gzipped = if args.gzip { ", gzipped" } else { "" };
+    println!("  RSS under live load (100 SSE clients{gzipped}, 2,000 events/s): up to {under_load:.0} MiB");
     // The live load has just filled the current minute (up to 20,000
     // events in 10 s): the pages every busy dashboard is asked for.
     println!("  server render right after it, the current minute busy: p50 / p95 ms, bytes");

@@ -5,15 +5,19 @@
 use crate::KEY;
 use futures::StreamExt;
 use serde_json::{json, Value};
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// The live load: `clients` streams, `rate` events a second for `seconds`.
+/// The live load: `clients` streams, `rate` events a second for `seconds`;
+/// with `gzip`, the streams ask for gzip, as browsers do, and each client
+/// decodes what arrives before reading it.
 #[derive(Clone, Copy, Debug)]
 pub struct Load {
     pub clients: usize,
     pub rate: usize,
     pub seconds: u64,
+    pub gzip: bool,
 }
 
 fn now_ns() -> u128 {
@@ -48,17 +52,34 @@ pub async fn time_to_visible(
     let latencies: Arc<Mutex<Vec<u128>>> = Arc::default();
     let mut listeners = Vec::new();
     for _ in 0..args.clients {
-        let resp =
-            client.get(format!("{b}/api/telemetry/stream?after={after}")).header(reader.0, reader.1).send().await?;
+        let coding = if args.gzip { "gzip" } else { "identity" };
+        let resp = client
+            .get(format!("{b}/api/telemetry/stream?after={after}"))
+            .header(reader.0, reader.1)
+            .header("accept-encoding", coding)
+            .send()
+            .await?;
         anyhow::ensure!(resp.status() == 200, "stream answered {}", resp.status());
+        let gzipped = resp.headers().get("content-encoding").is_some_and(|v| v == "gzip");
+        anyhow::ensure!(gzipped == args.gzip, "the stream was{} gzipped", if gzipped { "" } else { " not" });
         // Answered 200: subscribed to the bus already.
         let latencies = latencies.clone();
         listeners.push(tokio::spawn(async move {
             let mut body = resp.bytes_stream();
             let mut buf = String::new();
+            let mut decoder = gzipped.then(|| flate2::write::GzDecoder::new(Vec::new()));
             while let Some(Ok(chunk)) = body.next().await {
                 let arrived = now_ns();
-                buf.push_str(&String::from_utf8_lossy(&chunk));
+                match decoder.as_mut() {
+                    Some(d) => {
+                        if d.write_all(&chunk).and_then(|()| d.flush()).is_err() {
+                            break;
+                        }
+                        buf.push_str(&String::from_utf8_lossy(d.get_ref()));
+                        d.get_mut().clear();
+                    }
+                    None => buf.push_str(&String::from_utf8_lossy(&chunk)),
+                }
                 let mut mine = Vec::new();
                 while let Some(end) = buf.find("\n\n") {
                     let block: String = buf.drain(..end + 2).collect();
@@ -99,8 +120,9 @@ pub async fn time_to_visible(
     all.sort_unstable();
     anyhow::ensure!(!all.is_empty(), "no event reached a stream");
     println!(
-        "  time-to-visible, POST → SSE, {} clients, {} events/s for {} s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries)",
+        "  time-to-visible, POST → SSE, {} clients{}, {} events/s for {} s: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries)",
         args.clients,
+        if args.gzip { " (gzipped streams)" } else { "" },
         per_tick * 100,
         args.seconds,
         crate::percentile_ms(&all, 0.5),

@@ -10,7 +10,8 @@
 //!
 //! With `--one-node`, the time-to-visible of one server as `scripts/run.sh`
 //! runs it (SQLite, in-process bus) instead, posting to and streaming from
-//! the same server.
+//! the same server. With `--gzip` the SSE clients ask for gzip, as
+//! browsers do, and decode each chunk as it arrives.
 //!
 //! It asserts nothing: timings on a shared machine are for reading.
 //!
@@ -56,11 +57,14 @@ struct Args {
     /// Seconds each phase runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// The SSE clients ask for gzip, as browsers do.
+    #[arg(long)]
+    gzip: bool,
 }
 
 impl Args {
     fn load(&self) -> Load {
-        Load { clients: self.clients, rate: self.rate, seconds: self.seconds }
+        Load { clients: self.clients, rate: self.rate, seconds: self.seconds, gzip: self.gzip }
     }
 }
 

@@ -22,6 +22,7 @@
 //! which are also its ETag: names are not content-hashed, so browsers
 //! revalidate (`no-cache`) and get a 304 when nothing changed.
 
+use super::encoding::accepts_coding;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -208,15 +209,6 @@ fn content_type(name: &str) -> Option<&'static str> {
     COMPRESSIBLE.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
 }
 
-/// Whether an `Accept-Encoding` value accepts `coding` (and not with `q=0`).
-fn accepts_coding(accept: &str, coding: &str) -> bool {
-    accept.split(',').any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        parts.next().is_some_and(|c| c.eq_ignore_ascii_case(coding))
-            && parts.all(|p| p.strip_prefix("q=").is_none_or(|q| q.parse::<f32>().is_ok_and(|q| q > 0.0)))
-    })
-}
-
 fn brotli(raw: &[u8], best: bool) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(raw.len() / 3);
     let quality = if best { 11 } else { 4 };
@@ -236,15 +228,6 @@ fn gzip(raw: &[u8], best: bool) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use std::io::Read;
-
-    #[test]
-    fn accept_encoding_is_read_with_its_weights() {
-        assert!(accepts_coding("gzip, deflate, br, zstd", "br"));
-        assert!(accepts_coding("gzip;q=0.8, BR;q=1.0", "br"));
-        assert!(!accepts_coding("gzip, br;q=0", "br"));
-        assert!(!accepts_coding("identity", "gzip"));
-        assert!(!accepts_coding("", "gzip"));
-    }
 
     #[test]
     fn only_plain_relative_names_are_files() {

@@ -1,5 +1,6 @@
 //! How much one caller may take: live streams (a cap per session or key
-//! and one in total, since each holds a connection and a bus subscription)
+//! and one in total, since each holds a connection and a bus subscription;
+//! and a cap on gzipped ones, since each holds an encoder)
 //! and ingest requests per key per second (a token bucket, off unless
 //! configured). Past either, the answer is 429 with `Retry-After`, and
 //! nothing was parsed or stored.
@@ -17,9 +18,15 @@ pub struct StreamGate {
     open: Mutex<Open>,
 }
 
+/// Gzipped live streams one server holds open; more are sent as they
+/// are. Each holds its encoder's tables and buffers: 100 of them added
+/// 18–20 MiB to the server's RSS (`bench/footprint --gzip`).
+pub const GZIPPED_STREAMS: usize = 100;
+
 #[derive(Debug, Default)]
 struct Open {
     total: usize,
+    gzipped: usize,
     by_caller: HashMap<String, usize>,
 }
 
@@ -28,6 +35,20 @@ struct Open {
 pub struct StreamPermit {
     gate: Arc<StreamGate>,
     caller: String,
+    gzipped: bool,
+}
+
+impl StreamPermit {
+    /// Whether this stream may be gzipped ([`GZIPPED_STREAMS`]); if so,
+    /// it holds one of their places until it closes.
+    pub fn gzip(&mut self) -> bool {
+        let mut open = self.gate.open.lock().unwrap_or_else(|e| e.into_inner());
+        if !self.gzipped && open.gzipped < GZIPPED_STREAMS {
+            open.gzipped += 1;
+            self.gzipped = true;
+        }
+        self.gzipped
+    }
 }
 
 impl StreamGate {
@@ -48,7 +69,7 @@ impl StreamGate {
         }
         open.total += 1;
         *open.by_caller.entry(caller.to_string()).or_default() += 1;
-        Ok(StreamPermit { gate: self.clone(), caller: caller.to_string() })
+        Ok(StreamPermit { gate: self.clone(), caller: caller.to_string(), gzipped: false })
     }
 
     /// Streams open now.
@@ -61,6 +82,7 @@ impl Drop for StreamPermit {
     fn drop(&mut self) {
         let mut open = self.gate.open.lock().unwrap_or_else(|e| e.into_inner());
         open.total -= 1;
+        open.gzipped -= usize::from(self.gzipped);
         if let Some(n) = open.by_caller.get_mut(&self.caller) {
             *n -= 1;
             if *n == 0 {
@@ -134,6 +156,19 @@ mod tests {
         drop(a1);
         assert_eq!(gate.open(), 2);
         gate.admit("c").unwrap();
+    }
+
+    #[test]
+    fn gzipped_streams_are_capped_and_freed_on_close() {
+        let gate = Arc::new(StreamGate::new(usize::MAX, GZIPPED_STREAMS + 1));
+        let mut permits: Vec<_> = (0..=GZIPPED_STREAMS).map(|i| gate.admit(&i.to_string()).unwrap()).collect();
+        for p in &mut permits[..GZIPPED_STREAMS] {
+            assert!(p.gzip() && p.gzip(), "a place, held once");
+        }
+        let mut last = permits.pop().unwrap();
+        assert!(!last.gzip(), "past the cap the stream is sent as it is");
+        permits.pop();
+        assert!(last.gzip(), "a closed stream's place is free again");
     }
 
     #[test]

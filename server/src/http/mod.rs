@@ -16,6 +16,7 @@ pub mod access;
 pub mod assets;
 pub mod budget;
 pub mod deadline;
+pub mod encoding;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -117,7 +118,8 @@ async fn asset(
 /// Pages, server function answers and JSON are compressed for clients that
 /// accept it: the flow page of a busy store is 300 KB of HTML, 1.5 s on a
 /// phone's 1.6 Mbps. Not the live stream (an event would wait in the
-/// encoder), nor the site's assets: [`assets`] compresses those once, and
+/// encoder: [`encoding`] gzips it, flushing as events go out), nor the
+/// site's assets: [`assets`] compresses those once, and
 /// sends them as they are until then. Level 4: most of the gain for a few
 /// milliseconds of a render. Session cookies are `SameSite=Strict`, so no
 /// other site can have a signed-in answer compressed together with text

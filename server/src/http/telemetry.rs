@@ -1,7 +1,9 @@
 //! `GET /api/telemetry/history` (paged JSON, newest first) and
-//! `GET /api/telemetry/stream` (SSE with gap-free resume).
+//! `GET /api/telemetry/stream` (SSE with gap-free resume, gzipped for
+//! clients that accept it: [`encoding`]).
 
 use super::access::Reader;
+use super::encoding;
 use super::error::{ApiError, ErrorBody, Refusals};
 use super::params::Params;
 use crate::state::AppState;
@@ -75,7 +77,7 @@ pub fn resume_point(headers: &HeaderMap, params: &HashMap<String, String>) -> Re
 }
 
 #[utoipa::path(get, path = "/api/telemetry/stream", tag = "telemetry",
-    description = "Server-sent events: `connected` (with `retry: 3000`), then one event per stored event (its id as the SSE id), and `alert` toasts for admins; a heartbeat comment every 15 s. Resumes after `Last-Event-ID`, else after `?after=`, else starts with the latest 50.",
+    description = "Server-sent events: `connected` (with `retry: 3000`), then one event per stored event (its id as the SSE id), and `alert` toasts for admins; a heartbeat comment every 15 s. Resumes after `Last-Event-ID`, else after `?after=`, else starts with the latest 50. Gzipped (`Content-Encoding: gzip`) when `Accept-Encoding` allows it, and flushed after every batch of events, so each can be decoded as it arrives.",
     params(
         ("after" = Option<i64>, Query, description = "Resume after this event id"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id (wins over `after`)"),
@@ -93,10 +95,12 @@ pub async fn stream(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let permit = state.streams.admit(&caller(&headers))?;
+    let mut permit = state.streams.admit(&caller(&headers))?;
     let resume = resume_point(&headers, &params)?;
     let items = state.service.stream(viewer, resume, time::now_ms()).await?;
-    // The stream holds its place until the client goes.
+    let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let gzip = encoding::accepts_coding(accept, "gzip") && permit.gzip();
+    // The stream holds its places until the client goes.
     let items = items.map(move |item| {
         let _held = &permit;
         item
@@ -105,6 +109,11 @@ pub async fn stream(
         Sse::new(sse_events(items)).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
     // Tell nginx-style proxies not to buffer the stream.
     response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if gzip {
+        response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response = response.map(encoding::gzip_stream);
+    }
     Ok(response)
 }
 

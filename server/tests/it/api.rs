@@ -386,11 +386,12 @@ async fn every_answer_carries_the_security_headers() {
 }
 
 /// Pages and JSON go out compressed to a client that accepts it, and
-/// decode to what a client that does not gets. The live stream never is:
-/// its first event arrives at once, not when an encoder's buffer fills.
+/// decode to what a client that does not gets. So does the live stream,
+/// gzipped, and each event can be read as it arrives, not when an
+/// encoder's buffer fills.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_and_json_are_compressed_when_accepted_and_the_stream_is_not() {
-    use std::io::Read;
+async fn pages_json_and_the_stream_are_compressed_when_accepted() {
+    use std::io::{Read, Write};
     let t = TestServer::start(Backend::Sqlite).await;
     let events: Vec<Value> = (0..60).map(|i| event(&format!("compressed-{i}"), "respond")).collect();
     t.post_ok(&json!(events)).await;
@@ -428,11 +429,32 @@ async fn pages_and_json_are_compressed_when_accepted_and_the_stream_is_not() {
             }
         }
     }
+    let plain = get("/api/telemetry/stream", "identity").await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none(), "the stream is not compressed unasked");
+    drop(plain);
     let mut stream = get("/api/telemetry/stream", "br, gzip").await.unwrap();
     assert_eq!(stream.status(), 200);
-    assert!(stream.headers().get("content-encoding").is_none(), "the stream is not compressed");
-    let first = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
-    let first = first.expect("the first event arrives at once").unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&first).contains("event: connected"), "{first:?}");
+    assert_eq!(stream.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+    // Reads until what was decoded holds `needle`; each chunk must arrive
+    // within 5 s, so an event held in the encoder fails here.
+    let mut decoder = flate2::write::GzDecoder::new(Vec::new());
+    let mut sent = 0;
+    let mut read_until = async |needle: &str| {
+        while !String::from_utf8_lossy(decoder.get_ref()).contains(needle) {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
+            let chunk = chunk.unwrap_or_else(|_| panic!("{needle}: not decodable within 5 s")).unwrap().unwrap();
+            sent += chunk.len();
+            decoder.write_all(&chunk).unwrap();
+            decoder.flush().unwrap();
+        }
+    };
+    read_until("event: connected").await;
+    let live: Vec<Value> = (0..30).map(|i| event(&format!("streamed-{i}"), "respond")).collect();
+    t.post_ok(&json!(live)).await;
+    read_until("streamed-29").await;
+    let text = String::from_utf8_lossy(decoder.get_ref()).into_owned();
+    assert!((0..30).all(|i| text.contains(&format!("\"chatId\":\"streamed-{i}\""))), "{text}");
+    assert!(sent * 3 < text.len(), "the stream: {sent} B sent for {} B", text.len());
     t.stop().await;
 }
