@@ -33,14 +33,21 @@ for (const path of ['/', '/costs']) {
     // the page's own timings never list it), in the browser's clock.
     // The latest stream: its request's wall-clock time (ms) and monotonic
     // time (s), and how long its headers took.
-    const streams: Record<string, { wall: number; at: number }> = {};
-    let stream = { wall: NaN, answeredMs: NaN };
+    // And what it brought over the link, chunk by chunk (monotonic time,
+    // bytes as sent): the stream shares the link with the WASM.
+    const streams: Record<string, { wall: number; at: number; chunks: [number, number][] }> = {};
+    let stream = { wall: NaN, at: NaN, answeredMs: NaN, chunks: [] as [number, number][] };
     cdp.on('Network.requestWillBeSent', (e) => {
-      if (e.request.url.includes('/api/telemetry/stream')) streams[e.requestId] = { wall: e.wallTime * 1000, at: e.timestamp };
+      if (e.request.url.includes('/api/telemetry/stream')) {
+        streams[e.requestId] = { wall: e.wallTime * 1000, at: e.timestamp, chunks: [] };
+      }
     });
     cdp.on('Network.responseReceived', (e) => {
       const asked = streams[e.requestId];
-      if (asked) stream = { wall: asked.wall, answeredMs: Math.round((e.timestamp - asked.at) * 1000) };
+      if (asked) stream = { ...asked, answeredMs: Math.round((e.timestamp - asked.at) * 1000) };
+    });
+    cdp.on('Network.dataReceived', (e) => {
+      streams[e.requestId]?.chunks.push([e.timestamp, e.encodedDataLength]);
     });
     // The moments the page went live and drew its first chart, noted in the
     // page itself from navigation start (the test's own polling would add
@@ -89,8 +96,15 @@ for (const path of ['/', '/costs']) {
             `${r.encodedBodySize.toString().padStart(7)} B ${new URL(r.name).pathname}`),
       };
     });
+    // The stream's bytes until the page was live, in the monotonic clock:
+    // the stream was asked for at `stream.at`, which is this many ms from
+    // navigation start.
+    const askedAt = stream.wall - last.origin;
+    const liveMono = stream.at + (interactive[RUNS - 1] - askedAt) / 1000;
+    const streamBytes = stream.chunks.filter(([t]) => t <= liveMono).reduce((sum, [, b]) => sum + b, 0);
     console.log(`last load of ${path}:\n${last.waterfall.join('\n')}\n` +
-      `    live stream asked for at ${Math.round(stream.wall - last.origin)} ms, ${stream.answeredMs} ms to its headers`);
+      `    live stream asked for at ${Math.round(askedAt)} ms, ${stream.answeredMs} ms to its headers, ` +
+      `${streamBytes} B received (as sent) by the time the page was live`);
     console.log(
       `phone profile ${path}: first contentful paint ${median(fcp).toFixed(0)} ms, ` +
         `interactive ${median(interactive)} ms (runs: ${interactive.join(', ')}; seen by the test ${median(polled)} ms)` +
