@@ -2,18 +2,18 @@
 //! files and the live stream), and the live stream's gzip.
 //!
 //! The stream is most of what a dashboard left open receives: about 400 B
-//! of JSON per event, 12 to 16 KB while a phone on a 1.6 Mbps link waits
-//! for the WASM (`docs/performance.md`), and more than such a link carries
-//! at a few thousand events a second. Events repeat each other's keys,
-//! models and stages, so one gzip stream per connection sends them at
-//! about a sixth. A general compression layer would hold an event in its
-//! encoder until a buffer filled; this one flushes (a sync flush, which
-//! ends on a byte boundary so the client can decode everything sent so
-//! far) after each batch of events that were ready together. Level 1:
-//! on a recorded stream of the simulator's events, flushed after each,
-//! it sends a sixth (6.0×) against level 6's 7.3×, for about a third less
-//! CPU (zlib's figures: 2.1 against 3.3 µs an event), and that CPU is
-//! paid once per open stream per event.
+//! of JSON per event, 6.5 KB of it before a phone's page on a 1.6 Mbps link
+//! is live, beside the WASM (`docs/performance.md`), and more than such a
+//! link carries at a few thousand events a second. Events repeat each
+//! other's keys, models and stages, so one gzip stream per connection sends
+//! them at a fifth to a sixth (4.6× at 250 events/s). A general compression
+//! layer would hold an event in its encoder until a buffer filled; this one
+//! flushes (a sync flush, which ends on a byte boundary so the client can
+//! decode everything sent so far) after each batch of events that were
+//! ready together. Level 1: on a recorded stream of the simulator's events,
+//! flushed after each, it sends a sixth (6.0×) against level 6's 7.3×, for
+//! about a third less CPU (zlib's figures: 2.1 against 3.3 µs an event),
+//! and that CPU is paid once per open stream per event.
 
 use axum::body::Body;
 use bytes::Bytes;
