@@ -15,7 +15,9 @@
 //! Run: `cargo run --release -p bench --bin summary -- --events 1000000 [--database-url URL]`
 //! (`--reuse` skips loading when the database already holds the events;
 //! `--order time` loads history oldest first, as live traffic arrives,
-//! instead of scattered over the month).
+//! instead of scattered over the month; `--backfill N` then loads N more
+//! of the month's events arriving now, as an import of old traffic would,
+//! which the archive must pass over).
 
 use anyhow::Context;
 use clap::Parser;
@@ -42,6 +44,10 @@ struct Args {
     /// The order history is loaded in.
     #[arg(long, value_enum, default_value_t = bench::history::Order::Scattered)]
     order: bench::history::Order,
+    /// Then this many more events of the same month, scattered over it,
+    /// arriving now: a backfill too young to archive.
+    #[arg(long, default_value_t = 0)]
+    backfill: usize,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -77,6 +83,10 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("  loaded {loaded} events ({:.0}/s)", loaded as f64 / t0.elapsed().as_secs_f64());
             }
         }
+        for batch in bench::history::batches(args.backfill, 5_000, now, bench::history::Order::Scattered) {
+            loaded += batch.len();
+            ingestor.ingest_values(batch, None, now).await?;
+        }
         println!(
             "bench/summary: loaded {loaded} events into {} in {:.1} s ({:.0} events/s)",
             store.backend(),
@@ -86,10 +96,10 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.archive_after_days > 0 {
         let t0 = Instant::now();
-        let cutoff = now - args.archive_after_days * 86_400_000;
+        let mut run = pipeline::store::ArchiveRun::new(now - args.archive_after_days * 86_400_000);
         let mut moved = 0;
         loop {
-            let n = store.archive_block(cutoff).await?;
+            let n = store.archive_block(&mut run).await?;
             moved += n;
             if n < pipeline::store::BLOCK_EVENTS as u64 {
                 break;

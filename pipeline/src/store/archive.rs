@@ -220,14 +220,37 @@ pub(super) fn blocks_reaching(ids: Option<(i64, i64)>, before: Option<i64>) -> S
     st
 }
 
+/// One run of [`Store::archive_block`] calls against one cut-off. Which
+/// events are due cannot change during it (an event arriving now did not
+/// arrive before the cut-off; the store's newest event, always left as a
+/// row, waits for a later run), so once a block has taken the due events
+/// with the earliest times, none is left before its latest time. The run
+/// remembers that time, and each block's choice starts there: without it,
+/// every choice scanned again past the young arrivals with older times
+/// (after a backfill, all of them), once per block.
+#[derive(Clone, Copy, Debug)]
+pub struct ArchiveRun {
+    cutoff: i64,
+    /// No due event is left before this time (ties at it may be).
+    from_ts: i64,
+}
+
+impl ArchiveRun {
+    /// A run that moves what is older than `cutoff` (epoch ms) by its time
+    /// and by its arrival.
+    pub fn new(cutoff: i64) -> ArchiveRun {
+        ArchiveRun { cutoff, from_ts: i64::MIN }
+    }
+}
+
 impl Store {
-    /// Moves up to [`BLOCK_EVENTS`] of the oldest events from before
-    /// `cutoff` (epoch ms) that also arrived before it into one block, all
-    /// or nothing. Returns how many it moved: fewer than a block's worth
-    /// when there were no more.
-    pub async fn archive_block(&self, cutoff: i64) -> Result<u64, StoreError> {
+    /// Moves up to [`BLOCK_EVENTS`] of the oldest events from before the
+    /// run's cut-off that also arrived before it into one block, all or
+    /// nothing. Returns how many it moved: fewer than a block's worth when
+    /// there were no more.
+    pub async fn archive_block(&self, run: &mut ArchiveRun) -> Result<u64, StoreError> {
         let oldest = format!(
-            "SELECT {COLUMNS} FROM events WHERE ts < $1 AND received_at < $1 \
+            "SELECT {COLUMNS} FROM events WHERE ts >= $3 AND ts < $1 AND received_at < $1 \
              AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"
         );
         // Chosen and compressed before the write lock is taken: the choice
@@ -235,12 +258,13 @@ impl Store {
         // backfill, all of it), and compressing is a third of a block's
         // time. Under the lock the same events are read again by id.
         let mut read = on_pool!(self, pool => {
-            let rows = sqlx::query(&oldest).bind(cutoff).bind(BLOCK_EVENTS).fetch_all(pool).await?;
+            let rows = sqlx::query(&oldest).bind(run.cutoff).bind(BLOCK_EVENTS).bind(run.from_ts).fetch_all(pool).await?;
             rows.iter().map(|r| EventRow::read(r)).collect::<Result<Vec<_>, _>>()?
         });
         if read.is_empty() {
             return Ok(0);
         }
+        run.from_ts = read.iter().map(|e| e.ts).max().unwrap_or(run.from_ts);
         read.sort_by_key(|e| e.id);
         let made = encode(&read)?;
         let ids: Vec<i64> = read.iter().map(|e| e.id).collect();

@@ -31,7 +31,7 @@ mod sqlite_init;
 mod turns;
 mod users;
 
-pub use archive::BLOCK_EVENTS;
+pub use archive::{ArchiveRun, BLOCK_EVENTS};
 pub use batch::{Inserted, WRITE_LOCK_KEY};
 pub use events::HistoryQuery;
 pub use exports::StoredJob;

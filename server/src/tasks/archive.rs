@@ -10,7 +10,7 @@
 use domain::time;
 use pipeline::rollup::Grain;
 use pipeline::service::Service;
-use pipeline::store::{StoreError, BLOCK_EVENTS};
+use pipeline::store::{ArchiveRun, StoreError, BLOCK_EVENTS};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
@@ -22,12 +22,12 @@ const BUDGET: Duration = Duration::from_secs(300);
 /// Moves every event older than `days` into blocks, or as many as
 /// [`BUDGET`] allows. Returns how many it moved.
 pub async fn run_once(service: &Service, days: i64) -> Result<u64, StoreError> {
-    let cutoff = time::now_ms() - days * Grain::Day.ms();
+    let mut run = ArchiveRun::new(time::now_ms() - days * Grain::Day.ms());
     let started = Instant::now();
     let mut moved = 0;
     loop {
         let block = Instant::now();
-        let n = service.store().archive_block(cutoff).await?;
+        let n = service.store().archive_block(&mut run).await?;
         moved += n;
         if n < BLOCK_EVENTS as u64 || started.elapsed() > BUDGET {
             return Ok(moved);
