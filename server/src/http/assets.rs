@@ -22,7 +22,7 @@
 //! which are also its ETag: names are not content-hashed, so browsers
 //! revalidate (`no-cache`) and get a 304 when nothing changed.
 
-use super::encoding::accepts_coding;
+use super::encoding::accepts;
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -111,10 +111,9 @@ impl Assets {
         if ready.is_none() {
             self.compress_later(name, stamp);
         }
-        let accepts = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
         let (encoding, body) = match &ready {
-            Some(c) if accepts_coding(accepts, "br") => (Some("br"), Some(c.br.clone())),
-            Some(c) if accepts_coding(accepts, "gzip") => (Some("gzip"), Some(c.gzip.clone())),
+            Some(c) if accepts(headers, "br") => (Some("br"), Some(c.br.clone())),
+            Some(c) if accepts(headers, "gzip") => (Some("gzip"), Some(c.gzip.clone())),
             _ => (None, None),
         };
         let etag = format!("\"{:x}-{:x}{}\"", stamp.0, stamp.1, encoding.map_or(String::new(), |e| format!("-{e}")));

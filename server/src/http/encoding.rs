@@ -16,6 +16,7 @@
 //! and that CPU is paid once per open stream per event.
 
 use axum::body::Body;
+use axum::http::{header, HeaderMap};
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -26,8 +27,14 @@ use std::io::Write;
 /// ready at once; past it the next flush comes sooner.
 const BATCH: usize = 64;
 
-/// Whether an `Accept-Encoding` value accepts `coding` (and not with `q=0`).
-pub fn accepts_coding(accept: &str, coding: &str) -> bool {
+/// Whether a request's `Accept-Encoding` accepts `coding` (and not with
+/// `q=0`).
+pub fn accepts(headers: &HeaderMap, coding: &str) -> bool {
+    let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
+    accepts_coding(accept, coding)
+}
+
+fn accepts_coding(accept: &str, coding: &str) -> bool {
     accept.split(',').any(|item| {
         let mut parts = item.split(';').map(str::trim);
         parts.next().is_some_and(|c| c.eq_ignore_ascii_case(coding))

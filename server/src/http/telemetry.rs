@@ -98,8 +98,7 @@ pub async fn stream(
     let mut permit = state.streams.admit(&caller(&headers))?;
     let resume = resume_point(&headers, &params)?;
     let items = state.service.stream(viewer, resume, time::now_ms()).await?;
-    let accept = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let gzip = encoding::accepts_coding(accept, "gzip") && permit.gzip();
+    let gzip = encoding::accepts(&headers, "gzip") && permit.gzip();
     // The stream holds its places until the client goes.
     let items = items.map(move |item| {
         let _held = &permit;
