@@ -68,13 +68,16 @@ async fn main() -> anyhow::Result<()> {
     if !args.reuse {
         let t0 = Instant::now();
         let mut loaded = 0usize;
-        for batch in bench::history::batches(args.events, 5_000, now, args.order) {
+        let history = bench::history::batches(args.events, 5_000, now, args.order).map(|b| (b, args.order));
+        let backfill = bench::history::batches(args.backfill, 5_000, now, bench::history::Order::Scattered)
+            .map(|b| (b, bench::history::Order::Scattered));
+        for (batch, order) in history.chain(backfill) {
             loaded += batch.len();
             // In time order the events arrive as live traffic does, a
             // second after the batch's newest (and so are archived once
             // they are old); out of order they are a backfill arriving now.
             let newest = batch.iter().filter_map(|e| e["ts"].as_i64()).max().unwrap_or(now);
-            let arrived = match args.order {
+            let arrived = match order {
                 bench::history::Order::Time => (newest + 1_000).min(now),
                 bench::history::Order::Scattered => now,
             };
@@ -82,10 +85,6 @@ async fn main() -> anyhow::Result<()> {
             if loaded % 500_000 < 5_000 {
                 eprintln!("  loaded {loaded} events ({:.0}/s)", loaded as f64 / t0.elapsed().as_secs_f64());
             }
-        }
-        for batch in bench::history::batches(args.backfill, 5_000, now, bench::history::Order::Scattered) {
-            loaded += batch.len();
-            ingestor.ingest_values(batch, None, now).await?;
         }
         println!(
             "bench/summary: loaded {loaded} events into {} in {:.1} s ({:.0} events/s)",
