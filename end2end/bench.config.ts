@@ -3,7 +3,7 @@ import { defineConfig } from '@playwright/test';
 // The browser benchmarks (end2end/bench/), not tests: they print figures
 // and assert only that pages answer. One release server on a fresh SQLite
 // file with the simulator on, so `/` has live traffic to show. Build first:
-//   cargo leptos build --release --split
+//   scripts/build-site.sh
 //   cd end2end && npx playwright test -c bench.config.ts
 // FLOWMETER_BIN and FLOWMETER_SITE pick another build's server and site
 // (both from the same build: the site's WASM must match the server's

@@ -2,8 +2,8 @@
 # Phone-profile time to interactive of `/`, two builds alternately:
 #   scripts/phone-ab.sh DIR_A DIR_B [SETS]
 # Each DIR holds one build's `server` binary and its `site/` (copies of
-# target/release/server and target/site after `cargo leptos build
-# --release --split`; a build's WASM must be served by its own server).
+# target/release/server and target/site after scripts/build-site.sh; a
+# build's WASM must be served by its own server).
 # Runs SETS (default 3) sets of five cold loads of each, A then B, and
 # prints each set's median and the median of the medians.
 set -euo pipefail

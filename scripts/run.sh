@@ -11,6 +11,6 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 scripts/setup.sh
 echo "==> run: building the release site (the first build takes several minutes)"
-cargo leptos build --release --split
+scripts/build-site.sh
 echo "==> run: starting Flowmeter"
 LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD exec target/release/server serve "$@"

@@ -50,6 +50,15 @@ wasm_target() {
   fi
 }
 
+# The release WASM is built with its own standard library (scripts/build-site.sh).
+rust_src() {
+  if rustup component list --installed | grep -q '^rust-src'; then
+    echo "    rust-src present"
+  else
+    rustup component add rust-src
+  fi
+}
+
 cargo_leptos() {
   if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
     echo "    cargo-leptos $CARGO_LEPTOS_VERSION present"
@@ -136,6 +145,7 @@ playwright() {
 
 T0=$SECONDS
 step "rust target wasm32-unknown-unknown" wasm_target
+step "rust-src (the release WASM's standard library)" rust_src
 step "cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads)" cargo_leptos
 step "wasm-bindgen-cli $(wasm_bindgen_version)" wasm_bindgen_cli
 step "npm packages (echarts, binaryen)" npm_packages

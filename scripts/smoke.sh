@@ -3,7 +3,7 @@
 # starts, answers /api/ping, renders /login, serves its WASM compressed,
 # takes an event and shows it in the history, and takes the OpenTelemetry
 # Python example's spans (examples/otel_python.py) over OTLP; logs JSON
-# lines (LOG_FORMAT=json). Called by scripts/test.sh after `cargo leptos build --release --split`.
+# lines (LOG_FORMAT=json). Called by scripts/test.sh after scripts/build-site.sh.
 # Runs on its own port with a throwaway SQLite file; stops the server on exit.
 set -euo pipefail
 

@@ -46,7 +46,7 @@ step "lints (cargo clippy --all-targets -D warnings)" "${SHARED[@]}" cargo clipp
 # The end-to-end tests run the release build users run (scripts/run.sh): one
 # site build instead of a debug one and a release one, the slowest step on a
 # fresh machine.
-step "build the site (release, as scripts/run.sh does)" cargo leptos build --release --split
+step "build the site (release, as scripts/run.sh does)" scripts/build-site.sh
 step "smoke test of the release binary" scripts/smoke.sh
 step "end-to-end tests (Playwright, Chromium, the release build)" \
   env FLOWMETER_BIN=target/release/server bash -c 'cd end2end && mkdir -p .tmp && npx playwright test'
