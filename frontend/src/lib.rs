@@ -8,6 +8,9 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A debug build's panics print their message in the console; the
+    // release build's are bare traps (scripts/build-site.sh) and never
+    // reach the hook.
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_lazy(app::App);
 }
