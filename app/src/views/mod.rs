@@ -21,7 +21,7 @@ use crate::live::LiveStore;
 use components::header::Header;
 use components::toasts::AlertToasts;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
 use pages::{admin::AdminRoute, costs::CostsRoute, home::HomePage, login::LoginRoute, not_found::NotFound};
@@ -50,6 +50,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The same on every page, so here, not in `App`: the
+                // browser never renders the shell, and tags of the app's
+                // own are code and hydration work in the main module.
+                <meta name="description" content="Live flow and cost telemetry for LLM agent pipelines"/>
+                <meta name="color-scheme" content="dark light"/>
+                <link id="leptos" rel="stylesheet" href="/pkg/flowmeter.css"/>
+                <link rel="icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -84,10 +91,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/flowmeter.css"/>
-        <Link rel="icon" href="/favicon.ico"/>
-        <Meta name="description" content="Live flow and cost telemetry for LLM agent pipelines"/>
-        <Meta name="color-scheme" content="dark light"/>
         <Title formatter=|page: String| if page.is_empty() { "Flowmeter".to_string() } else { format!("{page} · Flowmeter") }/>
         <Router>
             // The first stop for a keyboard: past the header, to the page.
