@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the release binary — what `scripts/run.sh` serves: it
-# starts, answers /api/ping, renders /login, serves its WASM compressed,
-# takes an event and shows it in the history, and takes the OpenTelemetry
+# starts, answers /api/ping, renders /login, serves its WASM compressed and
+# built without panic messages (scripts/build-site.sh), takes an event
+# and shows it in the history, and takes the OpenTelemetry
 # Python example's spans (examples/otel_python.py) over OTLP; logs JSON
 # lines (LOG_FORMAT=json). Called by scripts/test.sh after scripts/build-site.sh.
 # Runs on its own port with a throwaway SQLite file; stops the server on exit.
@@ -47,6 +48,12 @@ done
 [[ "$encoding" == br ]] || fail "the WASM is not served compressed (Content-Encoding: '$encoding')"
 curl -sS --compressed -H 'Accept-Encoding: br' "$URL/pkg/flowmeter.wasm" -o "$TMP/wasm" || fail "fetching the WASM"
 cmp -s "$TMP/wasm" "$WASM" || fail "the WASM served does not decode to $WASM"
+# Built as scripts/build-site.sh builds it: its panics are bare traps, so
+# no source file's path is left in it (a plain `cargo leptos build
+# --release` leaves about 190, with the panic machinery that prints them).
+if grep -a -q -E '/src/[A-Za-z0-9_/.-]+\.rs' "$WASM"; then
+  fail "the WASM carries panic locations: it was not built by scripts/build-site.sh"
+fi
 
 CHAT="smoke-chat-$RANDOM"
 status="$(request -X POST "$URL/api/events" -H "X-API-Key: $KEY" -H 'Content-Type: application/json' \
