@@ -9,11 +9,12 @@
 # (`optimize_for_size`): the panic machinery, its formatting and its
 # strings leave the module, 25 KB of the 315 KB (brotli) every visit
 # loads, 0.13 s on a phone's link (docs/performance.md, "The WASM and the
-# phone"). These are unstable
-# options of the stable toolchain, so RUSTC_BOOTSTRAP=1 is set for that one
-# build and no other: crates such as proc-macro2 turn on nightly-only code
-# when they see it, and the server would be another build. A debug build
-# (`cargo leptos build --split`) keeps panic messages for the console.
+# phone"). These are unstable options of the stable toolchain, so
+# RUSTC_BOOTSTRAP=1 is set for that one build and no other: crates such as
+# proc-macro2 turn on nightly-only code when they see it, and the server
+# would be another build. A debug build (`cargo leptos build --split`)
+# keeps panic messages for the console. scripts/smoke.sh checks that the
+# release WASM was built this way.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
