@@ -97,12 +97,8 @@ async fn main() -> anyhow::Result<()> {
         let t0 = Instant::now();
         let mut run = pipeline::store::ArchiveRun::new(now - args.archive_after_days * 86_400_000);
         let mut moved = 0;
-        loop {
-            let n = store.archive_block(&mut run).await?;
-            moved += n;
-            if n < pipeline::store::BLOCK_EVENTS as u64 {
-                break;
-            }
+        while !run.done() {
+            moved += store.archive_block(&mut run).await?;
         }
         let secs = t0.elapsed().as_secs_f64();
         println!(

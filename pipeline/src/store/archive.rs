@@ -233,13 +233,21 @@ pub struct ArchiveRun {
     cutoff: i64,
     /// No due event is left before this time (ties at it may be).
     from_ts: i64,
+    /// The last block came back short: nothing more is due.
+    done: bool,
 }
 
 impl ArchiveRun {
     /// A run that moves what is older than `cutoff` (epoch ms) by its time
     /// and by its arrival.
     pub fn new(cutoff: i64) -> ArchiveRun {
-        ArchiveRun { cutoff, from_ts: i64::MIN }
+        ArchiveRun { cutoff, from_ts: i64::MIN, done: false }
+    }
+
+    /// Whether the run has moved all it can: its last block held fewer
+    /// than [`BLOCK_EVENTS`] events.
+    pub fn done(&self) -> bool {
+        self.done
     }
 }
 
@@ -247,8 +255,14 @@ impl Store {
     /// Moves up to [`BLOCK_EVENTS`] of the oldest events from before the
     /// run's cut-off that also arrived before it into one block, all or
     /// nothing. Returns how many it moved: fewer than a block's worth when
-    /// there were no more.
+    /// there were no more, and then the run is [`done`](ArchiveRun::done).
     pub async fn archive_block(&self, run: &mut ArchiveRun) -> Result<u64, StoreError> {
+        let moved = self.move_block(run).await?;
+        run.done = moved < BLOCK_EVENTS as u64;
+        Ok(moved)
+    }
+
+    async fn move_block(&self, run: &mut ArchiveRun) -> Result<u64, StoreError> {
         let oldest = format!(
             "SELECT {COLUMNS} FROM events WHERE ts >= $3 AND ts < $1 AND received_at < $1 \
              AND id < (SELECT MAX(id) FROM events) ORDER BY ts LIMIT $2"

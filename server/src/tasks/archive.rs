@@ -10,7 +10,7 @@
 use domain::time;
 use pipeline::rollup::Grain;
 use pipeline::service::Service;
-use pipeline::store::{ArchiveRun, StoreError, BLOCK_EVENTS};
+use pipeline::store::{ArchiveRun, StoreError};
 use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 
@@ -27,9 +27,8 @@ pub async fn run_once(service: &Service, days: i64) -> Result<u64, StoreError> {
     let mut moved = 0;
     loop {
         let block = Instant::now();
-        let n = service.store().archive_block(&mut run).await?;
-        moved += n;
-        if n < BLOCK_EVENTS as u64 || started.elapsed() > BUDGET {
+        moved += service.store().archive_block(&mut run).await?;
+        if run.done() || started.elapsed() > BUDGET {
             return Ok(moved);
         }
         tokio::time::sleep(2 * block.elapsed()).await;

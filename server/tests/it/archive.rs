@@ -23,13 +23,10 @@ const H: i64 = 3_600_000;
 async fn archive_all(store: &Store, cutoff: i64) -> u64 {
     let mut run = ArchiveRun::new(cutoff);
     let mut moved = 0;
-    loop {
-        let n = store.archive_block(&mut run).await.unwrap();
-        moved += n;
-        if n < BLOCK_EVENTS as u64 {
-            return moved;
-        }
+    while !run.done() {
+        moved += store.archive_block(&mut run).await.unwrap();
     }
+    moved
 }
 
 /// Every read of events the store answers, over `base`'s three days.
