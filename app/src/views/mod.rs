@@ -11,6 +11,7 @@
 //! builds) the same routes are plain, in one WASM.
 
 pub mod components;
+pub mod erased;
 pub mod links;
 pub mod messages;
 pub mod pages;

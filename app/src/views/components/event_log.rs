@@ -4,6 +4,7 @@
 use crate::domain::{time, Event};
 use crate::live::LiveStore;
 use crate::views::components::info_cards::format_ms;
+use crate::views::erased::{keyed_rows, Row, RowKey};
 use leptos::prelude::*;
 
 #[component]
@@ -12,7 +13,13 @@ pub fn EventLog(selected: RwSignal<Option<String>>) -> impl IntoView {
     let rows = move || {
         selected.with(|stage| {
             live.log.with(|log| {
-                log.iter().filter(|e| stage.as_ref().is_none_or(|s| &e.stage == s)).cloned().collect::<Vec<_>>()
+                log.iter()
+                    .filter(|e| stage.as_ref().is_none_or(|s| &e.stage == s))
+                    .map(|e| {
+                        let e = e.clone();
+                        Row::new(RowKey::Id(e.id), move || view! { <LogRow e/> })
+                    })
+                    .collect()
             })
         })
     };
@@ -46,7 +53,7 @@ pub fn EventLog(selected: RwSignal<Option<String>>) -> impl IntoView {
                             </tr>
                         </thead>
                         <tbody>
-                            <For each=rows key=|e| e.id children=|e| view! { <LogRow e/> }/>
+                            {keyed_rows(rows)}
                         </tbody>
                     </table>
                 </div>

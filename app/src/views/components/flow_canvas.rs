@@ -7,9 +7,10 @@
 //! coloured by the steps seen so far, the current stage highlighted.
 
 use crate::domain::flow::{FlowGraph, NodeState, StageNode};
-use crate::domain::layout::{layout, Layout, Orientation};
+use crate::domain::layout::{layout, EdgePath, Layout, NodeBox, Orientation};
 use crate::live::LiveStore;
 use crate::views::components::info_cards::format_ms;
+use crate::views::erased::{keyed_rows, Row, RowKey};
 use leptos::prelude::*;
 
 /// Stage names longer than this are cut on the node (the tooltip has all).
@@ -90,8 +91,27 @@ fn FlowSvg(orientation: Orientation, feed: CanvasFeed, selected: RwSignal<Option
         Orientation::Vertical => ("flow flow-v", "arrow-v"),
     };
     let view_box = move || layout.with(|l| format!("0 0 {:.0} {:.0}", l.width, l.height));
-    let edge_keys = move || layout.with(|l| l.edges.iter().map(|e| (e.from.clone(), e.to.clone())).collect::<Vec<_>>());
-    let node_keys = move || layout.with(|l| l.nodes.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
+    let edges = move || {
+        layout.with(|l| {
+            let edge = |e: &EdgePath| {
+                let (from, to) = (e.from.clone(), e.to.clone());
+                Row::new(
+                    RowKey::Pair(from.clone(), to.clone()),
+                    move || view! { <FlowEdge from to layout marker feed/> },
+                )
+            };
+            l.edges.iter().map(edge).collect()
+        })
+    };
+    let nodes = move || {
+        layout.with(|l| {
+            let node = |n: &NodeBox| {
+                let name = n.name.clone();
+                Row::new(RowKey::Name(name.clone()), move || view! { <FlowNode name layout selected feed/> })
+            };
+            l.nodes.iter().map(node).collect()
+        })
+    };
 
     view! {
         <svg
@@ -107,18 +127,10 @@ fn FlowSvg(orientation: Orientation, feed: CanvasFeed, selected: RwSignal<Option
                 </marker>
             </defs>
             <g class="edges">
-                <For
-                    each=edge_keys
-                    key=|k| k.clone()
-                    children=move |(from, to)| view! { <FlowEdge from to layout marker feed/> }
-                />
+                {keyed_rows(edges)}
             </g>
             <g class="nodes">
-                <For
-                    each=node_keys
-                    key=|k| k.clone()
-                    children=move |name| view! { <FlowNode name layout selected feed/> }
-                />
+                {keyed_rows(nodes)}
             </g>
         </svg>
     }

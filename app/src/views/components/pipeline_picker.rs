@@ -3,6 +3,7 @@
 //! names load in the browser: the picker only acts there.
 
 use crate::api::dashboard::get_pipelines;
+use crate::views::erased::{keyed_rows, Row, RowKey};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -48,12 +49,14 @@ pub fn PipelinePicker() -> impl IntoView {
             <span class="label">"Pipeline"</span>
             <select data-pipeline-picker on:change:target=move |ev| pick(ev.target().value())>
                 <option value="" selected=move || current.with(Option::is_none)>"all pipelines"</option>
-                <For each=move || options.get() key=|n| n.clone() let(name)>
-                    <option value=name.clone() selected={
+                {keyed_rows(move || options.get().into_iter().map(|name| Row::new(RowKey::Name(name.clone()), move || {
+                    let selected = {
                         let name = name.clone();
                         move || current.with(|c| c.as_deref() == Some(name.as_str()))
-                    }>{name.clone()}</option>
-                </For>
+                    };
+                    let value = name.clone();
+                    view! { <option value=value selected=selected>{name}</option> }
+                })).collect())}
             </select>
         </label>
     }

@@ -10,6 +10,7 @@ use crate::domain::money::usd_display;
 use crate::domain::sessions::LiveSession;
 use crate::domain::{time, url};
 use crate::live::LiveStore;
+use crate::views::erased::{keyed_rows, Row, RowKey};
 use leptos::prelude::*;
 
 /// The sessions active at the store's clock.
@@ -55,7 +56,7 @@ pub fn LiveSessionsPanel() -> impl IntoView {
                                         </tr>
                                     </thead>
                                     <tbody>
-                                        <For each=move || rows.get() key=|s| (s.chat_id.clone(), s.last_event_id) children=move |s| view! { <SessionRow s/> }/>
+                                        {keyed_rows(move || rows.get().into_iter().map(|s| Row::new(RowKey::Tagged(s.chat_id.clone(), s.last_event_id), move || view! { <SessionRow s/> })).collect())}
                                     </tbody>
                                 </table>
                             </div>
