@@ -100,10 +100,10 @@ pub fn App() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let me = me.await.ok().flatten();
                     let admin = me.as_ref().is_some_and(|m| m.is_admin());
-                    view! {
+                    erased::erase(view! {
                         <Header me=Signal::stored(me)/>
                         {admin.then(|| view! { <AlertToasts/> })}
-                    }
+                    })
                 })}
             </Suspense>
             <main class="main" id="main" tabindex="-1">

@@ -10,7 +10,7 @@ use crate::domain::flow::{FlowGraph, NodeState, StageNode};
 use crate::domain::layout::{layout, EdgePath, Layout, NodeBox, Orientation};
 use crate::live::LiveStore;
 use crate::views::components::info_cards::format_ms;
-use crate::views::erased::{keyed_rows, Row, RowKey};
+use crate::views::erased::{erase, keyed_rows, Row, RowKey};
 use leptos::prelude::*;
 
 /// Stage names longer than this are cut on the node (the tooltip has all).
@@ -53,7 +53,7 @@ pub fn FlowCanvas(
     #[prop(into)] hint: Signal<String>,
 ) -> impl IntoView {
     let has_nodes = move || feed.layout.with(|g| !g.nodes.is_empty());
-    view! {
+    erase(view! {
         <section class="panel canvas-panel" aria-label="Pipeline flow">
             <header class="panel-head">
                 <h2>"Pipeline flow"</h2>
@@ -66,8 +66,7 @@ pub fn FlowCanvas(
                 </div>
             </Show>
         </section>
-    }
-    .into_any()
+    })
 }
 
 #[component]

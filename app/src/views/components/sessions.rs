@@ -10,7 +10,7 @@ use crate::domain::money::usd_display;
 use crate::domain::sessions::LiveSession;
 use crate::domain::{time, url};
 use crate::live::LiveStore;
-use crate::views::erased::{keyed_rows, Row, RowKey};
+use crate::views::erased::{erase, keyed_rows, Row, RowKey};
 use leptos::prelude::*;
 
 /// The sessions active at the store's clock.
@@ -38,9 +38,9 @@ pub fn LiveSessionsPanel() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(l) => live.seed_sessions(l),
-                        Err(e) => return view! { <p class="form-error" role="alert">{format!("Could not load the live sessions: {}", crate::views::messages::server_message(&e))}</p> }.into_any(),
+                        Err(e) => return erase(view! { <p class="form-error" role="alert">{format!("Could not load the live sessions: {}", crate::views::messages::server_message(&e))}</p> }),
                     }
-                    view! {
+                    erase(view! {
                         <p class="hint" data-live-count=move || rows.with(Vec::len)>
                             {move || match rows.with(Vec::len) { 1 => "1 active now".to_string(), n => format!("{n} active now") }}
                         </p>
@@ -61,8 +61,7 @@ pub fn LiveSessionsPanel() -> impl IntoView {
                                 </table>
                             </div>
                         </Show>
-                    }
-                    .into_any()
+                    })
                 })}
             </Suspense>
         </section>

@@ -10,7 +10,7 @@ use crate::views::components::flow_canvas::{CanvasFeed, FlowCanvas};
 use crate::views::components::info_cards::InfoCards;
 use crate::views::components::pipeline_picker::{use_pipeline, PipelinePicker};
 use crate::views::components::sessions::LiveSessionsPanel;
-use leptos::either::Either;
+use crate::views::erased::erase;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -57,7 +57,7 @@ pub fn HomePage() -> impl IntoView {
     // once hydrated.
     Effect::new(move |_| live.start());
 
-    view! {
+    erase(view! {
         <Title text="Flow"/>
         <div class="page-tools">
             {move || switch_error.get().map(|e| view! { <p class="form-error" role="alert">{format!("Could not switch: {e}")}</p> })}
@@ -69,13 +69,13 @@ pub fn HomePage() -> impl IntoView {
                     Ok(d) => {
                         live.seed(d);
                         live.start();
-                        Either::Left(view! {
+                        erase(view! {
                             <InfoCards/>
                             <FlowCanvas feed selected hint/>
                             <EventLog selected/>
                         })
                     }
-                    Err(e) => Either::Right(view! {
+                    Err(e) => erase(view! {
                         <section class="panel error-banner" role="alert">
                             <h2>"The dashboard could not load"</h2>
                             <p>{crate::views::messages::server_message(&e)}</p>
@@ -87,5 +87,5 @@ pub fn HomePage() -> impl IntoView {
         // Outside the Suspense above: a resource of its own nested in it can
         // leave the server's response hanging (as in leptos#4851).
         <LiveSessionsPanel/>
-    }
+    })
 }
