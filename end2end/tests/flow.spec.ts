@@ -130,3 +130,26 @@ test('the stream opened before the WASM keeps what arrives meanwhile, and the pa
   expect(streams, 'one stream: the early one, adopted').toHaveLength(1);
   expect(streams[0]).toMatch(/\/api\/telemetry\/stream\?after=\d+$/);
 });
+
+test('a live event adds its row and node; the rows and nodes already drawn stay the same elements', async ({ page, request }) => {
+  const chat = uniq('keyed');
+  const [first, second] = [uniq('kept'), uniq('added')];
+  const [firstId] = await post(request, live, { chatId: chat, turnId: 't1', stage: first });
+  await page.goto('/');
+  await waitLive(page);
+  const row = page.locator(`tr.row[data-id="${firstId}"]`);
+  const node = page.locator(`svg.flow:visible g.node[data-stage="${first}"]`);
+  await expect(row).toBeVisible();
+  await expect(node).toBeVisible();
+  // Marks on the DOM elements themselves: a list that rebuilt or reused
+  // rows by position would lose them or move them to another row.
+  await row.evaluate((el) => ((el as any).__kept = true));
+  await node.evaluate((el) => ((el as any).__kept = true));
+  const [secondId] = await post(request, live, { chatId: chat, turnId: 't1', stage: second });
+  const added = page.locator(`tr.row[data-id="${secondId}"]`);
+  await expect(added).toBeVisible();
+  await expect(page.locator(`svg.flow:visible g.node[data-stage="${second}"]`)).toBeVisible();
+  expect(await row.evaluate((el) => (el as any).__kept)).toBe(true);
+  expect(await node.evaluate((el) => (el as any).__kept)).toBe(true);
+  expect(await added.evaluate((el) => (el as any).__kept)).toBeUndefined();
+});
