@@ -1,6 +1,8 @@
 //! Pages and components. The tree mirrors the screen: `App` holds the
 //! header and the routes; each page is one file under `pages/`; shared
-//! pieces live under `components/`. Every view reads the tab's [`LiveStore`].
+//! pieces live under `components/`; `erased` has the flow page's one keyed
+//! list and its views' erasure, so their code is compiled once. Every view
+//! reads the tab's [`LiveStore`].
 //!
 //! The flow page is in the WASM every visit loads. The other pages are
 //! lazy routes: `cargo leptos build --split` puts the
