@@ -64,7 +64,7 @@ fn list(rows: Box<dyn Fn() -> Vec<Row> + Send>) -> impl IntoView {
 /// is not in the page. Every page renders with `SsrMode::Async`, so each
 /// resource it awaits was serialized into it, and tachys hydrates a
 /// `Suspend` ready at its first poll, as these are, on the spot. The flow
-/// page, its panels and the rows are erased here; the lazy pages are not.
+/// page, its panels and the rows use it; the lazy pages do not.
 pub fn erase(view: impl RenderHtml + 'static) -> AnyView {
     SyncHydrated(view).into_any()
 }
