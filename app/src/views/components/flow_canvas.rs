@@ -7,7 +7,7 @@
 //! coloured by the steps seen so far, the current stage highlighted.
 
 use crate::domain::flow::{FlowGraph, NodeState, StageNode};
-use crate::domain::layout::{layout, EdgePath, Layout, NodeBox, Orientation};
+use crate::domain::layout::{layout, Layout, Orientation};
 use crate::live::LiveStore;
 use crate::views::components::info_cards::format_ms;
 use crate::views::erased::{erase, keyed_rows, Row, RowKey};
@@ -92,23 +92,27 @@ fn FlowSvg(orientation: Orientation, feed: CanvasFeed, selected: RwSignal<Option
     let view_box = move || layout.with(|l| format!("0 0 {:.0} {:.0}", l.width, l.height));
     let edges = move || {
         layout.with(|l| {
-            let edge = |e: &EdgePath| {
-                let (from, to) = (e.from.clone(), e.to.clone());
-                Row::new(
-                    RowKey::Pair(from.clone(), to.clone()),
-                    move || view! { <FlowEdge from to layout marker feed/> },
-                )
-            };
-            l.edges.iter().map(edge).collect()
+            l.edges
+                .iter()
+                .map(|e| {
+                    let (from, to) = (e.from.clone(), e.to.clone());
+                    Row::new(
+                        RowKey::Pair(from.clone(), to.clone()),
+                        move || view! { <FlowEdge from to layout marker feed/> },
+                    )
+                })
+                .collect()
         })
     };
     let nodes = move || {
         layout.with(|l| {
-            let node = |n: &NodeBox| {
-                let name = n.name.clone();
-                Row::new(RowKey::Name(name.clone()), move || view! { <FlowNode name layout selected feed/> })
-            };
-            l.nodes.iter().map(node).collect()
+            l.nodes
+                .iter()
+                .map(|n| {
+                    let name = n.name.clone();
+                    Row::new(RowKey::Name(name.clone()), move || view! { <FlowNode name layout selected feed/> })
+                })
+                .collect()
         })
     };
 
