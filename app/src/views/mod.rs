@@ -109,7 +109,9 @@ pub fn App() -> impl IntoView {
                 })}
             </Suspense>
             <main class="main" id="main" tabindex="-1">
-                // Async: pages arrive complete, readable without JavaScript.
+                // Async: pages arrive complete, readable without JavaScript,
+                // with every resource they await serialized into them, which
+                // the flow page's synchronous hydration (`erased::erase`) relies on.
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
